@@ -4,6 +4,8 @@ set -euo pipefail
 
 : "${CALICO_LAB_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}"
 export CALICO_LAB_CACHE
+CALICO_LAB_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export CALICO_LAB_REPO
 export CALICO_LAB_LOGS="$CALICO_LAB_CACHE/logs"
 export GOPATH="$CALICO_LAB_CACHE/go"
 export GOMODCACHE="$CALICO_LAB_CACHE/go/pkg/mod"
@@ -31,11 +33,9 @@ step() {
   fi
 }
 
-# Reads a pinned value from versions.env next to these scripts.
+# Reads a pinned value from the repo's versions.json by dotted path, e.g. pin calico.version.
 pin() {
-  local key=$1
-  local value
-  value=$(sed -n "s/^${key}=//p" "$(dirname "${BASH_SOURCE[0]}")/versions.env")
-  [ -n "$value" ] || { echo "versions.env has no $key" >&2; return 1; }
-  printf '%s' "$value"
+  node -e 'const v = process.argv[1].split(".").reduce((o, k) => (o == null ? o : o[k]), require(process.argv[2]));
+if (typeof v !== "string" || v === "") { console.error("versions.json has no " + process.argv[1]); process.exit(1); }
+process.stdout.write(v);' "$1" "$CALICO_LAB_REPO/versions.json"
 }
