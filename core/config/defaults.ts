@@ -1,0 +1,92 @@
+import versions from "../../versions.json";
+import type { ArtifactSettings, ImageSet, LabConfig } from "./types";
+
+const calicoRelease = `https://github.com/projectcalico/calico/releases/download/${versions.calico.version}`;
+const cniPluginsArchive = `cni-plugins-linux-amd64-${versions.cniPlugins.version}.tgz`;
+const cniPluginsRelease = `https://github.com/containernetworking/plugins/releases/download/${versions.cniPlugins.version}`;
+
+/**
+ * Online mode: official images and release binaries. Calico publishes a SHA256SUMS file with each
+ * release (since v3.23) and the CNI plugins a .sha256 per archive; the digests are read from those
+ * at run time because they could not be read on the machines this project is built on.
+ */
+const online: ImageSet = {
+  etcd: `quay.io/coreos/etcd:v${versions.etcd.version}`,
+  node: `quay.io/calico/node:${versions.calico.version}`,
+  tools: {
+    calicoctl: {
+      kind: "url",
+      url: `${calicoRelease}/calicoctl-linux-amd64`,
+      checksumUrl: `${calicoRelease}/SHA256SUMS`,
+    },
+    calico: { kind: "image", image: `quay.io/calico/cni:${versions.calico.version}`, path: "/opt/cni/bin/calico" },
+    calicoIpam: {
+      kind: "image",
+      image: `quay.io/calico/cni:${versions.calico.version}`,
+      path: "/opt/cni/bin/calico-ipam",
+    },
+    cnitool: { kind: "go", module: "github.com/containernetworking/cni/cnitool", version: versions.cnitool.version },
+    cniPlugins: {
+      kind: "url",
+      url: `${cniPluginsRelease}/${cniPluginsArchive}`,
+      checksumUrl: `${cniPluginsRelease}/${cniPluginsArchive}.sha256`,
+      archive: true,
+    },
+  },
+};
+
+/** Offline mode: images and binaries built from package registries by `npm run offline:build`. */
+const offline: ImageSet = {
+  etcd: versions.offlineImages.etcd,
+  node: versions.offlineImages.node,
+  tools: {
+    calicoctl: { kind: "manifest", artifact: "calicoctl" },
+    calico: { kind: "manifest", artifact: "calico" },
+    calicoIpam: { kind: "manifest", artifact: "calico-ipam" },
+    cnitool: { kind: "manifest", artifact: "cnitool" },
+    cniPlugins: { kind: "manifest", artifact: "cni-plugins" },
+  },
+};
+
+export const DEFAULT_ARTIFACTS: ArtifactSettings = {
+  versions: {
+    calico: versions.calico.version,
+    etcd: versions.etcd.version,
+    cnitool: versions.cnitool.version,
+    cniPlugins: versions.cniPlugins.version,
+  },
+  online,
+  offline,
+  manifest: "",
+};
+
+/** The classic three-VM tutorial lab: one etcd node, calico1 and calico2, my.ippool-1. */
+export const DEFAULTS: LabConfig = {
+  scenario: "bird",
+  substrate: "docker",
+  imageMode: "online",
+  underlay: { cidr: "192.168.4.0/24", internal: true },
+  calico: { nodes: 2, namePrefix: "calico", names: [], logLevel: "info" },
+  bgp: { asNumber: 64512, mode: "mesh", routeReflectors: [], routeReflectorClusterId: "244.0.0.1" },
+  ipPools: [
+    {
+      name: "my.ippool-1",
+      cidr: "10.1.0.0/16",
+      blockSize: 26,
+      ipipMode: "Never",
+      vxlanMode: "Never",
+      natOutgoing: true,
+      disabled: false,
+    },
+  ],
+  cni: { cniVersion: "0.3.1", networkName: "test-calico", mtu: 1500, logLevel: "info" },
+  workloads: { perNode: 1 },
+  artifacts: DEFAULT_ARTIFACTS,
+  kind: {
+    workers: 1,
+    kindVersion: "v0.29.0",
+    nodeImage: "kindest/node:v1.33.1@sha256:050072256b9a903bd914c0b2866828150cb229cea0efe5892e2b644d5dd3b34f",
+    serviceSubnet: "10.96.0.0/12",
+  },
+  vpp: { version: "v3.29.0", uplinkInterface: "eth0", driver: "af_packet", hugepages: 512 },
+};

@@ -1,0 +1,133 @@
+import { z } from "zod";
+import {
+  BGP_MODES,
+  CNI_LOG_LEVELS,
+  ENCAPSULATION_MODES,
+  IMAGE_MODES,
+  SCENARIOS,
+  SUBSTRATES,
+  SUPPORTED_CNI_VERSIONS,
+  VPP_DRIVERS,
+} from "./types";
+
+/** Each schema's error text says what is allowed; the loader adds the setting and the value. */
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: () => `allowed values are ${values.join(", ")}` });
+
+const integer = (min: number, max: number) =>
+  z
+    .number({ error: () => `allowed is an integer from ${min} to ${max}` })
+    .int({ error: () => `allowed is an integer from ${min} to ${max}` })
+    .min(min, { error: () => `allowed is an integer from ${min} to ${max}` })
+    .max(max, { error: () => `allowed is an integer from ${min} to ${max}` });
+
+const text = (what: string) => z.string({ error: () => `allowed is ${what}` }).min(1, { error: `allowed is ${what}` });
+const flag = z.boolean({ error: () => "allowed values are true, false" });
+const list = <T extends z.ZodType>(item: T) => z.array(item, { error: () => "allowed is a list" });
+const settings = <T extends z.ZodRawShape>(shape: T) =>
+  z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `unknown setting; allowed keys here are ${Object.keys(shape).join(", ")}`
+        : "allowed is an object of settings",
+  });
+
+/** RFC 1123 label: what Docker, Kubernetes and Calico all accept as a node name. */
+const nodeName = z
+  .string({ error: () => "allowed is a lowercase DNS label" })
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "allowed is a lowercase DNS label (a-z, 0-9, -)" });
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, { error: "allowed is 64 lowercase hex digits" });
+
+const toolSource = z.discriminatedUnion(
+  "kind",
+  [
+    settings({
+      kind: z.literal("url"),
+      url: z.url({ protocol: /^https?$/, error: "allowed is an http(s) URL" }),
+      sha256: sha256.optional(),
+      checksumUrl: z.url({ protocol: /^https?$/, error: "allowed is an http(s) URL" }).optional(),
+      archive: flag.optional(),
+    }),
+    settings({ kind: z.literal("image"), image: text("an image reference"), path: text("an absolute path") }),
+    settings({ kind: z.literal("go"), module: text("a Go module path"), version: text("a module version") }),
+    settings({ kind: z.literal("manifest"), artifact: text("an artifact name"), file: text("a file name").optional() }),
+  ],
+  { error: () => "allowed is a tool source with kind url, image, go or manifest" },
+);
+
+const imageSet = settings({
+  etcd: text("an image reference"),
+  node: text("an image reference"),
+  tools: settings({
+    calicoctl: toolSource,
+    calico: toolSource,
+    calicoIpam: toolSource,
+    cnitool: toolSource,
+    cniPlugins: toolSource,
+  }),
+});
+
+export const ipPoolSchema = settings({
+  name: z
+    .string({ error: () => "allowed is a lowercase DNS subdomain such as my.ippool-1" })
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+      error: "allowed is a lowercase DNS subdomain such as my.ippool-1",
+    }),
+  cidr: text("a CIDR such as 10.1.0.0/16"),
+  blockSize: z.number({ error: () => "allowed is an integer" }).int({ error: "allowed is an integer" }),
+  ipipMode: oneOf(ENCAPSULATION_MODES),
+  vxlanMode: oneOf(ENCAPSULATION_MODES),
+  natOutgoing: flag,
+  disabled: flag,
+});
+
+export const labConfigSchema = settings({
+  scenario: oneOf(SCENARIOS),
+  substrate: oneOf(SUBSTRATES),
+  imageMode: oneOf(IMAGE_MODES),
+  underlay: settings({ cidr: text("a CIDR such as 192.168.4.0/24"), internal: flag }),
+  calico: settings({
+    nodes: integer(1, 250),
+    namePrefix: nodeName,
+    names: list(nodeName),
+    logLevel: oneOf(["debug", "info", "warning", "error"] as const),
+  }),
+  bgp: settings({
+    asNumber: integer(1, 4294967295),
+    mode: oneOf(BGP_MODES),
+    routeReflectors: list(nodeName),
+    routeReflectorClusterId: z.ipv4({ error: "allowed is an IPv4-formatted cluster ID such as 244.0.0.1" }),
+  }),
+  ipPools: list(ipPoolSchema).min(1, { error: "allowed is a list of at least one IP pool" }),
+  cni: settings({
+    cniVersion: oneOf(SUPPORTED_CNI_VERSIONS),
+    networkName: nodeName,
+    mtu: integer(576, 9000),
+    logLevel: oneOf(CNI_LOG_LEVELS),
+  }),
+  workloads: settings({ perNode: integer(0, 1024) }),
+  artifacts: settings({
+    versions: settings({
+      calico: text("a version"),
+      etcd: text("a version"),
+      cnitool: text("a version"),
+      cniPlugins: text("a version"),
+    }),
+    online: imageSet,
+    offline: imageSet,
+    manifest: z.string({ error: () => "allowed is a file path (empty for the default)" }),
+  }),
+  kind: settings({
+    workers: integer(0, 16),
+    nodeImage: text("an image reference"),
+    serviceSubnet: text("a CIDR"),
+    kindVersion: text("a kind version such as v0.29.0"),
+  }),
+  vpp: settings({
+    version: text("a Calico VPP version"),
+    uplinkInterface: text("an interface name"),
+    driver: oneOf(VPP_DRIVERS),
+    hugepages: integer(0, 65536),
+  }),
+});

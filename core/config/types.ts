@@ -1,0 +1,131 @@
+/** The lab's settings after defaults are applied and validation has passed. */
+
+export const SCENARIOS = ["bird", "kdd", "vpp"] as const;
+export const SUBSTRATES = ["docker", "kind", "ssh"] as const;
+export const IMAGE_MODES = ["online", "offline"] as const;
+export const BGP_MODES = ["mesh", "routeReflectors"] as const;
+export const ENCAPSULATION_MODES = ["Never", "Always", "CrossSubnet"] as const;
+export const CNI_LOG_LEVELS = ["debug", "info", "warning", "error"] as const;
+export const SUPPORTED_CNI_VERSIONS = ["0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0"] as const;
+export const VPP_DRIVERS = ["af_packet", "af_xdp", "dpdk", "virtio", "avf", "rdma", "vmxnet3"] as const;
+
+export type Scenario = (typeof SCENARIOS)[number];
+export type Substrate = (typeof SUBSTRATES)[number];
+export type ImageMode = (typeof IMAGE_MODES)[number];
+export type BgpMode = (typeof BGP_MODES)[number];
+export type EncapsulationMode = (typeof ENCAPSULATION_MODES)[number];
+
+export interface UnderlaySettings {
+  readonly cidr: string;
+  readonly internal: boolean;
+}
+
+export interface CalicoSettings {
+  readonly nodes: number;
+  readonly namePrefix: string;
+  /** Explicit node names; when non-empty it must hold exactly `nodes` names. */
+  readonly names: readonly string[];
+  readonly logLevel: string;
+}
+
+export interface BgpSettings {
+  readonly asNumber: number;
+  readonly mode: BgpMode;
+  readonly routeReflectors: readonly string[];
+  readonly routeReflectorClusterId: string;
+}
+
+export interface IpPoolSettings {
+  readonly name: string;
+  readonly cidr: string;
+  readonly blockSize: number;
+  readonly ipipMode: EncapsulationMode;
+  readonly vxlanMode: EncapsulationMode;
+  readonly natOutgoing: boolean;
+  readonly disabled: boolean;
+}
+
+export interface CniSettings {
+  readonly cniVersion: string;
+  readonly networkName: string;
+  readonly mtu: number;
+  readonly logLevel: string;
+}
+
+export interface WorkloadSettings {
+  readonly perNode: number;
+}
+
+/** Where one tool comes from; the modes differ only in this. */
+export type ToolSource =
+  | {
+      readonly kind: "url";
+      readonly url: string;
+      /** Pinned digest; when absent the digest is read from `checksumUrl` at run time. */
+      readonly sha256?: string;
+      readonly checksumUrl?: string;
+      /** The download is a .tgz whose files all go into the tool's directory. */
+      readonly archive?: boolean;
+    }
+  | { readonly kind: "image"; readonly image: string; readonly path: string }
+  | { readonly kind: "go"; readonly module: string; readonly version: string }
+  | { readonly kind: "manifest"; readonly artifact: string; readonly file?: string };
+
+export interface ToolSet {
+  readonly calicoctl: ToolSource;
+  readonly calico: ToolSource;
+  readonly calicoIpam: ToolSource;
+  readonly cnitool: ToolSource;
+  /** The CNI reference plugins (a directory of binaries). */
+  readonly cniPlugins: ToolSource;
+}
+
+export interface ImageSet {
+  readonly etcd: string;
+  readonly node: string;
+  readonly tools: ToolSet;
+}
+
+export interface VersionSettings {
+  readonly calico: string;
+  readonly etcd: string;
+  readonly cnitool: string;
+  readonly cniPlugins: string;
+}
+
+export interface ArtifactSettings {
+  readonly versions: VersionSettings;
+  readonly online: ImageSet;
+  readonly offline: ImageSet;
+  /** Offline build manifest; empty means $CALICO_LAB_ARTIFACTS or the default cache path. */
+  readonly manifest: string;
+}
+
+export interface KindSettings {
+  readonly workers: number;
+  readonly nodeImage: string;
+  readonly serviceSubnet: string;
+  readonly kindVersion: string;
+}
+
+export interface VppSettings {
+  readonly version: string;
+  readonly uplinkInterface: string;
+  readonly driver: string;
+  readonly hugepages: number;
+}
+
+export interface LabConfig {
+  readonly scenario: Scenario;
+  readonly substrate: Substrate;
+  readonly imageMode: ImageMode;
+  readonly underlay: UnderlaySettings;
+  readonly calico: CalicoSettings;
+  readonly bgp: BgpSettings;
+  readonly ipPools: readonly IpPoolSettings[];
+  readonly cni: CniSettings;
+  readonly workloads: WorkloadSettings;
+  readonly artifacts: ArtifactSettings;
+  readonly kind: KindSettings;
+  readonly vpp: VppSettings;
+}

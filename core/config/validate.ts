@@ -1,0 +1,141 @@
+import { blockGeometry, overlaps, parseCidr, underlayNodeCapacity, type Network } from "../addressing";
+import type { ConfigIssue } from "./errors";
+import type { LabConfig } from "./types";
+
+const SUBSTRATES_FOR: Record<LabConfig["scenario"], readonly LabConfig["substrate"][]> = {
+  bird: ["docker"],
+  kdd: ["kind"],
+  vpp: ["kind"],
+};
+
+/** The Calico node names the lab will use: explicit names, or prefix + 1..n. */
+export function nodeNames(config: Pick<LabConfig, "calico">): string[] {
+  const { names, nodes, namePrefix } = config.calico;
+  return names.length > 0 ? [...names] : Array.from({ length: nodes }, (_, i) => `${namePrefix}${i + 1}`);
+}
+
+/** Checks that need more than one setting at a time; the schema has already checked each alone. */
+export function crossCheck(config: LabConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const report = (setting: string, value: unknown, allowed: string) => issues.push({ setting, value, allowed });
+
+  const allowedSubstrates = SUBSTRATES_FOR[config.scenario];
+  if (!allowedSubstrates.includes(config.substrate)) {
+    const why = config.substrate === "ssh" ? " (the ssh substrate is planned, not built yet)" : "";
+    report("substrate", config.substrate, `scenario ${config.scenario} runs on ${allowedSubstrates.join(", ")}${why}`);
+  }
+
+  const underlay = parseCidr(config.underlay.cidr);
+  if (!underlay || underlay.version !== 4) {
+    report("underlay.cidr", config.underlay.cidr, "allowed is an IPv4 network in CIDR form such as 192.168.4.0/24");
+  } else if (config.calico.nodes > underlayNodeCapacity(underlay)) {
+    report(
+      "calico.nodes",
+      config.calico.nodes,
+      `underlay ${underlay.cidr} has room for ${underlayNodeCapacity(underlay)} Calico nodes (hosts .1 to .4 are the gateway and etcd); use a larger underlay or fewer nodes`,
+    );
+  }
+
+  const names = nodeNames(config);
+  if (config.calico.names.length > 0 && config.calico.names.length !== config.calico.nodes) {
+    report("calico.names", config.calico.names, `allowed is a list of exactly calico.nodes (${config.calico.nodes}) names, or an empty list`);
+  }
+  const seen = new Set<string>();
+  names.forEach((name, index) => {
+    if (seen.has(name)) report(`calico.names[${index}]`, name, "node names must be unique");
+    seen.add(name);
+  });
+
+  checkBgp(config, names, report);
+  const pools = checkPools(config, underlay, report);
+  checkWorkloadCapacity(config, pools, report);
+
+  if (config.scenario !== "bird" && !parseCidr(config.kind.serviceSubnet)) {
+    report("kind.serviceSubnet", config.kind.serviceSubnet, "allowed is a network in CIDR form such as 10.96.0.0/12");
+  }
+  return issues;
+}
+
+type Report = (setting: string, value: unknown, allowed: string) => void;
+
+function checkBgp(config: LabConfig, names: readonly string[], report: Report): void {
+  const { mode, routeReflectors } = config.bgp;
+  if (mode === "routeReflectors" && routeReflectors.length === 0) {
+    report("bgp.routeReflectors", routeReflectors, "bgp.mode routeReflectors needs at least one node name here");
+  }
+  if (mode === "mesh" && routeReflectors.length > 0) {
+    report("bgp.routeReflectors", routeReflectors, "route reflectors are used only with bgp.mode routeReflectors; empty it or change the mode");
+  }
+  routeReflectors.forEach((reflector, index) => {
+    if (!names.includes(reflector)) {
+      report(`bgp.routeReflectors[${index}]`, reflector, `allowed are the lab's node names: ${names.join(", ")}`);
+    }
+  });
+  if (mode === "routeReflectors" && routeReflectors.length > 0 && new Set(routeReflectors).size === names.length) {
+    report("bgp.routeReflectors", routeReflectors, "at least one node must stay a route reflector client");
+  }
+}
+
+function checkPools(config: LabConfig, underlay: Network | undefined, report: Report): Array<{ network: Network; blockSize: number; disabled: boolean }> {
+  const parsed: Array<{ network: Network; blockSize: number; disabled: boolean; index: number }> = [];
+  const names = new Set<string>();
+  config.ipPools.forEach((pool, index) => {
+    const at = `ipPools[${index}]`;
+    if (names.has(pool.name)) report(`${at}.name`, pool.name, "pool names must be unique");
+    names.add(pool.name);
+    if (pool.ipipMode !== "Never" && pool.vxlanMode !== "Never") {
+      report(`${at}.vxlanMode`, pool.vxlanMode, `ipipMode is ${pool.ipipMode}; a pool can use IPIP or VXLAN, not both: set one of them to Never`);
+    }
+    const network = parseCidr(pool.cidr);
+    if (!network) {
+      report(`${at}.cidr`, pool.cidr, "allowed is a network in CIDR form with no host bits set, such as 10.1.0.0/16");
+      return;
+    }
+    const [min, max] = network.version === 4 ? [20, 32] : [116, 128];
+    if (pool.blockSize < min || pool.blockSize > max) {
+      report(`${at}.blockSize`, pool.blockSize, `allowed is ${min} to ${max} for an IPv${network.version} pool`);
+      return;
+    }
+    if (pool.blockSize < network.prefixLength) {
+      report(`${at}.blockSize`, pool.blockSize, `a block cannot be larger than its pool ${pool.cidr}: allowed is ${network.prefixLength} to ${max}`);
+      return;
+    }
+    if (network.version === 6 && pool.ipipMode !== "Never") {
+      report(`${at}.ipipMode`, pool.ipipMode, "IPIP is IPv4 only: allowed for an IPv6 pool is Never");
+    }
+    if (underlay && overlaps(network, underlay)) {
+      report(`${at}.cidr`, pool.cidr, `overlaps the underlay ${underlay.cidr}; choose a range outside it`);
+    }
+    for (const other of parsed) {
+      if (overlaps(network, other.network)) {
+        report(`${at}.cidr`, pool.cidr, `overlaps ipPools[${other.index}] ${other.network.cidr}; pools must not overlap`);
+      }
+    }
+    parsed.push({ network, blockSize: pool.blockSize, disabled: pool.disabled, index });
+  });
+  if (config.ipPools.length > 0 && config.ipPools.every((pool) => pool.disabled)) {
+    report("ipPools", config.ipPools.map((p) => p.name), "at least one pool must have disabled: false for workloads to get addresses");
+  }
+  return parsed;
+}
+
+/**
+ * Calico hands each node whole blocks; with the blocks shared evenly, a node can hold
+ * floor(blocks / nodes) * addressesPerBlock workloads from the enabled IPv4 pools.
+ */
+function checkWorkloadCapacity(config: LabConfig, pools: Array<{ network: Network; blockSize: number; disabled: boolean }>, report: Report): void {
+  const nodes = BigInt(config.calico.nodes);
+  if (nodes < 1n || config.workloads.perNode === 0) return;
+  let perNode = 0n;
+  for (const pool of pools.filter((p) => !p.disabled && p.network.version === 4)) {
+    const { blocks, addressesPerBlock } = blockGeometry(pool.network, pool.blockSize);
+    perNode += (blocks / nodes) * addressesPerBlock;
+  }
+  if (pools.length > 0 && BigInt(config.workloads.perNode) > perNode) {
+    report(
+      "workloads.perNode",
+      config.workloads.perNode,
+      `the enabled pools give each of the ${config.calico.nodes} nodes room for ${perNode} workloads (whole blocks shared evenly); allowed is at most ${perNode}`,
+    );
+  }
+}
