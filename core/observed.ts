@@ -1,0 +1,94 @@
+import { parseBirdProtocols, peerFromProtocolName } from "./parsers/birdc-protocols";
+import { parseIpRoutes } from "./parsers/ip-route";
+import { sessionKey, type ExpectedTopology } from "./topology";
+
+/** What the lab read from one node after `up`: raw command output, parsed here. */
+export interface NodeReadings {
+  readonly node: string;
+  readonly birdProtocols: string;
+  readonly routes: string;
+  /** Set when the node could not be read (container gone, BIRD down). */
+  readonly error?: string;
+}
+
+/** One end's view of a BGP session. */
+export interface SessionEnd {
+  readonly node: string;
+  readonly state: string;
+  readonly info: string;
+  readonly since: string;
+}
+
+export interface ObservedSession {
+  readonly a: string;
+  readonly b: string;
+  readonly type: string;
+  readonly established: boolean;
+  readonly ends: readonly SessionEnd[];
+}
+
+export interface LearnedRoute {
+  readonly prefix: string;
+  readonly via: string;
+  readonly viaNode: string;
+  readonly protocol: "bird";
+}
+
+export interface ObservedTopology {
+  readonly sessions: readonly ObservedSession[];
+  readonly routes: Readonly<Record<string, readonly LearnedRoute[]>>;
+  readonly errors: Readonly<Record<string, string>>;
+}
+
+const TYPE_BY_KIND = { mesh: "node-to-node mesh", node: "route reflector", global: "global" } as const;
+
+export function observeTopology(expected: ExpectedTopology, readings: readonly NodeReadings[]): ObservedTopology {
+  const nameByAddress = new Map(expected.nodes.map((node) => [node.address, node.name]));
+  const sessions = new Map<string, { a: string; b: string; type: string; ends: SessionEnd[] }>();
+  const routes: Record<string, LearnedRoute[]> = {};
+  const errors: Record<string, string> = {};
+
+  for (const reading of readings) {
+    if (reading.error) errors[reading.node] = reading.error;
+    for (const protocol of parseBirdProtocols(reading.birdProtocols)) {
+      if (protocol.protocol !== "BGP") continue;
+      const peer = peerFromProtocolName(protocol.name);
+      if (!peer) continue;
+      const peerName = nameByAddress.get(peer.address) ?? peer.address;
+      const key = sessionKey(reading.node, peerName);
+      const [a, b] = reading.node < peerName ? [reading.node, peerName] : [peerName, reading.node];
+      const entry = sessions.get(key) ?? { a, b, type: TYPE_BY_KIND[peer.kind], ends: [] };
+      entry.ends.push({ node: reading.node, state: protocol.state, info: protocol.info, since: protocol.since });
+      sessions.set(key, entry);
+    }
+    routes[reading.node] = parseIpRoutes(reading.routes).flatMap((route) =>
+      route.via ? [{ prefix: route.prefix, via: route.via, viaNode: nameByAddress.get(route.via) ?? route.via, protocol: "bird" as const }] : [],
+    );
+  }
+
+  const observed = [...sessions.values()]
+    .map((s) => ({
+      ...s,
+      ends: [...s.ends].sort((x, y) => x.node.localeCompare(y.node)),
+      established: s.ends.length === 2 && s.ends.every((end) => end.info.startsWith("Established")),
+    }))
+    .sort((x, y) => sessionKey(x.a, x.b).localeCompare(sessionKey(y.a, y.b)));
+  return { sessions: observed, routes, errors };
+}
+
+export interface TopologyComparison {
+  readonly matches: boolean;
+  readonly missing: readonly string[];
+  readonly unexpected: readonly string[];
+  readonly notEstablished: readonly string[];
+}
+
+/** Every expected session must be seen Established from both ends, and no other session may exist. */
+export function compareTopology(expected: ExpectedTopology, observed: ObservedTopology): TopologyComparison {
+  const seen = new Map(observed.sessions.map((s) => [sessionKey(s.a, s.b), s]));
+  const wanted = new Set(expected.sessions.map((s) => sessionKey(s.a, s.b)));
+  const missing = [...wanted].filter((key) => !seen.has(key));
+  const unexpected = [...seen.keys()].filter((key) => !wanted.has(key));
+  const notEstablished = [...wanted].filter((key) => seen.has(key) && !seen.get(key)?.established);
+  return { matches: missing.length + unexpected.length + notEstablished.length === 0, missing, unexpected, notEstablished };
+}

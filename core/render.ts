@@ -1,0 +1,50 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Handlebars from "handlebars";
+import type { CniSettings, IpPoolSettings } from "./config/types";
+
+export const TEMPLATES_DIR = join(__dirname, "..", "templates");
+
+const compiled = new Map<string, HandlebarsTemplateDelegate>();
+
+/** Renders templates/<file> over plain values; strict, so a missing value is an error, and never HTML-escaped. */
+export function renderTemplate(file: string, values: object): string {
+  let template = compiled.get(file);
+  if (!template) {
+    template = Handlebars.compile(readFileSync(join(TEMPLATES_DIR, file), "utf8"), { noEscape: true, strict: true });
+    compiled.set(file, template);
+  }
+  return template(values);
+}
+
+/** One YAML document per pool, as `calicoctl apply -f` takes them. */
+export function renderIpPools(pools: readonly IpPoolSettings[]): string {
+  return pools.map((pool) => renderTemplate("ippool.yaml.hbs", pool)).join("---\n");
+}
+
+export function renderBgpConfiguration(values: { meshEnabled: boolean; asNumber: number }): string {
+  return renderTemplate("bgp-configuration.yaml.hbs", values);
+}
+
+export function renderRouteReflectorPeer(): string {
+  return renderTemplate("bgp-peer-route-reflectors.yaml.hbs", {});
+}
+
+export function renderCniConflist(cni: CniSettings, etcdEndpoints: string): string {
+  return renderTemplate("cni-conflist.json.hbs", { ...cni, etcdEndpoints });
+}
+
+export interface CalicoNodeEnvValues {
+  readonly nodeName: string;
+  readonly ip: string;
+  readonly asNumber: number;
+  readonly etcdEndpoints: string;
+  readonly logLevel: string;
+}
+
+/** The environment `calicoctl node run` would give calico-node, as KEY=VALUE lines. */
+export function renderCalicoNodeEnv(values: CalicoNodeEnvValues): string[] {
+  return renderTemplate("calico-node.env.hbs", values)
+    .split("\n")
+    .filter((line) => line.trim() !== "");
+}
