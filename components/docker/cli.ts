@@ -1,0 +1,48 @@
+/**
+ * Runs the docker CLI for the dynamic providers. These functions are serialized into the provider
+ * plugin process with the providers, so they may use only Node built-ins, loaded inside the call.
+ */
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function run(argv: readonly string[], input?: string): Promise<RunResult> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { spawn } = require("node:child_process") as typeof import("node:child_process");
+  return new Promise((resolve, reject) => {
+    const [command, ...args] = argv;
+    if (!command) return reject(new Error("empty command"));
+    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code: number | null) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input ?? "");
+  });
+}
+
+export async function mustRun(argv: readonly string[], input?: string): Promise<string> {
+  const result = await run(argv, input);
+  if (result.code !== 0) {
+    throw new Error(`${argv.slice(0, 3).join(" ")} ... failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
+  }
+  return result.stdout;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls a command until it exits 0; returns false when the deadline passes first. */
+export async function waitFor(argv: readonly string[], timeoutSeconds: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  for (;;) {
+    if ((await run(argv)).code === 0) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(1000);
+  }
+}

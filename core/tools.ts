@@ -1,0 +1,104 @@
+import { createHash } from "node:crypto";
+import type { ToolSet, ToolSource } from "./config/types";
+import { shellQuote } from "./shell";
+
+export type ToolName = keyof ToolSet;
+
+/** Where each tool goes inside a node, and under which file name. */
+export const TOOL_TARGETS: Readonly<Record<ToolName, { dir: string; file?: string }>> = {
+  calicoctl: { dir: "/usr/local/bin", file: "calicoctl" },
+  cnitool: { dir: "/usr/local/bin", file: "cnitool" },
+  calico: { dir: "/opt/cni/bin", file: "calico" },
+  calicoIpam: { dir: "/opt/cni/bin", file: "calico-ipam" },
+  cniPlugins: { dir: "/opt/cni/bin" },
+};
+
+/** The cache folder of one tool from one source: a different source never reuses another's files. */
+export function toolCacheDir(cacheDir: string, name: ToolName, source: ToolSource): string {
+  const digest = createHash("sha256").update(JSON.stringify(source)).digest("hex").slice(0, 16);
+  return `${cacheDir}/tools/${name}-${digest}`;
+}
+
+function fetchBody(name: ToolName, source: ToolSource, manifestPath: string): string[] {
+  const file = TOOL_TARGETS[name].file;
+  switch (source.kind) {
+    case "url": {
+      const base = source.url.split("/").pop() ?? "download";
+      const expected = source.sha256
+        ? `expected=${shellQuote(source.sha256)}`
+        : source.checksumUrl
+          ? `expected=$(curl -fsSL ${shellQuote(source.checksumUrl)} | awk -v f=${shellQuote(base)} '$2 == f || $2 == "*" f || $2 == "./" f || NF == 1 { print $1; exit }')`
+          : `echo "tool ${name}: ${source.url} has neither sha256 nor checksumUrl" >&2; exit 1`;
+      return [
+        `curl -fsSL -o "$work/${base}" ${shellQuote(source.url)}`,
+        expected,
+        `[ -n "$expected" ] || { echo "tool ${name}: no checksum for ${base}" >&2; exit 1; }`,
+        `echo "$expected  $work/${base}" | sha256sum --check --quiet - || { echo "tool ${name}: sha256 of ${base} is not $expected" >&2; exit 1; }`,
+        source.archive ? `tar -xzf "$work/${base}" -C "$files"` : `install -m 0755 "$work/${base}" "$files/${file ?? base}"`,
+      ];
+    }
+    case "image":
+      return [
+        `docker image inspect ${shellQuote(source.image)} >/dev/null 2>&1 || docker pull ${shellQuote(source.image)} >&2`,
+        `cid=$(docker create ${shellQuote(source.image)} /bin/true)`,
+        `docker cp "$cid:${source.path}" "$files/${file ?? name}"; rc=$?; docker rm "$cid" >/dev/null; [ $rc -eq 0 ]`,
+      ];
+    case "go":
+      // The Go toolchain checks every module against the checksum database while it builds.
+      return [`GOBIN="$files" CGO_ENABLED=0 go install ${shellQuote(`${source.module}@${source.version}`)}`];
+    case "manifest":
+      return [
+        `manifest=${shellQuote(manifestPath)}`,
+        `[ -f "$manifest" ] || { echo "tool ${name}: offline manifest $manifest is missing; run npm run offline:build" >&2; exit 1; }`,
+        `node -e ${shellQuote(MANIFEST_COPY)} "$manifest" ${shellQuote(source.artifact)} "$files" ${shellQuote(file ?? "")}`,
+      ];
+  }
+}
+
+/** Copies one artifact from the offline build's manifest and checks each file against the manifest's sha256. */
+const MANIFEST_COPY = `
+const fs = require("fs"), path = require("path"), crypto = require("crypto");
+const [manifestPath, name, dest, fileName] = process.argv.slice(1);
+const entry = (JSON.parse(fs.readFileSync(manifestPath, "utf8")).artifacts || {})[name];
+if (!entry) { console.error("offline manifest " + manifestPath + " has no artifact " + name); process.exit(1); }
+const files = entry.dir ? Object.entries(entry.files).map(([f, sha]) => [path.join(entry.dir, f), f, sha]) : [[entry.path, fileName || path.basename(entry.path), entry.sha256]];
+for (const [src, f, sha] of files) {
+  const actual = crypto.createHash("sha256").update(fs.readFileSync(src)).digest("hex");
+  if (actual !== sha) { console.error(src + ": sha256 " + actual + " is not the manifest's " + sha); process.exit(1); }
+  fs.copyFileSync(src, path.join(dest, f)); fs.chmodSync(path.join(dest, f), 0o755);
+}`.trim();
+
+/**
+ * Fetches one tool into the host cache once (download, image copy, Go build or offline manifest),
+ * verifies it, and records SHA256SUMS of its files, which each node checks again after the copy.
+ */
+export function toolFetchScript(name: ToolName, source: ToolSource, cacheDir: string, manifestPath: string): string {
+  const dir = toolCacheDir(cacheDir, name, source);
+  return [
+    "set -euo pipefail",
+    `dir=${shellQuote(dir)}`,
+    `if [ ! -f "$dir/SHA256SUMS" ]; then`,
+    `  work=$(mktemp -d); trap 'rm -rf "$work"' EXIT`,
+    `  files="$work/files"; mkdir -p "$files"`,
+    ...fetchBody(name, source, manifestPath).map((line) => `  ${line}`),
+    `  (cd "$files" && sha256sum -- * > ../SHA256SUMS)`,
+    `  mkdir -p "$(dirname "$dir")"; rm -rf "$dir"; mv "$work" "$dir"; trap - EXIT`,
+    "fi",
+    `cat "$dir/SHA256SUMS"`,
+  ].join("\n");
+}
+
+/** Copies fetched tools into a node container and verifies each file there against the recorded sums. */
+export function toolInstallScript(container: string, tools: ReadonlyArray<{ name: ToolName; cacheDir: string }>): string {
+  const lines = ["set -euo pipefail"];
+  for (const { name, cacheDir } of tools) {
+    const target = TOOL_TARGETS[name].dir;
+    lines.push(
+      `docker exec ${shellQuote(container)} mkdir -p ${shellQuote(target)}`,
+      `docker cp ${shellQuote(`${cacheDir}/files/.`)} ${shellQuote(`${container}:${target}/`)}`,
+      `docker exec -i ${shellQuote(container)} sh -c ${shellQuote(`cd ${target} && sha256sum -c --quiet -`)} < ${shellQuote(`${cacheDir}/SHA256SUMS`)}`,
+    );
+  }
+  return lines.join("\n");
+}
+
