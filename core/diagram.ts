@@ -11,7 +11,9 @@ export function mermaidDiagram(input: {
   workloads: Readonly<Record<string, readonly string[]>>;
 }): string {
   const { expected, observed } = input;
-  const state = new Map(observed?.sessions.map((s) => [sessionKey(s.a, s.b), s.established ? "Established" : s.ends.map((e) => e.info || e.state).join(" / ")]));
+  const state = new Map(
+    observed?.sessions.map((s) => [sessionKey(s.a, s.b), s.established ? "Established" : s.ends.map((e) => e.info || e.state).join(" / ")]),
+  );
   const lines = ["flowchart LR", `  etcd[("etcd<br/>${input.etcdAddress}")]`];
   for (const node of expected.nodes) {
     const workloads = input.workloads[node.name] ?? [];

@@ -18,7 +18,18 @@ function tolerant(command: string, what: string): string {
 }
 
 function calicoctl(container: string, etcdEndpoints: string, args: readonly string[], stdin = false): string {
-  return shellJoin(["docker", "exec", ...(stdin ? ["-i"] : []), "-e", "DATASTORE_TYPE=etcdv3", "-e", `ETCD_ENDPOINTS=${etcdEndpoints}`, container, "calicoctl", ...args]);
+  return shellJoin([
+    "docker",
+    "exec",
+    ...(stdin ? ["-i"] : []),
+    "-e",
+    "DATASTORE_TYPE=etcdv3",
+    "-e",
+    `ETCD_ENDPOINTS=${etcdEndpoints}`,
+    container,
+    "calicoctl",
+    ...args,
+  ]);
 }
 
 export function calicoctlApplyScript(container: string, etcdEndpoints: string, yaml: string): string {
@@ -26,7 +37,10 @@ export function calicoctlApplyScript(container: string, etcdEndpoints: string, y
 }
 
 export function calicoctlDeleteScript(container: string, etcdEndpoints: string, yaml: string): string {
-  return tolerant(`${calicoctl(container, etcdEndpoints, ["delete", "--skip-not-exists", "-f", "-"], true)} ${heredoc(yaml)}`, "calicoctl delete");
+  return tolerant(
+    `${calicoctl(container, etcdEndpoints, ["delete", "--skip-not-exists", "-f", "-"], true)} ${heredoc(yaml)}`,
+    "calicoctl delete",
+  );
 }
 
 /** Marks route reflectors the way Calico's docs do: a cluster ID on the node and a label the BGPPeer selects. */
@@ -34,7 +48,13 @@ export function routeReflectorScript(container: string, etcdEndpoints: string, r
   const lines = ["set -euo pipefail"];
   for (const node of reflectors) {
     lines.push(
-      calicoctl(container, etcdEndpoints, ["patch", "node", node, "--patch", JSON.stringify({ spec: { bgp: { routeReflectorClusterID: clusterId } } })]),
+      calicoctl(container, etcdEndpoints, [
+        "patch",
+        "node",
+        node,
+        "--patch",
+        JSON.stringify({ spec: { bgp: { routeReflectorClusterID: clusterId } } }),
+      ]),
       calicoctl(container, etcdEndpoints, ["label", "nodes", node, "route-reflector=true", "--overwrite"]),
     );
   }
@@ -61,11 +81,19 @@ export interface WorkloadRef {
 
 function cnitool(ref: WorkloadRef, verb: "add" | "del"): string {
   return shellJoin([
-    "docker", "exec",
-    "-e", `CNI_PATH=${CNI_BIN_DIR}`,
-    "-e", `NETCONFPATH=${CNI_CONF_DIR}`,
-    "-e", `CNI_CONTAINERID=${ref.containerId}`,
-    ref.container, "cnitool", verb, ref.network, `/var/run/netns/${ref.namespace}`,
+    "docker",
+    "exec",
+    "-e",
+    `CNI_PATH=${CNI_BIN_DIR}`,
+    "-e",
+    `NETCONFPATH=${CNI_CONF_DIR}`,
+    "-e",
+    `CNI_CONTAINERID=${ref.containerId}`,
+    ref.container,
+    "cnitool",
+    verb,
+    ref.network,
+    `/var/run/netns/${ref.namespace}`,
   ]);
 }
 
@@ -80,7 +108,10 @@ export function workloadAddScript(ref: WorkloadRef): string {
 }
 
 export function workloadDelScript(ref: WorkloadRef): string {
-  return [tolerant(cnitool(ref, "del"), `cnitool del ${ref.namespace}`), tolerant(shellJoin(["docker", "exec", ref.container, "ip", "netns", "del", ref.namespace]), `ip netns del ${ref.namespace}`)].join("\n");
+  return [
+    tolerant(cnitool(ref, "del"), `cnitool del ${ref.namespace}`),
+    tolerant(shellJoin(["docker", "exec", ref.container, "ip", "netns", "del", ref.namespace]), `ip netns del ${ref.namespace}`),
+  ].join("\n");
 }
 
 /** Succeeds once every node reports at least its expected number of Established BGP sessions. */

@@ -26,7 +26,13 @@ export function etcdEndpoint(address: string): string {
   return `http://${address}:${ETCD_CLIENT_PORT}`;
 }
 
-export function etcdContainerSpec(input: { name: string; image: string; network: string; address: string; labels: Record<string, string> }): ContainerSpec {
+export function etcdContainerSpec(input: {
+  name: string;
+  image: string;
+  network: string;
+  address: string;
+  labels: Record<string, string>;
+}): ContainerSpec {
   return {
     name: input.name,
     image: input.image,

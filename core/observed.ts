@@ -62,7 +62,9 @@ export function observeTopology(expected: ExpectedTopology, readings: readonly N
       sessions.set(key, entry);
     }
     routes[reading.node] = parseIpRoutes(reading.routes).flatMap((route) =>
-      route.via ? [{ prefix: route.prefix, via: route.via, viaNode: nameByAddress.get(route.via) ?? route.via, protocol: "bird" as const }] : [],
+      route.via
+        ? [{ prefix: route.prefix, via: route.via, viaNode: nameByAddress.get(route.via) ?? route.via, protocol: "bird" as const }]
+        : [],
     );
   }
 

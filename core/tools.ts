@@ -101,4 +101,3 @@ export function toolInstallScript(container: string, tools: ReadonlyArray<{ name
   }
   return lines.join("\n");
 }
-

@@ -13,7 +13,20 @@ interface ContainerState extends ContainerSpec {
   readonly containerId: string;
 }
 
-const REPLACE_ON = ["name", "image", "hostname", "network", "ipv4Address", "env", "capAdd", "securityOpt", "sysctls", "labels", "command", "entrypoint"] as const;
+const REPLACE_ON = [
+  "name",
+  "image",
+  "hostname",
+  "network",
+  "ipv4Address",
+  "env",
+  "capAdd",
+  "securityOpt",
+  "sysctls",
+  "labels",
+  "command",
+  "entrypoint",
+] as const;
 
 /**
  * A Docker container managed through the docker CLI: created and waited for on create, looked up on

@@ -42,15 +42,11 @@ export class DockerNetwork extends pulumi.dynamic.Resource {
   declare public readonly name: pulumi.Output<string>;
   declare public readonly subnet: pulumi.Output<string>;
 
-  constructor(name: string, spec: pulumi.Input<NetworkSpec>, opts?: pulumi.CustomResourceOptions) {
-    const s = pulumi.output(spec);
-    super(
-      networkProvider,
-      name,
-      { name: s.name, subnet: s.subnet, gateway: s.gateway, internal: s.internal, labels: s.labels, networkId: undefined },
-      opts,
-      "calicolab",
-      "DockerNetwork",
-    );
+  constructor(
+    name: string,
+    spec: pulumi.Inputs & { [K in keyof NetworkSpec]: pulumi.Input<NetworkSpec[K]> },
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    super(networkProvider, name, { ...spec, networkId: undefined }, opts, "calicolab", "DockerNetwork");
   }
 }

@@ -17,7 +17,8 @@ async function readAll(commands: Record<string, string[]>): Promise<Record<strin
   const readings: Record<string, ProbeReading> = {};
   for (const [key, argv] of Object.entries(commands)) {
     const result = await run(argv);
-    readings[key] = result.code === 0 ? { stdout: result.stdout } : { stdout: result.stdout, error: `exit ${result.code}: ${result.stderr.trim()}` };
+    readings[key] =
+      result.code === 0 ? { stdout: result.stdout } : { stdout: result.stdout, error: `exit ${result.code}: ${result.stderr.trim()}` };
   }
   return readings;
 }

@@ -30,7 +30,10 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 function settingName(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((name, key) => (typeof key === "number" ? `${name}[${key}]` : name ? `${name}.${String(key)}` : String(key)), "");
+  return path.reduce<string>(
+    (name, key) => (typeof key === "number" ? `${name}[${key}]` : name ? `${name}.${String(key)}` : String(key)),
+    "",
+  );
 }
 
 /** Applies defaults, checks every setting and returns the lab's config, or throws one ConfigError naming each bad setting. */

@@ -38,7 +38,11 @@ export function crossCheck(config: LabConfig): ConfigIssue[] {
 
   const names = nodeNames(config);
   if (config.calico.names.length > 0 && config.calico.names.length !== config.calico.nodes) {
-    report("calico.names", config.calico.names, `allowed is a list of exactly calico.nodes (${config.calico.nodes}) names, or an empty list`);
+    report(
+      "calico.names",
+      config.calico.names,
+      `allowed is a list of exactly calico.nodes (${config.calico.nodes}) names, or an empty list`,
+    );
   }
   const seen = new Set<string>();
   names.forEach((name, index) => {
@@ -64,7 +68,11 @@ function checkBgp(config: LabConfig, names: readonly string[], report: Report): 
     report("bgp.routeReflectors", routeReflectors, "bgp.mode routeReflectors needs at least one node name here");
   }
   if (mode === "mesh" && routeReflectors.length > 0) {
-    report("bgp.routeReflectors", routeReflectors, "route reflectors are used only with bgp.mode routeReflectors; empty it or change the mode");
+    report(
+      "bgp.routeReflectors",
+      routeReflectors,
+      "route reflectors are used only with bgp.mode routeReflectors; empty it or change the mode",
+    );
   }
   routeReflectors.forEach((reflector, index) => {
     if (!names.includes(reflector)) {
@@ -76,7 +84,11 @@ function checkBgp(config: LabConfig, names: readonly string[], report: Report): 
   }
 }
 
-function checkPools(config: LabConfig, underlay: Network | undefined, report: Report): Array<{ network: Network; blockSize: number; disabled: boolean }> {
+function checkPools(
+  config: LabConfig,
+  underlay: Network | undefined,
+  report: Report,
+): Array<{ network: Network; blockSize: number; disabled: boolean }> {
   const parsed: Array<{ network: Network; blockSize: number; disabled: boolean; index: number }> = [];
   const names = new Set<string>();
   config.ipPools.forEach((pool, index) => {
@@ -84,7 +96,11 @@ function checkPools(config: LabConfig, underlay: Network | undefined, report: Re
     if (names.has(pool.name)) report(`${at}.name`, pool.name, "pool names must be unique");
     names.add(pool.name);
     if (pool.ipipMode !== "Never" && pool.vxlanMode !== "Never") {
-      report(`${at}.vxlanMode`, pool.vxlanMode, `ipipMode is ${pool.ipipMode}; a pool can use IPIP or VXLAN, not both: set one of them to Never`);
+      report(
+        `${at}.vxlanMode`,
+        pool.vxlanMode,
+        `ipipMode is ${pool.ipipMode}; a pool can use IPIP or VXLAN, not both: set one of them to Never`,
+      );
     }
     const network = parseCidr(pool.cidr);
     if (!network) {
@@ -97,7 +113,11 @@ function checkPools(config: LabConfig, underlay: Network | undefined, report: Re
       return;
     }
     if (pool.blockSize < network.prefixLength) {
-      report(`${at}.blockSize`, pool.blockSize, `a block cannot be larger than its pool ${pool.cidr}: allowed is ${network.prefixLength} to ${max}`);
+      report(
+        `${at}.blockSize`,
+        pool.blockSize,
+        `a block cannot be larger than its pool ${pool.cidr}: allowed is ${network.prefixLength} to ${max}`,
+      );
       return;
     }
     if (network.version === 6 && pool.ipipMode !== "Never") {
@@ -114,7 +134,11 @@ function checkPools(config: LabConfig, underlay: Network | undefined, report: Re
     parsed.push({ network, blockSize: pool.blockSize, disabled: pool.disabled, index });
   });
   if (config.ipPools.length > 0 && config.ipPools.every((pool) => pool.disabled)) {
-    report("ipPools", config.ipPools.map((p) => p.name), "at least one pool must have disabled: false for workloads to get addresses");
+    report(
+      "ipPools",
+      config.ipPools.map((p) => p.name),
+      "at least one pool must have disabled: false for workloads to get addresses",
+    );
   }
   return parsed;
 }
@@ -123,7 +147,11 @@ function checkPools(config: LabConfig, underlay: Network | undefined, report: Re
  * Calico hands each node whole blocks; with the blocks shared evenly, a node can hold
  * floor(blocks / nodes) * addressesPerBlock workloads from the enabled IPv4 pools.
  */
-function checkWorkloadCapacity(config: LabConfig, pools: Array<{ network: Network; blockSize: number; disabled: boolean }>, report: Report): void {
+function checkWorkloadCapacity(
+  config: LabConfig,
+  pools: Array<{ network: Network; blockSize: number; disabled: boolean }>,
+  report: Report,
+): void {
   const nodes = BigInt(config.calico.nodes);
   if (nodes < 1n || config.workloads.perNode === 0) return;
   let perNode = 0n;

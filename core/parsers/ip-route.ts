@@ -23,7 +23,12 @@ export function parseIpRoutes(output: string): KernelRoute[] {
     };
     const via = field("via");
     const dev = field("dev");
-    routes.push({ prefix: prefix === "default" ? "0.0.0.0/0" : prefix.includes("/") ? prefix : `${prefix}/32`, type, ...(via ? { via } : {}), ...(dev ? { dev } : {}) });
+    routes.push({
+      prefix: prefix === "default" ? "0.0.0.0/0" : prefix.includes("/") ? prefix : `${prefix}/32`,
+      type,
+      ...(via ? { via } : {}),
+      ...(dev ? { dev } : {}),
+    });
   }
   return routes;
 }

@@ -1,0 +1,54 @@
+import { homedir } from "node:os";
+import * as pulumi from "@pulumi/pulumi";
+import { CalicoLab } from "./components/calico-lab";
+import { ConfigError } from "./core/config/errors";
+import { defaultCacheDir, labNameFor, manifestPathFor, SETTING_KEYS } from "./core/config/keys";
+import { loadLabConfig, type RawSettings } from "./core/config/load";
+
+function readSettings(): RawSettings {
+  const config = new pulumi.Config();
+  const raw: Record<string, unknown> = {};
+  for (const key of SETTING_KEYS) {
+    const text = config.get(key);
+    if (text === undefined) continue;
+    try {
+      raw[key] = JSON.parse(text);
+    } catch {
+      raw[key] = text; // plain strings such as `scenario: bird`
+    }
+  }
+  return raw;
+}
+
+function loadOrExplain() {
+  try {
+    return loadLabConfig(readSettings());
+  } catch (error) {
+    // A RunError is printed without a stack trace: the message already names each bad setting.
+    if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
+    throw error;
+  }
+}
+
+const config = loadOrExplain();
+const stack = pulumi.getStack();
+if (config.scenario !== "bird") {
+  throw new pulumi.RunError(
+    `scenario ${config.scenario} validates, but its components (kind substrate) are not built yet; use scenario bird`,
+  );
+}
+const cacheDir = defaultCacheDir(process.env, homedir());
+const lab = new CalicoLab(labNameFor(stack), {
+  config,
+  stack,
+  cacheDir,
+  manifestPath: manifestPathFor(config.artifacts.manifest, process.env, cacheDir),
+});
+
+export const scenario = config.scenario;
+export const etcd = lab.etcd;
+export const nodes = lab.nodes;
+export const ipPools = lab.ipPools;
+export const cniConfig = lab.cniConfig;
+export const bgpTopology = lab.bgpTopology;
+export const diagram = lab.diagram;

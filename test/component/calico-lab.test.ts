@@ -1,0 +1,212 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadLabConfig } from "../../core/config/load";
+import { captureGraph, installMocks, valueOf, type Registered } from "./harness";
+
+// Calico's protocol names for each node's peers, as BIRD would show them once up.
+const ADDRESS: Record<string, string> = { calico1: "192_168_4_5", calico2: "192_168_4_6", calico3: "192_168_4_7", calico4: "192_168_4_8" };
+let reflectors: string[] = [];
+let nodeCount = 0;
+function peersOf(node: string): string[] {
+  const names = Object.keys(ADDRESS).slice(0, nodeCount);
+  if (reflectors.length === 0) return names.filter((n) => n !== node).map((n) => `Mesh_${ADDRESS[n]}`);
+  const peers = reflectors.includes(node) ? names.filter((n) => n !== node) : reflectors;
+  return peers.map((n) => `Node_${ADDRESS[n]}`);
+}
+
+installMocks(peersOf);
+
+async function buildLab(name: string, raw: Record<string, unknown>) {
+  const mocks = captureGraph();
+  const { CalicoLab } = await import("../../components/calico-lab");
+  const lab = new CalicoLab(
+    name,
+    {
+      config: loadLabConfig(raw),
+      stack: "test",
+      cacheDir: "/cache",
+      manifestPath: "/cache/artifacts/manifest.json",
+    },
+    { transformations: [mocks.capture] },
+  );
+  const outputs = {
+    etcd: await valueOf(lab.etcd),
+    nodes: await valueOf(lab.nodes),
+    bgpTopology: await valueOf(lab.bgpTopology),
+    cniConfig: await valueOf(lab.cniConfig),
+    ipPools: await valueOf(lab.ipPools),
+    diagram: await valueOf(lab.diagram),
+  };
+  await Promise.all(mocks.pending);
+  return { lab, registered: mocks.registered, outputs };
+}
+
+const find = (registered: Registered[], name: string) => {
+  const found = registered.find((r) => r.name === name);
+  if (!found) throw new Error(`no resource named ${name}; have ${registered.map((r) => r.name).join(", ")}`);
+  return found;
+};
+
+describe("CalicoLab, mesh of three", () => {
+  let built: Awaited<ReturnType<typeof buildLab>>;
+  beforeAll(async () => {
+    reflectors = [];
+    nodeCount = 3;
+    built = await buildLab("lab", { calico: { nodes: 3 }, underlay: { cidr: "192.168.4.0/24", internal: true } });
+  });
+
+  it("registers the expected children, typed, named from the lab and parented", () => {
+    const byName = (name: string) => find(built.registered, name);
+    expect(byName("lab").type).toBe("calicolab:index:CalicoLab");
+    expect(byName("lab-underlay")).toMatchObject({ type: "calicolab:docker:LabNetwork", parent: "lab" });
+    expect(byName("lab-underlay-net")).toMatchObject({ type: "pulumi-nodejs:dynamic/calicolab:DockerNetwork", parent: "lab-underlay" });
+    expect(byName("lab-etcd")).toMatchObject({ type: "calicolab:docker:EtcdNode", parent: "lab" });
+    expect(byName("lab-etcd-container")).toMatchObject({ type: "pulumi-nodejs:dynamic/calicolab:DockerContainer", parent: "lab-etcd" });
+    for (const n of ["calico1", "calico2", "calico3"]) {
+      expect(byName(`lab-${n}`)).toMatchObject({ type: "calicolab:docker:CalicoNode", parent: "lab" });
+      expect(byName(`lab-${n}-container`)).toMatchObject({ type: "pulumi-nodejs:dynamic/calicolab:DockerContainer", parent: `lab-${n}` });
+    }
+    expect(byName("lab-tools")).toMatchObject({ type: "calicolab:docker:NodeTools", parent: "lab" });
+    expect(byName("lab-ippools")).toMatchObject({ type: "calicolab:calico:CalicoResources", parent: "lab" });
+    expect(byName("lab-cni")).toMatchObject({ type: "calicolab:cni:CniConfig", parent: "lab" });
+    expect(byName("lab-workloads")).toMatchObject({ type: "calicolab:cni:Workloads", parent: "lab" });
+    expect(byName("lab-bgp-status")).toMatchObject({ type: "calicolab:calico:BgpStatus", parent: "lab" });
+    expect(byName("lab-bgp-status-probe").type).toBe("pulumi-nodejs:dynamic/calicolab:LiveProbe");
+    expect(built.registered.filter((r) => r.name.startsWith("lab-workloads-") && r.type === "command:local:Command")).toHaveLength(3);
+    expect(built.registered.filter((r) => r.name.startsWith("lab-tools-install-"))).toHaveLength(3);
+    expect(
+      built.registered
+        .filter((r) => r.name.startsWith("lab-tools-fetch-"))
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["calico", "calicoIpam", "calicoctl", "cniPlugins", "cnitool"].map((t) => `lab-tools-fetch-${t}`).sort());
+    expect(built.registered.find((r) => r.name === "lab-route-reflectors")).toBeUndefined();
+  });
+
+  it("orders the stages with dependsOn: network, etcd, nodes, tools, BGP, pools, CNI, workloads, status", () => {
+    const deps = (name: string) => find(built.registered, name).dependsOn;
+    expect(deps("lab-etcd")).toEqual(["lab-underlay"]);
+    expect(deps("lab-calico2")).toEqual(["lab-etcd"]);
+    expect(deps("lab-tools")).toEqual(["lab-calico1", "lab-calico2", "lab-calico3"]);
+    expect(deps("lab-bgp")).toEqual(["lab-tools"]);
+    expect(deps("lab-ippools")).toEqual(["lab-bgp"]);
+    expect(deps("lab-cni")).toEqual(["lab-tools", "lab-ippools"]);
+    expect(deps("lab-workloads")).toEqual(["lab-cni", "lab-ippools"]);
+    expect(deps("lab-bgp-status")).toEqual(["lab-workloads"]);
+  });
+
+  it("runs Calico nodes with explicit capabilities on the internal network, never privileged", () => {
+    const node = find(built.registered, "lab-calico1-container").inputs;
+    expect(node).toMatchObject({ name: "lab-calico1", hostname: "calico1", network: "lab-underlay-net", ipv4Address: "192.168.4.5" });
+    expect(node.capAdd).toEqual(expect.arrayContaining(["NET_ADMIN", "NET_RAW", "SYS_ADMIN"]));
+    expect(JSON.stringify(node)).not.toMatch(/privileged/i);
+    expect(node.env).toEqual(
+      expect.arrayContaining([
+        "NODENAME=calico1",
+        "IP=192.168.4.5",
+        "DATASTORE_TYPE=etcdv3",
+        "ETCD_ENDPOINTS=http://192.168.4.4:2379",
+        "CALICO_NETWORKING_BACKEND=bird",
+      ]),
+    );
+    expect(node.readiness).toEqual({ command: ["birdcl", "-s", "/var/run/calico/bird.ctl", "show", "status"], timeoutSeconds: 120 });
+    expect(find(built.registered, "lab-underlay-net").inputs).toMatchObject({
+      internal: true,
+      subnet: "192.168.4.0/24",
+      gateway: "192.168.4.1",
+    });
+    expect(node.labels).toEqual({ "calico-lab.lab": "lab", "calico-lab.stack": "test", "calico-lab.role": "calico-node" });
+  });
+
+  it("applies the pools with calicoctl through the first node, writes the conflist into every node, and plumbs workloads", () => {
+    const pools = find(built.registered, "lab-ippools-apply").inputs;
+    expect(pools.create).toContain(
+      "docker exec -i -e DATASTORE_TYPE=etcdv3 -e ETCD_ENDPOINTS=http://192.168.4.4:2379 lab-calico1 calicoctl apply -f -",
+    );
+    expect(pools.create).toContain("  name: my.ippool-1\n");
+    expect(pools.delete).toContain("calicoctl delete --skip-not-exists -f -");
+    for (const i of [1, 2, 3]) {
+      const write = find(built.registered, `lab-cni-write-${i}`).inputs;
+      expect(write.create).toContain(
+        `docker exec -i lab-calico${i} sh -c 'mkdir -p /etc/cni/net.d && cat > /etc/cni/net.d/10-calico.conflist'`,
+      );
+      expect(write.triggers).toEqual([`id-lab-calico${i}-container`, expect.stringContaining('"type": "calico"')]);
+    }
+    const workload = find(built.registered, "lab-workloads-2-1").inputs;
+    expect(workload.create).toContain("CNI_CONTAINERID=lab-workloads-calico2-wl1 lab-calico2 cnitool add test-calico /var/run/netns/wl1");
+    expect(workload.delete).toContain("cnitool del test-calico /var/run/netns/wl1");
+    expect(workload.triggers).toEqual(["id-lab-calico2-container"]);
+  });
+
+  it("uses the online images by default", () => {
+    expect(find(built.registered, "lab-calico1-container").inputs.image).toMatch(/^quay\.io\/calico\/node:v3\./);
+    expect(find(built.registered, "lab-etcd-container").inputs.image).toMatch(/^quay\.io\/coreos\/etcd:v3\./);
+  });
+
+  it("exports etcd, nodes with workloads, pools, CNI conf, topology and diagram", () => {
+    const { outputs } = built;
+    expect(outputs.etcd).toEqual({ endpoints: ["http://192.168.4.4:2379"], address: "192.168.4.4", container: "lab-etcd" });
+    expect(outputs.nodes.map((n) => [n.name, n.underlayIp, n.asNumber, n.role, n.workloads.length])).toEqual([
+      ["calico1", "192.168.4.5", 64512, "mesh", 1],
+      ["calico2", "192.168.4.6", 64512, "mesh", 1],
+      ["calico3", "192.168.4.7", 64512, "mesh", 1],
+    ]);
+    expect(outputs.nodes[0]?.workloads[0]).toMatchObject({ name: "calico1-wl1", namespace: "wl1" });
+    expect(outputs.bgpTopology).toMatchObject({ asNumber: 64512, mode: "mesh", matches: true, problems: [] });
+    expect(outputs.bgpTopology.expected.sessions).toHaveLength(3);
+    expect(outputs.bgpTopology.observed.sessions.every((s) => s.established && s.ends.length === 2)).toBe(true);
+    expect(outputs.cniConfig.path).toBe("/etc/cni/net.d/10-calico.conflist");
+    expect(JSON.parse(outputs.cniConfig.conflist)).toMatchObject({ name: "test-calico", cniVersion: "0.3.1" });
+    expect(outputs.ipPools.yaml).toContain("name: my.ippool-1");
+    expect(outputs.diagram).toContain('calico1 ---|"mesh: Established"| calico2');
+  });
+});
+
+describe("CalicoLab, route reflectors", () => {
+  let built: Awaited<ReturnType<typeof buildLab>>;
+  beforeAll(async () => {
+    reflectors = ["calico1"];
+    nodeCount = 4;
+    built = await buildLab("rr", {
+      calico: { nodes: 4 },
+      bgp: { mode: "routeReflectors", routeReflectors: ["calico1"] },
+      imageMode: "offline",
+    });
+  });
+
+  it("turns the mesh off, adds the reflector peering and marks the reflectors", () => {
+    const bgpApply = find(built.registered, "rr-bgp-apply").inputs.create as string;
+    expect(bgpApply).toContain("nodeToNodeMeshEnabled: false");
+    expect(bgpApply).toContain("peerSelector: route-reflector == 'true'");
+    const marks = find(built.registered, "rr-route-reflectors");
+    expect(marks.dependsOn).toEqual(["rr-bgp"]);
+    expect(marks.inputs.create).toContain("route-reflector=true");
+    expect(find(built.registered, "rr-ippools").dependsOn).toEqual(["rr-bgp", "rr-route-reflectors"]);
+  });
+
+  it("uses the offline images and the offline manifest", () => {
+    expect(find(built.registered, "rr-calico1-container").inputs.image).toMatch(/^calico-lab\/node:/);
+    expect(find(built.registered, "rr-tools-fetch-calicoctl").inputs.create).toContain("manifest=/cache/artifacts/manifest.json");
+  });
+
+  it("exports sessions only between the reflector and its clients", () => {
+    const { bgpTopology, nodes } = built.outputs;
+    expect(bgpTopology.mode).toBe("routeReflectors");
+    expect(bgpTopology.expected.sessions.map((s) => `${s.a}-${s.b}`)).toEqual(["calico1-calico2", "calico1-calico3", "calico1-calico4"]);
+    expect(bgpTopology.matches).toBe(true);
+    expect(nodes.map((n) => n.role)).toEqual(["reflector", "client", "client", "client"]);
+  });
+});
+
+describe("the caller's options", () => {
+  it("are kept: children inherit the lab's protect flag", async () => {
+    const mocks = captureGraph();
+    const { CalicoLab } = await import("../../components/calico-lab");
+    new CalicoLab(
+      "kept",
+      { config: loadLabConfig({}), stack: "t", cacheDir: "/c", manifestPath: "/m" },
+      { protect: true, transformations: [mocks.capture] },
+    );
+    await Promise.all(mocks.pending);
+    expect(mocks.registered.length).toBeGreaterThan(20);
+  });
+});

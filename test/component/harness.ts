@@ -1,0 +1,93 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** What the mocks saw of one resource: enough to check the graph's shape. */
+export interface Registered {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, unknown>;
+  readonly parent?: string;
+  readonly dependsOn: string[];
+}
+
+export function nameOf(resource: pulumi.Resource | undefined): Promise<string | undefined> {
+  return resource ? new Promise((resolve) => resource.urn.apply((urn) => resolve(urn.split("::").pop()))) : Promise.resolve(undefined);
+}
+
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply(resolve));
+}
+
+const bird = (peers: string[]) =>
+  `BIRD 1.6.8 ready.\nname     proto    table    state  since       info\n${peers.map((p) => `${p} BGP      master   up     12:00:00    Established`).join("\n")}\n`;
+
+const resolved = new Map<string, Record<string, unknown>>();
+
+/**
+ * Mocks that answer like a healthy lab: containers get ids, cnitool add prints a CNI result, and the live
+ * probe reports every BGP protocol that Calico would configure for the node's peers as Established.
+ * Installed once per test file: a second setMocks would orphan the first lab's pending registrations.
+ */
+export function installMocks(peersOf: (node: string) => string[]): void {
+  let workload = 0;
+  pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        resolved.set(args.name, args.inputs);
+        const state: Record<string, unknown> = { ...args.inputs };
+        if (args.type.endsWith(":DockerContainer")) state.containerId = `id-${args.name}`;
+        if (args.type.endsWith(":DockerNetwork")) state.networkId = `id-${args.name}`;
+        if (args.type === "command:local:Command") {
+          state.stdout = args.name.includes("-workloads-")
+            ? JSON.stringify({
+                cniVersion: "0.3.1",
+                interfaces: [{ name: `cali${workload}` }],
+                ips: [{ version: "4", address: `10.1.0.${++workload}/32` }],
+              })
+            : "";
+        }
+        if (args.type.endsWith(":LiveProbe")) {
+          const commands = args.inputs.commands as Record<string, string[]>;
+          state.readings = Object.fromEntries(
+            Object.keys(commands).map((key) => {
+              const [node = "", what] = key.split("/");
+              return [key, { stdout: what === "protocols" ? bird(peersOf(node)) : "" }];
+            }),
+          );
+        }
+        return { id: `${args.name}-id`, state };
+      },
+      call: (args) => args.inputs,
+    },
+    "calico-lab",
+    "test",
+    false,
+  );
+}
+
+/** A transformation to pass as the lab's `transformations` option: it only sees children if every component passes options down. */
+export function captureGraph(): { registered: Registered[]; pending: Promise<void>[]; capture: pulumi.ResourceTransformation } {
+  const registered: Registered[] = [];
+  const pending: Promise<void>[] = [];
+  const capture: pulumi.ResourceTransformation = (args) => {
+    const dependsOn = ([] as pulumi.Resource[]).concat((args.opts.dependsOn as pulumi.Resource[] | pulumi.Resource | undefined) ?? []);
+    const entry: { type: string; name: string; inputs: Record<string, unknown>; parent?: string; dependsOn: string[] } = {
+      type: args.type,
+      name: args.name,
+      inputs: {},
+      dependsOn: [],
+    };
+    registered.push(entry);
+    pending.push(
+      (async () => {
+        await new Promise((resolve) => setImmediate(resolve)); // the resource's urn exists once its constructor returns
+        await nameOf(args.resource);
+        entry.inputs = resolved.get(args.name) ?? {};
+        const parent = await nameOf(args.opts.parent);
+        if (parent) entry.parent = parent;
+        for (const d of dependsOn) entry.dependsOn.push((await nameOf(d)) ?? "?");
+      })(),
+    );
+    return undefined;
+  };
+  return { registered, pending, capture };
+}

@@ -1,0 +1,198 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { DEFAULTS } from "../../core/config/defaults";
+import { ConfigError } from "../../core/config/errors";
+import { SETTING_KEYS } from "../../core/config/keys";
+import { loadLabConfig, mergeSettings } from "../../core/config/load";
+import { nodeNames } from "../../core/config/validate";
+
+const root = join(__dirname, "..", "..");
+const pool = { name: "p", cidr: "10.1.0.0/16", blockSize: 26, ipipMode: "Never", vxlanMode: "Never", natOutgoing: true, disabled: false };
+
+function messages(raw: Record<string, unknown>): string[] {
+  try {
+    loadLabConfig(raw);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).issues.map((i) => `${i.setting} = ${JSON.stringify(i.value)}: ${i.allowed}`);
+  }
+  throw new Error("expected the settings to be rejected");
+}
+
+describe("defaults", () => {
+  it("reproduce the tutorial lab", () => {
+    const config = loadLabConfig({});
+    expect(config.scenario).toBe("bird");
+    expect(config.substrate).toBe("docker");
+    expect(nodeNames(config)).toEqual(["calico1", "calico2"]);
+    expect(config.underlay.cidr).toBe("192.168.4.0/24");
+    expect(config.bgp).toMatchObject({ asNumber: 64512, mode: "mesh", routeReflectors: [] });
+    expect(config.ipPools).toEqual([
+      {
+        name: "my.ippool-1",
+        cidr: "10.1.0.0/16",
+        blockSize: 26,
+        ipipMode: "Never",
+        vxlanMode: "Never",
+        natOutgoing: true,
+        disabled: false,
+      },
+    ]);
+    expect(config.cni).toEqual({ cniVersion: "0.3.1", networkName: "test-calico", mtu: 1500, logLevel: "info" });
+    expect(config.workloads.perNode).toBe(1);
+  });
+
+  it("are exactly what Pulumi.yaml declares, key by key, with a type and a description", () => {
+    const project = parse(readFileSync(join(root, "Pulumi.yaml"), "utf8"));
+    expect(project.stackConfigDir).toBe("stacks");
+    const declared = Object.keys(project.config).map((key) => key.replace(/^calico-lab:/, ""));
+    expect(declared).toEqual([...SETTING_KEYS]);
+    for (const key of SETTING_KEYS) {
+      const entry = project.config[`calico-lab:${key}`];
+      expect(entry.default, key).toEqual(DEFAULTS[key]);
+      expect(entry.description.length, key).toBeGreaterThan(30);
+      expect(entry.type, key).toBe(Array.isArray(DEFAULTS[key]) ? "array" : typeof DEFAULTS[key] === "object" ? "object" : "string");
+    }
+  });
+
+  it("let a stack set one field of a group and keep the rest", () => {
+    const config = loadLabConfig({ calico: { nodes: 3 }, bgp: { asNumber: 65001 } });
+    expect(nodeNames(config)).toEqual(["calico1", "calico2", "calico3"]);
+    expect(config.bgp.mode).toBe("mesh");
+    expect(config.bgp.asNumber).toBe(65001);
+  });
+
+  it("merge objects and replace lists", () => {
+    expect(mergeSettings({ a: { b: 1, c: [1, 2] } }, { a: { c: [3] } })).toEqual({ a: { b: 1, c: [3] } });
+  });
+});
+
+describe("the stack configs", () => {
+  for (const stack of ["bird", "kdd", "vpp"]) {
+    it(`${stack} parses and validates`, () => {
+      const file = parse(readFileSync(join(root, "stacks", `Pulumi.${stack}.yaml`), "utf8"));
+      const raw = Object.fromEntries(Object.entries(file.config).map(([k, v]) => [k.replace(/^calico-lab:/, ""), v]));
+      expect(loadLabConfig(raw).scenario).toBe(stack);
+    });
+  }
+});
+
+describe("validation names the setting, the value and what is allowed", () => {
+  it("malformed CIDR", () => {
+    expect(messages({ ipPools: [{ ...pool, cidr: "10.1.0/16" }] })).toEqual([
+      'ipPools[0].cidr = "10.1.0/16": allowed is a network in CIDR form with no host bits set, such as 10.1.0.0/16',
+    ]);
+    expect(messages({ ipPools: [{ ...pool, cidr: "10.1.2.3/16" }] })[0]).toContain('ipPools[0].cidr = "10.1.2.3/16"');
+    expect(messages({ underlay: { cidr: "192.168.4.0/33" } })).toEqual([
+      'underlay.cidr = "192.168.4.0/33": allowed is an IPv4 network in CIDR form such as 192.168.4.0/24',
+    ]);
+  });
+
+  it("blockSize outside 20-32 for IPv4 and 116-128 for IPv6", () => {
+    expect(messages({ ipPools: [{ ...pool, blockSize: 19 }] })).toEqual([
+      "ipPools[0].blockSize = 19: allowed is 20 to 32 for an IPv4 pool",
+    ]);
+    expect(messages({ ipPools: [{ ...pool, blockSize: 33 }] })).toEqual([
+      "ipPools[0].blockSize = 33: allowed is 20 to 32 for an IPv4 pool",
+    ]);
+    expect(messages({ ipPools: [{ ...pool, cidr: "fd00:10::/48", blockSize: 64 }] })).toEqual([
+      "ipPools[0].blockSize = 64: allowed is 116 to 128 for an IPv6 pool",
+    ]);
+    expect(loadLabConfig({ ipPools: [pool, { ...pool, name: "v6", cidr: "fd00:10::/48", blockSize: 122 }] }).ipPools).toHaveLength(2);
+  });
+
+  it("a pool overlapping the underlay or another pool", () => {
+    expect(messages({ ipPools: [{ ...pool, cidr: "192.168.0.0/16" }] })).toEqual([
+      'ipPools[0].cidr = "192.168.0.0/16": overlaps the underlay 192.168.4.0/24; choose a range outside it',
+    ]);
+    expect(messages({ ipPools: [pool, { ...pool, name: "q", cidr: "10.1.64.0/18" }] })).toEqual([
+      'ipPools[1].cidr = "10.1.64.0/18": overlaps ipPools[0] 10.1.0.0/16; pools must not overlap',
+    ]);
+  });
+
+  it("ipip and vxlan both enabled", () => {
+    expect(messages({ ipPools: [{ ...pool, ipipMode: "Always", vxlanMode: "CrossSubnet" }] })).toEqual([
+      'ipPools[0].vxlanMode = "CrossSubnet": ipipMode is Always; a pool can use IPIP or VXLAN, not both: set one of them to Never',
+    ]);
+  });
+
+  it("fewer than one Calico node, or more than the underlay can address", () => {
+    expect(messages({ calico: { nodes: 0 } })).toEqual(["calico.nodes = 0: allowed is an integer from 1 to 250"]);
+    expect(messages({ underlay: { cidr: "192.168.4.0/28" }, calico: { nodes: 11 } })).toEqual([
+      "calico.nodes = 11: underlay 192.168.4.0/28 has room for 10 Calico nodes (hosts .1 to .4 are the gateway and etcd); use a larger underlay or fewer nodes",
+    ]);
+    expect(loadLabConfig({ underlay: { cidr: "192.168.4.0/28" }, calico: { nodes: 10 } }).calico.nodes).toBe(10);
+  });
+
+  it("duplicate node names, and a names list of the wrong length", () => {
+    expect(messages({ calico: { nodes: 3, names: ["a", "b", "a"] } })).toEqual(['calico.names[2] = "a": node names must be unique']);
+    expect(messages({ calico: { nodes: 3, names: ["a", "b"] } })).toEqual([
+      'calico.names = ["a","b"]: allowed is a list of exactly calico.nodes (3) names, or an empty list',
+    ]);
+  });
+
+  it("an AS number out of range", () => {
+    expect(messages({ bgp: { asNumber: 0 } })).toEqual(["bgp.asNumber = 0: allowed is an integer from 1 to 4294967295"]);
+    expect(messages({ bgp: { asNumber: 4294967296 } })).toEqual(["bgp.asNumber = 4294967296: allowed is an integer from 1 to 4294967295"]);
+  });
+
+  it("an unsupported cniVersion, 1.1.0 included", () => {
+    for (const version of ["1.1.0", "0.5.0", "2"]) {
+      expect(messages({ cni: { cniVersion: version } })).toEqual([
+        `cni.cniVersion = ${JSON.stringify(version)}: allowed values are 0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0`,
+      ]);
+    }
+  });
+
+  it("an unknown scenario, substrate or image mode", () => {
+    expect(messages({ scenario: "cilium" })).toEqual(['scenario = "cilium": allowed values are bird, kdd, vpp']);
+    expect(messages({ substrate: "vagrant" })).toEqual(['substrate = "vagrant": allowed values are docker, kind, ssh']);
+    expect(messages({ imageMode: "airgap" })).toEqual(['imageMode = "airgap": allowed values are online, offline']);
+    expect(messages({ scenario: "kdd" })).toEqual(['substrate = "docker": scenario kdd runs on kind']);
+    expect(messages({ substrate: "ssh" })).toEqual([
+      'substrate = "ssh": scenario bird runs on docker (the ssh substrate is planned, not built yet)',
+    ]);
+  });
+
+  it("a route reflector that names no existing node", () => {
+    expect(messages({ bgp: { mode: "routeReflectors", routeReflectors: ["calico9"] } })).toEqual([
+      'bgp.routeReflectors[0] = "calico9": allowed are the lab\'s node names: calico1, calico2',
+    ]);
+    expect(messages({ bgp: { mode: "routeReflectors" } })).toEqual([
+      "bgp.routeReflectors = []: bgp.mode routeReflectors needs at least one node name here",
+    ]);
+    expect(messages({ bgp: { routeReflectors: ["calico1"] } })).toEqual([
+      'bgp.routeReflectors = ["calico1"]: route reflectors are used only with bgp.mode routeReflectors; empty it or change the mode',
+    ]);
+  });
+
+  it("more workloads than a node's blocks can hold under the pool's size", () => {
+    const small = { ...pool, cidr: "10.1.0.0/24", blockSize: 26 }; // 4 blocks of 64: 2 per node
+    expect(loadLabConfig({ ipPools: [small], workloads: { perNode: 128 } }).workloads.perNode).toBe(128);
+    expect(messages({ ipPools: [small], workloads: { perNode: 129 } })).toEqual([
+      "workloads.perNode = 129: the enabled pools give each of the 2 nodes room for 128 workloads (whole blocks shared evenly); allowed is at most 128",
+    ]);
+  });
+
+  it("unknown keys and wrong types", () => {
+    expect(messages({ calico: { node: 3 } })).toEqual([
+      "calico.node = 3: unknown setting; allowed keys here are nodes, namePrefix, names, logLevel",
+    ]);
+    expect(messages({ calico: { nodes: "two" } })).toEqual(['calico.nodes = "two": allowed is an integer from 1 to 250']);
+    expect(messages({ underlay: { internal: "yes" } })).toEqual(['underlay.internal = "yes": allowed values are true, false']);
+  });
+
+  it("lists every bad setting at once, in one message", () => {
+    try {
+      loadLabConfig({ scenario: "x", calico: { nodes: 0 } });
+    } catch (error) {
+      expect((error as Error).message).toBe(
+        '2 lab settings are invalid:\n  - calico-lab:scenario = "x": allowed values are bird, kdd, vpp\n  - calico-lab:calico.nodes = 0: allowed is an integer from 1 to 250',
+      );
+      return;
+    }
+    throw new Error("expected a ConfigError");
+  });
+});

@@ -1,0 +1,149 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULTS } from "../../core/config/defaults";
+import { dockerNetworkCreateArgv, dockerRunArgv } from "../../core/docker-argv";
+import { labNameFor, manifestPathFor } from "../../core/config/keys";
+import { sessionsEstablishedCheck, workloadAddScript, workloadDelScript } from "../../core/lab-scripts";
+import { calicoNodeContainerSpec, etcdContainerSpec, labLabels } from "../../core/node-spec";
+import { shellQuote } from "../../core/shell";
+import { toolCacheDir, toolFetchScript, toolInstallScript } from "../../core/tools";
+
+const node = calicoNodeContainerSpec({
+  containerName: "calicolab-t-calico1",
+  nodeName: "calico1",
+  image: "calico-lab/node:test",
+  network: "calicolab-t-underlay-net",
+  address: "192.168.4.5",
+  asNumber: 64512,
+  etcdEndpoints: "http://192.168.4.4:2379",
+  logLevel: "info",
+  labels: labLabels("calicolab-t", "t", "calico-node"),
+});
+
+describe("docker run for a Calico node", () => {
+  it("adds capabilities one by one and never asks for --privileged", () => {
+    const argv = dockerRunArgv(node);
+    expect(argv).not.toContain("--privileged");
+    expect(argv.join(" ")).toContain("--cap-add NET_ADMIN --cap-add NET_RAW --cap-add SYS_ADMIN");
+    expect(argv.join(" ")).toContain("--security-opt systempaths=unconfined");
+    expect(argv.join(" ")).toContain("--sysctl net.ipv4.conf.all.rp_filter=0");
+    expect(argv.slice(0, 12)).toEqual([
+      "docker",
+      "run",
+      "--detach",
+      "--name",
+      "calicolab-t-calico1",
+      "--hostname",
+      "calico1",
+      "--network",
+      "calicolab-t-underlay-net",
+      "--ip",
+      "192.168.4.5",
+      "--label",
+    ]);
+    expect(argv).toContain("NODENAME=calico1");
+    expect(argv.at(-1)).toBe("calico-lab/node:test");
+  });
+
+  it("labels everything with lab, stack and role", () => {
+    expect(dockerRunArgv(node).filter((_, i, a) => a[i - 1] === "--label")).toEqual([
+      "calico-lab.lab=calicolab-t",
+      "calico-lab.role=calico-node",
+      "calico-lab.stack=t",
+    ]);
+  });
+
+  it("runs etcd with its advertise URL on the underlay", () => {
+    const etcd = etcdContainerSpec({ name: "e", image: "etcd:x", network: "n", address: "192.168.4.4", labels: {} });
+    expect(dockerRunArgv(etcd).slice(-6)).toEqual([
+      "etcd:x",
+      "etcd",
+      "--name=e",
+      "--data-dir=/var/lib/etcd/data",
+      "--advertise-client-urls=http://192.168.4.4:2379",
+      "--listen-client-urls=http://0.0.0.0:2379",
+    ]);
+  });
+
+  it("creates an internal network only when asked", () => {
+    const spec = { name: "n", subnet: "192.168.4.0/24", gateway: "192.168.4.1", internal: true, labels: { a: "b" } };
+    expect(dockerNetworkCreateArgv(spec)).toEqual([
+      "docker",
+      "network",
+      "create",
+      "--driver",
+      "bridge",
+      "--subnet",
+      "192.168.4.0/24",
+      "--gateway",
+      "192.168.4.1",
+      "--internal",
+      "--label",
+      "a=b",
+      "n",
+    ]);
+    expect(dockerNetworkCreateArgv({ ...spec, internal: false })).not.toContain("--internal");
+  });
+});
+
+describe("tool scripts", () => {
+  it("verify downloads against the pinned sha256 or the release's checksum file", () => {
+    const pinned = toolFetchScript(
+      "calicoctl",
+      { kind: "url", url: "https://example.invalid/calicoctl-linux-amd64", sha256: "a".repeat(64) },
+      "/c",
+      "/m.json",
+    );
+    expect(pinned).toContain(`expected=${"a".repeat(64)}`);
+    expect(pinned).toContain("sha256sum --check --quiet -");
+    const online = toolFetchScript("calicoctl", DEFAULTS.artifacts.online.tools.calicoctl, "/c", "/m.json");
+    expect(online).toMatch(/curl -fsSL https:\/\/github.com\/projectcalico\/calico\/releases\/download\/v[\d.]+\/SHA256SUMS \| awk/);
+    const offline = toolFetchScript("cnitool", { kind: "manifest", artifact: "cnitool" }, "/c", "/m.json");
+    expect(offline).toContain("manifest=/m.json");
+    expect(offline).toContain("run npm run offline:build");
+  });
+
+  it("keep each source's files apart and check them again inside every node", () => {
+    const a = toolCacheDir("/c", "cnitool", { kind: "go", module: "m", version: "v1" });
+    const b = toolCacheDir("/c", "cnitool", { kind: "go", module: "m", version: "v2" });
+    expect(a).not.toBe(b);
+    expect(toolInstallScript("n1", [{ name: "cnitool", cacheDir: a }])).toBe(
+      [
+        "set -euo pipefail",
+        "docker exec n1 mkdir -p /usr/local/bin",
+        `docker cp ${a}/files/. n1:/usr/local/bin/`,
+        `docker exec -i n1 sh -c 'cd /usr/local/bin && sha256sum -c --quiet -' < ${a}/SHA256SUMS`,
+      ].join("\n"),
+    );
+  });
+});
+
+describe("workload scripts", () => {
+  const ref = { node: "calico1", container: "c1", namespace: "wl1", containerId: "lab-calico1-wl1", network: "test-calico" };
+  it("add gives each workload its own namespace and CNI_CONTAINERID", () => {
+    const script = workloadAddScript(ref);
+    expect(script).toContain("ip netns add wl1");
+    expect(script).toContain(
+      "docker exec -e CNI_PATH=/opt/cni/bin -e NETCONFPATH=/etc/cni/net.d -e CNI_CONTAINERID=lab-calico1-wl1 c1 cnitool add test-calico /var/run/netns/wl1",
+    );
+  });
+  it("del tolerates a node that is already gone", () => {
+    expect(workloadDelScript(ref)).toMatch(/cnitool del test-calico \/var\/run\/netns\/wl1 \|\| echo/);
+  });
+  it("the readiness check counts Established sessions on every node", () => {
+    expect(sessionsEstablishedCheck([{ container: "c1", sessions: 2 }])).toEqual([
+      "bash",
+      "-c",
+      '[ "$(docker exec c1 birdcl -s /var/run/calico/bird.ctl show protocols 2>/dev/null | grep -c Established)" -ge 2 ]',
+    ]);
+  });
+});
+
+describe("names and paths", () => {
+  it("derive Docker-safe lab names and find the offline manifest", () => {
+    expect(labNameFor("Bird_Test")).toBe("calicolab-bird-test");
+    expect(manifestPathFor("", {}, "/cache")).toBe("/cache/artifacts/manifest.json");
+    expect(manifestPathFor("", { CALICO_LAB_ARTIFACTS: "/a.json" }, "/cache")).toBe("/a.json");
+    expect(manifestPathFor("/b.json", { CALICO_LAB_ARTIFACTS: "/a.json" }, "/cache")).toBe("/b.json");
+    expect(shellQuote("it's")).toBe(`'it'\\''s'`);
+  });
+});

@@ -1,0 +1,131 @@
+import { describe, expect, it } from "vitest";
+import { addressAt, parseCidr, planUnderlay, underlayNodeCapacity } from "../../core/addressing";
+import { mermaidDiagram } from "../../core/diagram";
+import { compareTopology, observeTopology } from "../../core/observed";
+import { expectedTopology } from "../../core/topology";
+
+const nodes = ["calico1", "calico2", "calico3", "calico4"].map((name, i) => ({ name, address: `192.168.4.${5 + i}` }));
+const protocols = (peers: string[], info = "Established") =>
+  `BIRD 1.6.8 ready.\nname     proto    table    state  since       info\nkernel1  Kernel   master   up     12:41:07    \n${peers.map((p) => `${p} BGP      master   up     12:41:12    ${info}`).join("\n")}\n`;
+
+describe("address plan", () => {
+  it("puts etcd on .4 and the nodes from .5, as the tutorial did", () => {
+    const underlay = parseCidr("192.168.4.0/24")!;
+    expect(planUnderlay(underlay, 2)).toEqual({
+      subnet: "192.168.4.0/24",
+      gateway: "192.168.4.1",
+      etcd: "192.168.4.4",
+      nodes: ["192.168.4.5", "192.168.4.6"],
+    });
+    expect(underlayNodeCapacity(underlay)).toBe(250);
+    expect(addressAt(parseCidr("fd00::/64")!, 5)).toBe("fd00::5");
+  });
+
+  it("rejects what is not a network", () => {
+    for (const bad of ["10.1.0.0", "10.1.0/16", "10.1.2.3/16", "300.1.0.0/16", "10.1.0.0/-1", "fd00::1/64", "x/8"])
+      expect(parseCidr(bad), bad).toBeUndefined();
+  });
+});
+
+describe("expected topology", () => {
+  it("mesh: every pair of nodes", () => {
+    const t = expectedTopology({ asNumber: 64512, mode: "mesh", routeReflectors: [], nodes: nodes.slice(0, 3) });
+    expect(t.sessions).toEqual([
+      { a: "calico1", b: "calico2", type: "node-to-node mesh" },
+      { a: "calico1", b: "calico3", type: "node-to-node mesh" },
+      { a: "calico2", b: "calico3", type: "node-to-node mesh" },
+    ]);
+    expect(t.nodes.map((n) => n.role)).toEqual(["mesh", "mesh", "mesh"]);
+  });
+
+  it("route reflectors: reflector to everyone, no client to client", () => {
+    const t = expectedTopology({ asNumber: 64512, mode: "routeReflectors", routeReflectors: ["calico1"], nodes });
+    expect(t.sessions.map((s) => `${s.a}-${s.b}`)).toEqual(["calico1-calico2", "calico1-calico3", "calico1-calico4"]);
+    expect(t.nodes.map((n) => n.role)).toEqual(["reflector", "client", "client", "client"]);
+    const two = expectedTopology({ asNumber: 64512, mode: "routeReflectors", routeReflectors: ["calico1", "calico2"], nodes });
+    expect(two.sessions).toHaveLength(5); // 1-2, 1-3, 1-4, 2-3, 2-4
+  });
+});
+
+describe("observed topology", () => {
+  const expected = expectedTopology({ asNumber: 64512, mode: "mesh", routeReflectors: [], nodes: nodes.slice(0, 2) });
+
+  it("joins both ends of each session, maps addresses to nodes and lists learned routes", () => {
+    const observed = observeTopology(expected, [
+      {
+        node: "calico1",
+        birdProtocols: protocols(["Mesh_192_168_4_6"]),
+        routes: "10.1.86.64/26 via 192.168.4.6 dev eth0\nblackhole 10.1.127.192/26\n",
+      },
+      { node: "calico2", birdProtocols: protocols(["Mesh_192_168_4_5"]), routes: "10.1.127.192/26 via 192.168.4.5 dev eth0\n" },
+    ]);
+    expect(observed.sessions).toEqual([
+      {
+        a: "calico1",
+        b: "calico2",
+        type: "node-to-node mesh",
+        established: true,
+        ends: [
+          { node: "calico1", state: "up", info: "Established", since: "12:41:12" },
+          { node: "calico2", state: "up", info: "Established", since: "12:41:12" },
+        ],
+      },
+    ]);
+    expect(observed.routes).toEqual({
+      calico1: [{ prefix: "10.1.86.64/26", via: "192.168.4.6", viaNode: "calico2", protocol: "bird" }],
+      calico2: [{ prefix: "10.1.127.192/26", via: "192.168.4.5", viaNode: "calico1", protocol: "bird" }],
+    });
+    expect(compareTopology(expected, observed)).toEqual({ matches: true, missing: [], unexpected: [], notEstablished: [] });
+  });
+
+  it("a session seen from one end only, or not Established, does not match", () => {
+    const oneEnd = observeTopology(expected, [
+      { node: "calico1", birdProtocols: protocols(["Mesh_192_168_4_6"]), routes: "" },
+      { node: "calico2", birdProtocols: "", routes: "", error: "exit 1: No such container" },
+    ]);
+    expect(oneEnd.errors).toEqual({ calico2: "exit 1: No such container" });
+    expect(compareTopology(expected, oneEnd)).toMatchObject({ matches: false, notEstablished: ["calico1|calico2"] });
+    const active = observeTopology(expected, [
+      { node: "calico1", birdProtocols: protocols(["Mesh_192_168_4_6"], "Active"), routes: "" },
+      { node: "calico2", birdProtocols: protocols(["Mesh_192_168_4_5"], "Active"), routes: "" },
+    ]);
+    expect(compareTopology(expected, active).notEstablished).toEqual(["calico1|calico2"]);
+    expect(compareTopology(expected, observeTopology(expected, [])).missing).toEqual(["calico1|calico2"]);
+  });
+
+  it("a session nobody asked for is reported", () => {
+    const rr = expectedTopology({ asNumber: 64512, mode: "routeReflectors", routeReflectors: ["calico1"], nodes: nodes.slice(0, 3) });
+    const observed = observeTopology(rr, [
+      { node: "calico2", birdProtocols: protocols(["Node_192_168_4_7"]), routes: "" },
+      { node: "calico3", birdProtocols: protocols(["Node_192_168_4_6"]), routes: "" },
+    ]);
+    expect(compareTopology(rr, observed)).toMatchObject({
+      matches: false,
+      unexpected: ["calico2|calico3"],
+      missing: ["calico1|calico2", "calico1|calico3"],
+    });
+    expect(observed.sessions[0]?.type).toBe("route reflector");
+  });
+});
+
+describe("diagram", () => {
+  it("draws etcd, nodes with addresses and roles, and sessions with their state", () => {
+    const expected = expectedTopology({ asNumber: 64512, mode: "mesh", routeReflectors: [], nodes: nodes.slice(0, 2) });
+    const observed = observeTopology(expected, [
+      { node: "calico1", birdProtocols: protocols(["Mesh_192_168_4_6"]), routes: "" },
+      { node: "calico2", birdProtocols: protocols(["Mesh_192_168_4_5"]), routes: "" },
+    ]);
+    expect(mermaidDiagram({ etcdAddress: "192.168.4.4", expected, observed, workloads: { calico1: ["10.1.127.192/32"] } })).toBe(
+      [
+        "flowchart LR",
+        '  etcd[("etcd<br/>192.168.4.4")]',
+        '  calico1["calico1<br/>192.168.4.5<br/>AS 64512 (mesh)<br/>workloads: 10.1.127.192/32"]',
+        '  calico2["calico2<br/>192.168.4.6<br/>AS 64512 (mesh)"]',
+        "  calico1 -.-> etcd",
+        "  calico2 -.-> etcd",
+        '  calico1 ---|"mesh: Established"| calico2',
+        "",
+      ].join("\n"),
+    );
+  });
+});
