@@ -1,0 +1,191 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Stack, UpResult } from "@pulumi/pulumi/automation";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { contains, parseCidr } from "../../core/addressing";
+import { peerFromProtocolName, parseBirdProtocols } from "../../core/parsers/birdc-protocols";
+import { parseIpRoutes } from "../../core/parsers/ip-route";
+import type { BgpTopologyOutput, LabNodeOutput } from "../../components/calico-lab";
+import { dockerExec, freeUnderlay, leftovers, missingPrerequisites, openStack, sh } from "./live";
+
+const missing = missingPrerequisites();
+if (missing.length > 0) throw new Error(`the end-to-end test cannot run:\n  ${missing.join("\n  ")}`);
+
+const POOL = "10.1.0.0/16";
+const run = Date.now().toString(36);
+
+interface LabOutputs {
+  nodes: LabNodeOutput[];
+  bgpTopology: BgpTopologyOutput;
+  etcd: { endpoints: string[]; address: string; container: string };
+  diagram: string;
+  cniConfig: { path: string; conflist: string };
+}
+
+function outputsOf(result: UpResult): LabOutputs {
+  return Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])) as unknown as LabOutputs;
+}
+
+/** BGP sessions as BIRD on each node reports them, read directly, not through the stack. */
+function liveSessions(nodes: LabNodeOutput[]): Map<string, Map<string, string>> {
+  const byAddress = new Map(nodes.map((n) => [n.underlayIp, n.name]));
+  return new Map(
+    nodes.map((node) => {
+      const peers = new Map<string, string>();
+      for (const p of parseBirdProtocols(dockerExec(node.container, "birdcl", "-s", "/var/run/calico/bird.ctl", "show", "protocols"))) {
+        const peer = p.protocol === "BGP" ? peerFromProtocolName(p.name) : undefined;
+        if (peer) peers.set(byAddress.get(peer.address) ?? peer.address, p.info);
+      }
+      return [node.name, peers];
+    }),
+  );
+}
+
+function expectLiveLab(outputs: LabOutputs, sessionPairs: Array<[string, string]>): void {
+  const { nodes } = outputs;
+  const sessions = liveSessions(nodes);
+  for (const [a, b] of sessionPairs) {
+    expect(sessions.get(a)?.get(b), `${a} sees ${b}`).toMatch(/^Established/);
+    expect(sessions.get(b)?.get(a), `${b} sees ${a}`).toMatch(/^Established/);
+  }
+  const totalSessions = [...sessions.values()].reduce((n, peers) => n + peers.size, 0);
+  expect(totalSessions, "no sessions beyond the expected ones").toBe(sessionPairs.length * 2);
+
+  const pool = parseCidr(POOL)!;
+  for (const node of nodes) {
+    const container = sh([
+      "docker",
+      "inspect",
+      "--format",
+      "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+      node.container,
+    ]).trim();
+    expect(container, `${node.name} underlay address`).toBe(node.underlayIp);
+    expect(node.workloads).toHaveLength(1);
+    for (const w of node.workloads) expect(contains(pool, w.ip.split("/")[0]!), `${w.name} ${w.ip} in ${POOL}`).toBe(true);
+    const routes = parseIpRoutes(dockerExec(node.container, "ip", "-4", "route", "show", "proto", "bird"));
+    for (const other of nodes.filter((n) => n !== node)) {
+      for (const w of other.workloads) {
+        const ip = w.ip.split("/")[0]!;
+        const route = routes.find((r) => r.via && contains(parseCidr(r.prefix)!, ip));
+        expect(route, `${node.name} has a BIRD route to ${other.name}'s block holding ${ip}`).toBeDefined();
+        expect(route?.via).toBe(other.underlayIp);
+      }
+    }
+  }
+  expect(outputs.bgpTopology.matches, outputs.bgpTopology.problems.join("; ")).toBe(true);
+  expect(outputs.bgpTopology.observed.sessions.every((s) => s.established)).toBe(true);
+  expect(outputs.diagram).toMatch(/^flowchart LR/);
+}
+
+function ping(from: LabNodeOutput, to: LabNodeOutput): string {
+  const target = to.workloads[0]!.ip.split("/")[0]!;
+  return dockerExec(from.container, "ip", "netns", "exec", from.workloads[0]!.namespace, "ping", "-c", "3", "-W", "2", target);
+}
+
+function onlySame(changes: Record<string, number> | undefined): void {
+  const changed = Object.entries(changes ?? {}).filter(([op, n]) => op !== "same" && n > 0);
+  expect(changed, "no resource changes").toEqual([]);
+}
+
+describe.sequential("bird lab on Docker: mesh of three", () => {
+  const stackName = `e2e-mesh-${run}`;
+  const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
+  let stack: Stack;
+  let outputs: LabOutputs;
+
+  beforeAll(async () => {
+    stack = await openStack(stackName, backend, {
+      imageMode: "offline",
+      underlay: { cidr: freeUnderlay(), internal: true },
+      calico: { nodes: 3 },
+      workloads: { perNode: 1 },
+    });
+  });
+
+  afterAll(async () => {
+    try {
+      await stack?.destroy({ onOutput: () => undefined });
+      expect(leftovers(stackName), "nothing labelled with the stack is left").toEqual([]);
+    } finally {
+      await stack?.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
+      rmSync(backend, { recursive: true, force: true });
+    }
+  });
+
+  it("up: sessions Established both ways, BIRD routes to every block, workloads in the pool, outputs agree", async () => {
+    const result = await stack.up({ onOutput: () => undefined });
+    outputs = outputsOf(result);
+    const names = outputs.nodes.map((n) => n.name);
+    expect(names).toEqual(["calico1", "calico2", "calico3"]);
+    expectLiveLab(outputs, [
+      ["calico1", "calico2"],
+      ["calico1", "calico3"],
+      ["calico2", "calico3"],
+    ]);
+  });
+
+  it("a workload on one node reaches a workload on another", () => {
+    const [a, b, c] = outputs.nodes;
+    expect(ping(a!, b!)).toMatch(/3 received/);
+    expect(ping(c!, a!)).toMatch(/3 received/);
+  });
+
+  it("a second up changes nothing, preview expects nothing, refresh finds no drift", async () => {
+    onlySame((await stack.up({ onOutput: () => undefined })).summary.resourceChanges);
+    onlySame((await stack.preview({ onOutput: () => undefined })).changeSummary);
+    onlySame((await stack.refresh({ onOutput: () => undefined })).summary.resourceChanges);
+  });
+
+  it("drift: a node removed by hand is noticed by refresh and brought back by up", async () => {
+    const victim = outputs.nodes[1]!;
+    sh(["docker", "rm", "--force", victim.container]);
+    const refreshed = await stack.refresh({ onOutput: () => undefined });
+    expect(refreshed.summary.resourceChanges?.delete ?? 0, "refresh drops the missing container").toBeGreaterThan(0);
+    const result = await stack.up({ onOutput: () => undefined });
+    expect(result.summary.resourceChanges?.create ?? 0).toBeGreaterThan(0);
+    outputs = outputsOf(result);
+    expectLiveLab(outputs, [
+      ["calico1", "calico2"],
+      ["calico1", "calico3"],
+      ["calico2", "calico3"],
+    ]);
+  });
+});
+
+describe.sequential("bird lab on Docker: route reflector and three clients", () => {
+  const stackName = `e2e-rr-${run}`;
+  const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await openStack(stackName, backend, {
+      imageMode: "offline",
+      underlay: { cidr: freeUnderlay(), internal: true },
+      calico: { nodes: 4 },
+      bgp: { mode: "routeReflectors", routeReflectors: ["calico1"] },
+    });
+  });
+
+  afterAll(async () => {
+    try {
+      await stack?.destroy({ onOutput: () => undefined });
+      expect(leftovers(stackName)).toEqual([]);
+    } finally {
+      await stack?.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
+      rmSync(backend, { recursive: true, force: true });
+    }
+  });
+
+  it("sessions only between the reflector and its clients", async () => {
+    const outputs = outputsOf(await stack.up({ onOutput: () => undefined }));
+    expect(outputs.nodes.map((n) => n.role)).toEqual(["reflector", "client", "client", "client"]);
+    expectLiveLab(outputs, [
+      ["calico1", "calico2"],
+      ["calico1", "calico3"],
+      ["calico1", "calico4"],
+    ]);
+    expect(ping(outputs.nodes[2]!, outputs.nodes[3]!)).toMatch(/3 received/);
+  });
+});

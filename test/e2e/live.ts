@@ -1,0 +1,83 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import { defaultCacheDir } from "../../core/config/keys";
+
+export const repoRoot = join(__dirname, "..", "..");
+export const cacheDir = defaultCacheDir(process.env, homedir());
+
+/** Runs a command and returns its stdout; throws with stderr when it fails. */
+export function sh(argv: string[]): string {
+  const [command, ...args] = argv;
+  return execFileSync(command ?? "false", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+export function dockerExec(container: string, ...argv: string[]): string {
+  return sh(["docker", "exec", container, ...argv]);
+}
+
+/** Everything Docker still holds that carries this stack's label. */
+export function leftovers(stack: string): string[] {
+  const label = `label=calico-lab.stack=${stack}`;
+  return [
+    ...sh(["docker", "ps", "-a", "--filter", label, "--format", "container {{.Names}}"]).split("\n"),
+    ...sh(["docker", "network", "ls", "--filter", label, "--format", "network {{.Name}}"]).split("\n"),
+    ...sh(["docker", "volume", "ls", "--filter", label, "--format", "volume {{.Name}}"]).split("\n"),
+  ].filter(Boolean);
+}
+
+/** Preconditions the end-to-end run needs; each message says how to get it. */
+export function missingPrerequisites(): string[] {
+  const missing: string[] = [];
+  if (!existsSync(join(cacheDir, "bin", "pulumi"))) missing.push(`no Pulumi CLI at ${cacheDir}/bin/pulumi: run npm run offline:build`);
+  try {
+    sh(["docker", "info", "--format", "{{.ServerVersion}}"]);
+  } catch {
+    missing.push("the Docker engine does not answer: run npm run offline:build (it installs and starts dockerd)");
+  }
+  if (!existsSync(join(cacheDir, "artifacts", "manifest.json")))
+    missing.push(`no offline artifact manifest in ${cacheDir}/artifacts: run npm run offline:build`);
+  return missing;
+}
+
+/** A stack on a file backend in a temp dir, with the offline toolchain and a passphrase secrets provider. */
+export async function openStack(stackName: string, backendDir: string, config: Record<string, unknown>): Promise<Stack> {
+  const pulumiCommand = await PulumiCommand.get({ root: cacheDir, skipVersionCheck: false });
+  const envVars = {
+    PULUMI_BACKEND_URL: `file://${backendDir}`,
+    PULUMI_CONFIG_PASSPHRASE: "calico-lab-e2e",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_HOME: join(cacheDir, "pulumi-home"),
+    PATH: `${join(cacheDir, "bin")}:${process.env.PATH ?? ""}`,
+    CALICO_LAB_CACHE: cacheDir,
+  };
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName, workDir: repoRoot },
+    { pulumiCommand, envVars, pulumiHome: envVars.PULUMI_HOME, secretsProvider: "passphrase" },
+  );
+  for (const [key, value] of Object.entries(config)) {
+    await stack.setConfig(`calico-lab:${key}`, { value: typeof value === "string" ? value : JSON.stringify(value) });
+  }
+  return stack;
+}
+
+/** A /24 for the lab's underlay that no Docker network on this machine uses yet. */
+export function freeUnderlay(): string {
+  const used = sh([
+    "docker",
+    "network",
+    "inspect",
+    "--format",
+    "{{range .IPAM.Config}}{{.Subnet}} {{end}}",
+    ...sh(["docker", "network", "ls", "-q"]).split("\n").filter(Boolean),
+  ]);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const third = 100 + Math.floor(Math.random() * 150);
+    const cidr = `192.168.${third}.0/24`;
+    if (!used.includes(`192.168.${third}.`)) return cidr;
+  }
+  throw new Error("no free 192.168.x.0/24 for the lab underlay");
+}
