@@ -1,0 +1,127 @@
+import { execFileSync } from "node:child_process";
+import { parseCidr, planUnderlay } from "../core/addressing";
+import { DEFAULTS } from "../core/config/defaults";
+import { dockerNetworkCreateArgv, dockerRunArgv } from "../core/docker-argv";
+import { calicoctlApplyScript, CNI_CONF_FILE, sessionsEstablishedCheck, workloadAddScript, writeFileScript } from "../core/lab-scripts";
+import {
+  CALICO_NODE_READINESS,
+  calicoNodeContainerSpec,
+  ETCD_READINESS,
+  etcdContainerSpec,
+  etcdEndpoint,
+  labLabels,
+} from "../core/node-spec";
+import { renderBgpConfiguration, renderCniConflist, renderIpPools, renderRouteReflectorPeer } from "../core/render";
+import { expectedTopology } from "../core/topology";
+
+/**
+ * The same lab as the bird stack, brought up by the shortest direct script: docker and calicoctl commands
+ * in sequence, no Pulumi. The offline node image already holds the tools, so there is no tool step.
+ */
+export interface DirectLab {
+  readonly up: () => number;
+  readonly down: () => number;
+  readonly containers: string[];
+}
+
+const run = (argv: string[]) => execFileSync(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+const bash = (script: string) => execFileSync("bash", ["-c", script], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+
+function waitFor(argv: string[], seconds: number): void {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    try {
+      run(argv);
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`timed out: ${argv.join(" ")}`);
+      execFileSync("sleep", ["0.5"]);
+    }
+  }
+}
+
+export function directLab(input: { name: string; underlay: string; nodes: number; routeReflectors: string[] }): DirectLab {
+  const plan = planUnderlay(parseCidr(input.underlay)!, input.nodes);
+  const names = Array.from({ length: input.nodes }, (_, i) => `calico${i + 1}`);
+  const network = `${input.name}-net`;
+  const labels = (role: string) => labLabels(input.name, input.name, role);
+  const etcdName = `${input.name}-etcd`;
+  const endpoints = etcdEndpoint(plan.etcd);
+  const containers = [etcdName, ...names.map((n) => `${input.name}-${n}`)];
+  const mode = input.routeReflectors.length > 0 ? "routeReflectors" : "mesh";
+  const expected = expectedTopology({
+    asNumber: 64512,
+    mode,
+    routeReflectors: input.routeReflectors,
+    nodes: names.map((n, i) => ({ name: n, address: plan.nodes[i]! })),
+  });
+
+  const up = () => {
+    const started = Date.now();
+    run(dockerNetworkCreateArgv({ name: network, subnet: plan.subnet, gateway: plan.gateway, internal: true, labels: labels("network") }));
+    run(
+      dockerRunArgv(
+        etcdContainerSpec({ name: etcdName, image: DEFAULTS.artifacts.offline.etcd, network, address: plan.etcd, labels: labels("etcd") }),
+      ),
+    );
+    waitFor(["docker", "exec", etcdName, ...ETCD_READINESS], 60);
+    names.forEach((nodeName, i) =>
+      run(
+        dockerRunArgv(
+          calicoNodeContainerSpec({
+            containerName: containers[i + 1]!,
+            nodeName,
+            image: DEFAULTS.artifacts.offline.node,
+            network,
+            address: plan.nodes[i]!,
+            asNumber: 64512,
+            etcdEndpoints: endpoints,
+            logLevel: "info",
+            labels: labels("calico-node"),
+          }),
+        ),
+      ),
+    );
+    for (const c of containers.slice(1)) waitFor(["docker", "exec", c, ...CALICO_NODE_READINESS], 180);
+    const first = containers[1]!;
+    const bgp = renderBgpConfiguration({ meshEnabled: mode === "mesh", asNumber: 64512 });
+    bash(calicoctlApplyScript(first, endpoints, mode === "mesh" ? bgp : `${bgp}---\n${renderRouteReflectorPeer()}`));
+    for (const rr of input.routeReflectors) {
+      bash(
+        `docker exec -e DATASTORE_TYPE=etcdv3 -e ETCD_ENDPOINTS=${endpoints} ${first} calicoctl patch node ${rr} --patch '{"spec":{"bgp":{"routeReflectorClusterID":"244.0.0.1"}}}'`,
+      );
+      bash(
+        `docker exec -e DATASTORE_TYPE=etcdv3 -e ETCD_ENDPOINTS=${endpoints} ${first} calicoctl label nodes ${rr} route-reflector=true --overwrite`,
+      );
+    }
+    bash(calicoctlApplyScript(first, endpoints, renderIpPools(DEFAULTS.ipPools)));
+    const conflist = renderCniConflist(DEFAULTS.cni, endpoints);
+    names.forEach((nodeName, i) => {
+      bash(writeFileScript(containers[i + 1]!, CNI_CONF_FILE, conflist));
+      bash(
+        workloadAddScript({
+          node: nodeName,
+          container: containers[i + 1]!,
+          namespace: "wl1",
+          containerId: `${input.name}-${nodeName}-wl1`,
+          network: DEFAULTS.cni.networkName,
+        }),
+      );
+    });
+    const perNode = names.map((n, i) => ({
+      container: containers[i + 1]!,
+      sessions: expected.sessions.filter((s) => s.a === n || s.b === n).length,
+    }));
+    waitFor(sessionsEstablishedCheck(perNode), 300);
+    return (Date.now() - started) / 1000;
+  };
+
+  const down = () => {
+    const started = Date.now();
+    run(["docker", "rm", "--force", "--volumes", ...containers]);
+    run(["docker", "network", "rm", network]);
+    return (Date.now() - started) / 1000;
+  };
+
+  return { up, down, containers };
+}

@@ -1,0 +1,170 @@
+/**
+ * Benchmarks: for each lab size, seconds from the start of `up` until every expected BGP session is
+ * Established, seconds for `destroy`, and the lab's peak memory; then the same lab brought up by the
+ * direct script, and the ratio Pulumi/direct. Appends the figures to bench/results.md.
+ *   npm run bench                 all cases
+ *   npm run bench -- 2 4          only these mesh sizes
+ */
+import { execFile } from "node:child_process";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { sessionsEstablishedCheck } from "../core/lab-scripts";
+import { expectedTopology } from "../core/topology";
+import { freeUnderlay, missingPrerequisites, openStack } from "../test/e2e/live";
+import { directLab } from "./direct-lab";
+
+const exec = promisify(execFile);
+
+interface Case {
+  readonly nodes: number;
+  readonly routeReflectors: string[];
+}
+
+interface Figures {
+  readonly established: number;
+  readonly destroy: number;
+  readonly peakMiB: number;
+}
+
+const ALL: Case[] = [
+  { nodes: 2, routeReflectors: [] },
+  { nodes: 4, routeReflectors: [] },
+  { nodes: 8, routeReflectors: [] },
+  { nodes: 16, routeReflectors: [] },
+  { nodes: 16, routeReflectors: ["calico1", "calico2"] },
+];
+
+function mib(text: string): number {
+  const match = /^([\d.]+)\s*([KMG]i?B|B)/.exec(text.trim());
+  if (!match) return 0;
+  const value = Number(match[1]);
+  const unit = match[2] ?? "B";
+  return unit.startsWith("G") ? value * 1024 : unit.startsWith("M") ? value : unit.startsWith("K") ? value / 1024 : value / 1048576;
+}
+
+/** Watches a lab while it comes up: when all sessions are Established, and the peak of its containers' memory. */
+function watch(prefix: string, c: Case, started: number) {
+  const names = Array.from({ length: c.nodes }, (_, i) => `calico${i + 1}`);
+  const mode = c.routeReflectors.length > 0 ? "routeReflectors" : "mesh";
+  const expected = expectedTopology({
+    asNumber: 64512,
+    mode,
+    routeReflectors: c.routeReflectors,
+    nodes: names.map((n) => ({ name: n, address: n })),
+  });
+  const check = sessionsEstablishedCheck(
+    names.map((n) => ({ container: `${prefix}-${n}`, sessions: expected.sessions.filter((s) => s.a === n || s.b === n).length })),
+  );
+  let established = 0;
+  let peakMiB = 0;
+  let stopped = false;
+  const sessions = (async () => {
+    while (!stopped && established === 0) {
+      const ok = await exec(check[0]!, check.slice(1)).then(
+        () => true,
+        () => false,
+      );
+      if (ok) established = (Date.now() - started) / 1000;
+      else await new Promise((r) => setTimeout(r, 1000));
+    }
+  })();
+  const memory = (async () => {
+    while (!stopped) {
+      const { stdout } = await exec("docker", ["stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}"]).catch(() => ({
+        stdout: "",
+      }));
+      const total = stdout
+        .split("\n")
+        .filter((line) => line.startsWith(`${prefix}-`))
+        .reduce((sum, line) => sum + mib(line.split(" ").slice(1).join(" ")), 0);
+      peakMiB = Math.max(peakMiB, total);
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await Promise.all([sessions, memory]);
+      return { established, peakMiB };
+    },
+  };
+}
+
+async function viaPulumi(c: Case, id: string): Promise<Figures> {
+  const backend = mkdtempSync(join(tmpdir(), "calico-lab-bench-"));
+  const stackName = `bench-${id}`;
+  const stack = await openStack(stackName, backend, {
+    imageMode: "offline",
+    underlay: { cidr: freeUnderlay(), internal: true },
+    calico: { nodes: c.nodes },
+    ...(c.routeReflectors.length > 0 ? { bgp: { mode: "routeReflectors", routeReflectors: c.routeReflectors } } : {}),
+  });
+  try {
+    const started = Date.now();
+    const watcher = watch(`calicolab-${stackName}`, c, started);
+    await stack.up({ onOutput: () => undefined });
+    const seen = await watcher.stop();
+    const destroyStarted = Date.now();
+    await stack.destroy({ onOutput: () => undefined });
+    return { established: seen.established, destroy: (Date.now() - destroyStarted) / 1000, peakMiB: seen.peakMiB };
+  } finally {
+    await stack.destroy({ onOutput: () => undefined }).catch(() => undefined);
+    await stack.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
+    rmSync(backend, { recursive: true, force: true });
+  }
+}
+
+async function direct(c: Case, id: string): Promise<Figures> {
+  const name = `direct-${id}`;
+  const lab = directLab({ name, underlay: freeUnderlay(), nodes: c.nodes, routeReflectors: c.routeReflectors });
+  const started = Date.now();
+  const watcher = watch(name, c, started);
+  try {
+    lab.up();
+    const seen = await watcher.stop();
+    return { established: seen.established, destroy: lab.down(), peakMiB: seen.peakMiB };
+  } catch (error) {
+    await watcher.stop();
+    try {
+      lab.down();
+    } catch {
+      // already partly gone
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const missing = missingPrerequisites();
+  if (missing.length > 0) throw new Error(missing.join("\n"));
+  const sizes = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => n > 0);
+  const cases = sizes.length > 0 ? ALL.filter((c) => sizes.includes(c.nodes) && c.routeReflectors.length === 0) : ALL;
+  const run = Date.now().toString(36);
+  const rows: string[] = [];
+  for (const c of cases) {
+    const label = `${c.nodes} nodes, ${c.routeReflectors.length > 0 ? `${c.routeReflectors.length} reflectors` : "mesh"}`;
+    const id = `${run}-${c.nodes}${c.routeReflectors.length > 0 ? "rr" : "m"}`;
+    const p = await viaPulumi(c, id);
+    const d = await direct(c, id);
+    const row = `| ${label} | ${p.established.toFixed(1)} | ${d.established.toFixed(1)} | ${(p.established / d.established).toFixed(2)} | ${p.destroy.toFixed(1)} | ${d.destroy.toFixed(1)} | ${(p.destroy / d.destroy).toFixed(2)} | ${p.peakMiB.toFixed(0)} | ${d.peakMiB.toFixed(0)} |`;
+    console.log(row);
+    rows.push(row);
+  }
+  const header = [
+    "",
+    `## ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, offline images`,
+    "",
+    "| lab | up to Established, Pulumi (s) | direct (s) | ratio | destroy, Pulumi (s) | direct (s) | ratio | peak memory, Pulumi (MiB) | direct (MiB) |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  appendFileSync(join(__dirname, "results.md"), `${[...header, ...rows].join("\n")}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
