@@ -8,7 +8,11 @@ export interface HostStepArgs {
   readonly triggers?: pulumi.Input<unknown>[];
 }
 
-/** A bash step run on the machine running Pulumi (docker exec, docker cp, calicoctl through a node). */
+/**
+ * A bash step run on the machine running Pulumi (docker exec, docker cp, calicoctl through a node).
+ * Replacements delete first: a workload's `cnitool del` after its replacement's `cnitool add` would
+ * release the new workload's address, since both use the same CNI_CONTAINERID.
+ */
 export function hostStep(name: string, args: HostStepArgs, opts: pulumi.CustomResourceOptions): command.local.Command {
   return new command.local.Command(
     name,
@@ -18,6 +22,6 @@ export function hostStep(name: string, args: HostStepArgs, opts: pulumi.CustomRe
       interpreter: ["/bin/bash", "-c"],
       triggers: args.triggers,
     },
-    opts,
+    pulumi.mergeOptions({ deleteBeforeReplace: true }, opts),
   );
 }

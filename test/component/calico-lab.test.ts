@@ -135,6 +135,8 @@ describe("CalicoLab, mesh of three", () => {
     expect(workload.create).toContain("CNI_CONTAINERID=lab-workloads-calico2-wl1 lab-calico2 cnitool add test-calico /var/run/netns/wl1");
     expect(workload.delete).toContain("cnitool del test-calico /var/run/netns/wl1");
     expect(workload.triggers).toEqual(["id-lab-calico2-container"]);
+    // the old workload's cnitool del must run before the new one's add: they share CNI_CONTAINERID
+    expect(find(built.registered, "lab-workloads-2-1").deleteBeforeReplace).toBe(true);
   });
 
   it("uses the online images by default", () => {

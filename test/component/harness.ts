@@ -7,6 +7,7 @@ export interface Registered {
   readonly inputs: Record<string, unknown>;
   readonly parent?: string;
   readonly dependsOn: string[];
+  readonly deleteBeforeReplace: boolean;
 }
 
 export function nameOf(resource: pulumi.Resource | undefined): Promise<string | undefined> {
@@ -70,7 +71,8 @@ export function captureGraph(): { registered: Registered[]; pending: Promise<voi
   const pending: Promise<void>[] = [];
   const capture: pulumi.ResourceTransformation = (args) => {
     const dependsOn = ([] as pulumi.Resource[]).concat((args.opts.dependsOn as pulumi.Resource[] | pulumi.Resource | undefined) ?? []);
-    const entry: { type: string; name: string; inputs: Record<string, unknown>; parent?: string; dependsOn: string[] } = {
+    const entry: Registered & { inputs: Record<string, unknown>; parent?: string } = {
+      deleteBeforeReplace: args.opts.deleteBeforeReplace === true,
       type: args.type,
       name: args.name,
       inputs: {},
