@@ -72,7 +72,7 @@ export function captureGraph(): { registered: Registered[]; pending: Promise<voi
   const capture: pulumi.ResourceTransformation = (args) => {
     const dependsOn = ([] as pulumi.Resource[]).concat((args.opts.dependsOn as pulumi.Resource[] | pulumi.Resource | undefined) ?? []);
     const entry: Registered & { inputs: Record<string, unknown>; parent?: string } = {
-      deleteBeforeReplace: args.opts.deleteBeforeReplace === true,
+      deleteBeforeReplace: (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true,
       type: args.type,
       name: args.name,
       inputs: {},
