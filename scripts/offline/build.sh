@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The one command of the offline (airgapped) build: Docker engine, Calico binaries and
+# CNI tools, lab images, and the Pulumi toolchain (when scripts/offline/pulumi-toolchain.sh
+# exists), each as a timed step with its log in $CALICO_LAB_CACHE/logs/. Everything is
+# cached under $CALICO_LAB_CACHE; a second run skips finished work.
+#   build.sh           build what is missing
+#   build.sh --check   each part prints the versions of its pieces; exit non-zero when
+#                      anything is missing or at the wrong version
+# Afterwards: source "$CALICO_LAB_CACHE/env.sh" (CALICO_LAB_ARTIFACTS and the toolchain's
+# settings).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+here="$(dirname "${BASH_SOURCE[0]}")"
+parts=(docker-engine calico-binaries images)
+[[ -f $here/pulumi-toolchain.sh ]] && parts+=(pulumi-toolchain)
+
+if [[ ${1:-} == --check ]]; then
+  rc=0
+  for p in "${parts[@]}"; do
+    echo "== $p"
+    if bash "$here/$p.sh" --check; then echo "-- $p: ok"; else echo "-- $p: NOT OK"; rc=1; fi
+  done
+  exit $rc
+fi
+
+started=$SECONDS
+for p in "${parts[@]}"; do
+  step "$p" bash "$here/$p.sh"
+done
+echo "offline build done in $((SECONDS - started))s; cache $CALICO_LAB_CACHE ($(du -sh "$CALICO_LAB_CACHE" 2>/dev/null | cut -f1)); logs $CALICO_LAB_LOGS"
+echo "use: source $CALICO_LAB_CACHE/env.sh"
