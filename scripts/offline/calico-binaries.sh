@@ -14,6 +14,12 @@
 # (calico.apiGoModuleVersion). A throwaway wrapper module in the cache requires calico
 # at that pseudo-version and copies calico's own require and replace blocks, so the
 # build list is calico's.
+# What the Go module proxy serves (checked when this was written): exactly one version of
+# github.com/projectcalico/calico, v1.11.0-cni-plugin.0.20250813170300-a0db560f0520
+# (commit a0db560f, release-v3.28 branch, whose sources differ from the v3.28.5 tag only
+# in lib.Makefile), hence calico v3.28.5; v3.29.4 (019fcb9c) is refused. Of
+# github.com/projectcalico/api it serves no release-v3.28 commit newer than 9183ab93f33e
+# (the branch point), which lacks only a few FelixConfiguration fields added later.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 check=0
@@ -87,7 +93,7 @@ export CGO_ENABLED=0
 stamp_ok() { [[ -f $1/.stamp && "$(cat "$1/.stamp")" == "$2" ]]; }
 
 # --- Calico (calico-node, calicoctl, calico CNI plugin + calico-ipam)
-calico_stamp="calico=$CALICO_MOD_VERSION api=$CALICO_API_VERSION go=$GO_VERSION cgo=0 v=$CALICO_VERSION"
+calico_stamp="calico=$CALICO_MOD_VERSION api=$CALICO_API_VERSION go=$GO_VERSION cgo=0 v=$CALICO_VERSION reproducible"
 if stamp_ok "$CALICO_OUT" "$calico_stamp" && [[ -x $CALICO_OUT/calico-node && -x $CALICO_OUT/calicoctl && -x $CALICO_OUT/calico && -x $CALICO_OUT/calico-ipam ]]; then
   echo "calico $CALICO_VERSION: up to date in $CALICO_OUT"
 else
@@ -125,7 +131,11 @@ else
   rm -f "$W/go.mod.new"
 
   commit_short=${CALICO_COMMIT:0:12}
-  build_date=$(date -u +%FT%TZ)
+  # The commit time (from the pseudo-version) as the build date keeps builds reproducible:
+  # same pins and Go version, same sha256 on every machine.
+  ts=${CALICO_MOD_VERSION%-*}
+  ts=${ts##*.}
+  build_date="${ts:0:4}-${ts:4:2}-${ts:6:2}T${ts:8:2}:${ts:10:2}:${ts:12:2}Z"
   pkg=github.com/projectcalico/calico
   gobuild() { # out main-package ldflags...
     local out=$1 main=$2

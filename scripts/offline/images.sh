@@ -191,7 +191,13 @@ build_image() { # tag context-dir build-args...
     return
   fi
   echo "docker build -> $tag (context $ctx)"
-  docker build --build-arg "BASE_IMAGE=$BASE_IMAGE" "$@" --label "$LABEL_KEY=$want" -t "$tag" "$ctx"
+  local old
+  old=$(image_id "$tag")
+  docker build --force-rm --build-arg "BASE_IMAGE=$BASE_IMAGE" "$@" --label "$LABEL_KEY=$want" -t "$tag" "$ctx"
+  # The image this one replaces, once untagged, is only taking space.
+  if [[ -n $old && $old != "$(image_id "$tag")" && $(docker image inspect --format '{{len .RepoTags}}' "$old" 2>/dev/null) == 0 ]]; then
+    docker image rm "$old" >/dev/null 2>&1 || true
+  fi
 }
 
 ctx=$(context_etcd)
