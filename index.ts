@@ -1,6 +1,8 @@
 import { homedir } from "node:os";
 import * as pulumi from "@pulumi/pulumi";
 import { CalicoLab } from "./components/calico-lab";
+import { KindLab } from "./components/kind/kind-lab";
+import { runKindPreflight } from "./components/kind/preflight";
 import { ConfigError } from "./core/config/errors";
 import { defaultCacheDir, labNameFor, manifestPathFor, SETTING_KEYS } from "./core/config/keys";
 import { loadLabConfig, type RawSettings } from "./core/config/load";
@@ -32,18 +34,13 @@ function loadOrExplain() {
 
 const config = loadOrExplain();
 const stack = pulumi.getStack();
-if (config.scenario !== "bird") {
-  throw new pulumi.RunError(
-    `scenario ${config.scenario} validates, but its components (kind substrate) are not built yet; use scenario bird`,
-  );
-}
 const cacheDir = defaultCacheDir(process.env, homedir());
-const lab = new CalicoLab(labNameFor(stack), {
-  config,
-  stack,
-  cacheDir,
-  manifestPath: manifestPathFor(config.artifacts.manifest, process.env, cacheDir),
-});
+const manifestPath = manifestPathFor(config.artifacts.manifest, process.env, cacheDir);
+// bird runs on Docker; kdd and vpp on kind, after a preflight of this machine.
+const lab =
+  config.scenario === "bird"
+    ? new CalicoLab(labNameFor(stack), { config, stack, cacheDir, manifestPath })
+    : new KindLab(labNameFor(stack), { config, cacheDir, manifestPath, preflight: runKindPreflight });
 
 export const scenario = config.scenario;
 export const etcd = lab.etcd;

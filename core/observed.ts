@@ -31,7 +31,8 @@ export interface LearnedRoute {
   readonly prefix: string;
   readonly via: string;
   readonly viaNode: string;
-  readonly protocol: "bird";
+  /** Who installed or announced the route: BIRD (bird, kdd) or the calico-vpp agent's GoBGP (vpp). */
+  readonly protocol: "bird" | "gobgp";
 }
 
 export interface ObservedTopology {

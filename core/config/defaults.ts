@@ -1,4 +1,5 @@
 import versions from "../../versions.json";
+import { vppReleaseFor } from "../vpp-releases";
 import type { ArtifactSettings, ImageSet, LabConfig } from "./types";
 
 const calicoRelease = `https://github.com/projectcalico/calico/releases/download/${versions.calico.version}`;
@@ -88,5 +89,6 @@ export const DEFAULTS: LabConfig = {
     nodeImage: "kindest/node:v1.33.1@sha256:050072256b9a903bd914c0b2866828150cb229cea0efe5892e2b644d5dd3b34f",
     serviceSubnet: "10.96.0.0/12",
   },
-  vpp: { version: "v3.29.0", uplinkInterface: "eth0", driver: "af_packet", hugepages: 512 },
+  // The Calico VPP release of the pinned Calico's minor version (core/vpp-releases.ts says how each was verified).
+  vpp: { version: vppReleaseFor(versions.calico.version) ?? "unknown", uplinkInterface: "eth0", driver: "af_packet", hugepages: 512 },
 };

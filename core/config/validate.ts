@@ -1,6 +1,7 @@
 import { blockGeometry, overlaps, parseCidr, underlayNodeCapacity, type Network } from "../addressing";
 import type { ConfigIssue } from "./errors";
 import type { LabConfig } from "./types";
+import { checkKindScenario } from "./validate-kind";
 
 const SUBSTRATES_FOR: Record<LabConfig["scenario"], readonly LabConfig["substrate"][]> = {
   bird: ["docker"],
@@ -57,6 +58,7 @@ export function crossCheck(config: LabConfig): ConfigIssue[] {
   if (config.scenario !== "bird" && !parseCidr(config.kind.serviceSubnet)) {
     report("kind.serviceSubnet", config.kind.serviceSubnet, "allowed is a network in CIDR form such as 10.96.0.0/12");
   }
+  issues.push(...checkKindScenario(config));
   return issues;
 }
 

@@ -1,0 +1,433 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadLabConfig } from "../../core/config/load";
+import type { PreflightProblem } from "../../core/kind-preflight";
+import { valueOf } from "./harness";
+
+/** What the mocks saw of one resource, with the provider it was given. */
+interface Seen {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+  parent?: string;
+  provider?: string;
+  dependsOn: string[];
+}
+
+const inputsByName = new Map<string, Record<string, unknown>>();
+const ADDRESSES: Record<string, string> = {};
+
+function gobgpNeighbors(peers: string[]): string {
+  const rows = peers.map((peer) => `${peer.padEnd(10)} 64512 00:03:12 Establ      |        1         1`);
+  return ["Peer          AS  Up/Down State       |#Received  Accepted", ...rows, ""].join("\n");
+}
+
+/** CalicoNodeStatus as calico-node fills it in once every mesh session is up. */
+function calicoNodeStatusList(): string {
+  const nodes = Object.keys(ADDRESSES);
+  return JSON.stringify({
+    items: nodes.map((node) => ({
+      spec: { node },
+      status: {
+        bgp: {
+          numberEstablishedV4: nodes.length - 1,
+          peersV4: nodes
+            .filter((n) => n !== node)
+            .map((n) => ({ peerIP: ADDRESSES[n], type: "NodeMesh", state: "Established", since: "12:00:00" })),
+        },
+        routes: {
+          routesV4: nodes
+            .filter((n) => n !== node)
+            .map((n, i) => ({
+              type: "FIB",
+              destination: `10.244.${i + 1}.0/26`,
+              gateway: ADDRESSES[n],
+              learnedFrom: { sourceType: "NodeMesh", peerIP: ADDRESSES[n] },
+            })),
+        },
+      },
+    })),
+  });
+}
+
+pulumi.runtime.setMocks(
+  {
+    newResource(args) {
+      inputsByName.set(args.name, args.inputs);
+      const state: Record<string, unknown> = { ...args.inputs };
+      if (args.type === "command:local:Command") {
+        state.stdout = args.name.endsWith("-nodes")
+          ? JSON.stringify({ nodes: Object.entries(ADDRESSES).map(([name, ip]) => ({ name, ip })), dns: "172.18.0.1" })
+          : args.name.endsWith("-kubeconfig")
+            ? "apiVersion: v1\nkind: Config\nclusters: []\n"
+            : "";
+      }
+      if (args.type.endsWith(":LiveProbe")) {
+        const commands = args.inputs.commands as Record<string, string[]>;
+        state.readings = Object.fromEntries(
+          Object.keys(commands).map((key) => {
+            const [node = "", what] = key.split("/");
+            const peers = Object.entries(ADDRESSES)
+              .filter(([name]) => name !== node)
+              .map(([, ip]) => ip);
+            const stdout =
+              key === "conflist"
+                ? '{"name":"k8s-pod-network","cniVersion":"0.3.1","plugins":[{"type":"calico"}]}'
+                : key === "calico-node-status"
+                  ? calicoNodeStatusList()
+                  : what === "neighbors"
+                    ? gobgpNeighbors(peers)
+                    : "";
+            return [key, { stdout }];
+          }),
+        );
+      }
+      return { id: `${args.name}-id`, state };
+    },
+    call: (args) => args.inputs,
+  },
+  "calico-lab",
+  "test",
+  false,
+);
+
+function capture(): { seen: Seen[]; pending: Promise<void>[]; transformation: pulumi.ResourceTransformation } {
+  const seen: Seen[] = [];
+  const pending: Promise<void>[] = [];
+  const nameOf = (resource: pulumi.Resource | undefined) =>
+    resource
+      ? new Promise<string>((resolve) => resource.urn.apply((urn) => resolve(urn.split("::").pop() ?? "?")))
+      : Promise.resolve(undefined);
+  const transformation: pulumi.ResourceTransformation = (args) => {
+    const entry: Seen = { type: args.type, name: args.name, inputs: {}, dependsOn: [] };
+    seen.push(entry);
+    const dependsOn = ([] as pulumi.Resource[]).concat((args.opts.dependsOn as pulumi.Resource[] | pulumi.Resource | undefined) ?? []);
+    const provider = (args.opts as pulumi.CustomResourceOptions).provider;
+    pending.push(
+      (async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        await nameOf(args.resource);
+        entry.inputs = inputsByName.get(args.name) ?? {};
+        const parent = await nameOf(args.opts.parent);
+        if (parent) entry.parent = parent;
+        const providerName = await nameOf(provider);
+        if (providerName) entry.provider = providerName;
+        for (const d of dependsOn) entry.dependsOn.push((await nameOf(d)) ?? "?");
+      })(),
+    );
+    return undefined;
+  };
+  return { seen, pending, transformation };
+}
+
+async function buildLab(name: string, raw: Record<string, unknown>, preflight: () => PreflightProblem[] = () => []) {
+  const graph = capture();
+  const { KindLab } = await import("../../components/kind/kind-lab");
+  const lab = new KindLab(
+    name,
+    { config: loadLabConfig(raw), cacheDir: "/cache", manifestPath: "/cache/artifacts/manifest.json", preflight },
+    { transformations: [graph.transformation] },
+  );
+  const outputs = {
+    etcd: await valueOf(lab.etcd),
+    nodes: await valueOf(lab.nodes),
+    ipPools: await valueOf(lab.ipPools),
+    cniConfig: await valueOf(lab.cniConfig),
+    bgpTopology: await valueOf(lab.bgpTopology),
+    diagram: await valueOf(lab.diagram),
+  };
+  await Promise.all(graph.pending);
+  const find = (resourceName: string) => {
+    const found = graph.seen.find((r) => r.name === resourceName);
+    if (!found) throw new Error(`no resource named ${resourceName}; have ${graph.seen.map((r) => r.name).join(", ")}`);
+    return found;
+  };
+  return { lab, seen: graph.seen, find, outputs };
+}
+
+const KDD = {
+  scenario: "kdd",
+  substrate: "kind",
+  kind: { workers: 2 },
+  ipPools: [
+    {
+      name: "kdd-pool",
+      cidr: "10.244.0.0/16",
+      blockSize: 26,
+      ipipMode: "Never",
+      vxlanMode: "CrossSubnet",
+      natOutgoing: true,
+      disabled: false,
+    },
+  ],
+};
+
+describe("KindLab, kdd", () => {
+  let built: Awaited<ReturnType<typeof buildLab>>;
+  beforeAll(async () => {
+    for (const key of Object.keys(ADDRESSES)) delete ADDRESSES[key];
+    Object.assign(ADDRESSES, { "kdd-control-plane": "172.18.0.2", "kdd-worker": "172.18.0.3", "kdd-worker2": "172.18.0.4" });
+    built = await buildLab("kdd", KDD);
+  });
+
+  it("registers typed children named from the lab and parented", () => {
+    const { find } = built;
+    expect(find("kdd").type).toBe("calicolab:index:KindLab");
+    expect(find("kdd-cluster")).toMatchObject({ type: "calicolab:kind:KindCluster", parent: "kdd" });
+    for (const step of ["create", "nodes", "kubeconfig", "rp-filter"]) {
+      expect(find(`kdd-cluster-${step}`)).toMatchObject({ type: "command:local:Command", parent: "kdd-cluster" });
+    }
+    expect(find("kdd-provider")).toMatchObject({ type: "pulumi:providers:kubernetes", parent: "kdd" });
+    expect(find("kdd-calicoctl")).toMatchObject({ type: "calicolab:kind:KindCalicoctl", parent: "kdd" });
+    expect(find("kdd-calico")).toMatchObject({ type: "calicolab:kind:CalicoInstall", parent: "kdd" });
+    expect(find("kdd-calico-operator")).toMatchObject({ type: "kubernetes:yaml/v2:ConfigFile", parent: "kdd-calico" });
+    expect(find("kdd-calico-installation")).toMatchObject({ type: "kubernetes:operator.tigera.io/v1:Installation", parent: "kdd-calico" });
+    expect(find("kdd-ippools")).toMatchObject({ type: "calicolab:kind:CalicoPools", parent: "kdd" });
+    expect(find("kdd-ippools-bgp-default").type).toBe("kubernetes:crd.projectcalico.org/v1:BGPConfiguration");
+    expect(find("kdd-ippools-kdd-pool").type).toBe("kubernetes:crd.projectcalico.org/v1:IPPool");
+    expect(find("kdd-bgp-status")).toMatchObject({ type: "calicolab:kind:KindBgpStatus", parent: "kdd" });
+    for (const i of [1, 2, 3])
+      expect(find(`kdd-bgp-status-request-${i}`).type).toBe("kubernetes:crd.projectcalico.org/v1:CalicoNodeStatus");
+    expect(find("kdd-bgp-status-probe").type).toBe("pulumi-nodejs:dynamic/calicolab:LiveProbe");
+    expect(built.seen.some((r) => r.name.endsWith("-vpp"))).toBe(false);
+  });
+
+  it("orders the stages: cluster, then provider, then Calico, then pools, then status", () => {
+    const deps = (name: string) => built.find(name).dependsOn;
+    expect(deps("kdd-cluster")).toEqual([]);
+    expect(deps("kdd-provider")).toEqual(["kdd-cluster"]);
+    expect(deps("kdd-calicoctl")).toEqual(["kdd-cluster"]);
+    expect(deps("kdd-calico")).toEqual(["kdd-provider"]);
+    expect(deps("kdd-calico-installation")).toEqual(["kdd-calico-operator"]);
+    expect(deps("kdd-ippools")).toEqual(["kdd-calico"]);
+    expect(deps("kdd-bgp-status")).toEqual(["kdd-ippools", "kdd-calicoctl"]);
+    expect(deps("kdd-bgp-status-probe")).toEqual(["kdd-bgp-status-request-1", "kdd-bgp-status-request-2", "kdd-bgp-status-request-3"]);
+    for (const step of ["nodes", "kubeconfig", "rp-filter"]) expect(deps(`kdd-cluster-${step}`)).toEqual(["kdd-cluster-create"]);
+  });
+
+  it("passes the cluster's provider to every Kubernetes resource, and no other", () => {
+    const kubernetes = built.seen.filter((r) => r.type.startsWith("kubernetes:"));
+    expect(kubernetes.map((r) => r.name).sort()).toEqual(
+      [
+        "kdd-calico-operator",
+        "kdd-calico-installation",
+        "kdd-ippools-bgp-default",
+        "kdd-ippools-kdd-pool",
+        "kdd-bgp-status-request-1",
+        "kdd-bgp-status-request-2",
+        "kdd-bgp-status-request-3",
+      ].sort(),
+    );
+    for (const r of kubernetes) expect(r.provider, r.name).toBe("kdd-provider");
+    expect(built.seen.filter((r) => !r.type.startsWith("kubernetes:") && r.provider)).toEqual([]);
+  });
+
+  it("creates the cluster from the rendered config and feeds the kubeconfig to the provider as a secret", async () => {
+    const create = built.find("kdd-cluster-create").inputs;
+    expect(create.create).toContain("kind create cluster --name kdd --config=- <<'CALICO_LAB_EOF'\nkind: Cluster\n");
+    expect(create.create).toContain('  podSubnet: "10.244.0.0/16"\n  serviceSubnet: "10.96.0.0/12"\n');
+    expect(String(create.create).match(/- role: worker/g)).toHaveLength(2);
+    expect(create.delete).toBe("kind delete cluster --name kdd");
+    expect(built.find("kdd-cluster-kubeconfig").inputs).toMatchObject({ create: "kind get kubeconfig --name kdd", logging: "none" });
+    // The provider receives the kubeconfig as a secret (Pulumi's secret signature around the value).
+    expect(built.find("kdd-provider").inputs).toMatchObject({
+      kubeconfig: {
+        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+        value: "apiVersion: v1\nkind: Config\nclusters: []\n",
+      },
+      deleteUnreachable: "true",
+    });
+    expect(await pulumi.isSecret(built.lab.kubeconfig)).toBe(true);
+    expect(built.find("kdd-cluster-rp-filter").inputs.create).toContain(
+      "docker exec kdd-worker2 sysctl -q -w net.ipv4.conf.all.rp_filter=1",
+    );
+  });
+
+  it("installs the tigera operator of the pinned Calico, then an Installation with the iptables dataplane and no operator pools", () => {
+    expect(built.find("kdd-calico-operator").inputs.file).toMatch(
+      /^https:\/\/raw\.githubusercontent\.com\/projectcalico\/calico\/v3\.\d+\.\d+\/manifests\/tigera-operator\.yaml$/,
+    );
+    expect(built.find("kdd-calico-installation").inputs).toMatchObject({
+      apiVersion: "operator.tigera.io/v1",
+      kind: "Installation",
+      metadata: { name: "default" },
+      spec: { calicoNetwork: { linuxDataplane: "Iptables", bgp: "Enabled", ipPools: [] } },
+    });
+    expect(built.find("kdd-ippools-kdd-pool").inputs).toMatchObject({
+      apiVersion: "crd.projectcalico.org/v1",
+      kind: "IPPool",
+      metadata: { name: "kdd-pool" },
+      spec: { cidr: "10.244.0.0/16", vxlanMode: "CrossSubnet", ipipMode: "Never", nodeSelector: "all()" },
+    });
+    expect(built.find("kdd-ippools-bgp-default").inputs).toMatchObject({ spec: { nodeToNodeMeshEnabled: true, asNumber: 64512 } });
+    expect(built.find("kdd-bgp-status-request-2").inputs).toMatchObject({
+      spec: { node: "kdd-worker", classes: ["Agent", "BGP", "Routes"] },
+    });
+  });
+
+  it("installs calicoctl into every node and configures it on the control plane", () => {
+    expect(built.seen.filter((r) => r.name.startsWith("kdd-calicoctl-install-")).map((r) => r.name)).toEqual([
+      "kdd-calicoctl-install-1",
+      "kdd-calicoctl-install-2",
+      "kdd-calicoctl-install-3",
+    ]);
+    expect(built.find("kdd-calicoctl-install-3").inputs.create).toContain("docker cp");
+    expect(built.find("kdd-calicoctl-install-3").inputs.create).toContain("kdd-worker2:/usr/local/bin/");
+    expect(built.find("kdd-calicoctl-config").inputs.create).toContain(
+      "docker exec -i kdd-control-plane sh -c 'mkdir -p /etc/calico && cat > /etc/calico/calicoctl.cfg'",
+    );
+    expect(built.find("kdd-calicoctl-config").inputs.create).toContain(
+      "  datastoreType: kubernetes\n  kubeconfig: /etc/kubernetes/admin.conf\n",
+    );
+  });
+
+  it("reads CalicoNodeStatus and the conflist through the control plane", () => {
+    const probe = built.find("kdd-bgp-status-probe").inputs as { commands: Record<string, string[]>; ready: { command: string[] } };
+    expect(Object.keys(probe.commands).sort()).toEqual(["calico-node-status", "conflist"]);
+    expect(probe.commands["calico-node-status"]).toEqual([
+      "docker",
+      "exec",
+      "kdd-control-plane",
+      "kubectl",
+      "--kubeconfig=/etc/kubernetes/admin.conf",
+      "get",
+      "caliconodestatuses.crd.projectcalico.org",
+      "-o",
+      "json",
+    ]);
+    expect(probe.ready.command[2]).toContain("-v want='kdd-control-plane=2 kdd-worker=2 kdd-worker2=2'");
+  });
+
+  it("exports the bird lab's outputs, in the bird lab's shape", () => {
+    const { outputs } = built;
+    expect(Object.keys(outputs).sort()).toEqual(["bgpTopology", "cniConfig", "diagram", "etcd", "ipPools", "nodes"]);
+    expect(outputs.etcd).toEqual({ endpoints: ["https://172.18.0.2:2379"], address: "172.18.0.2", container: "kdd-control-plane" });
+    expect(outputs.nodes.map((n) => Object.keys(n).sort())[0]).toEqual(
+      ["asNumber", "blocks", "container", "name", "role", "tunnelAddress", "underlayIp", "workloads"].sort(),
+    );
+    expect(outputs.nodes.map((n) => [n.name, n.underlayIp, n.asNumber, n.role, n.container])).toEqual([
+      ["kdd-control-plane", "172.18.0.2", 64512, "mesh", "kdd-control-plane"],
+      ["kdd-worker", "172.18.0.3", 64512, "mesh", "kdd-worker"],
+      ["kdd-worker2", "172.18.0.4", 64512, "mesh", "kdd-worker2"],
+    ]);
+    expect(outputs.nodes[1]?.blocks.length).toBeGreaterThan(0);
+    expect(outputs.bgpTopology).toMatchObject({ asNumber: 64512, mode: "mesh", matches: true, problems: [] });
+    expect(Object.keys(outputs.bgpTopology).sort()).toEqual(["asNumber", "expected", "matches", "mode", "observed", "problems"]);
+    expect(outputs.bgpTopology.expected.sessions).toHaveLength(3);
+    expect(outputs.bgpTopology.observed.sessions.every((s) => s.established && s.ends.length === 2)).toBe(true);
+    expect(outputs.cniConfig).toEqual({
+      path: "/etc/cni/net.d/10-calico.conflist",
+      conflist: '{"name":"k8s-pod-network","cniVersion":"0.3.1","plugins":[{"type":"calico"}]}',
+    });
+    expect(outputs.ipPools.pools.map((p) => p.name)).toEqual(["kdd-pool"]);
+    expect(outputs.ipPools.yaml).toContain("apiVersion: crd.projectcalico.org/v1\nkind: IPPool\n");
+    expect(outputs.diagram).toContain('kdd_control_plane ---|"mesh: Established"| kdd_worker');
+  });
+});
+
+describe("KindLab, vpp", () => {
+  let built: Awaited<ReturnType<typeof buildLab>>;
+  beforeAll(async () => {
+    for (const key of Object.keys(ADDRESSES)) delete ADDRESSES[key];
+    Object.assign(ADDRESSES, { "vpp-control-plane": "172.18.0.2", "vpp-worker": "172.18.0.3" });
+    built = await buildLab("vpp", {
+      scenario: "vpp",
+      substrate: "kind",
+      vpp: { hugepages: 0 },
+      ipPools: [
+        {
+          name: "vpp-pool",
+          cidr: "10.245.0.0/16",
+          blockSize: 26,
+          ipipMode: "Never",
+          vxlanMode: "Never",
+          natOutgoing: true,
+          disabled: false,
+        },
+      ],
+    });
+  });
+
+  it("adds the VPP dataplane after the Installation, with the uplink, the driver and the nodes' DNS", () => {
+    expect(built.find("vpp-calico-installation").inputs).toMatchObject({ spec: { calicoNetwork: { linuxDataplane: "VPP" } } });
+    const group = built.find("vpp-calico-vpp");
+    expect(group).toMatchObject({ type: "kubernetes:yaml/v2:ConfigGroup", parent: "vpp-calico", provider: "vpp-provider" });
+    expect(group.dependsOn).toEqual(["vpp-calico-installation"]);
+    const yaml = String(group.inputs.yaml);
+    expect(yaml).toContain('"interfaceName": "eth0",\n          "vppDriver": "af_packet"');
+    expect(yaml).toContain('{ "proto": "udp", "port": 53, "ip": "172.18.0.1" }');
+    expect(yaml).toContain("image: docker.io/calicovpp/vpp:v3.");
+    expect(yaml).not.toContain("hugepages-2Mi");
+  });
+
+  it("reads each node's GoBGP instead of CalicoNodeStatus", () => {
+    expect(built.seen.some((r) => r.name.includes("-request-"))).toBe(false);
+    const probe = built.find("vpp-bgp-status-probe").inputs as { commands: Record<string, string[]> };
+    expect(Object.keys(probe.commands).sort()).toEqual([
+      "conflist",
+      "vpp-control-plane/neighbors",
+      "vpp-control-plane/rib",
+      "vpp-worker/neighbors",
+      "vpp-worker/rib",
+    ]);
+    expect(probe.commands["vpp-worker/neighbors"]?.[5]).toContain("--field-selector spec.nodeName=vpp-worker");
+  });
+
+  it("exports the same shape as kdd and bird", () => {
+    expect(Object.keys(built.outputs).sort()).toEqual(["bgpTopology", "cniConfig", "diagram", "etcd", "ipPools", "nodes"]);
+    expect(built.outputs.bgpTopology).toMatchObject({ mode: "mesh", matches: true, problems: [] });
+    expect(built.outputs.nodes.map((n) => n.name)).toEqual(["vpp-control-plane", "vpp-worker"]);
+    expect(built.outputs.bgpTopology.observed.sessions[0]?.ends.map((e) => e.state)).toEqual(["Established", "Established"]);
+  });
+});
+
+describe("the preflight", () => {
+  it("runs before anything is registered, and its problems stop the lab with their message", async () => {
+    const graph = capture();
+    const { KindLab } = await import("../../components/kind/kind-lab");
+    const asked: unknown[] = [];
+    const build = () =>
+      new KindLab(
+        "nope",
+        {
+          config: loadLabConfig({ ...KDD, kind: { workers: 1 } }),
+          cacheDir: "/c",
+          manifestPath: "/m",
+          preflight: (want) => {
+            asked.push(want);
+            return [{ check: "privileged", message: "This Docker engine cannot run privileged containers." }];
+          },
+        },
+        { transformations: [graph.transformation] },
+      );
+    expect(build).toThrow(pulumi.RunError);
+    expect(build).toThrow(
+      "the kind substrate cannot run on this machine (1 preflight check failed):\n  - privileged: This Docker engine cannot run privileged containers.",
+    );
+    expect(graph.seen).toEqual([]);
+    expect(asked[0]).toMatchObject({
+      kindVersion: "v0.29.0",
+      nodes: 2,
+      hugepagesPerNode: 0,
+      probeImage: expect.stringMatching(/^kindest\/node:/),
+    });
+  });
+
+  it("asks for VPP's hugepages on every node", async () => {
+    const { KindLab } = await import("../../components/kind/kind-lab");
+    let asked: { hugepagesPerNode?: number; nodes?: number } = {};
+    expect(
+      () =>
+        new KindLab("pages", {
+          config: loadLabConfig({ scenario: "vpp", substrate: "kind", vpp: { hugepages: 256 }, kind: { workers: 3 } }),
+          cacheDir: "/c",
+          manifestPath: "/m",
+          preflight: (want) => {
+            asked = want;
+            return [{ check: "hugepages", message: "no pages" }];
+          },
+        }),
+    ).toThrow(/hugepages: no pages/);
+    expect(asked).toMatchObject({ hugepagesPerNode: 256, nodes: 4 });
+  });
+});
