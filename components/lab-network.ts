@@ -1,13 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
+import { allowIntraBridgeScript, removeIntraBridgeScript } from "../core/bridge-forwarding";
 import { DockerNetwork } from "./docker/network";
+import { hostStep } from "./exec";
 
 export interface LabNetworkArgs {
   /** The underlay subnet, e.g. 192.168.4.0/24. */
   readonly subnet: pulumi.Input<string>;
   /** The bridge's own address on the underlay. */
   readonly gateway: pulumi.Input<string>;
-  /** No route out of the machine (Docker's --internal). */
-  readonly internal: pulumi.Input<boolean>;
+  /**
+   * No route out of the machine (Docker's --internal). Plain, not an Input: it decides whether the
+   * lab adds the host rule that lets routed workload traffic cross the bridge.
+   */
+  readonly internal: boolean;
   readonly labels: pulumi.Input<Record<string, string>>;
 }
 
@@ -16,6 +21,8 @@ export class LabNetwork extends pulumi.ComponentResource {
   public readonly networkName: pulumi.Output<string>;
   public readonly subnet: pulumi.Output<string>;
   public readonly network: DockerNetwork;
+  /** The network's id, once the network (and, when internal, its forwarding rule) is in place. */
+  public readonly ready: pulumi.Output<string>;
 
   constructor(name: string, args: LabNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("calicolab:docker:LabNetwork", name, {}, opts);
@@ -24,8 +31,23 @@ export class LabNetwork extends pulumi.ComponentResource {
       { name: `${name}-net`, subnet: args.subnet, gateway: args.gateway, internal: args.internal, labels: args.labels },
       { parent: this },
     );
+    // Only an internal network isolates its bridge from routed workload traffic; see core/bridge-forwarding.
+    const forwarding = args.internal
+      ? [
+          hostStep(
+            `${name}-forwarding`,
+            {
+              create: pulumi.all([this.network.networkId, this.network.name]).apply(([id, net]) => allowIntraBridgeScript(id, net)),
+              delete: pulumi.all([this.network.networkId, this.network.name]).apply(([id, net]) => removeIntraBridgeScript(id, net)),
+              triggers: [this.network.networkId],
+            },
+            { parent: this },
+          ),
+        ]
+      : [];
+    this.ready = pulumi.all([this.network.networkId, ...forwarding.map((f) => f.stdout)]).apply(([id]) => id ?? "");
     this.networkName = this.network.name;
     this.subnet = this.network.subnet;
-    this.registerOutputs({ networkName: this.networkName, subnet: this.subnet });
+    this.registerOutputs({ networkName: this.networkName, subnet: this.subnet, ready: this.ready });
   }
 }

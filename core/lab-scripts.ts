@@ -7,14 +7,19 @@ export const CNI_CONF_FILE = `${CNI_CONF_DIR}/10-calico.conflist`;
 export const CNI_BIN_DIR = "/opt/cni/bin";
 export const BIRD_SOCKET = "/var/run/calico/bird.ctl";
 
-function heredoc(text: string): string {
+/** `command` reading `text` from a here-document; `rest` continues the command's line (before the text). */
+function withStdin(command: string, text: string, rest = ""): string {
   const body = text.endsWith("\n") ? text : `${text}\n`;
-  return `<<'CALICO_LAB_EOF'\n${body}CALICO_LAB_EOF`;
+  return `${command} <<'CALICO_LAB_EOF'${rest}\n${body}CALICO_LAB_EOF`;
+}
+
+function orWarn(what: string): string {
+  return ` || echo "calico-lab: ${what} failed; the node may already be gone" >&2`;
 }
 
 /** A step that may find its target already gone (a node removed by hand): say so on stderr and go on. */
 function tolerant(command: string, what: string): string {
-  return `${command} || echo "calico-lab: ${what} failed; the node may already be gone" >&2`;
+  return `${command}${orWarn(what)}`;
 }
 
 function calicoctl(container: string, etcdEndpoints: string, args: readonly string[], stdin = false): string {
@@ -33,14 +38,11 @@ function calicoctl(container: string, etcdEndpoints: string, args: readonly stri
 }
 
 export function calicoctlApplyScript(container: string, etcdEndpoints: string, yaml: string): string {
-  return `set -euo pipefail\n${calicoctl(container, etcdEndpoints, ["apply", "-f", "-"], true)} ${heredoc(yaml)}`;
+  return `set -euo pipefail\n${withStdin(calicoctl(container, etcdEndpoints, ["apply", "-f", "-"], true), yaml)}`;
 }
 
 export function calicoctlDeleteScript(container: string, etcdEndpoints: string, yaml: string): string {
-  return tolerant(
-    `${calicoctl(container, etcdEndpoints, ["delete", "--skip-not-exists", "-f", "-"], true)} ${heredoc(yaml)}`,
-    "calicoctl delete",
-  );
+  return withStdin(calicoctl(container, etcdEndpoints, ["delete", "--skip-not-exists", "-f", "-"], true), yaml, orWarn("calicoctl delete"));
 }
 
 /** Marks route reflectors the way Calico's docs do: a cluster ID on the node and a label the BGPPeer selects. */
@@ -63,7 +65,7 @@ export function routeReflectorScript(container: string, etcdEndpoints: string, r
 
 export function writeFileScript(container: string, path: string, content: string): string {
   const dir = path.slice(0, path.lastIndexOf("/")) || "/";
-  return `set -euo pipefail\ndocker exec -i ${shellQuote(container)} sh -c ${shellQuote(`mkdir -p ${dir} && cat > ${path}`)} ${heredoc(content)}`;
+  return `set -euo pipefail\n${withStdin(`docker exec -i ${shellQuote(container)} sh -c ${shellQuote(`mkdir -p ${dir} && cat > ${path}`)}`, content)}`;
 }
 
 export function removeFileScript(container: string, path: string): string {

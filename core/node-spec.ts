@@ -2,8 +2,12 @@ import type { ContainerSpec } from "./docker-argv";
 import { BIRD_SOCKET } from "./lab-scripts";
 import { renderCalicoNodeEnv } from "./render";
 
-/** Capabilities a Calico node needs here; `--privileged` is refused on these engines and never used. */
-export const CALICO_NODE_CAPABILITIES = ["NET_ADMIN", "NET_RAW", "SYS_ADMIN", "SYS_RESOURCE", "SYS_PTRACE", "IPC_LOCK"] as const;
+/**
+ * Capabilities a Calico node needs here; `--privileged` is refused on these engines and never used.
+ * No SYS_RESOURCE: it is outside our engines' bounding set ("unable to apply caps"), and neither
+ * BIRD nor Felix raises a limit that needs it.
+ */
+export const CALICO_NODE_CAPABILITIES = ["NET_ADMIN", "NET_RAW", "SYS_ADMIN", "SYS_PTRACE", "IPC_LOCK"] as const;
 
 /** Felix and calico-node write /proc/sys and program iptables/ipsets inside the node's namespace. */
 export const CALICO_NODE_SECURITY_OPTS = ["systempaths=unconfined", "apparmor=unconfined", "seccomp=unconfined"] as const;

@@ -54,14 +54,16 @@ export class KindCluster extends pulumi.ComponentResource {
       );
 
     // A changed config replaces the cluster: kind cannot change a cluster's nodes or subnets in place.
-    const cluster = hostStep(
+    // The cluster itself is @pulumi/command's, as kind labs need online plugins anyway (kind node images).
+    const cluster = new command.local.Command(
       `${name}-create`,
       {
         create: this.config.apply((config) => kindCreateScript(args.clusterName, config)),
         delete: kindDeleteScript(args.clusterName),
+        interpreter: ["/bin/bash", "-c"],
         triggers: [this.config],
       },
-      { parent: this },
+      { parent: this, deleteBeforeReplace: true },
     );
     this.clusterId = cluster.id;
 

@@ -71,7 +71,9 @@ describe("CalicoLab, mesh of three", () => {
     expect(byName("lab-workloads")).toMatchObject({ type: "calicolab:cni:Workloads", parent: "lab" });
     expect(byName("lab-bgp-status")).toMatchObject({ type: "calicolab:calico:BgpStatus", parent: "lab" });
     expect(byName("lab-bgp-status-probe").type).toBe("pulumi-nodejs:dynamic/calicolab:LiveProbe");
-    expect(built.registered.filter((r) => r.name.startsWith("lab-workloads-") && r.type === "command:local:Command")).toHaveLength(3);
+    expect(
+      built.registered.filter((r) => r.name.startsWith("lab-workloads-") && r.type === "pulumi-nodejs:dynamic/calicolab:HostCommand"),
+    ).toHaveLength(3);
     expect(built.registered.filter((r) => r.name.startsWith("lab-tools-install-"))).toHaveLength(3);
     expect(
       built.registered
@@ -115,6 +117,18 @@ describe("CalicoLab, mesh of three", () => {
       gateway: "192.168.4.1",
     });
     expect(node.labels).toEqual({ "calico-lab.lab": "lab", "calico-lab.stack": "test", "calico-lab.role": "calico-node" });
+  });
+
+  it("lets routed workload traffic cross the internal network's own bridge, and only that, until destroy", () => {
+    const forwarding = find(built.registered, "lab-underlay-forwarding");
+    expect(forwarding).toMatchObject({
+      type: "pulumi-nodejs:dynamic/calicolab:HostCommand",
+      parent: "lab-underlay",
+      deleteBeforeReplace: true,
+    });
+    const rule = "DOCKER-USER -i br-5f3c0a9e1b2d -o br-5f3c0a9e1b2d -m comment --comment calico-lab:lab-underlay-net -j ACCEPT";
+    expect(forwarding.inputs.create).toContain(`iptables -I ${rule}`);
+    expect(forwarding.inputs.delete).toContain(`iptables -D ${rule}`);
   });
 
   it("applies the pools with calicoctl through the first node, writes the conflist into every node, and plumbs workloads", () => {

@@ -36,8 +36,8 @@ export function installMocks(peersOf: (node: string) => string[]): void {
         resolved.set(args.name, args.inputs);
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type.endsWith(":DockerContainer")) state.containerId = `id-${args.name}`;
-        if (args.type.endsWith(":DockerNetwork")) state.networkId = `id-${args.name}`;
-        if (args.type === "command:local:Command") {
+        if (args.type.endsWith(":DockerNetwork")) state.networkId = "5f3c0a9e1b2d4c6e8f0a1b2c3d4e5f60";
+        if (args.type === "pulumi-nodejs:dynamic/calicolab:HostCommand") {
           state.stdout = args.name.includes("-workloads-")
             ? JSON.stringify({
                 cniVersion: "0.3.1",

@@ -55,7 +55,7 @@ pulumi.runtime.setMocks(
     newResource(args) {
       inputsByName.set(args.name, args.inputs);
       const state: Record<string, unknown> = { ...args.inputs };
-      if (args.type === "command:local:Command") {
+      if (args.type === "command:local:Command" || args.type === "pulumi-nodejs:dynamic/calicolab:HostCommand") {
         state.stdout = args.name.endsWith("-nodes")
           ? JSON.stringify({ nodes: Object.entries(ADDRESSES).map(([name, ip]) => ({ name, ip })), dns: "172.18.0.1" })
           : args.name.endsWith("-kubeconfig")
@@ -174,8 +174,11 @@ describe("KindLab, kdd", () => {
     const { find } = built;
     expect(find("kdd").type).toBe("calicolab:index:KindLab");
     expect(find("kdd-cluster")).toMatchObject({ type: "calicolab:kind:KindCluster", parent: "kdd" });
-    for (const step of ["create", "nodes", "kubeconfig", "rp-filter"]) {
+    for (const step of ["create", "kubeconfig"]) {
       expect(find(`kdd-cluster-${step}`)).toMatchObject({ type: "command:local:Command", parent: "kdd-cluster" });
+    }
+    for (const step of ["nodes", "rp-filter"]) {
+      expect(find(`kdd-cluster-${step}`)).toMatchObject({ type: "pulumi-nodejs:dynamic/calicolab:HostCommand", parent: "kdd-cluster" });
     }
     expect(find("kdd-provider")).toMatchObject({ type: "pulumi:providers:kubernetes", parent: "kdd" });
     expect(find("kdd-calicoctl")).toMatchObject({ type: "calicolab:kind:KindCalicoctl", parent: "kdd" });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULTS } from "../../core/config/defaults";
 import { dockerNetworkCreateArgv, dockerRunArgv } from "../../core/docker-argv";
 import { labNameFor, manifestPathFor } from "../../core/config/keys";
+import { allowIntraBridgeScript, bridgeInterface, removeIntraBridgeScript } from "../../core/bridge-forwarding";
 import { sessionsEstablishedCheck, workloadAddScript, workloadDelScript } from "../../core/lab-scripts";
 import { calicoNodeContainerSpec, etcdContainerSpec, labLabels } from "../../core/node-spec";
 import { shellQuote } from "../../core/shell";
@@ -145,5 +146,27 @@ describe("names and paths", () => {
     expect(manifestPathFor("", { CALICO_LAB_ARTIFACTS: "/a.json" }, "/cache")).toBe("/a.json");
     expect(manifestPathFor("/b.json", { CALICO_LAB_ARTIFACTS: "/a.json" }, "/cache")).toBe("/b.json");
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
+  });
+});
+
+describe("intra-bridge forwarding for an internal lab network", () => {
+  const id = "5f3c0a9e1b2d4c6e8f0a1b2c3d4e5f60";
+  const rule = "DOCKER-USER -i br-5f3c0a9e1b2d -o br-5f3c0a9e1b2d -m comment --comment calico-lab:lab-net -j ACCEPT";
+
+  it("names the bridge Docker creates for the network", () => {
+    expect(bridgeInterface(id)).toBe("br-5f3c0a9e1b2d");
+    expect(() => bridgeInterface("lab-net")).toThrow('not a Docker network id: "lab-net"');
+  });
+
+  it("inserts one ACCEPT rule for traffic entering and leaving the bridge, once", () => {
+    expect(allowIntraBridgeScript(id, "lab-net").split("\n")).toEqual([
+      "set -euo pipefail",
+      'command -v iptables >/dev/null || { echo "calico-lab: iptables not found on this machine; an internal lab network needs it to let routed workload traffic cross its bridge" >&2; exit 1; }',
+      `iptables -C ${rule} 2>/dev/null || iptables -I ${rule}`,
+    ]);
+  });
+
+  it("removes every copy of the rule and never fails when it is gone", () => {
+    expect(removeIntraBridgeScript(id, "lab-net")).toBe(`while iptables -D ${rule} 2>/dev/null; do :; done; true`);
   });
 });

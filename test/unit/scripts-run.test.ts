@@ -1,0 +1,54 @@
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { calicoctlApplyScript, calicoctlDeleteScript, writeFileScript } from "../../core/lab-scripts";
+
+// The scripts run under bash against a stand-in `docker` that records its argv and stdin and exits with
+// $FAKE_DOCKER_EXIT: this checks our quoting and here-documents, not Docker.
+const dir = mkdtempSync(join(tmpdir(), "calico-lab-scripts-"));
+const record = join(dir, "record");
+writeFileSync(join(dir, "docker"), `#!/bin/bash\n{ echo "argv: $*"; echo "stdin:"; cat; } > ${record}\nexit "\${FAKE_DOCKER_EXIT:-0}"\n`);
+chmodSync(join(dir, "docker"), 0o755);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function runScript(script: string, dockerExit = 0) {
+  rmSync(record, { force: true });
+  const result = spawnSync("/bin/bash", ["-c", script], {
+    encoding: "utf8",
+    env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ""}`, FAKE_DOCKER_EXIT: String(dockerExit) },
+  });
+  return { code: result.status, stderr: result.stderr, recorded: readFileSync(record, "utf8") };
+}
+
+const yaml = "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: my.ippool-1\n";
+
+describe("generated scripts under bash", () => {
+  it("calicoctl apply feeds the YAML, whole, on stdin and fails when calicoctl does", () => {
+    const ok = runScript(calicoctlApplyScript("c1", "http://192.168.4.4:2379", yaml));
+    expect(ok.code).toBe(0);
+    expect(ok.recorded).toBe(
+      `argv: exec -i -e DATASTORE_TYPE=etcdv3 -e ETCD_ENDPOINTS=http://192.168.4.4:2379 c1 calicoctl apply -f -\nstdin:\n${yaml}`,
+    );
+    expect(runScript(calicoctlApplyScript("c1", "http://192.168.4.4:2379", yaml), 1).code).toBe(1);
+  });
+
+  it("calicoctl delete feeds the YAML and, when the node is gone, warns and succeeds", () => {
+    const gone = runScript(calicoctlDeleteScript("c1", "http://192.168.4.4:2379", yaml), 1);
+    expect(gone.code).toBe(0);
+    expect(gone.stderr).toBe("calico-lab: calicoctl delete failed; the node may already be gone\n");
+    expect(gone.recorded).toBe(
+      `argv: exec -i -e DATASTORE_TYPE=etcdv3 -e ETCD_ENDPOINTS=http://192.168.4.4:2379 c1 calicoctl delete --skip-not-exists -f -\nstdin:\n${yaml}`,
+    );
+  });
+
+  it("writes a file's exact content into the node", () => {
+    const conflist = '{\n  "name": "k8s-pod-network"\n}\n';
+    const written = runScript(writeFileScript("c1", "/etc/cni/net.d/10-calico.conflist", conflist));
+    expect(written.code).toBe(0);
+    expect(written.recorded).toBe(
+      `argv: exec -i c1 sh -c mkdir -p /etc/cni/net.d && cat > /etc/cni/net.d/10-calico.conflist\nstdin:\n${conflist}`,
+    );
+  });
+});
