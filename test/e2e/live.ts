@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
-import { defaultCacheDir } from "../../core/config/keys";
+import { defaultCacheDir, labNameFor } from "../../core/config/keys";
 
 export const repoRoot = join(__dirname, "..", "..");
 export const cacheDir = defaultCacheDir(process.env, homedir());
@@ -18,13 +18,18 @@ export function dockerExec(container: string, ...argv: string[]): string {
   return sh(["docker", "exec", container, ...argv]);
 }
 
-/** Everything Docker still holds that carries this stack's label. */
+/** Everything Docker still holds that carries this stack's label, and host firewall rules naming its lab. */
 export function leftovers(stack: string): string[] {
   const label = `label=calico-lab.stack=${stack}`;
+  const lab = labNameFor(stack);
   return [
     ...sh(["docker", "ps", "-a", "--filter", label, "--format", "container {{.Names}}"]).split("\n"),
     ...sh(["docker", "network", "ls", "--filter", label, "--format", "network {{.Name}}"]).split("\n"),
     ...sh(["docker", "volume", "ls", "--filter", label, "--format", "volume {{.Name}}"]).split("\n"),
+    ...sh(["iptables", "-S", "DOCKER-USER"])
+      .split("\n")
+      .filter((rule) => rule.includes(`calico-lab:${lab}-`))
+      .map((rule) => `iptables ${rule}`),
   ].filter(Boolean);
 }
 
@@ -58,10 +63,19 @@ export async function openStack(stackName: string, backendDir: string, config: R
     { stackName, workDir: repoRoot },
     { pulumiCommand, envVars, pulumiHome: envVars.PULUMI_HOME, secretsProvider: "passphrase" },
   );
-  for (const [key, value] of Object.entries(config)) {
-    await stack.setConfig(`calico-lab:${key}`, { value: typeof value === "string" ? value : JSON.stringify(value) });
-  }
+  // Structured settings go in leaf by leaf (`calico-lab:bgp.mode`): Pulumi.yaml types them as objects,
+  // and a JSON string would fail that check.
+  await stack.setAllConfig(Object.fromEntries(configPaths("calico-lab", config).map(([path, value]) => [path, { value }])), true);
   return stack;
+}
+
+/** Flattens settings into Pulumi config paths: `{bgp: {routeReflectors: ["calico1"]}}` → `calico-lab:bgp.routeReflectors[0]`. */
+export function configPaths(prefix: string, value: unknown, separator = ":"): Array<[string, string]> {
+  if (Array.isArray(value)) return value.flatMap((item, i) => configPaths(`${prefix}[${i}]`, item, ""));
+  if (value !== null && typeof value === "object") {
+    return Object.entries(value).flatMap(([key, inner]) => configPaths(`${prefix}${separator}${key}`, inner, "."));
+  }
+  return [[prefix, String(value)]];
 }
 
 /** A /24 for the lab's underlay that no Docker network on this machine uses yet. */
