@@ -116,7 +116,6 @@ describe("templates", () => {
       "FELIX_IPV6SUPPORT=false",
       "FELIX_HEALTHENABLED=true",
       "FELIX_DEFAULTENDPOINTTOHOSTACTION=ACCEPT",
-      "FELIX_IGNORELOOSERPF=true",
     ]);
   });
 
