@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { parseCidr, planUnderlay } from "../core/addressing";
 import { DEFAULTS } from "../core/config/defaults";
 import { dockerNetworkCreateArgv, dockerRunArgv } from "../core/docker-argv";
@@ -19,23 +20,25 @@ import { expectedTopology } from "../core/topology";
  * in sequence, no Pulumi. The offline node image already holds the tools, so there is no tool step.
  */
 export interface DirectLab {
-  readonly up: () => number;
-  readonly down: () => number;
+  readonly up: () => Promise<number>;
+  readonly down: () => Promise<number>;
   readonly containers: string[];
 }
 
-const run = (argv: string[]) => execFileSync(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
-const bash = (script: string) => execFileSync("bash", ["-c", script], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+// Asynchronous, so that the benchmark's watcher samples memory and sessions while the script runs.
+const execFileAsync = promisify(execFile);
+const run = async (argv: string[]) => (await execFileAsync(argv[0]!, argv.slice(1), { encoding: "utf8" })).stdout;
+const bash = (script: string) => run(["bash", "-c", script]);
 
-function waitFor(argv: string[], seconds: number): void {
+async function waitFor(argv: string[], seconds: number): Promise<void> {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
     try {
-      run(argv);
+      await run(argv);
       return;
     } catch {
       if (Date.now() > deadline) throw new Error(`timed out: ${argv.join(" ")}`);
-      execFileSync("sleep", ["0.5"]);
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
 }
@@ -56,17 +59,19 @@ export function directLab(input: { name: string; underlay: string; nodes: number
     nodes: names.map((n, i) => ({ name: n, address: plan.nodes[i]! })),
   });
 
-  const up = () => {
+  const up = async () => {
     const started = Date.now();
-    run(dockerNetworkCreateArgv({ name: network, subnet: plan.subnet, gateway: plan.gateway, internal: true, labels: labels("network") }));
-    run(
+    await run(
+      dockerNetworkCreateArgv({ name: network, subnet: plan.subnet, gateway: plan.gateway, internal: true, labels: labels("network") }),
+    );
+    await run(
       dockerRunArgv(
         etcdContainerSpec({ name: etcdName, image: DEFAULTS.artifacts.offline.etcd, network, address: plan.etcd, labels: labels("etcd") }),
       ),
     );
-    waitFor(["docker", "exec", etcdName, ...ETCD_READINESS], 60);
-    names.forEach((nodeName, i) =>
-      run(
+    await waitFor(["docker", "exec", etcdName, ...ETCD_READINESS], 60);
+    for (const [i, nodeName] of names.entries()) {
+      await run(
         dockerRunArgv(
           calicoNodeContainerSpec({
             containerName: containers[i + 1]!,
@@ -80,25 +85,25 @@ export function directLab(input: { name: string; underlay: string; nodes: number
             labels: labels("calico-node"),
           }),
         ),
-      ),
-    );
-    for (const c of containers.slice(1)) waitFor(["docker", "exec", c, ...CALICO_NODE_READINESS], 180);
+      );
+    }
+    for (const c of containers.slice(1)) await waitFor(["docker", "exec", c, ...CALICO_NODE_READINESS], 180);
     const first = containers[1]!;
     const bgp = renderBgpConfiguration({ meshEnabled: mode === "mesh", asNumber: 64512 });
-    bash(calicoctlApplyScript(first, endpoints, mode === "mesh" ? bgp : `${bgp}---\n${renderRouteReflectorPeer()}`));
+    await bash(calicoctlApplyScript(first, endpoints, mode === "mesh" ? bgp : `${bgp}---\n${renderRouteReflectorPeer()}`));
     for (const rr of input.routeReflectors) {
-      bash(
+      await bash(
         `docker exec -e DATASTORE_TYPE=etcdv3 -e ETCD_ENDPOINTS=${endpoints} ${first} calicoctl patch node ${rr} --patch '{"spec":{"bgp":{"routeReflectorClusterID":"244.0.0.1"}}}'`,
       );
-      bash(
+      await bash(
         `docker exec -e DATASTORE_TYPE=etcdv3 -e ETCD_ENDPOINTS=${endpoints} ${first} calicoctl label nodes ${rr} route-reflector=true --overwrite`,
       );
     }
-    bash(calicoctlApplyScript(first, endpoints, renderIpPools(DEFAULTS.ipPools)));
+    await bash(calicoctlApplyScript(first, endpoints, renderIpPools(DEFAULTS.ipPools)));
     const conflist = renderCniConflist(DEFAULTS.cni, endpoints);
-    names.forEach((nodeName, i) => {
-      bash(writeFileScript(containers[i + 1]!, CNI_CONF_FILE, conflist));
-      bash(
+    for (const [i, nodeName] of names.entries()) {
+      await bash(writeFileScript(containers[i + 1]!, CNI_CONF_FILE, conflist));
+      await bash(
         workloadAddScript({
           node: nodeName,
           container: containers[i + 1]!,
@@ -107,19 +112,19 @@ export function directLab(input: { name: string; underlay: string; nodes: number
           network: DEFAULTS.cni.networkName,
         }),
       );
-    });
+    }
     const perNode = names.map((n, i) => ({
       container: containers[i + 1]!,
       sessions: expected.sessions.filter((s) => s.a === n || s.b === n).length,
     }));
-    waitFor(sessionsEstablishedCheck(perNode), 300);
+    await waitFor(sessionsEstablishedCheck(perNode), 300);
     return (Date.now() - started) / 1000;
   };
 
-  const down = () => {
+  const down = async () => {
     const started = Date.now();
-    run(["docker", "rm", "--force", "--volumes", ...containers]);
-    run(["docker", "network", "rm", network]);
+    await run(["docker", "rm", "--force", "--volumes", ...containers]);
+    await run(["docker", "network", "rm", network]);
     return (Date.now() - started) / 1000;
   };
 

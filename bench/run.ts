@@ -83,12 +83,22 @@ function watch(prefix: string, c: Case, started: number) {
     }
   })();
   return {
+    established: () => established > 0,
     stop: async () => {
       stopped = true;
       await Promise.all([sessions, memory]);
       return { established, peakMiB };
     },
   };
+}
+
+/** Up has returned; give the sessions a last minute, then fail rather than report a lab that never converged. */
+async function waitEstablished(watcher: ReturnType<typeof watch>, lab: string): Promise<{ established: number; peakMiB: number }> {
+  const deadline = Date.now() + 60_000;
+  while (!watcher.established() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+  const seen = await watcher.stop();
+  if (seen.established === 0) throw new Error(`${lab}: not every BGP session was Established within a minute of up`);
+  return seen;
 }
 
 async function viaPulumi(c: Case, id: string): Promise<Figures> {
@@ -104,7 +114,7 @@ async function viaPulumi(c: Case, id: string): Promise<Figures> {
     const started = Date.now();
     const watcher = watch(`calicolab-${stackName}`, c, started);
     await stack.up({ onOutput: () => undefined });
-    const seen = await watcher.stop();
+    const seen = await waitEstablished(watcher, stackName);
     const destroyStarted = Date.now();
     await stack.destroy({ onOutput: () => undefined });
     return { established: seen.established, destroy: (Date.now() - destroyStarted) / 1000, peakMiB: seen.peakMiB };
@@ -121,16 +131,12 @@ async function direct(c: Case, id: string): Promise<Figures> {
   const started = Date.now();
   const watcher = watch(name, c, started);
   try {
-    lab.up();
-    const seen = await watcher.stop();
-    return { established: seen.established, destroy: lab.down(), peakMiB: seen.peakMiB };
+    await lab.up();
+    const seen = await waitEstablished(watcher, name);
+    return { established: seen.established, destroy: await lab.down(), peakMiB: seen.peakMiB };
   } catch (error) {
     await watcher.stop();
-    try {
-      lab.down();
-    } catch {
-      // already partly gone
-    }
+    await lab.down().catch(() => undefined); // already partly gone
     throw error;
   }
 }
