@@ -88,15 +88,26 @@ export function toolFetchScript(name: ToolName, source: ToolSource, cacheDir: st
   ].join("\n");
 }
 
-/** Copies fetched tools into a node container and verifies each file there against the recorded sums. */
+/**
+ * Verifies each fetched tool inside a node container against the recorded sums, and copies it in first
+ * unless the node already holds exactly those files (the offline node image ships them).
+ */
 export function toolInstallScript(container: string, tools: ReadonlyArray<{ name: ToolName; cacheDir: string }>): string {
   const lines = ["set -euo pipefail"];
+  const c = shellQuote(container);
   for (const { name, cacheDir } of tools) {
     const target = TOOL_TARGETS[name].dir;
+    const verify = (quiet: string) =>
+      `docker exec -i ${c} sh -c ${shellQuote(`cd ${target} && sha256sum -c --quiet -${quiet}`)} < ${shellQuote(`${cacheDir}/SHA256SUMS`)}`;
     lines.push(
-      `docker exec ${shellQuote(container)} mkdir -p ${shellQuote(target)}`,
-      `docker cp ${shellQuote(`${cacheDir}/files/.`)} ${shellQuote(`${container}:${target}/`)}`,
-      `docker exec -i ${shellQuote(container)} sh -c ${shellQuote(`cd ${target} && sha256sum -c --quiet -`)} < ${shellQuote(`${cacheDir}/SHA256SUMS`)}`,
+      `if ${verify(" >/dev/null 2>&1")}; then`,
+      `  echo "${name}: already in the node, verified"`,
+      "else",
+      `  docker exec ${c} mkdir -p ${shellQuote(target)}`,
+      `  docker cp ${shellQuote(`${cacheDir}/files/.`)} ${shellQuote(`${container}:${target}/`)}`,
+      `  ${verify("")}`,
+      `  echo "${name}: copied into the node, verified"`,
+      "fi",
     );
   }
   return lines.join("\n");

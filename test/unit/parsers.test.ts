@@ -17,6 +17,14 @@ describe("calicoctl node status", () => {
     });
   });
 
+  it("reads the output of the lab's own node (v3.28.5, IPv4 only: 'bird6' is not running)", () => {
+    expect(parseCalicoctlNodeStatus(fixture("calicoctl-node-status-live.txt"))).toEqual({
+      running: true,
+      ipv4: [{ peerAddress: "192.168.4.6", peerType: "node-to-node mesh", state: "up", since: "17:00:15", info: "Established" }],
+      ipv6: [],
+    });
+  });
+
   it("reads several peers, a session that is not up, and a node that is not running", () => {
     const output = [
       "Calico process is running.",

@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { calicoctlApplyScript, calicoctlDeleteScript, writeFileScript } from "../../core/lab-scripts";
+import { toolInstallScript } from "../../core/tools";
 
 // The scripts run under bash against a stand-in `docker` that records its argv and stdin and exits with
 // $FAKE_DOCKER_EXIT: this checks our quoting and here-documents, not Docker.
@@ -50,5 +51,47 @@ describe("generated scripts under bash", () => {
     expect(written.recorded).toBe(
       `argv: exec -i c1 sh -c mkdir -p /etc/cni/net.d && cat > /etc/cni/net.d/10-calico.conflist\nstdin:\n${conflist}`,
     );
+  });
+});
+
+describe("tool install under bash", () => {
+  // This stand-in logs every call; the quiet pre-check passes only when FAKE_TOOLS_PRESENT=1.
+  const toolsDir = mkdtempSync(join(tmpdir(), "calico-lab-tools-"));
+  const log = join(toolsDir, "calls");
+  writeFileSync(
+    join(toolsDir, "docker"),
+    `#!/bin/bash\necho "$*" >> ${log}\ncat >/dev/null\ncase "$*" in *"/dev/null"*) [ "$FAKE_TOOLS_PRESENT" = 1 ];; *) exit 0;; esac\n`,
+  );
+  chmodSync(join(toolsDir, "docker"), 0o755);
+  const cache = join(toolsDir, "cnitool");
+  mkdirSync(cache);
+  writeFileSync(join(cache, "SHA256SUMS"), "0123  cnitool\n");
+  afterAll(() => rmSync(toolsDir, { recursive: true, force: true }));
+
+  function install(present: boolean) {
+    rmSync(log, { force: true });
+    const result = spawnSync("/bin/bash", ["-c", toolInstallScript("n1", [{ name: "cnitool", cacheDir: cache }])], {
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${toolsDir}:${process.env.PATH ?? ""}`, FAKE_TOOLS_PRESENT: present ? "1" : "0" },
+    });
+    return { code: result.status, stdout: result.stdout, calls: readFileSync(log, "utf8").trim().split("\n") };
+  }
+
+  it("leaves verified files the node already holds, copying nothing", () => {
+    const run = install(true);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe("cnitool: already in the node, verified\n");
+    expect(run.calls).toEqual(["exec -i n1 sh -c cd /usr/local/bin && sha256sum -c --quiet - >/dev/null 2>&1"]);
+  });
+
+  it("copies the files in when they are missing or differ, then verifies them", () => {
+    const run = install(false);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe("cnitool: copied into the node, verified\n");
+    expect(run.calls.slice(1)).toEqual([
+      "exec n1 mkdir -p /usr/local/bin",
+      `cp ${cache}/files/. n1:/usr/local/bin/`,
+      "exec -i n1 sh -c cd /usr/local/bin && sha256sum -c --quiet -",
+    ]);
   });
 });

@@ -110,9 +110,14 @@ describe("tool scripts", () => {
     expect(toolInstallScript("n1", [{ name: "cnitool", cacheDir: a }])).toBe(
       [
         "set -euo pipefail",
-        "docker exec n1 mkdir -p /usr/local/bin",
-        `docker cp ${a}/files/. n1:/usr/local/bin/`,
-        `docker exec -i n1 sh -c 'cd /usr/local/bin && sha256sum -c --quiet -' < ${a}/SHA256SUMS`,
+        `if docker exec -i n1 sh -c 'cd /usr/local/bin && sha256sum -c --quiet - >/dev/null 2>&1' < ${a}/SHA256SUMS; then`,
+        '  echo "cnitool: already in the node, verified"',
+        "else",
+        "  docker exec n1 mkdir -p /usr/local/bin",
+        `  docker cp ${a}/files/. n1:/usr/local/bin/`,
+        `  docker exec -i n1 sh -c 'cd /usr/local/bin && sha256sum -c --quiet -' < ${a}/SHA256SUMS`,
+        '  echo "cnitool: copied into the node, verified"',
+        "fi",
       ].join("\n"),
     );
   });
