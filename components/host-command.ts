@@ -25,7 +25,7 @@ async function bash(script: string, step: string): Promise<string> {
  * plugin beyond Pulumi's own Node.js host (the command plugin cannot be built from the registries we
  * have; see README, Airgapped mode). Any input change replaces it, deleting first.
  */
-const hostCommandProvider: pulumi.dynamic.ResourceProvider = {
+export const hostCommandProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: HostCommandState) {
     const stdout = await bash(inputs.create, "create");
     return { id: `cmd-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`, outs: { ...inputs, stdout } };

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { hostCommandProvider } from "../../components/host-command";
+
+// The provider's own logic, run directly: real bash, no Docker, no engine.
+const provider = hostCommandProvider as Required<typeof hostCommandProvider>;
+const inputs = (create: string, triggers: unknown = null, del: string | null = null) => ({ create, delete: del, triggers });
+
+describe("HostCommand provider", () => {
+  it("create runs the script and keeps its stdout", async () => {
+    const created = await provider.create(inputs("echo hello; echo world"));
+    expect(created.outs.stdout).toBe("hello\nworld\n");
+    expect(created.id).toMatch(/^cmd-/);
+  });
+
+  it("a failing script fails create with its exit code and the end of what it said", async () => {
+    await expect(provider.create(inputs("echo started; echo 'no such container: c1' >&2; exit 3"))).rejects.toThrow(
+      "create failed (exit 3):\nno such container: c1",
+    );
+  });
+
+  it("any change of create, delete or triggers replaces it, deleting first; equal inputs change nothing", async () => {
+    const old = { ...inputs("a", ["id-1"], "d"), stdout: "" };
+    expect(await provider.diff("x", old, inputs("a", ["id-1"], "d"))).toMatchObject({ changes: false, replaces: [] });
+    expect(await provider.diff("x", old, inputs("a", ["id-2"], "d"))).toEqual({
+      changes: true,
+      replaces: ["triggers"],
+      deleteBeforeReplace: true,
+    });
+    expect(await provider.diff("x", old, inputs("b", ["id-1"], null))).toMatchObject({ replaces: ["create", "delete"] });
+  });
+
+  it("delete runs the delete script it was created with, and fails when that fails", async () => {
+    await expect(provider.delete("x", { ...inputs("true", null, "exit 0"), stdout: "" })).resolves.toBeUndefined();
+    await expect(provider.delete("x", { ...inputs("true", null, "echo busy >&2; exit 1"), stdout: "" })).rejects.toThrow(
+      "delete failed (exit 1):\nbusy",
+    );
+    await expect(provider.delete("x", { ...inputs("true"), stdout: "" })).resolves.toBeUndefined();
+  });
+});
