@@ -21,8 +21,6 @@ export class LabNetwork extends pulumi.ComponentResource {
   public readonly networkName: pulumi.Output<string>;
   public readonly subnet: pulumi.Output<string>;
   public readonly network: DockerNetwork;
-  /** The network's id, once the network (and, when internal, its forwarding rule) is in place. */
-  public readonly ready: pulumi.Output<string>;
 
   constructor(name: string, args: LabNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("calicolab:docker:LabNetwork", name, {}, opts);
@@ -32,22 +30,21 @@ export class LabNetwork extends pulumi.ComponentResource {
       { parent: this },
     );
     // Only an internal network isolates its bridge from routed workload traffic; see core/bridge-forwarding.
-    const forwarding = args.internal
-      ? [
-          hostStep(
-            `${name}-forwarding`,
-            {
-              create: pulumi.all([this.network.networkId, this.network.name]).apply(([id, net]) => allowIntraBridgeScript(id, net)),
-              delete: pulumi.all([this.network.networkId, this.network.name]).apply(([id, net]) => removeIntraBridgeScript(id, net)),
-              triggers: [this.network.networkId],
-            },
-            { parent: this },
-          ),
-        ]
-      : [];
-    this.ready = pulumi.all([this.network.networkId, ...forwarding.map((f) => f.stdout)]).apply(([id]) => id ?? "");
+    // Dependents wait for it through `dependsOn` on this component, which covers its children.
+    if (args.internal) {
+      const bridge = pulumi.all([this.network.networkId, this.network.name]);
+      hostStep(
+        `${name}-forwarding`,
+        {
+          create: bridge.apply(([id, net]) => allowIntraBridgeScript(id, net)),
+          delete: bridge.apply(([id, net]) => removeIntraBridgeScript(id, net)),
+          triggers: [this.network.networkId],
+        },
+        { parent: this },
+      );
+    }
     this.networkName = this.network.name;
     this.subnet = this.network.subnet;
-    this.registerOutputs({ networkName: this.networkName, subnet: this.subnet, ready: this.ready });
+    this.registerOutputs({ networkName: this.networkName, subnet: this.subnet });
   }
 }

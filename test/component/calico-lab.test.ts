@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadLabConfig } from "../../core/config/load";
-import { captureGraph, installMocks, valueOf, type Registered } from "./harness";
+import { captureGraph, HOST_COMMAND_TYPE, installMocks, valueOf, type Registered } from "./harness";
 
 // Calico's protocol names for each node's peers, as BIRD would show them once up.
 const ADDRESS: Record<string, string> = { calico1: "192_168_4_5", calico2: "192_168_4_6", calico3: "192_168_4_7", calico4: "192_168_4_8" };
@@ -71,9 +71,7 @@ describe("CalicoLab, mesh of three", () => {
     expect(byName("lab-workloads")).toMatchObject({ type: "calicolab:cni:Workloads", parent: "lab" });
     expect(byName("lab-bgp-status")).toMatchObject({ type: "calicolab:calico:BgpStatus", parent: "lab" });
     expect(byName("lab-bgp-status-probe").type).toBe("pulumi-nodejs:dynamic/calicolab:LiveProbe");
-    expect(
-      built.registered.filter((r) => r.name.startsWith("lab-workloads-") && r.type === "pulumi-nodejs:dynamic/calicolab:HostCommand"),
-    ).toHaveLength(3);
+    expect(built.registered.filter((r) => r.name.startsWith("lab-workloads-") && r.type === HOST_COMMAND_TYPE)).toHaveLength(3);
     expect(built.registered.filter((r) => r.name.startsWith("lab-tools-install-"))).toHaveLength(3);
     expect(
       built.registered
@@ -122,7 +120,7 @@ describe("CalicoLab, mesh of three", () => {
   it("lets routed workload traffic cross the internal network's own bridge, and only that, until destroy", () => {
     const forwarding = find(built.registered, "lab-underlay-forwarding");
     expect(forwarding).toMatchObject({
-      type: "pulumi-nodejs:dynamic/calicolab:HostCommand",
+      type: HOST_COMMAND_TYPE,
       parent: "lab-underlay",
       deleteBeforeReplace: true,
     });

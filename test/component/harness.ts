@@ -18,6 +18,9 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply(resolve));
 }
 
+/** The type the engine gives our HostCommand dynamic resources. */
+export const HOST_COMMAND_TYPE = "pulumi-nodejs:dynamic/calicolab:HostCommand";
+
 const bird = (peers: string[]) =>
   `BIRD 1.6.8 ready.\nname     proto    table    state  since       info\n${peers.map((p) => `${p} BGP      master   up     12:00:00    Established`).join("\n")}\n`;
 
@@ -37,7 +40,7 @@ export function installMocks(peersOf: (node: string) => string[]): void {
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type.endsWith(":DockerContainer")) state.containerId = `id-${args.name}`;
         if (args.type.endsWith(":DockerNetwork")) state.networkId = "5f3c0a9e1b2d4c6e8f0a1b2c3d4e5f60";
-        if (args.type === "pulumi-nodejs:dynamic/calicolab:HostCommand") {
+        if (args.type === HOST_COMMAND_TYPE) {
           state.stdout = args.name.includes("-workloads-")
             ? JSON.stringify({
                 cniVersion: "0.3.1",

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadLabConfig } from "../../core/config/load";
 import type { PreflightProblem } from "../../core/kind-preflight";
-import { valueOf } from "./harness";
+import { HOST_COMMAND_TYPE, valueOf } from "./harness";
 
 /** What the mocks saw of one resource, with the provider it was given. */
 interface Seen {
@@ -55,7 +55,7 @@ pulumi.runtime.setMocks(
     newResource(args) {
       inputsByName.set(args.name, args.inputs);
       const state: Record<string, unknown> = { ...args.inputs };
-      if (args.type === "command:local:Command" || args.type === "pulumi-nodejs:dynamic/calicolab:HostCommand") {
+      if (args.type === "command:local:Command" || args.type === HOST_COMMAND_TYPE) {
         state.stdout = args.name.endsWith("-nodes")
           ? JSON.stringify({ nodes: Object.entries(ADDRESSES).map(([name, ip]) => ({ name, ip })), dns: "172.18.0.1" })
           : args.name.endsWith("-kubeconfig")
@@ -178,7 +178,7 @@ describe("KindLab, kdd", () => {
       expect(find(`kdd-cluster-${step}`)).toMatchObject({ type: "command:local:Command", parent: "kdd-cluster" });
     }
     for (const step of ["nodes", "rp-filter"]) {
-      expect(find(`kdd-cluster-${step}`)).toMatchObject({ type: "pulumi-nodejs:dynamic/calicolab:HostCommand", parent: "kdd-cluster" });
+      expect(find(`kdd-cluster-${step}`)).toMatchObject({ type: HOST_COMMAND_TYPE, parent: "kdd-cluster" });
     }
     expect(find("kdd-provider")).toMatchObject({ type: "pulumi:providers:kubernetes", parent: "kdd" });
     expect(find("kdd-calicoctl")).toMatchObject({ type: "calicolab:kind:KindCalicoctl", parent: "kdd" });

@@ -6,21 +6,33 @@ import { afterAll, describe, expect, it } from "vitest";
 import { calicoctlApplyScript, calicoctlDeleteScript, writeFileScript } from "../../core/lab-scripts";
 import { toolInstallScript } from "../../core/tools";
 
-// The scripts run under bash against a stand-in `docker` that records its argv and stdin and exits with
-// $FAKE_DOCKER_EXIT: this checks our quoting and here-documents, not Docker.
-const dir = mkdtempSync(join(tmpdir(), "calico-lab-scripts-"));
-const record = join(dir, "record");
-writeFileSync(join(dir, "docker"), `#!/bin/bash\n{ echo "argv: $*"; echo "stdin:"; cat; } > ${record}\nexit "\${FAKE_DOCKER_EXIT:-0}"\n`);
-chmodSync(join(dir, "docker"), 0o755);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** A folder holding a stand-in `docker` with this bash body ($LOG names the file it may write); removed after the file's tests. */
+function fakeDocker(body: (log: string) => string): { dir: string; log: string } {
+  const dir = mkdtempSync(join(tmpdir(), "calico-lab-scripts-"));
+  const log = join(dir, "log");
+  writeFileSync(join(dir, "docker"), `#!/bin/bash\n${body(log)}`);
+  chmodSync(join(dir, "docker"), 0o755);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return { dir, log };
+}
 
-function runScript(script: string, dockerExit = 0) {
-  rmSync(record, { force: true });
+/** Runs a generated script under bash with the stand-in first on PATH; returns what it did and what the stand-in logged. */
+function runUnder(fake: { dir: string; log: string }, script: string, env: Record<string, string>) {
+  rmSync(fake.log, { force: true });
   const result = spawnSync("/bin/bash", ["-c", script], {
     encoding: "utf8",
-    env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ""}`, FAKE_DOCKER_EXIT: String(dockerExit) },
+    env: { ...process.env, PATH: `${fake.dir}:${process.env.PATH ?? ""}`, ...env },
   });
-  return { code: result.status, stderr: result.stderr, recorded: readFileSync(record, "utf8") };
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr, logged: readFileSync(fake.log, "utf8") };
+}
+
+// The scripts run under bash against a stand-in `docker` that records its argv and stdin and exits with
+// $FAKE_DOCKER_EXIT: this checks our quoting and here-documents, not Docker.
+const recorder = fakeDocker((log) => `{ echo "argv: $*"; echo "stdin:"; cat; } > ${log}\nexit "\${FAKE_DOCKER_EXIT:-0}"\n`);
+
+function runScript(script: string, dockerExit = 0) {
+  const result = runUnder(recorder, script, { FAKE_DOCKER_EXIT: String(dockerExit) });
+  return { code: result.code, stderr: result.stderr, recorded: result.logged };
 }
 
 const yaml = "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: my.ippool-1\n";
@@ -56,25 +68,18 @@ describe("generated scripts under bash", () => {
 
 describe("tool install under bash", () => {
   // This stand-in logs every call; the quiet pre-check passes only when FAKE_TOOLS_PRESENT=1.
-  const toolsDir = mkdtempSync(join(tmpdir(), "calico-lab-tools-"));
-  const log = join(toolsDir, "calls");
-  writeFileSync(
-    join(toolsDir, "docker"),
-    `#!/bin/bash\necho "$*" >> ${log}\ncat >/dev/null\ncase "$*" in *"/dev/null"*) [ "$FAKE_TOOLS_PRESENT" = 1 ];; *) exit 0;; esac\n`,
+  const logger = fakeDocker(
+    (log) => `echo "$*" >> ${log}\ncat >/dev/null\ncase "$*" in *"/dev/null"*) [ "$FAKE_TOOLS_PRESENT" = 1 ];; *) exit 0;; esac\n`,
   );
-  chmodSync(join(toolsDir, "docker"), 0o755);
-  const cache = join(toolsDir, "cnitool");
+  const cache = join(logger.dir, "cnitool");
   mkdirSync(cache);
   writeFileSync(join(cache, "SHA256SUMS"), "0123  cnitool\n");
-  afterAll(() => rmSync(toolsDir, { recursive: true, force: true }));
 
   function install(present: boolean) {
-    rmSync(log, { force: true });
-    const result = spawnSync("/bin/bash", ["-c", toolInstallScript("n1", [{ name: "cnitool", cacheDir: cache }])], {
-      encoding: "utf8",
-      env: { ...process.env, PATH: `${toolsDir}:${process.env.PATH ?? ""}`, FAKE_TOOLS_PRESENT: present ? "1" : "0" },
+    const result = runUnder(logger, toolInstallScript("n1", [{ name: "cnitool", cacheDir: cache }]), {
+      FAKE_TOOLS_PRESENT: present ? "1" : "0",
     });
-    return { code: result.status, stdout: result.stdout, calls: readFileSync(log, "utf8").trim().split("\n") };
+    return { code: result.code, stdout: result.stdout, calls: result.logged.trim().split("\n") };
   }
 
   it("leaves verified files the node already holds, copying nothing", () => {
