@@ -1,8 +1,9 @@
 import { homedir } from "node:os";
 import * as pulumi from "@pulumi/pulumi";
-import { CalicoLab } from "./components/calico-lab";
-import { KindLab } from "./components/kind/kind-lab";
-import { runKindPreflight } from "./components/kind/preflight";
+import { CalicoLab } from "./components/lab/calico-lab";
+import { LAB_SCENARIOS, LAB_SUBSTRATES } from "./components/lab/registry";
+import { KindLab } from "./components/substrates/kind/kind-lab";
+import { runKindPreflight } from "./components/substrates/kind/preflight";
 import { ConfigError } from "./core/config/errors";
 import { defaultCacheDir, labNameFor, manifestPathFor, SETTING_KEYS } from "./core/config/keys";
 import { loadLabConfig, type RawSettings } from "./core/config/load";
@@ -36,11 +37,20 @@ const config = loadOrExplain();
 const stack = pulumi.getStack();
 const cacheDir = defaultCacheDir(process.env, homedir());
 const manifestPath = manifestPathFor(config.artifacts.manifest, process.env, cacheDir);
-// bird runs on Docker; kdd and vpp on kind, after a preflight of this machine.
-const lab =
-  config.scenario === "bird"
-    ? new CalicoLab(labNameFor(stack), { config, stack, cacheDir, manifestPath })
-    : new KindLab(labNameFor(stack), { config, cacheDir, manifestPath, preflight: runKindPreflight });
+function makeLab() {
+  // kind is a whole cluster with its own lab; every other substrate composes a scenario through the seam.
+  if (config.substrate === "kind") {
+    return new KindLab(labNameFor(stack), { config, cacheDir, manifestPath, preflight: runKindPreflight });
+  }
+  const scenario = LAB_SCENARIOS[config.scenario];
+  const substrate = LAB_SUBSTRATES[config.substrate];
+  if (!scenario || !substrate) {
+    throw new pulumi.RunError(`scenario ${config.scenario} on substrate ${config.substrate} is not built yet`);
+  }
+  return new CalicoLab(labNameFor(stack), { config, stack, cacheDir, manifestPath, scenario, substrate });
+}
+
+const lab = makeLab();
 
 export const scenario = config.scenario;
 export const etcd = lab.etcd;

@@ -2,17 +2,20 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { parseCidr, planUnderlay } from "../core/addressing";
 import { DEFAULTS } from "../core/config/defaults";
-import { dockerNetworkCreateArgv, dockerRunArgv } from "../core/docker-argv";
-import { calicoctlApplyScript, CNI_CONF_FILE, sessionsEstablishedCheck, workloadAddScript, writeFileScript } from "../core/lab-scripts";
+import { labLabels } from "../core/node-runtime";
 import {
-  CALICO_NODE_READINESS,
-  calicoNodeContainerSpec,
-  ETCD_READINESS,
-  etcdContainerSpec,
-  etcdEndpoint,
-  labLabels,
-} from "../core/node-spec";
-import { renderBgpConfiguration, renderCniConflist, renderIpPools, renderRouteReflectorPeer } from "../core/render";
+  calicoctlApplyScript,
+  CNI_CONF_FILE,
+  routeReflectorScript,
+  sessionsEstablishedScript,
+  workloadAddScript,
+  writeFileScript,
+} from "../core/node-scripts";
+import { renderBgpConfiguration, renderCniConflist, renderIpPools, renderNetworkProfile, renderRouteReflectorPeer } from "../core/render";
+import { birdNodeRuntime, etcdDatastoreEnv, etcdEndpoint, etcdRuntime } from "../core/scenarios/bird";
+import { dockerNetworkCreateArgv, dockerRunArgv } from "../core/substrates/docker/argv";
+import { containerSpecFor } from "../core/substrates/docker/container-spec";
+import { dockerShell } from "../core/transports/docker";
 import { expectedTopology } from "../core/topology";
 
 /**
@@ -64,60 +67,41 @@ export function directLab(input: { name: string; underlay: string; nodes: number
     await run(
       dockerNetworkCreateArgv({ name: network, subnet: plan.subnet, gateway: plan.gateway, internal: true, labels: labels("network") }),
     );
-    await run(
-      dockerRunArgv(
-        etcdContainerSpec({ name: etcdName, image: DEFAULTS.artifacts.offline.etcd, network, address: plan.etcd, labels: labels("etcd") }),
-      ),
+    const etcd = etcdRuntime({ name: etcdName, image: DEFAULTS.artifacts.offline.etcd, address: plan.etcd });
+    await run(dockerRunArgv(containerSpecFor(etcd, { containerName: etcdName, network, labels: labels("etcd") })));
+    await waitFor(["docker", "exec", etcdName, ...etcd.readiness.command], 60);
+    const runtimes = names.map((nodeName, i) =>
+      birdNodeRuntime({
+        nodeName,
+        image: DEFAULTS.artifacts.offline.node,
+        address: plan.nodes[i]!,
+        asNumber: 64512,
+        etcdEndpoints: endpoints,
+        logLevel: "info",
+      }),
     );
-    await waitFor(["docker", "exec", etcdName, ...ETCD_READINESS], 60);
-    for (const [i, nodeName] of names.entries()) {
-      await run(
-        dockerRunArgv(
-          calicoNodeContainerSpec({
-            containerName: containers[i + 1]!,
-            nodeName,
-            image: DEFAULTS.artifacts.offline.node,
-            network,
-            address: plan.nodes[i]!,
-            asNumber: 64512,
-            etcdEndpoints: endpoints,
-            logLevel: "info",
-            labels: labels("calico-node"),
-          }),
-        ),
-      );
+    for (const [i, runtime] of runtimes.entries()) {
+      await run(dockerRunArgv(containerSpecFor(runtime, { containerName: containers[i + 1]!, network, labels: labels("calico-node") })));
     }
-    for (const c of containers.slice(1)) await waitFor(["docker", "exec", c, ...CALICO_NODE_READINESS], 180);
-    const first = containers[1]!;
+    for (const [i, c] of containers.slice(1).entries()) await waitFor(["docker", "exec", c, ...runtimes[i]!.readiness.command], 180);
+    const first = dockerShell(containers[1]!);
+    const datastore = etcdDatastoreEnv(endpoints);
     const bgp = renderBgpConfiguration({ meshEnabled: mode === "mesh", asNumber: 64512 });
-    await bash(calicoctlApplyScript(first, endpoints, mode === "mesh" ? bgp : `${bgp}---\n${renderRouteReflectorPeer()}`));
-    for (const rr of input.routeReflectors) {
-      await bash(
-        `docker exec -e DATASTORE_TYPE=etcdv3 -e ETCD_ENDPOINTS=${endpoints} ${first} calicoctl patch node ${rr} --patch '{"spec":{"bgp":{"routeReflectorClusterID":"244.0.0.1"}}}'`,
-      );
-      await bash(
-        `docker exec -e DATASTORE_TYPE=etcdv3 -e ETCD_ENDPOINTS=${endpoints} ${first} calicoctl label nodes ${rr} route-reflector=true --overwrite`,
-      );
-    }
-    await bash(calicoctlApplyScript(first, endpoints, renderIpPools(DEFAULTS.ipPools)));
+    await bash(first.run(calicoctlApplyScript(datastore, mode === "mesh" ? bgp : `${bgp}---\n${renderRouteReflectorPeer()}`)));
+    if (input.routeReflectors.length > 0) await bash(first.run(routeReflectorScript(datastore, input.routeReflectors, "244.0.0.1")));
+    await bash(
+      first.run(calicoctlApplyScript(datastore, `${renderIpPools(DEFAULTS.ipPools)}---\n${renderNetworkProfile(DEFAULTS.cni.networkName)}`)),
+    );
     const conflist = renderCniConflist(DEFAULTS.cni, endpoints);
     for (const [i, nodeName] of names.entries()) {
-      await bash(writeFileScript(containers[i + 1]!, CNI_CONF_FILE, conflist));
-      await bash(
-        workloadAddScript({
-          node: nodeName,
-          container: containers[i + 1]!,
-          namespace: "wl1",
-          containerId: `${input.name}-${nodeName}-wl1`,
-          network: DEFAULTS.cni.networkName,
-        }),
-      );
+      const node = dockerShell(containers[i + 1]!);
+      await bash(node.run(writeFileScript(CNI_CONF_FILE, conflist)));
+      await bash(node.run(workloadAddScript({ node: nodeName, namespace: `${nodeName}-wl1`, network: DEFAULTS.cni.networkName })));
     }
-    const perNode = names.map((n, i) => ({
-      container: containers[i + 1]!,
-      sessions: expected.sessions.filter((s) => s.a === n || s.b === n).length,
-    }));
-    await waitFor(sessionsEstablishedCheck(perNode), 300);
+    const checks = names.map((n, i) =>
+      dockerShell(containers[i + 1]!).run(sessionsEstablishedScript(expected.sessions.filter((s) => s.a === n || s.b === n).length)),
+    );
+    await waitFor(["bash", "-c", ["set -e", ...checks].join("\n")], 300);
     return (Date.now() - started) / 1000;
   };
 

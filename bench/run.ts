@@ -10,7 +10,8 @@ import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { sessionsEstablishedCheck } from "../core/lab-scripts";
+import { sessionsEstablishedScript } from "../core/node-scripts";
+import { dockerShell } from "../core/transports/docker";
 import { expectedTopology } from "../core/topology";
 import { freeUnderlay, missingPrerequisites, openStack } from "../test/e2e/live";
 import { directLab } from "./direct-lab";
@@ -54,9 +55,16 @@ function watch(prefix: string, c: Case, started: number) {
     routeReflectors: c.routeReflectors,
     nodes: names.map((n) => ({ name: n, address: n })),
   });
-  const check = sessionsEstablishedCheck(
-    names.map((n) => ({ container: `${prefix}-${n}`, sessions: expected.sessions.filter((s) => s.a === n || s.b === n).length })),
-  );
+  const check = [
+    "bash",
+    "-c",
+    [
+      "set -e",
+      ...names.map((n) =>
+        dockerShell(`${prefix}-${n}`).run(sessionsEstablishedScript(expected.sessions.filter((s) => s.a === n || s.b === n).length)),
+      ),
+    ].join("\n"),
+  ];
   let established = 0;
   let peakMiB = 0;
   let stopped = false;

@@ -22,6 +22,15 @@ export function renderIpPools(pools: readonly IpPoolSettings[]): string {
   return pools.map((pool) => renderTemplate("ippool.yaml.hbs", pool)).join("---\n");
 }
 
+/**
+ * The profile the calico CNI plugin would make for its network on the first ADD (the same rules: ingress
+ * from the network's own members, any egress), made by the lab before any workload: two nodes' first
+ * ADDs would otherwise race to create it and one fails with "resource already exists".
+ */
+export function renderNetworkProfile(networkName: string): string {
+  return renderTemplate("profile.yaml.hbs", { name: networkName });
+}
+
 export function renderBgpConfiguration(values: { meshEnabled: boolean; asNumber: number }): string {
   return renderTemplate("bgp-configuration.yaml.hbs", values);
 }

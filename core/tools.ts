@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { ToolSet, ToolSource } from "./config/types";
 import { shellQuote } from "./shell";
+import { withStdin, type NodeShell } from "./transports/node-shell";
 
 export type ToolName = keyof ToolSet;
 
@@ -88,24 +89,27 @@ export function toolFetchScript(name: ToolName, source: ToolSource, cacheDir: st
   ].join("\n");
 }
 
+/** Node-side: checks the files of one tool in its node directory against the sums the host recorded. */
+export function toolVerifyScript(name: ToolName, sums: string, quiet: boolean): string {
+  const check = withStdin(`cd ${shellQuote(TOOL_TARGETS[name].dir)} && sha256sum -c --quiet -${quiet ? " >/dev/null 2>&1" : ""}`, sums);
+  return quiet ? check : `set -eu\n${check}`;
+}
+
 /**
- * Verifies each fetched tool inside a node container against the recorded sums, and copies it in first
- * unless the node already holds exactly those files (the offline node image ships them).
+ * Verifies each fetched tool inside a node against the recorded sums, and copies it in first unless the
+ * node already holds exactly those files (the offline node image ships them). Host-side: the node is
+ * reached through its NodeShell.
  */
-export function toolInstallScript(container: string, tools: ReadonlyArray<{ name: ToolName; cacheDir: string }>): string {
+export function toolInstallScript(shell: NodeShell, tools: ReadonlyArray<{ name: ToolName; cacheDir: string; sums: string }>): string {
   const lines = ["set -euo pipefail"];
-  const c = shellQuote(container);
-  for (const { name, cacheDir } of tools) {
-    const target = TOOL_TARGETS[name].dir;
-    const verify = (quiet: string) =>
-      `docker exec -i ${c} sh -c ${shellQuote(`cd ${target} && sha256sum -c --quiet -${quiet}`)} < ${shellQuote(`${cacheDir}/SHA256SUMS`)}`;
+  for (const { name, cacheDir, sums } of tools) {
     lines.push(
-      `if ${verify(" >/dev/null 2>&1")}; then`,
+      `if ${shell.run(toolVerifyScript(name, sums, true))}`,
+      "then",
       `  echo "${name}: already in the node, verified"`,
       "else",
-      `  docker exec ${c} mkdir -p ${shellQuote(target)}`,
-      `  docker cp ${shellQuote(`${cacheDir}/files/.`)} ${shellQuote(`${container}:${target}/`)}`,
-      `  ${verify("")}`,
+      shell.copyDir(`${cacheDir}/files`, TOOL_TARGETS[name].dir),
+      shell.run(toolVerifyScript(name, sums, false)),
       `  echo "${name}: copied into the node, verified"`,
       "fi",
     );

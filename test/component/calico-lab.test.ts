@@ -15,12 +15,19 @@ function peersOf(node: string): string[] {
 
 installMocks(peersOf);
 
+async function birdOnDocker() {
+  const { birdScenario } = await import("../../components/scenarios/bird");
+  const { dockerSubstrate } = await import("../../components/substrates/docker");
+  return { scenario: birdScenario, substrate: dockerSubstrate };
+}
+
 async function buildLab(name: string, raw: Record<string, unknown>) {
   const mocks = captureGraph();
-  const { CalicoLab } = await import("../../components/calico-lab");
+  const { CalicoLab } = await import("../../components/lab/calico-lab");
   const lab = new CalicoLab(
     name,
     {
+      ...(await birdOnDocker()),
       config: loadLabConfig(raw),
       stack: "test",
       cacheDir: "/cache",
@@ -59,13 +66,13 @@ describe("CalicoLab, mesh of three", () => {
     expect(byName("lab").type).toBe("calicolab:index:CalicoLab");
     expect(byName("lab-underlay")).toMatchObject({ type: "calicolab:docker:LabNetwork", parent: "lab" });
     expect(byName("lab-underlay-net")).toMatchObject({ type: "pulumi-nodejs:dynamic/calicolab:DockerNetwork", parent: "lab-underlay" });
-    expect(byName("lab-etcd")).toMatchObject({ type: "calicolab:docker:EtcdNode", parent: "lab" });
+    expect(byName("lab-etcd")).toMatchObject({ type: "calicolab:docker:Node", parent: "lab" });
     expect(byName("lab-etcd-container")).toMatchObject({ type: "pulumi-nodejs:dynamic/calicolab:DockerContainer", parent: "lab-etcd" });
     for (const n of ["calico1", "calico2", "calico3"]) {
-      expect(byName(`lab-${n}`)).toMatchObject({ type: "calicolab:docker:CalicoNode", parent: "lab" });
+      expect(byName(`lab-${n}`)).toMatchObject({ type: "calicolab:docker:Node", parent: "lab" });
       expect(byName(`lab-${n}-container`)).toMatchObject({ type: "pulumi-nodejs:dynamic/calicolab:DockerContainer", parent: `lab-${n}` });
     }
-    expect(byName("lab-tools")).toMatchObject({ type: "calicolab:docker:NodeTools", parent: "lab" });
+    expect(byName("lab-tools")).toMatchObject({ type: "calicolab:calico:NodeTools", parent: "lab" });
     expect(byName("lab-ippools")).toMatchObject({ type: "calicolab:calico:CalicoResources", parent: "lab" });
     expect(byName("lab-cni")).toMatchObject({ type: "calicolab:cni:CniConfig", parent: "lab" });
     expect(byName("lab-workloads")).toMatchObject({ type: "calicolab:cni:Workloads", parent: "lab" });
@@ -131,21 +138,24 @@ describe("CalicoLab, mesh of three", () => {
 
   it("applies the pools with calicoctl through the first node, writes the conflist into every node, and plumbs workloads", () => {
     const pools = find(built.registered, "lab-ippools-apply").inputs;
-    expect(pools.create).toContain(
-      "docker exec -i -e DATASTORE_TYPE=etcdv3 -e ETCD_ENDPOINTS=http://192.168.4.4:2379 lab-calico1 calicoctl apply -f -",
-    );
+    expect(pools.create).toContain("docker exec -i lab-calico1 sh -s <<'CALICO_LAB_NODE_SCRIPT'\n");
+    expect(pools.create).toContain("DATASTORE_TYPE=etcdv3 ETCD_ENDPOINTS=http://192.168.4.4:2379 calicoctl apply -f -");
     expect(pools.create).toContain("  name: my.ippool-1\n");
+    // the network's profile exists before any workload: two first ADDs would race to create it
+    expect(pools.create).toContain("kind: Profile\nmetadata:\n  name: test-calico\n");
     expect(pools.delete).toContain("calicoctl delete --skip-not-exists -f -");
     for (const i of [1, 2, 3]) {
       const write = find(built.registered, `lab-cni-write-${i}`).inputs;
       expect(write.create).toContain(
-        `docker exec -i lab-calico${i} sh -c 'mkdir -p /etc/cni/net.d && cat > /etc/cni/net.d/10-calico.conflist'`,
+        `docker exec -i lab-calico${i} sh -s <<'CALICO_LAB_NODE_SCRIPT'\nset -eu\nmkdir -p /etc/cni/net.d\ncat > /etc/cni/net.d/10-calico.conflist <<'CALICO_LAB_EOF'\n`,
       );
       expect(write.triggers).toEqual([`id-lab-calico${i}-container`, expect.stringContaining('"type": "calico"')]);
     }
     const workload = find(built.registered, "lab-workloads-2-1").inputs;
-    expect(workload.create).toContain("CNI_CONTAINERID=lab-workloads-calico2-wl1 lab-calico2 cnitool add test-calico /var/run/netns/wl1");
-    expect(workload.delete).toContain("cnitool del test-calico /var/run/netns/wl1");
+    expect(workload.create).toContain("docker exec -i lab-calico2 sh -s");
+    // each workload has its own namespace path: cnitool derives the IPAM handle from it
+    expect(workload.create).toContain("cnitool add test-calico /var/run/netns/calico2-wl1");
+    expect(workload.delete).toContain("cnitool del test-calico /var/run/netns/calico2-wl1");
     expect(workload.triggers).toEqual(["id-lab-calico2-container"]);
     // the old workload's cnitool del must run before the new one's add: they share CNI_CONTAINERID
     expect(find(built.registered, "lab-workloads-2-1").deleteBeforeReplace).toBe(true);
@@ -164,7 +174,7 @@ describe("CalicoLab, mesh of three", () => {
       ["calico2", "192.168.4.6", 64512, "mesh", 1],
       ["calico3", "192.168.4.7", 64512, "mesh", 1],
     ]);
-    expect(outputs.nodes[0]?.workloads[0]).toMatchObject({ name: "calico1-wl1", namespace: "wl1" });
+    expect(outputs.nodes[0]?.workloads[0]).toMatchObject({ name: "calico1-wl1", namespace: "calico1-wl1" });
     expect(outputs.bgpTopology).toMatchObject({ asNumber: 64512, mode: "mesh", matches: true, problems: [] });
     expect(outputs.bgpTopology.expected.sessions).toHaveLength(3);
     expect(outputs.bgpTopology.observed.sessions.every((s) => s.established && s.ends.length === 2)).toBe(true);
@@ -214,10 +224,10 @@ describe("CalicoLab, route reflectors", () => {
 describe("the caller's options", () => {
   it("are kept: children inherit the lab's protect flag", async () => {
     const mocks = captureGraph();
-    const { CalicoLab } = await import("../../components/calico-lab");
+    const { CalicoLab } = await import("../../components/lab/calico-lab");
     new CalicoLab(
       "kept",
-      { config: loadLabConfig({}), stack: "t", cacheDir: "/c", manifestPath: "/m" },
+      { ...(await birdOnDocker()), config: loadLabConfig({}), stack: "t", cacheDir: "/c", manifestPath: "/m" },
       { protect: true, transformations: [mocks.capture] },
     );
     await Promise.all(mocks.pending);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hostCommandProvider } from "../../components/host-command";
+import { hostCommandProvider } from "../../components/lab/host-command";
 
 // The provider's own logic, run directly: real bash, no Docker, no engine.
 const provider = hostCommandProvider as Required<typeof hostCommandProvider>;

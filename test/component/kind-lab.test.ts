@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadLabConfig } from "../../core/config/load";
-import type { PreflightProblem } from "../../core/kind-preflight";
+import type { PreflightProblem } from "../../core/substrates/kind/preflight";
 import { HOST_COMMAND_TYPE, valueOf } from "./harness";
 
 /** What the mocks saw of one resource, with the provider it was given. */
@@ -122,7 +122,7 @@ function capture(): { seen: Seen[]; pending: Promise<void>[]; transformation: pu
 
 async function buildLab(name: string, raw: Record<string, unknown>, preflight: () => PreflightProblem[] = () => []) {
   const graph = capture();
-  const { KindLab } = await import("../../components/kind/kind-lab");
+  const { KindLab } = await import("../../components/substrates/kind/kind-lab");
   const lab = new KindLab(
     name,
     { config: loadLabConfig(raw), cacheDir: "/cache", manifestPath: "/cache/artifacts/manifest.json", preflight },
@@ -277,7 +277,7 @@ describe("KindLab, kdd", () => {
     expect(built.find("kdd-calicoctl-install-3").inputs.create).toContain("docker cp");
     expect(built.find("kdd-calicoctl-install-3").inputs.create).toContain("kdd-worker2:/usr/local/bin/");
     expect(built.find("kdd-calicoctl-config").inputs.create).toContain(
-      "docker exec -i kdd-control-plane sh -c 'mkdir -p /etc/calico && cat > /etc/calico/calicoctl.cfg'",
+      "docker exec -i kdd-control-plane sh -s <<'CALICO_LAB_NODE_SCRIPT'\nset -eu\nmkdir -p /etc/calico\ncat > /etc/calico/calicoctl.cfg <<'CALICO_LAB_EOF'\n",
     );
     expect(built.find("kdd-calicoctl-config").inputs.create).toContain(
       "  datastoreType: kubernetes\n  kubeconfig: /etc/kubernetes/admin.conf\n",
@@ -387,7 +387,7 @@ describe("KindLab, vpp", () => {
 describe("the preflight", () => {
   it("runs before anything is registered, and its problems stop the lab with their message", async () => {
     const graph = capture();
-    const { KindLab } = await import("../../components/kind/kind-lab");
+    const { KindLab } = await import("../../components/substrates/kind/kind-lab");
     const asked: unknown[] = [];
     const build = () =>
       new KindLab(
@@ -417,7 +417,7 @@ describe("the preflight", () => {
   });
 
   it("asks for VPP's hugepages on every node", async () => {
-    const { KindLab } = await import("../../components/kind/kind-lab");
+    const { KindLab } = await import("../../components/substrates/kind/kind-lab");
     let asked: { hugepagesPerNode?: number; nodes?: number } = {};
     expect(
       () =>

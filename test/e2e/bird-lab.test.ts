@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contains, parseCidr } from "../../core/addressing";
 import { peerFromProtocolName, parseBirdProtocols } from "../../core/parsers/birdc-protocols";
 import { parseIpRoutes } from "../../core/parsers/ip-route";
-import type { BgpTopologyOutput, LabNodeOutput } from "../../components/calico-lab";
+import type { BgpTopologyOutput, LabNodeOutput } from "../../components/lab/outputs";
 import { dockerExec, freeUnderlay, leftovers, missingPrerequisites, openStack, sh } from "./live";
 
 const missing = missingPrerequisites();

@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import versions from "../../versions.json";
 import { DEFAULTS } from "../../core/config/defaults";
 import { defaultCacheDir } from "../../core/config/keys";
-import type { KubeObject } from "../../core/kind-render";
+import type { KubeObject } from "../../core/substrates/kind/render";
 import { schemaPins, type SchemaIndex } from "./pins";
 
 /**

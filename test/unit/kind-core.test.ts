@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULTS } from "../../core/config/defaults";
 import { ConfigError } from "../../core/config/errors";
 import { loadLabConfig } from "../../core/config/load";
-import { observeFromCalicoNodeStatus, observeFromGobgp } from "../../core/kind-observed";
+import { observeFromCalicoNodeStatus, observeFromGobgp } from "../../core/substrates/kind/observed";
 import {
   checkKindPreflight,
   hugepagesFrom,
@@ -12,7 +12,7 @@ import {
   preflightMessage,
   type CommandResult,
   type KindPreflightObservations,
-} from "../../core/kind-preflight";
+} from "../../core/substrates/kind/preflight";
 import {
   calicoNodeStatusReadyCheck,
   gobgpNeighborCommand,
@@ -22,7 +22,7 @@ import {
   kindNodesScript,
   parseKindNodes,
   rpFilterScript,
-} from "../../core/kind-scripts";
+} from "../../core/substrates/kind/scripts";
 import { compareTopology } from "../../core/observed";
 import { parseGobgpNeighbors, parseGobgpRib } from "../../core/parsers/gobgp";
 import { expectedTopology } from "../../core/topology";

@@ -19,7 +19,7 @@ import {
   tigeraOperatorManifestUrl,
   type KubeObject,
   type VppManifestValues,
-} from "../../core/kind-render";
+} from "../../core/substrates/kind/render";
 import { kindConfigFields, ManifestValidator, schemaIndex } from "../schemas/validate";
 
 const fixtures = join(__dirname, "..", "fixtures");

@@ -3,8 +3,10 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { calicoctlApplyScript, calicoctlDeleteScript, writeFileScript } from "../../core/lab-scripts";
+import { calicoctlApplyScript, calicoctlDeleteScript, writeFileScript } from "../../core/node-scripts";
+import { etcdDatastoreEnv } from "../../core/scenarios/bird";
 import { toolInstallScript } from "../../core/tools";
+import { dockerShell } from "../../core/transports/docker";
 
 /** A folder holding a stand-in `docker` with this bash body ($LOG names the file it may write); removed after the file's tests. */
 function fakeDocker(body: (log: string) => string): { dir: string; log: string } {
@@ -37,46 +39,59 @@ function runScript(script: string, dockerExit = 0) {
 
 const yaml = "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: my.ippool-1\n";
 
-describe("generated scripts under bash", () => {
-  it("calicoctl apply feeds the YAML, whole, on stdin and fails when calicoctl does", () => {
-    const ok = runScript(calicoctlApplyScript("c1", "http://192.168.4.4:2379", yaml));
+const c1 = dockerShell("c1");
+const etcd = etcdDatastoreEnv("http://192.168.4.4:2379");
+const wrapped = (script: string) => `argv: exec -i c1 sh -s\nstdin:\n${script}\n`;
+
+describe("generated scripts under bash, through the docker transport", () => {
+  it("calicoctl apply: the node script arrives whole on the node's stdin, and a failure fails the step", () => {
+    const script = calicoctlApplyScript(etcd, yaml);
+    const ok = runScript(c1.run(script));
     expect(ok.code).toBe(0);
-    expect(ok.recorded).toBe(
-      `argv: exec -i -e DATASTORE_TYPE=etcdv3 -e ETCD_ENDPOINTS=http://192.168.4.4:2379 c1 calicoctl apply -f -\nstdin:\n${yaml}`,
+    expect(ok.recorded).toBe(wrapped(script));
+    expect(script).toBe(
+      `set -eu\nDATASTORE_TYPE=etcdv3 ETCD_ENDPOINTS=http://192.168.4.4:2379 calicoctl apply -f - <<'CALICO_LAB_EOF'\n${yaml}CALICO_LAB_EOF`,
     );
-    expect(runScript(calicoctlApplyScript("c1", "http://192.168.4.4:2379", yaml), 1).code).toBe(1);
+    expect(runScript(c1.run(script), 1).code).toBe(1);
   });
 
-  it("calicoctl delete feeds the YAML and, when the node is gone, warns and succeeds", () => {
-    const gone = runScript(calicoctlDeleteScript("c1", "http://192.168.4.4:2379", yaml), 1);
+  it("calicoctl delete, when the node is gone, warns and succeeds", () => {
+    const script = calicoctlDeleteScript(etcd, yaml);
+    const gone = runScript(c1.run(script, { tolerate: "calicoctl delete" }), 1);
     expect(gone.code).toBe(0);
     expect(gone.stderr).toBe("calico-lab: calicoctl delete failed; the node may already be gone\n");
-    expect(gone.recorded).toBe(
-      `argv: exec -i -e DATASTORE_TYPE=etcdv3 -e ETCD_ENDPOINTS=http://192.168.4.4:2379 c1 calicoctl delete --skip-not-exists -f -\nstdin:\n${yaml}`,
-    );
+    expect(gone.recorded).toBe(wrapped(script));
   });
 
   it("writes a file's exact content into the node", () => {
     const conflist = '{\n  "name": "k8s-pod-network"\n}\n';
-    const written = runScript(writeFileScript("c1", "/etc/cni/net.d/10-calico.conflist", conflist));
+    const script = writeFileScript("/etc/cni/net.d/10-calico.conflist", conflist);
+    expect(script).toBe(`set -eu\nmkdir -p /etc/cni/net.d\ncat > /etc/cni/net.d/10-calico.conflist <<'CALICO_LAB_EOF'\n${conflist}CALICO_LAB_EOF`);
+    const written = runScript(c1.run(script));
     expect(written.code).toBe(0);
-    expect(written.recorded).toBe(
-      `argv: exec -i c1 sh -c mkdir -p /etc/cni/net.d && cat > /etc/cni/net.d/10-calico.conflist\nstdin:\n${conflist}`,
-    );
+    expect(written.recorded).toBe(wrapped(script));
+  });
+
+  it("node scripts run under sh and do what they say (a file written where the script says)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "calico-lab-node-"));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const result = spawnSync("sh", ["-c", writeFileScript(`${dir}/a/b.conf`, "x: 1\n")], { encoding: "utf8" });
+    expect(result.status).toBe(0);
+    expect(readFileSync(`${dir}/a/b.conf`, "utf8")).toBe("x: 1\n");
   });
 });
 
 describe("tool install under bash", () => {
   // This stand-in logs every call; the quiet pre-check passes only when FAKE_TOOLS_PRESENT=1.
   const logger = fakeDocker(
-    (log) => `echo "$*" >> ${log}\ncat >/dev/null\ncase "$*" in *"/dev/null"*) [ "$FAKE_TOOLS_PRESENT" = 1 ];; *) exit 0;; esac\n`,
+    (log) => `echo "$*" >> ${log}\ninput=$(cat)\ncase "$input" in *"/dev/null"*) [ "$FAKE_TOOLS_PRESENT" = 1 ];; *) exit 0;; esac\n`,
   );
   const cache = join(logger.dir, "cnitool");
   mkdirSync(cache);
   writeFileSync(join(cache, "SHA256SUMS"), "0123  cnitool\n");
 
   function install(present: boolean) {
-    const result = runUnder(logger, toolInstallScript("n1", [{ name: "cnitool", cacheDir: cache }]), {
+    const result = runUnder(logger, toolInstallScript(dockerShell("n1"), [{ name: "cnitool", cacheDir: cache, sums: "0123  cnitool\n" }]), {
       FAKE_TOOLS_PRESENT: present ? "1" : "0",
     });
     return { code: result.code, stdout: result.stdout, calls: result.logged.trim().split("\n") };
@@ -86,7 +101,7 @@ describe("tool install under bash", () => {
     const run = install(true);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe("cnitool: already in the node, verified\n");
-    expect(run.calls).toEqual(["exec -i n1 sh -c cd /usr/local/bin && sha256sum -c --quiet - >/dev/null 2>&1"]);
+    expect(run.calls).toEqual(["exec -i n1 sh -s"]);
   });
 
   it("copies the files in when they are missing or differ, then verifies them", () => {
@@ -96,7 +111,7 @@ describe("tool install under bash", () => {
     expect(run.calls.slice(1)).toEqual([
       "exec n1 mkdir -p /usr/local/bin",
       `cp ${cache}/files/. n1:/usr/local/bin/`,
-      "exec -i n1 sh -c cd /usr/local/bin && sha256sum -c --quiet -",
+      "exec -i n1 sh -s",
     ]);
   });
 });

@@ -1,24 +1,27 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULTS } from "../../core/config/defaults";
-import { dockerNetworkCreateArgv, dockerRunArgv } from "../../core/docker-argv";
 import { labNameFor, manifestPathFor } from "../../core/config/keys";
-import { allowIntraBridgeScript, bridgeInterface, removeIntraBridgeScript } from "../../core/bridge-forwarding";
-import { sessionsEstablishedCheck, workloadAddScript, workloadDelScript } from "../../core/lab-scripts";
-import { calicoNodeContainerSpec, etcdContainerSpec, labLabels } from "../../core/node-spec";
+import { sessionsEstablishedScript, workloadAddScript, workloadDelScript } from "../../core/node-scripts";
+import { labLabels } from "../../core/node-runtime";
+import { birdNodeRuntime, etcdRuntime } from "../../core/scenarios/bird";
 import { shellQuote } from "../../core/shell";
+import { dockerNetworkCreateArgv, dockerRunArgv } from "../../core/substrates/docker/argv";
+import { allowIntraBridgeScript, bridgeInterface, removeIntraBridgeScript } from "../../core/substrates/docker/bridge-forwarding";
+import { containerSpecFor } from "../../core/substrates/docker/container-spec";
 import { toolCacheDir, toolFetchScript, toolInstallScript } from "../../core/tools";
+import { dockerShell } from "../../core/transports/docker";
 
-const node = calicoNodeContainerSpec({
-  containerName: "calicolab-t-calico1",
-  nodeName: "calico1",
-  image: "calico-lab/node:test",
-  network: "calicolab-t-underlay-net",
-  address: "192.168.4.5",
-  asNumber: 64512,
-  etcdEndpoints: "http://192.168.4.4:2379",
-  logLevel: "info",
-  labels: labLabels("calicolab-t", "t", "calico-node"),
-});
+const node = containerSpecFor(
+  birdNodeRuntime({
+    nodeName: "calico1",
+    image: "calico-lab/node:test",
+    address: "192.168.4.5",
+    asNumber: 64512,
+    etcdEndpoints: "http://192.168.4.4:2379",
+    logLevel: "info",
+  }),
+  { containerName: "calicolab-t-calico1", network: "calicolab-t-underlay-net", labels: labLabels("calicolab-t", "t", "calico-node") },
+);
 
 describe("docker run for a Calico node", () => {
   it("adds capabilities one by one and never asks for --privileged", () => {
@@ -54,7 +57,12 @@ describe("docker run for a Calico node", () => {
   });
 
   it("runs etcd with its advertise URL on the underlay", () => {
-    const etcd = etcdContainerSpec({ name: "e", image: "etcd:x", network: "n", address: "192.168.4.4", labels: {} });
+    const etcd = containerSpecFor(etcdRuntime({ name: "e", image: "etcd:x", address: "192.168.4.4" }), {
+      containerName: "e",
+      network: "n",
+      labels: {},
+    });
+    expect(etcd.capAdd).toEqual([]);
     expect(dockerRunArgv(etcd).slice(-6)).toEqual([
       "etcd:x",
       "etcd",
@@ -107,15 +115,25 @@ describe("tool scripts", () => {
     const a = toolCacheDir("/c", "cnitool", { kind: "go", module: "m", version: "v1" });
     const b = toolCacheDir("/c", "cnitool", { kind: "go", module: "m", version: "v2" });
     expect(a).not.toBe(b);
-    expect(toolInstallScript("n1", [{ name: "cnitool", cacheDir: a }])).toBe(
+    expect(toolInstallScript(dockerShell("n1"), [{ name: "cnitool", cacheDir: a, sums: "0123  cnitool\n" }])).toBe(
       [
         "set -euo pipefail",
-        `if docker exec -i n1 sh -c 'cd /usr/local/bin && sha256sum -c --quiet - >/dev/null 2>&1' < ${a}/SHA256SUMS; then`,
+        "if docker exec -i n1 sh -s <<'CALICO_LAB_NODE_SCRIPT'",
+        "cd /usr/local/bin && sha256sum -c --quiet - >/dev/null 2>&1 <<'CALICO_LAB_EOF'",
+        "0123  cnitool",
+        "CALICO_LAB_EOF",
+        "CALICO_LAB_NODE_SCRIPT",
+        "then",
         '  echo "cnitool: already in the node, verified"',
         "else",
-        "  docker exec n1 mkdir -p /usr/local/bin",
-        `  docker cp ${a}/files/. n1:/usr/local/bin/`,
-        `  docker exec -i n1 sh -c 'cd /usr/local/bin && sha256sum -c --quiet -' < ${a}/SHA256SUMS`,
+        "docker exec n1 mkdir -p /usr/local/bin",
+        `docker cp ${a}/files/. n1:/usr/local/bin/`,
+        "docker exec -i n1 sh -s <<'CALICO_LAB_NODE_SCRIPT'",
+        "set -eu",
+        "cd /usr/local/bin && sha256sum -c --quiet - <<'CALICO_LAB_EOF'",
+        "0123  cnitool",
+        "CALICO_LAB_EOF",
+        "CALICO_LAB_NODE_SCRIPT",
         '  echo "cnitool: copied into the node, verified"',
         "fi",
       ].join("\n"),
@@ -123,24 +141,34 @@ describe("tool scripts", () => {
   });
 });
 
-describe("workload scripts", () => {
-  const ref = { node: "calico1", container: "c1", namespace: "wl1", containerId: "lab-calico1-wl1", network: "test-calico" };
-  it("add gives each workload its own namespace and CNI_CONTAINERID", () => {
-    const script = workloadAddScript(ref);
-    expect(script).toContain("ip netns add wl1");
-    expect(script).toContain(
-      "docker exec -e CNI_PATH=/opt/cni/bin -e NETCONFPATH=/etc/cni/net.d -e CNI_CONTAINERID=lab-calico1-wl1 c1 cnitool add test-calico /var/run/netns/wl1",
+describe("workload scripts (node-side: no transport in them)", () => {
+  const ref = { node: "calico1", namespace: "calico1-wl1", network: "test-calico" };
+  it("add makes the workload's own namespace and plumbs it with cnitool", () => {
+    expect(workloadAddScript(ref).split("\n")).toEqual([
+      "set -eu",
+      "[ -e /var/run/netns/calico1-wl1 ] || ip netns add calico1-wl1",
+      "ip netns exec calico1-wl1 ip link set lo up",
+      "CNI_PATH=/opt/cni/bin NETCONFPATH=/etc/cni/net.d cnitool add test-calico /var/run/netns/calico1-wl1",
+    ]);
+    expect(workloadAddScript(ref)).not.toContain("docker");
+  });
+  it("del warns when cnitool del fails and always removes the namespace", () => {
+    expect(workloadDelScript(ref)).toMatch(/cnitool del test-calico \/var\/run\/netns\/calico1-wl1 \|\| echo/);
+    expect(workloadDelScript(ref)).toContain("ip netns del calico1-wl1 2>/dev/null || true");
+  });
+  it("the readiness check counts Established sessions in the node", () => {
+    expect(sessionsEstablishedScript(2)).toBe(
+      '[ "$(birdcl -s /var/run/calico/bird.ctl show protocols 2>/dev/null | grep -c Established)" -ge 2 ]',
     );
   });
-  it("del tolerates a node that is already gone", () => {
-    expect(workloadDelScript(ref)).toMatch(/cnitool del test-calico \/var\/run\/netns\/wl1 \|\| echo/);
-  });
-  it("the readiness check counts Established sessions on every node", () => {
-    expect(sessionsEstablishedCheck([{ container: "c1", sessions: 2 }])).toEqual([
-      "bash",
-      "-c",
-      '[ "$(docker exec c1 birdcl -s /var/run/calico/bird.ctl show protocols 2>/dev/null | grep -c Established)" -ge 2 ]',
-    ]);
+  it("the docker transport wraps a node script in one here-document, tolerating a gone node on request", () => {
+    expect(dockerShell("c1").run("echo hi", { tolerate: "saying hi" })).toBe(
+      [
+        `docker exec -i c1 sh -s <<'CALICO_LAB_NODE_SCRIPT' || echo "calico-lab: saying hi failed; the node may already be gone" >&2`,
+        "echo hi",
+        "CALICO_LAB_NODE_SCRIPT",
+      ].join("\n"),
+    );
   });
 });
 

@@ -1,0 +1,34 @@
+import * as pulumi from "@pulumi/pulumi";
+import { CNI_CONF_FILE, removeFileScript, writeFileScript } from "../../core/node-scripts";
+import { nodeStep, type StepTarget } from "../lab/node-step";
+
+export interface CniConfigArgs {
+  /** The rendered conflist. */
+  readonly conflist: pulumi.Input<string>;
+  readonly nodes: readonly StepTarget[];
+}
+
+/** Writes the calico + calico-ipam conflist into every node's /etc/cni/net.d. */
+export class CniConfig extends pulumi.ComponentResource {
+  public readonly conflist: pulumi.Output<string>;
+  public readonly path: string = CNI_CONF_FILE;
+
+  constructor(name: string, args: CniConfigArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("calicolab:cni:CniConfig", name, {}, opts);
+    args.nodes.forEach((node, index) => {
+      nodeStep(
+        `${name}-write-${index + 1}`,
+        node,
+        {
+          create: pulumi.output(args.conflist).apply((conflist) => writeFileScript(CNI_CONF_FILE, conflist)),
+          delete: removeFileScript(CNI_CONF_FILE),
+          deleteWhat: `removing ${CNI_CONF_FILE}`,
+          triggers: [args.conflist],
+        },
+        { parent: this },
+      );
+    });
+    this.conflist = pulumi.output(args.conflist);
+    this.registerOutputs({ conflist: this.conflist, path: this.path });
+  }
+}

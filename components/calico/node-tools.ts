@@ -1,0 +1,46 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ToolSet } from "../../core/config/types";
+import { toolCacheDir, toolFetchScript, toolInstallScript, type ToolName } from "../../core/tools";
+import { hostStep, type StepTarget } from "../lab/node-step";
+
+export interface NodeToolsArgs {
+  /** Where each tool comes from (the image mode's tool set). */
+  readonly tools: ToolSet;
+  /** Host folder the tools are fetched into once and reused from. */
+  readonly cacheDir: string;
+  /** The offline build's artifact manifest (used by `manifest` sources). */
+  readonly manifestPath: string;
+  /** The nodes to install into; a node made anew gets the tools again. */
+  readonly nodes: readonly StepTarget[];
+}
+
+/** calicoctl, cnitool, the calico CNI plugins and the CNI reference plugins, fetched and verified once, then copied into every node and verified there. */
+export class NodeTools extends pulumi.ComponentResource {
+  /** sha256 and file name of every fetched file, per tool. */
+  public readonly checksums: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: NodeToolsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("calicolab:calico:NodeTools", name, {}, pulumi.mergeOptions(opts, { aliases: [{ type: "calicolab:docker:NodeTools" }] }));
+    const names = Object.keys(args.tools) as ToolName[];
+    const fetches = names.map((tool) =>
+      hostStep(
+        `${name}-fetch-${tool}`,
+        { create: toolFetchScript(tool, args.tools[tool], args.cacheDir, args.manifestPath) },
+        { parent: this },
+      ),
+    );
+    const sums = pulumi.all(fetches.map((fetch) => fetch.stdout));
+    const cached = sums.apply((all) =>
+      names.map((tool, i) => ({ name: tool, cacheDir: toolCacheDir(args.cacheDir, tool, args.tools[tool]), sums: all[i] ?? "" })),
+    );
+    args.nodes.forEach((node, index) => {
+      hostStep(
+        `${name}-install-${index + 1}`,
+        { create: cached.apply((tools) => toolInstallScript(node.shell, tools)), triggers: [node.instanceId, sums] },
+        { parent: this, dependsOn: fetches },
+      );
+    });
+    this.checksums = sums.apply((outputs) => Object.fromEntries(names.map((tool, i) => [tool, (outputs[i] ?? "").trim()])));
+    this.registerOutputs({ checksums: this.checksums });
+  }
+}

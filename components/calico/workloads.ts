@@ -1,0 +1,66 @@
+import * as pulumi from "@pulumi/pulumi";
+import { workloadAddScript, workloadDelScript, type WorkloadRef } from "../../core/node-scripts";
+import { parseCnitoolAdd } from "../../core/parsers/cnitool-result";
+import { nodeStep, type StepTarget } from "../lab/node-step";
+
+export interface WorkloadNode extends StepTarget {
+  readonly nodeName: string;
+}
+
+export interface WorkloadsArgs {
+  readonly nodes: readonly WorkloadNode[];
+  /** Test workloads per node. */
+  readonly perNode: number;
+  /** The CNI network name in the conflist. */
+  readonly network: pulumi.Input<string>;
+}
+
+export interface Workload {
+  readonly name: string;
+  readonly node: string;
+  readonly namespace: string;
+  readonly address: string;
+  readonly interfaces: readonly string[];
+}
+
+/** The workload's network namespace: named after node and index, since cnitool derives the IPAM handle from its path. */
+export function workloadNamespace(nodeName: string, index: number): string {
+  return `${nodeName}-wl${index}`;
+}
+
+/** Test workloads: a network namespace per workload inside its node, plumbed with `cnitool add`, removed with `cnitool del`. */
+export class Workloads extends pulumi.ComponentResource {
+  public readonly workloads: pulumi.Output<Workload[]>;
+
+  constructor(name: string, args: WorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("calicolab:cni:Workloads", name, {}, opts);
+    const added: pulumi.Output<Workload>[] = [];
+    args.nodes.forEach((node, nodeIndex) => {
+      for (let index = 1; index <= args.perNode; index++) {
+        const ref = pulumi.output(args.network).apply(
+          (network): WorkloadRef => ({ node: node.nodeName, namespace: workloadNamespace(node.nodeName, index), network }),
+        );
+        const step = nodeStep(
+          `${name}-${nodeIndex + 1}-${index}`,
+          node,
+          { create: ref.apply(workloadAddScript), delete: ref.apply(workloadDelScript), deleteWhat: `cnitool del ${workloadNamespace(node.nodeName, index)}` },
+          { parent: this },
+        );
+        added.push(
+          pulumi.all([ref, step.stdout]).apply(([r, stdout]) => {
+            const result = parseCnitoolAdd(stdout);
+            return {
+              name: r.namespace,
+              node: r.node,
+              namespace: r.namespace,
+              address: result.addresses[0] ?? "",
+              interfaces: [...result.interfaces],
+            };
+          }),
+        );
+      }
+    });
+    this.workloads = pulumi.all(added);
+    this.registerOutputs({ workloads: this.workloads });
+  }
+}

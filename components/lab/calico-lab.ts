@@ -1,0 +1,189 @@
+import * as pulumi from "@pulumi/pulumi";
+import { parseCidr, planUnderlay } from "../../core/addressing";
+import type { LabConfig } from "../../core/config/types";
+import { nodeNames } from "../../core/config/validate";
+import { mermaidDiagram } from "../../core/diagram";
+import { routeReflectorScript } from "../../core/node-scripts";
+import type { ObservedTopology } from "../../core/observed";
+import { renderBgpConfiguration, renderIpPools, renderNetworkProfile, renderRouteReflectorPeer } from "../../core/render";
+import { expectedTopology, type ExpectedTopology } from "../../core/topology";
+import { BgpStatus } from "../calico/bgp-status";
+import { CalicoResources } from "../calico/calico-resources";
+import { CniConfig } from "../calico/cni-config";
+import { NodeTools } from "../calico/node-tools";
+import { Workloads, type Workload } from "../calico/workloads";
+import type { Scenario, ScenarioContext } from "../scenarios/scenario";
+import type { Substrate } from "../substrates/substrate";
+import { nodeStep } from "./node-step";
+import type { BgpTopologyOutput, CniConfigOutput, EtcdOutput, IpPoolsOutput, LabNodeOutput } from "./outputs";
+
+export interface CalicoLabArgs {
+  /** The validated lab settings (plain values: they decide how many resources there are). */
+  readonly config: LabConfig;
+  /** Stack name, put on everything the substrate makes so that leftovers can be found. */
+  readonly stack: pulumi.Input<string>;
+  /** Host folder for fetched tools. */
+  readonly cacheDir: string;
+  /** The offline build's artifact manifest. */
+  readonly manifestPath: string;
+  /** What Calico runs (bird: the etcd datastore). */
+  readonly scenario: Scenario;
+  /** Where the nodes live (docker containers, VMs, hosts). */
+  readonly substrate: Substrate;
+}
+
+/**
+ * A Calico lab: a scenario composed with a substrate. The substrate makes the network, the datastore
+ * nodes and the Calico nodes; then, inside the nodes and whatever they are: tools, BGP settings, IP
+ * pools, CNI conf, workloads, and the live BGP status.
+ */
+export class CalicoLab extends pulumi.ComponentResource {
+  public readonly etcd: pulumi.Output<EtcdOutput>;
+  public readonly nodes: pulumi.Output<LabNodeOutput[]>;
+  public readonly ipPools: pulumi.Output<IpPoolsOutput>;
+  public readonly cniConfig: pulumi.Output<CniConfigOutput>;
+  public readonly bgpTopology: pulumi.Output<BgpTopologyOutput>;
+  public readonly diagram: pulumi.Output<string>;
+
+  constructor(name: string, args: CalicoLabArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("calicolab:index:CalicoLab", name, {}, opts);
+    const { config, scenario } = args;
+    const underlay = parseCidr(config.underlay.cidr);
+    if (!underlay) throw new Error(`underlay.cidr ${config.underlay.cidr} was not validated`);
+    const names = nodeNames(config);
+    const plan = planUnderlay(underlay, names.length);
+    const context: ScenarioContext = { lab: name, config, plan, images: config.artifacts[config.imageMode] };
+
+    const substrate = args.substrate(
+      { lab: name, stack: args.stack, parent: this },
+      { subnet: plan.subnet, gateway: plan.gateway, internal: config.underlay.internal },
+    );
+    const datastore = scenario.datastoreRuntimes(context).map((runtime) => substrate.node(runtime, [substrate.network]));
+    const datastoreReady = [...datastore.map((node) => node.resource), ...(scenario.prepare?.(context, datastore, this) ?? [])];
+    const nodes = names.map((nodeName, i) => substrate.node(scenario.calicoRuntime(context, nodeName, plan.nodes[i] ?? ""), datastoreReady));
+    const first = nodes[0];
+    const etcd = datastore[0];
+    if (!first || !etcd) throw new Error("calico.nodes was not validated");
+    const datastoreEnv = scenario.datastoreEnv(context);
+    // calicoctl runs in the first node; re-apply the Calico resources if the datastore or that node was made anew.
+    const datastoreTriggers = [...datastore.map((node) => node.instanceId), first.instanceId];
+
+    const tools = new NodeTools(
+      `${name}-tools`,
+      { tools: context.images.tools, cacheDir: args.cacheDir, manifestPath: args.manifestPath, nodes },
+      { parent: this, dependsOn: nodes.map((node) => node.resource) },
+    );
+
+    const meshEnabled = config.bgp.mode === "mesh";
+    const bgpConfiguration = renderBgpConfiguration({ meshEnabled, asNumber: config.bgp.asNumber });
+    const bgp = new CalicoResources(
+      `${name}-bgp`,
+      {
+        yaml: meshEnabled ? bgpConfiguration : `${bgpConfiguration}---\n${renderRouteReflectorPeer()}`,
+        node: first,
+        datastore: datastoreEnv,
+        triggers: datastoreTriggers,
+      },
+      { parent: this, dependsOn: [tools] },
+    );
+    const reflectorSteps = meshEnabled
+      ? []
+      : [
+          nodeStep(
+            `${name}-route-reflectors`,
+            first,
+            {
+              create: routeReflectorScript(datastoreEnv, config.bgp.routeReflectors, config.bgp.routeReflectorClusterId),
+              triggers: [...datastoreTriggers, ...nodes.map((n) => n.instanceId)],
+            },
+            { parent: this, dependsOn: [bgp] },
+          ),
+        ];
+
+    const poolsYaml = renderIpPools(config.ipPools);
+    // The network's profile goes in with the pools, before any workload (see renderNetworkProfile).
+    const pools = new CalicoResources(
+      `${name}-ippools`,
+      { yaml: `${poolsYaml}---\n${renderNetworkProfile(config.cni.networkName)}`, node: first, datastore: datastoreEnv, triggers: datastoreTriggers },
+      { parent: this, dependsOn: [bgp, ...reflectorSteps] },
+    );
+
+    const conflist = scenario.conflist(context);
+    const cni = new CniConfig(`${name}-cni`, { conflist, nodes }, { parent: this, dependsOn: [tools, pools] });
+
+    const workloads = new Workloads(
+      `${name}-workloads`,
+      { nodes: nodes.map((node) => ({ ...node, nodeName: node.node })), perNode: config.workloads.perNode, network: config.cni.networkName },
+      { parent: this, dependsOn: [cni, pools] },
+    );
+
+    const expected = expectedTopology({
+      asNumber: config.bgp.asNumber,
+      mode: config.bgp.mode,
+      routeReflectors: config.bgp.routeReflectors,
+      nodes: names.map((n, i) => ({ name: n, address: plan.nodes[i] ?? "" })),
+    });
+    const status = new BgpStatus(
+      `${name}-bgp-status`,
+      { expected, nodes: nodes.map((node) => ({ ...node, nodeName: node.node })) },
+      { parent: this, dependsOn: [workloads] },
+    );
+
+    this.etcd = etcd.handle.apply((container) => ({
+      endpoints: [datastoreEnv.ETCD_ENDPOINTS ?? ""],
+      address: etcd.address,
+      container,
+    }));
+    this.ipPools = pulumi.output({ yaml: poolsYaml, pools: config.ipPools });
+    this.cniConfig = pulumi.output({ path: cni.path, conflist });
+    this.bgpTopology = pulumi.all([status.observed, status.comparison]).apply(([observed, comparison]) => ({
+      asNumber: config.bgp.asNumber,
+      mode: config.bgp.mode,
+      expected,
+      observed,
+      matches: comparison.matches,
+      problems: [
+        ...comparison.missing.map((s) => `missing ${s}`),
+        ...comparison.unexpected.map((s) => `unexpected ${s}`),
+        ...comparison.notEstablished.map((s) => `not established ${s}`),
+      ],
+    }));
+    this.nodes = pulumi
+      .all([pulumi.all(nodes.map((n) => n.handle)), workloads.workloads, status.observed])
+      .apply(([handles, all, observed]) => nodeOutputs(expected, handles, all, observed));
+    this.diagram = pulumi
+      .all([workloads.workloads, status.observed])
+      .apply(([all, observed]) => mermaidDiagram({ etcdAddress: plan.etcd, expected, observed, workloads: groupWorkloads(all) }));
+    this.registerOutputs({
+      etcd: this.etcd,
+      nodes: this.nodes,
+      ipPools: this.ipPools,
+      cniConfig: this.cniConfig,
+      bgpTopology: this.bgpTopology,
+      diagram: this.diagram,
+    });
+  }
+}
+
+function groupWorkloads(all: readonly Workload[]): Record<string, string[]> {
+  const grouped: Record<string, string[]> = {};
+  for (const w of all) (grouped[w.node] ??= []).push(w.address);
+  return grouped;
+}
+
+function nodeOutputs(expected: ExpectedTopology, handles: readonly string[], all: readonly Workload[], observed: ObservedTopology): LabNodeOutput[] {
+  return expected.nodes.map((node, i) => {
+    const blocks = new Set<string>();
+    for (const routes of Object.values(observed.routes)) for (const r of routes) if (r.viaNode === node.name) blocks.add(r.prefix);
+    return {
+      name: node.name,
+      container: handles[i] ?? "",
+      underlayIp: node.address,
+      asNumber: node.asNumber,
+      role: node.role,
+      blocks: [...blocks].sort(),
+      tunnelAddress: null,
+      workloads: all.filter((w) => w.node === node.name).map((w) => ({ name: w.name, ip: w.address, namespace: w.namespace })),
+    };
+  });
+}

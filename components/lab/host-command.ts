@@ -1,0 +1,66 @@
+import * as pulumi from "@pulumi/pulumi";
+import { run } from "./process";
+
+interface HostCommandState {
+  readonly create: string;
+  readonly delete?: string;
+  readonly triggers: unknown;
+  readonly stdout: string;
+}
+
+const REPLACE_ON = ["create", "delete", "triggers"] as const;
+
+async function bash(script: string, step: string): Promise<string> {
+  const result = await run(["/bin/bash", "-c", script]);
+  if (result.code !== 0) {
+    const said = (result.stderr.trim() || result.stdout.trim()).split("\n").slice(-20).join("\n");
+    throw new Error(`${step} failed (exit ${result.code}):\n${said}`);
+  }
+  return result.stdout;
+}
+
+/**
+ * A bash script run on the machine running Pulumi when the resource is created, and another when it is
+ * deleted: the shape of command.local.Command, as a dynamic provider, so the bird lab needs no provider
+ * plugin beyond Pulumi's own Node.js host (the command plugin cannot be built from the registries we
+ * have; see README, Airgapped mode). Any input change replaces it, deleting first.
+ */
+export const hostCommandProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: HostCommandState) {
+    const stdout = await bash(inputs.create, "create");
+    return { id: `cmd-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`, outs: { ...inputs, stdout } };
+  },
+
+  async diff(_id: string, olds: HostCommandState, news: HostCommandState) {
+    const replaces = REPLACE_ON.filter((key) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null));
+    return { changes: replaces.length > 0, replaces: [...replaces], deleteBeforeReplace: true };
+  },
+
+  async delete(_id: string, props: HostCommandState) {
+    if (props.delete) await bash(props.delete, "delete");
+  },
+};
+
+export interface HostCommandArgs {
+  /** Run on create (and on replace, after delete); its stdout becomes the `stdout` output. */
+  readonly create: pulumi.Input<string>;
+  /** Run on delete with the inputs the resource was created with. */
+  readonly delete?: pulumi.Input<string>;
+  /** Any change re-runs the command (delete, then create), e.g. a node container's id after it is recreated. */
+  readonly triggers?: pulumi.Input<unknown>[];
+}
+
+export class HostCommand extends pulumi.dynamic.Resource {
+  declare public readonly stdout: pulumi.Output<string>;
+
+  constructor(name: string, args: HostCommandArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      hostCommandProvider,
+      name,
+      { create: args.create, delete: args.delete ?? null, triggers: args.triggers ?? null, stdout: undefined },
+      opts,
+      "calicolab",
+      "HostCommand",
+    );
+  }
+}

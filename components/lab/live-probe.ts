@@ -1,0 +1,72 @@
+import * as pulumi from "@pulumi/pulumi";
+import { run, sleep } from "./process";
+
+export interface ProbeReading {
+  readonly stdout: string;
+  readonly error?: string;
+}
+
+interface ProbeState {
+  readonly commands: Record<string, string[]>;
+  readonly ready?: { readonly command: string[]; readonly timeoutSeconds: number };
+  readonly triggers: unknown;
+  readonly readings: Record<string, ProbeReading>;
+}
+
+async function readAll(commands: Record<string, string[]>): Promise<Record<string, ProbeReading>> {
+  const readings: Record<string, ProbeReading> = {};
+  for (const [key, argv] of Object.entries(commands)) {
+    const result = await run(argv);
+    readings[key] =
+      result.code === 0 ? { stdout: result.stdout } : { stdout: result.stdout, error: `exit ${result.code}: ${result.stderr.trim()}` };
+  }
+  return readings;
+}
+
+/**
+ * Reads the live lab: on create it first waits (up to a deadline) for the ready command to pass, then
+ * runs each read command; on refresh it reads again, so the state always shows what the lab is doing.
+ * A ready command that never passes does not fail the update: the readings then show what is wrong.
+ */
+const probeProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: ProbeState) {
+    if (inputs.ready) {
+      const deadline = Date.now() + inputs.ready.timeoutSeconds * 1000;
+      while ((await run(inputs.ready.command)).code !== 0 && Date.now() < deadline) await sleep(1000);
+    }
+    const readings = await readAll(inputs.commands);
+    return { id: `probe-${Date.now().toString(36)}`, outs: { ...inputs, readings } };
+  },
+
+  async read(id: string, props: ProbeState) {
+    return { id, props: { ...props, readings: await readAll(props.commands) } };
+  },
+
+  async diff(_id: string, olds: ProbeState, news: ProbeState) {
+    const replaces = (["commands", "ready", "triggers"] as const).filter((key) => JSON.stringify(olds[key]) !== JSON.stringify(news[key]));
+    return { changes: replaces.length > 0, replaces: [...replaces] };
+  },
+};
+
+export interface LiveProbeArgs {
+  /** Named commands whose output is kept; each is an argv run on the machine running Pulumi. */
+  readonly commands: pulumi.Input<Record<string, pulumi.Input<string[]>>>;
+  readonly ready?: pulumi.Input<{ command: pulumi.Input<string[]>; timeoutSeconds: number }>;
+  /** Any change here reads the lab again (e.g. container ids after a node is recreated). */
+  readonly triggers?: pulumi.Input<unknown>;
+}
+
+export class LiveProbe extends pulumi.dynamic.Resource {
+  declare public readonly readings: pulumi.Output<Record<string, ProbeReading>>;
+
+  constructor(name: string, args: LiveProbeArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      probeProvider,
+      name,
+      { commands: args.commands, ready: args.ready, triggers: args.triggers ?? null, readings: undefined },
+      opts,
+      "calicolab",
+      "LiveProbe",
+    );
+  }
+}

@@ -1,0 +1,47 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { NodeShell } from "../../core/transports/node-shell";
+import { HostCommand, type HostCommandArgs } from "./host-command";
+
+export type HostStepArgs = HostCommandArgs;
+
+/**
+ * A bash step run on the machine running Pulumi (docker network rules, tool downloads, probes).
+ * Replacements delete first: a workload's `cnitool del` after its replacement's `cnitool add` would
+ * release the new workload's address, since both use the same CNI_CONTAINERID.
+ */
+export function hostStep(name: string, args: HostStepArgs, opts: pulumi.CustomResourceOptions): HostCommand {
+  return new HostCommand(name, args, pulumi.mergeOptions({ deleteBeforeReplace: true }, opts));
+}
+
+/** The part of a lab node a step needs: how to reach it, and what changes when it is made anew. */
+export interface StepTarget {
+  readonly shell: NodeShell;
+  readonly instanceId: pulumi.Input<string>;
+}
+
+export interface NodeStepArgs {
+  /** Node-side script run on create (and on replace, after delete); its stdout becomes the step's `stdout`. */
+  readonly create: pulumi.Input<string>;
+  /** Node-side script run on delete; a node that is already gone only warns. */
+  readonly delete?: pulumi.Input<string>;
+  /** What the delete does, for the warning when the node is gone. */
+  readonly deleteWhat?: string;
+  /** More reasons to run again, besides the node being made anew. */
+  readonly triggers?: pulumi.Input<unknown>[];
+}
+
+/** A step inside one node: its node-side scripts wrapped by the node's transport, re-run when the node is made anew. */
+export function nodeStep(name: string, target: StepTarget, args: NodeStepArgs, opts: pulumi.CustomResourceOptions): HostCommand {
+  const remove = args.delete;
+  return hostStep(
+    name,
+    {
+      create: pulumi.output(args.create).apply((script) => target.shell.run(script)),
+      ...(remove !== undefined
+        ? { delete: pulumi.output(remove).apply((script) => target.shell.run(script, { tolerate: args.deleteWhat ?? name })) }
+        : {}),
+      triggers: [target.instanceId, ...(args.triggers ?? [])],
+    },
+    opts,
+  );
+}

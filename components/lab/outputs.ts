@@ -1,0 +1,43 @@
+import type { LabConfig } from "../../core/config/types";
+import type { ObservedTopology } from "../../core/observed";
+import type { ExpectedTopology } from "../../core/topology";
+
+/** The stack outputs every lab exports, whatever its scenario and substrate. */
+
+export interface LabNodeOutput {
+  readonly name: string;
+  /** Where the node lives: its container (docker, kind), VM or host. */
+  readonly container: string;
+  readonly underlayIp: string;
+  readonly asNumber: number;
+  readonly role: string;
+  /** Pool blocks the other nodes learned routes for via this node. */
+  readonly blocks: readonly string[];
+  readonly tunnelAddress: string | null;
+  readonly workloads: ReadonlyArray<{ name: string; ip: string; namespace: string }>;
+}
+
+export interface BgpTopologyOutput {
+  readonly asNumber: number;
+  readonly mode: string;
+  readonly expected: ExpectedTopology;
+  readonly observed: ObservedTopology;
+  readonly matches: boolean;
+  readonly problems: readonly string[];
+}
+
+export interface EtcdOutput {
+  readonly endpoints: string[];
+  readonly address: string;
+  readonly container: string;
+}
+
+export interface IpPoolsOutput {
+  readonly yaml: string;
+  readonly pools: LabConfig["ipPools"];
+}
+
+export interface CniConfigOutput {
+  readonly path: string;
+  readonly conflist: string;
+}

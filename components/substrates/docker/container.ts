@@ -1,0 +1,112 @@
+import * as pulumi from "@pulumi/pulumi";
+import { dockerRunArgv, type ContainerSpec } from "../../../core/substrates/docker/argv";
+import { mustRun, run, waitFor } from "../../lab/process";
+
+export interface ReadinessCheck {
+  /** Run inside the container with `docker exec`; ready when it exits 0. */
+  readonly command: readonly string[];
+  readonly timeoutSeconds: number;
+}
+
+interface ContainerState extends ContainerSpec {
+  readonly readiness?: ReadinessCheck;
+  readonly containerId: string;
+}
+
+const REPLACE_ON = [
+  "name",
+  "image",
+  "hostname",
+  "network",
+  "ipv4Address",
+  "env",
+  "capAdd",
+  "securityOpt",
+  "sysctls",
+  "labels",
+  "command",
+  "entrypoint",
+] as const;
+
+/**
+ * A Docker container managed through the docker CLI: created and waited for on create, looked up on
+ * refresh (a container removed by hand drops out of the state, so the next `up` brings it back),
+ * replaced when any of its settings change, and removed with its anonymous volumes on delete.
+ */
+const containerProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: ContainerState) {
+    await run(["docker", "rm", "--force", "--volumes", inputs.name]);
+    const containerId = (await mustRun(dockerRunArgv(inputs))).trim();
+    if (inputs.readiness) {
+      const ready = await waitFor(["docker", "exec", inputs.name, ...inputs.readiness.command], inputs.readiness.timeoutSeconds);
+      if (!ready) {
+        const logs = await run(["docker", "logs", "--tail", "40", inputs.name]);
+        await run(["docker", "rm", "--force", "--volumes", inputs.name]);
+        throw new Error(
+          `container ${inputs.name} was not ready within ${inputs.readiness.timeoutSeconds}s (${inputs.readiness.command.join(" ")} kept failing); last log lines:\n${logs.stdout}${logs.stderr}`,
+        );
+      }
+    }
+    return { id: containerId, outs: { ...inputs, containerId } };
+  },
+
+  async read(id: string, props: ContainerState) {
+    const inspected = await run(["docker", "inspect", "--type", "container", "--format", "{{.Id}} {{.State.Running}}", props.name]);
+    const [foundId, running] = inspected.stdout.trim().split(" ");
+    if (inspected.code !== 0 || foundId !== id || running !== "true") return { id: "", props: {} };
+    return { id, props };
+  },
+
+  async diff(_id: string, olds: ContainerState, news: ContainerState) {
+    const replaces = REPLACE_ON.filter((key) => JSON.stringify(olds[key]) !== JSON.stringify(news[key]));
+    const readinessChanged = JSON.stringify(olds.readiness) !== JSON.stringify(news.readiness);
+    return { changes: replaces.length > 0 || readinessChanged, replaces: [...replaces], deleteBeforeReplace: true };
+  },
+
+  async update(_id: string, olds: ContainerState, news: ContainerState) {
+    return { outs: { ...news, containerId: olds.containerId } };
+  },
+
+  async delete(_id: string, props: ContainerState) {
+    await run(["docker", "rm", "--force", "--volumes", props.name]);
+  },
+};
+
+export interface DockerContainerArgs {
+  readonly spec: pulumi.Input<ContainerSpec>;
+  /** When set, create waits until this command succeeds inside the container. */
+  readonly readiness?: pulumi.Input<ReadinessCheck>;
+}
+
+export class DockerContainer extends pulumi.dynamic.Resource {
+  declare public readonly containerId: pulumi.Output<string>;
+  declare public readonly name: pulumi.Output<string>;
+  declare public readonly ipv4Address: pulumi.Output<string>;
+
+  constructor(name: string, args: DockerContainerArgs, opts?: pulumi.CustomResourceOptions) {
+    const spread = pulumi.output(args.spec).apply((spec) => spec);
+    super(
+      containerProvider,
+      name,
+      {
+        name: spread.name,
+        image: spread.image,
+        hostname: spread.hostname,
+        network: spread.network,
+        ipv4Address: spread.ipv4Address,
+        env: spread.env,
+        capAdd: spread.capAdd,
+        securityOpt: spread.securityOpt,
+        sysctls: spread.sysctls,
+        labels: spread.labels,
+        command: spread.command,
+        entrypoint: spread.entrypoint,
+        readiness: args.readiness,
+        containerId: undefined,
+      },
+      opts,
+      "calicolab",
+      "DockerContainer",
+    );
+  }
+}

@@ -1,0 +1,31 @@
+import * as pulumi from "@pulumi/pulumi";
+import { labLabels } from "../../../core/node-runtime";
+import { dockerShell } from "../../../core/transports/docker";
+import type { Substrate } from "../substrate";
+import { DockerNode } from "./docker-node";
+import { LabNetwork } from "./lab-network";
+
+/** Nodes as containers on one Docker network of this machine, with explicit capabilities, never privileged. */
+export const dockerSubstrate: Substrate = (context, underlay) => {
+  const labels = (role: string) => pulumi.output(context.stack).apply((stack) => labLabels(context.lab, stack, role));
+  const network = new LabNetwork(`${context.lab}-underlay`, { ...underlay, labels: labels("network") }, { parent: context.parent });
+  return {
+    network,
+    node(runtime, dependsOn) {
+      const name = `${context.lab}-${runtime.node}`;
+      const node = new DockerNode(
+        name,
+        { runtime, network: network.networkName, labels: labels(runtime.role) },
+        { parent: context.parent, dependsOn: [...dependsOn] },
+      );
+      return {
+        node: runtime.node,
+        address: runtime.address,
+        handle: node.containerName,
+        shell: dockerShell(name),
+        instanceId: node.containerId,
+        resource: node,
+      };
+    },
+  };
+};

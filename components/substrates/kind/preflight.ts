@@ -1,0 +1,69 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import {
+  checkKindPreflight,
+  type CommandResult,
+  type KindPreflightObservations,
+  type KindPreflightWants,
+  type PreflightProblem,
+} from "../../../core/substrates/kind/preflight";
+
+/** Checks this machine for the kind substrate; KindLab calls it before it registers anything. Tests pass a stub. */
+export type KindPreflight = (want: KindPreflightWants) => PreflightProblem[];
+
+function runCommand(argv: readonly string[], timeoutMs: number): CommandResult {
+  const [program, ...args] = argv;
+  const result = spawnSync(program ?? "", args, { encoding: "utf8", timeout: timeoutMs });
+  const error = result.error as NodeJS.ErrnoException | undefined;
+  if (error?.code === "ENOENT") return { found: false, code: -1, stdout: "", stderr: "" };
+  return {
+    found: true,
+    code: result.status ?? -1,
+    stdout: result.stdout ?? "",
+    stderr: result.stderr || (error ? error.message : ""),
+  };
+}
+
+/**
+ * The real checks: `docker version` (engine reachable), `kind version` (the pinned release), then one
+ * throwaway `docker run --rm --privileged` of the probe image (pulled if missing: kind pulls the node
+ * image anyway), and /proc/meminfo when VPP wants hugepages.
+ */
+export function runKindPreflight(want: KindPreflightWants): PreflightProblem[] {
+  const docker = runCommand(["docker", "version", "--format", "{{.Server.Version}}"], 30_000);
+  const kind = runCommand(["kind", "version"], 30_000);
+  const seen: KindPreflightObservations = {
+    docker,
+    kind,
+    ...(docker.found && docker.code === 0
+      ? {
+          privileged: runCommand(
+            [
+              "docker",
+              "run",
+              "--rm",
+              "--privileged",
+              "--network",
+              "none",
+              "--pull",
+              "missing",
+              "--entrypoint",
+              "/bin/true",
+              want.probeImage,
+            ],
+            600_000,
+          ),
+        }
+      : {}),
+    ...(want.hugepagesPerNode > 0 ? { meminfo: readMeminfo() } : {}),
+  };
+  return checkKindPreflight(seen, want);
+}
+
+function readMeminfo(): string {
+  try {
+    return readFileSync("/proc/meminfo", "utf8");
+  } catch {
+    return "";
+  }
+}

@@ -1,0 +1,49 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { NodeRuntime } from "../../core/node-runtime";
+import type { NodeShell } from "../../core/transports/node-shell";
+
+/**
+ * The seam between a scenario (what Calico runs) and a substrate (where the nodes live). A substrate
+ * makes the lab network and one node per runtime the scenario asks for (or, for hosts the user already
+ * has, takes them over), and for each node gives an address and a NodeShell; its resources remove what
+ * they made. Nothing else about a substrate is visible to the lab or the scenarios.
+ */
+export interface LabNode {
+  /** The lab's name for the node: `etcd`, `calico1`. */
+  readonly node: string;
+  /** Its underlay address. */
+  readonly address: string;
+  /** Where it lives, as users see it: a container name, a VM or a host. */
+  readonly handle: pulumi.Output<string>;
+  /** Runs node-side scripts in it and copies files into it. */
+  readonly shell: NodeShell;
+  /** Changes whenever the node is made anew, so that the steps inside it run again. */
+  readonly instanceId: pulumi.Output<string>;
+  /** What later steps wait for. */
+  readonly resource: pulumi.Resource;
+}
+
+export interface SubstrateContext {
+  /** The lab's name: children are named from it. */
+  readonly lab: string;
+  /** Stack name, put on everything the substrate makes so that leftovers can be found. */
+  readonly stack: pulumi.Input<string>;
+  /** The lab component: the parent of everything the substrate makes. */
+  readonly parent: pulumi.Resource;
+}
+
+export interface UnderlaySpec {
+  readonly subnet: string;
+  readonly gateway: string;
+  /** No route out of the machine. */
+  readonly internal: boolean;
+}
+
+export interface SubstrateNodes {
+  /** The lab network; nodes are made after it. */
+  readonly network: pulumi.Resource;
+  /** Makes (or takes over) the node that runs `runtime`, after `dependsOn`. */
+  node(runtime: NodeRuntime, dependsOn: readonly pulumi.Resource[]): LabNode;
+}
+
+export type Substrate = (context: SubstrateContext, underlay: UnderlaySpec) => SubstrateNodes;

@@ -1,0 +1,92 @@
+import { shellJoin, shellQuote } from "./shell";
+import { withStdin } from "./transports/node-shell";
+
+/**
+ * Node-side scripts: POSIX sh that runs inside a lab node, whatever the substrate. None of them knows how
+ * it reaches the node; a NodeShell (core/transports) wraps each one for the machine running Pulumi.
+ */
+
+export const CNI_CONF_DIR = "/etc/cni/net.d";
+export const CNI_CONF_FILE = `${CNI_CONF_DIR}/10-calico.conflist`;
+export const CNI_BIN_DIR = "/opt/cni/bin";
+export const BIRD_SOCKET = "/var/run/calico/bird.ctl";
+
+/** How calicoctl inside a node reaches the datastore: its environment (DATASTORE_TYPE and the scenario's settings). */
+export type DatastoreEnv = Readonly<Record<string, string>>;
+
+function withEnv(env: DatastoreEnv, argv: readonly string[]): string {
+  const assignments = Object.entries(env).map(([key, value]) => `${key}=${shellQuote(value)}`);
+  return [...assignments, shellJoin(argv)].join(" ");
+}
+
+export function calicoctlApplyScript(env: DatastoreEnv, yaml: string): string {
+  return `set -eu\n${withStdin(withEnv(env, ["calicoctl", "apply", "-f", "-"]), yaml)}`;
+}
+
+export function calicoctlDeleteScript(env: DatastoreEnv, yaml: string): string {
+  return withStdin(withEnv(env, ["calicoctl", "delete", "--skip-not-exists", "-f", "-"]), yaml);
+}
+
+/** Marks route reflectors the way Calico's docs do: a cluster ID on the node and a label the BGPPeer selects. */
+export function routeReflectorScript(env: DatastoreEnv, reflectors: readonly string[], clusterId: string): string {
+  const lines = ["set -eu"];
+  for (const node of reflectors) {
+    lines.push(
+      withEnv(env, ["calicoctl", "patch", "node", node, "--patch", JSON.stringify({ spec: { bgp: { routeReflectorClusterID: clusterId } } })]),
+      withEnv(env, ["calicoctl", "label", "nodes", node, "route-reflector=true", "--overwrite"]),
+    );
+  }
+  return lines.join("\n");
+}
+
+export function writeFileScript(path: string, content: string): string {
+  const dir = path.slice(0, path.lastIndexOf("/")) || "/";
+  return `set -eu\nmkdir -p ${shellQuote(dir)}\n${withStdin(`cat > ${shellQuote(path)}`, content)}`;
+}
+
+export function removeFileScript(path: string): string {
+  return shellJoin(["rm", "-f", path]);
+}
+
+export interface WorkloadRef {
+  readonly node: string;
+  /**
+   * The network namespace, unique in the lab: cnitool (v1.3.0) ignores CNI_CONTAINERID and derives the
+   * container id, and so Calico's IPAM handle, from the namespace's path.
+   */
+  readonly namespace: string;
+  readonly network: string;
+}
+
+function cnitool(ref: WorkloadRef, verb: "add" | "del"): string {
+  return withEnv({ CNI_PATH: CNI_BIN_DIR, NETCONFPATH: CNI_CONF_DIR }, [
+    "cnitool",
+    verb,
+    ref.network,
+    `/var/run/netns/${ref.namespace}`,
+  ]);
+}
+
+/** Creates the workload's network namespace in the node and plumbs it with cnitool; prints the CNI result. */
+export function workloadAddScript(ref: WorkloadRef): string {
+  const ns = shellQuote(ref.namespace);
+  return ["set -eu", `[ -e /var/run/netns/${ns} ] || ip netns add ${ns}`, `ip netns exec ${ns} ip link set lo up`, cnitool(ref, "add")].join(
+    "\n",
+  );
+}
+
+export function workloadDelScript(ref: WorkloadRef): string {
+  const ns = shellQuote(ref.namespace);
+  return [
+    `${cnitool(ref, "del")} || echo "calico-lab: cnitool del ${ref.namespace} failed" >&2`,
+    `ip netns del ${ns} 2>/dev/null || true`,
+  ].join("\n");
+}
+
+/** Succeeds once BIRD in this node reports at least `sessions` Established sessions. */
+export function sessionsEstablishedScript(sessions: number): string {
+  return `[ "$(birdcl -s ${BIRD_SOCKET} show protocols 2>/dev/null | grep -c Established)" -ge ${sessions} ]`;
+}
+
+export const BIRD_PROTOCOLS_SCRIPT = `birdcl -s ${BIRD_SOCKET} show protocols`;
+export const BIRD_ROUTES_SCRIPT = "ip -4 route show proto bird";

@@ -1,0 +1,138 @@
+import { shellJoin, shellQuote } from "../../shell";
+
+/**
+ * Commands the kind substrate runs on the machine running Pulumi. Inside the cluster they go through
+ * `docker exec` into the control-plane node, whose kubectl and admin kubeconfig kind itself uses: the
+ * host needs docker and kind, nothing else.
+ */
+
+export const ADMIN_KUBECONFIG = "/etc/kubernetes/admin.conf";
+export const CALICO_CONFLIST = "/etc/cni/net.d/10-calico.conflist";
+export const CALICOCTL_CONFIG = "/etc/calico/calicoctl.cfg";
+export const VPP_NAMESPACE = "calico-vpp-dataplane";
+
+function heredoc(text: string): string {
+  const body = text.endsWith("\n") ? text : `${text}\n`;
+  return `<<'CALICO_LAB_EOF'\n${body}CALICO_LAB_EOF`;
+}
+
+/** Creates the cluster from the rendered kind config (read from stdin). */
+export function kindCreateScript(clusterName: string, kindConfig: string): string {
+  return `set -euo pipefail\n${shellJoin(["kind", "create", "cluster", "--name", clusterName, "--config=-"])} ${heredoc(kindConfig)}`;
+}
+
+/** Deletes the cluster: its node containers and its kubeconfig entry. kind succeeds when the cluster is already gone. */
+export function kindDeleteScript(clusterName: string): string {
+  return shellJoin(["kind", "delete", "cluster", "--name", clusterName]);
+}
+
+export function kindKubeconfigScript(clusterName: string): string {
+  return shellJoin(["kind", "get", "kubeconfig", "--name", clusterName]);
+}
+
+/**
+ * Prints {"nodes":[{"name","ip"}],"dns":"..."}: each node's address on kind's Docker network, and the
+ * nameserver kind wrote into the nodes' resolv.conf (the Docker host, reached by VPP's DNS redirect).
+ */
+export function kindNodesScript(nodes: readonly string[]): string {
+  const first = nodes[0] ?? "";
+  const lines = ["set -euo pipefail", "printf '{\"nodes\":['"];
+  nodes.forEach((node, i) => {
+    lines.push(
+      `ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' ${shellQuote(node)})`,
+      `printf '${i > 0 ? "," : ""}{"name":"%s","ip":"%s"}' ${shellQuote(node)} "$ip"`,
+    );
+  });
+  lines.push(
+    `dns=$(docker exec ${shellQuote(first)} awk '$1 == "nameserver" { print $2; exit }' /etc/resolv.conf)`,
+    `printf '],"dns":"%s"}\\n' "$dns"`,
+  );
+  return lines.join("\n");
+}
+
+export interface KindNodeAddress {
+  readonly name: string;
+  readonly ip: string;
+}
+
+/** Parses kindNodesScript's output. */
+export function parseKindNodes(stdout: string): { nodes: KindNodeAddress[]; dns: string } {
+  const parsed = JSON.parse(stdout) as { nodes?: KindNodeAddress[]; dns?: string };
+  return { nodes: parsed.nodes ?? [], dns: parsed.dns ?? "" };
+}
+
+/**
+ * Strict reverse-path filtering on every node, as kind's node image sets it in /etc/sysctl.d. Felix
+ * no longer refuses loose RPF and has no IgnoreLooseRPF setting (both removed in December 2019): it checks workload
+ * sources itself with an iptables rpfilter rule and sets rp_filter on each cali* interface from the
+ * node's default. Pinning all/default to 1 keeps a host whose systemd makes them 2 (loose) out of the
+ * lab. Prints each node's resulting values.
+ */
+export function rpFilterScript(nodes: readonly string[]): string {
+  const lines = ["set -euo pipefail"];
+  for (const node of nodes) {
+    lines.push(
+      `docker exec ${shellQuote(node)} sysctl -q -w net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.default.rp_filter=1`,
+      `echo "${node}: $(docker exec ${shellQuote(node)} sysctl -n net.ipv4.conf.all.rp_filter net.ipv4.conf.default.rp_filter | tr '\\n' ' ')"`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** kubectl as the cluster admin, inside the control-plane node. */
+export function kubectlInNode(controlPlane: string, args: readonly string[]): string[] {
+  return ["docker", "exec", controlPlane, "kubectl", `--kubeconfig=${ADMIN_KUBECONFIG}`, ...args];
+}
+
+export function calicoNodeStatusCommand(controlPlane: string): string[] {
+  return kubectlInNode(controlPlane, ["get", "caliconodestatuses.crd.projectcalico.org", "-o", "json"]);
+}
+
+export function conflistCommand(node: string): string[] {
+  return ["docker", "exec", node, "cat", CALICO_CONFLIST];
+}
+
+/** Succeeds once every node's CalicoNodeStatus reports at least its expected number of Established IPv4 sessions. */
+export function calicoNodeStatusReadyCheck(controlPlane: string, expected: ReadonlyArray<{ node: string; sessions: number }>): string[] {
+  const want = expected.map(({ node, sessions }) => `${node}=${sessions}`).join(" ");
+  const list = shellJoin(
+    kubectlInNode(controlPlane, [
+      "get",
+      "caliconodestatuses.crd.projectcalico.org",
+      "-o",
+      'jsonpath={range .items[*]}{.spec.node}={.status.bgp.numberEstablishedV4}{"\\n"}{end}',
+    ]),
+  );
+  const compare =
+    "awk -F= -v want=" +
+    shellQuote(want) +
+    ' \'BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) { split(w[i], kv, "="); need[kv[1]] = kv[2] } }' +
+    " { got[$1] = $2 } END { for (node in need) if (got[node] + 0 < need[node] + 0) exit 1 }'";
+  return ["bash", "-c", `set -o pipefail; ${list} | ${compare}`];
+}
+
+/** Runs a command in the calico-vpp agent container of one node (the agent image carries the gobgp CLI). */
+export function vppAgentCommand(controlPlane: string, node: string, args: readonly string[]): string[] {
+  const kubectl = `kubectl --kubeconfig=${ADMIN_KUBECONFIG} -n ${VPP_NAMESPACE}`;
+  const script =
+    `pod=$(${kubectl} get pods -l k8s-app=calico-vpp-node --field-selector spec.nodeName=${shellQuote(node)} -o name) && ` +
+    `[ -n "$pod" ] && ${kubectl} exec "$pod" -c agent -- ${shellJoin(args)}`;
+  return ["docker", "exec", controlPlane, "sh", "-c", script];
+}
+
+export function gobgpNeighborCommand(controlPlane: string, node: string): string[] {
+  return vppAgentCommand(controlPlane, node, ["gobgp", "neighbor"]);
+}
+
+export function gobgpRibCommand(controlPlane: string, node: string): string[] {
+  return vppAgentCommand(controlPlane, node, ["gobgp", "global", "rib", "-a", "ipv4"]);
+}
+
+/** Succeeds once every node's GoBGP shows at least its expected number of Established ("Establ") neighbors. */
+export function gobgpReadyCheck(controlPlane: string, expected: ReadonlyArray<{ node: string; sessions: number }>): string[] {
+  const checks = expected.map(
+    ({ node, sessions }) =>
+      `[ "$(${shellJoin(gobgpNeighborCommand(controlPlane, node))} 2>/dev/null | grep -c ' Establ ')" -ge ${sessions} ]`,
+  );
+  return ["bash", "-c", checks.length > 0 ? checks.join(" && ") : "true"];
+}
