@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
+      { test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 30000 } },
       { test: { name: "component", include: ["test/component/**/*.test.ts"], testTimeout: 30000 } },
       { test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], testTimeout: 1800000, hookTimeout: 600000 } },
     ],

@@ -90,7 +90,9 @@ export function directLab(input: { name: string; underlay: string; nodes: number
     await bash(first.run(calicoctlApplyScript(datastore, mode === "mesh" ? bgp : `${bgp}---\n${renderRouteReflectorPeer()}`)));
     if (input.routeReflectors.length > 0) await bash(first.run(routeReflectorScript(datastore, input.routeReflectors, "244.0.0.1")));
     await bash(
-      first.run(calicoctlApplyScript(datastore, `${renderIpPools(DEFAULTS.ipPools)}---\n${renderNetworkProfile(DEFAULTS.cni.networkName)}`)),
+      first.run(
+        calicoctlApplyScript(datastore, `${renderIpPools(DEFAULTS.ipPools)}---\n${renderNetworkProfile(DEFAULTS.cni.networkName)}`),
+      ),
     );
     const conflist = renderCniConflist(DEFAULTS.cni, endpoints);
     for (const [i, nodeName] of names.entries()) {

@@ -32,7 +32,14 @@ export function routeReflectorScript(env: DatastoreEnv, reflectors: readonly str
   const lines = ["set -eu"];
   for (const node of reflectors) {
     lines.push(
-      withEnv(env, ["calicoctl", "patch", "node", node, "--patch", JSON.stringify({ spec: { bgp: { routeReflectorClusterID: clusterId } } })]),
+      withEnv(env, [
+        "calicoctl",
+        "patch",
+        "node",
+        node,
+        "--patch",
+        JSON.stringify({ spec: { bgp: { routeReflectorClusterID: clusterId } } }),
+      ]),
       withEnv(env, ["calicoctl", "label", "nodes", node, "route-reflector=true", "--overwrite"]),
     );
   }
@@ -59,20 +66,18 @@ export interface WorkloadRef {
 }
 
 function cnitool(ref: WorkloadRef, verb: "add" | "del"): string {
-  return withEnv({ CNI_PATH: CNI_BIN_DIR, NETCONFPATH: CNI_CONF_DIR }, [
-    "cnitool",
-    verb,
-    ref.network,
-    `/var/run/netns/${ref.namespace}`,
-  ]);
+  return withEnv({ CNI_PATH: CNI_BIN_DIR, NETCONFPATH: CNI_CONF_DIR }, ["cnitool", verb, ref.network, `/var/run/netns/${ref.namespace}`]);
 }
 
 /** Creates the workload's network namespace in the node and plumbs it with cnitool; prints the CNI result. */
 export function workloadAddScript(ref: WorkloadRef): string {
   const ns = shellQuote(ref.namespace);
-  return ["set -eu", `[ -e /var/run/netns/${ns} ] || ip netns add ${ns}`, `ip netns exec ${ns} ip link set lo up`, cnitool(ref, "add")].join(
-    "\n",
-  );
+  return [
+    "set -eu",
+    `[ -e /var/run/netns/${ns} ] || ip netns add ${ns}`,
+    `ip netns exec ${ns} ip link set lo up`,
+    cnitool(ref, "add"),
+  ].join("\n");
 }
 
 export function workloadDelScript(ref: WorkloadRef): string {

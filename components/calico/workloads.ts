@@ -37,13 +37,17 @@ export class Workloads extends pulumi.ComponentResource {
     const added: pulumi.Output<Workload>[] = [];
     args.nodes.forEach((node, nodeIndex) => {
       for (let index = 1; index <= args.perNode; index++) {
-        const ref = pulumi.output(args.network).apply(
-          (network): WorkloadRef => ({ node: node.nodeName, namespace: workloadNamespace(node.nodeName, index), network }),
-        );
+        const ref = pulumi
+          .output(args.network)
+          .apply((network): WorkloadRef => ({ node: node.nodeName, namespace: workloadNamespace(node.nodeName, index), network }));
         const step = nodeStep(
           `${name}-${nodeIndex + 1}-${index}`,
           node,
-          { create: ref.apply(workloadAddScript), delete: ref.apply(workloadDelScript), deleteWhat: `cnitool del ${workloadNamespace(node.nodeName, index)}` },
+          {
+            create: ref.apply(workloadAddScript),
+            delete: ref.apply(workloadDelScript),
+            deleteWhat: `cnitool del ${workloadNamespace(node.nodeName, index)}`,
+          },
           { parent: this },
         );
         added.push(

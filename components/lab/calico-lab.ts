@@ -60,7 +60,9 @@ export class CalicoLab extends pulumi.ComponentResource {
     );
     const datastore = scenario.datastoreRuntimes(context).map((runtime) => substrate.node(runtime, [substrate.network]));
     const datastoreReady = [...datastore.map((node) => node.resource), ...(scenario.prepare?.(context, datastore, this) ?? [])];
-    const nodes = names.map((nodeName, i) => substrate.node(scenario.calicoRuntime(context, nodeName, plan.nodes[i] ?? ""), datastoreReady));
+    const nodes = names.map((nodeName, i) =>
+      substrate.node(scenario.calicoRuntime(context, nodeName, plan.nodes[i] ?? ""), datastoreReady),
+    );
     const first = nodes[0];
     const etcd = datastore[0];
     if (!first || !etcd) throw new Error("calico.nodes was not validated");
@@ -104,7 +106,12 @@ export class CalicoLab extends pulumi.ComponentResource {
     // The network's profile goes in with the pools, before any workload (see renderNetworkProfile).
     const pools = new CalicoResources(
       `${name}-ippools`,
-      { yaml: `${poolsYaml}---\n${renderNetworkProfile(config.cni.networkName)}`, node: first, datastore: datastoreEnv, triggers: datastoreTriggers },
+      {
+        yaml: `${poolsYaml}---\n${renderNetworkProfile(config.cni.networkName)}`,
+        node: first,
+        datastore: datastoreEnv,
+        triggers: datastoreTriggers,
+      },
       { parent: this, dependsOn: [bgp, ...reflectorSteps] },
     );
 
@@ -113,7 +120,11 @@ export class CalicoLab extends pulumi.ComponentResource {
 
     const workloads = new Workloads(
       `${name}-workloads`,
-      { nodes: nodes.map((node) => ({ ...node, nodeName: node.node })), perNode: config.workloads.perNode, network: config.cni.networkName },
+      {
+        nodes: nodes.map((node) => ({ ...node, nodeName: node.node })),
+        perNode: config.workloads.perNode,
+        network: config.cni.networkName,
+      },
       { parent: this, dependsOn: [cni, pools] },
     );
 
@@ -171,7 +182,12 @@ function groupWorkloads(all: readonly Workload[]): Record<string, string[]> {
   return grouped;
 }
 
-function nodeOutputs(expected: ExpectedTopology, handles: readonly string[], all: readonly Workload[], observed: ObservedTopology): LabNodeOutput[] {
+function nodeOutputs(
+  expected: ExpectedTopology,
+  handles: readonly string[],
+  all: readonly Workload[],
+  observed: ObservedTopology,
+): LabNodeOutput[] {
   return expected.nodes.map((node, i) => {
     const blocks = new Set<string>();
     for (const routes of Object.values(observed.routes)) for (const r of routes) if (r.viaNode === node.name) blocks.add(r.prefix);

@@ -20,6 +20,10 @@ export function run(argv: readonly string[], input?: string): Promise<RunResult>
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", reject);
+    // A child may exit before reading its input (a failing `docker exec`): its closed stdin is not our error.
+    child.stdin.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") reject(error);
+    });
     child.on("close", (code: number | null) => resolve({ code: code ?? -1, stdout, stderr }));
     child.stdin.end(input ?? "");
   });

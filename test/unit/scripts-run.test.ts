@@ -66,7 +66,9 @@ describe("generated scripts under bash, through the docker transport", () => {
   it("writes a file's exact content into the node", () => {
     const conflist = '{\n  "name": "k8s-pod-network"\n}\n';
     const script = writeFileScript("/etc/cni/net.d/10-calico.conflist", conflist);
-    expect(script).toBe(`set -eu\nmkdir -p /etc/cni/net.d\ncat > /etc/cni/net.d/10-calico.conflist <<'CALICO_LAB_EOF'\n${conflist}CALICO_LAB_EOF`);
+    expect(script).toBe(
+      `set -eu\nmkdir -p /etc/cni/net.d\ncat > /etc/cni/net.d/10-calico.conflist <<'CALICO_LAB_EOF'\n${conflist}CALICO_LAB_EOF`,
+    );
     const written = runScript(c1.run(script));
     expect(written.code).toBe(0);
     expect(written.recorded).toBe(wrapped(script));
@@ -108,10 +110,6 @@ describe("tool install under bash", () => {
     const run = install(false);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe("cnitool: copied into the node, verified\n");
-    expect(run.calls.slice(1)).toEqual([
-      "exec n1 mkdir -p /usr/local/bin",
-      `cp ${cache}/files/. n1:/usr/local/bin/`,
-      "exec -i n1 sh -s",
-    ]);
+    expect(run.calls.slice(1)).toEqual(["exec n1 mkdir -p /usr/local/bin", `cp ${cache}/files/. n1:/usr/local/bin/`, "exec -i n1 sh -s"]);
   });
 });
