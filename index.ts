@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import * as pulumi from "@pulumi/pulumi";
 import { CalicoLab } from "./components/lab/calico-lab";
@@ -7,6 +8,7 @@ import { runKindPreflight } from "./components/substrates/kind/preflight";
 import { ConfigError } from "./core/config/errors";
 import { defaultCacheDir, labNameFor, manifestPathFor, SETTING_KEYS } from "./core/config/keys";
 import { loadLabConfig, type RawSettings } from "./core/config/load";
+import { dockerKernelIssues } from "./core/substrates/docker/preflight";
 
 function readSettings(): RawSettings {
   const config = new pulumi.Config();
@@ -37,11 +39,18 @@ const config = loadOrExplain();
 const stack = pulumi.getStack();
 const cacheDir = defaultCacheDir(process.env, homedir());
 const manifestPath = manifestPathFor(config.artifacts.manifest, process.env, cacheDir);
+function dockerPreflight(): void {
+  // Docker nodes share this machine's kernel: what it lacks, no node has.
+  const issues = dockerKernelIssues(config, { ipip: existsSync("/sys/module/ipip") });
+  if (issues.length > 0) throw new pulumi.RunError(new ConfigError(issues).message);
+}
+
 function makeLab() {
   // kind is a whole cluster with its own lab; every other substrate composes a scenario through the seam.
   if (config.substrate === "kind") {
     return new KindLab(labNameFor(stack), { config, cacheDir, manifestPath, preflight: runKindPreflight });
   }
+  if (config.substrate === "docker") dockerPreflight();
   const scenario = LAB_SCENARIOS[config.scenario];
   const substrate = LAB_SUBSTRATES[config.substrate];
   if (!scenario || !substrate) {

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { parseCidr, planUnderlay } from "../core/addressing";
 import { DEFAULTS } from "../core/config/defaults";
+import { workloadMtu } from "../core/mtu";
 import { labLabels } from "../core/node-runtime";
 import {
   calicoctlApplyScript,
@@ -94,7 +95,7 @@ export function directLab(input: { name: string; underlay: string; nodes: number
         calicoctlApplyScript(datastore, `${renderIpPools(DEFAULTS.ipPools)}---\n${renderNetworkProfile(DEFAULTS.cni.networkName)}`),
       ),
     );
-    const conflist = renderCniConflist(DEFAULTS.cni, endpoints);
+    const conflist = renderCniConflist({ ...DEFAULTS.cni, mtu: workloadMtu(DEFAULTS.cni.mtu, DEFAULTS.ipPools) }, endpoints);
     for (const [i, nodeName] of names.entries()) {
       const node = dockerShell(containers[i + 1]!);
       await bash(node.run(writeFileScript(CNI_CONF_FILE, conflist)));

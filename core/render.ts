@@ -39,6 +39,7 @@ export function renderRouteReflectorPeer(): string {
   return renderTemplate("bgp-peer-route-reflectors.yaml.hbs", {});
 }
 
+/** The conflist; `cni.mtu` here is the workloads' effective MTU (see core/mtu.ts), never 0. */
 export function renderCniConflist(cni: CniSettings, etcdEndpoints: string): string {
   return renderTemplate("cni-conflist.json.hbs", { ...cni, etcdEndpoints });
 }

@@ -1,3 +1,4 @@
+import { workloadMtu } from "../../core/mtu";
 import { renderCniConflist } from "../../core/render";
 import { birdNodeRuntime, etcdDatastoreEnv, etcdEndpoint, etcdRuntime } from "../../core/scenarios/bird";
 import type { Scenario } from "./scenario";
@@ -15,5 +16,6 @@ export const birdScenario: Scenario = {
       logLevel: config.calico.logLevel,
     }),
   datastoreEnv: ({ plan }) => etcdDatastoreEnv(etcdEndpoint(plan.etcd)),
-  conflist: ({ config, plan }) => renderCniConflist(config.cni, etcdEndpoint(plan.etcd)),
+  conflist: ({ config, plan }) =>
+    renderCniConflist({ ...config.cni, mtu: workloadMtu(config.cni.mtu, config.ipPools) }, etcdEndpoint(plan.etcd)),
 };

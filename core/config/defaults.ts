@@ -80,7 +80,7 @@ export const DEFAULTS: LabConfig = {
       disabled: false,
     },
   ],
-  cni: { cniVersion: "0.3.1", networkName: "test-calico", mtu: 1500, logLevel: "info" },
+  cni: { cniVersion: "0.3.1", networkName: "test-calico", mtu: 0, logLevel: "info" },
   workloads: { perNode: 1 },
   artifacts: DEFAULT_ARTIFACTS,
   kind: {

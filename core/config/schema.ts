@@ -21,6 +21,7 @@ const integer = (min: number, max: number) =>
     .min(min, { error: () => `allowed is an integer from ${min} to ${max}` })
     .max(max, { error: () => `allowed is an integer from ${min} to ${max}` });
 
+const MTU_ALLOWED = "allowed is 0 (derived from the underlay and the pools' encapsulation) or an integer from 576 to 9000";
 const text = (what: string) => z.string({ error: () => `allowed is ${what}` }).min(1, { error: `allowed is ${what}` });
 const flag = z.boolean({ error: () => "allowed values are true, false" });
 const list = <T extends z.ZodType>(item: T) => z.array(item, { error: () => "allowed is a list" });
@@ -103,7 +104,9 @@ export const labConfigSchema = settings({
   cni: settings({
     cniVersion: oneOf(SUPPORTED_CNI_VERSIONS),
     networkName: nodeName,
-    mtu: integer(576, 9000),
+    mtu: z
+      .number({ error: () => MTU_ALLOWED })
+      .refine((mtu) => mtu === 0 || (Number.isInteger(mtu) && mtu >= 576 && mtu <= 9000), { error: () => MTU_ALLOWED }),
     logLevel: oneOf(CNI_LOG_LEVELS),
   }),
   workloads: settings({ perNode: integer(0, 1024) }),

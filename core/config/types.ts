@@ -48,6 +48,7 @@ export interface IpPoolSettings {
 export interface CniSettings {
   readonly cniVersion: string;
   readonly networkName: string;
+  /** The workloads' MTU; 0 derives it from the underlay MTU and the pools' encapsulation. */
   readonly mtu: number;
   readonly logLevel: string;
 }

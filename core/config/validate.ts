@@ -1,4 +1,5 @@
 import { blockGeometry, overlaps, parseCidr, underlayNodeCapacity, type Network } from "../addressing";
+import { encapsulationOverhead, UNDERLAY_MTU } from "../mtu";
 import type { ConfigIssue } from "./errors";
 import type { LabConfig } from "./types";
 import { checkKindScenario } from "./validate-kind";
@@ -54,6 +55,15 @@ export function crossCheck(config: LabConfig): ConfigIssue[] {
   checkBgp(config, names, report);
   const pools = checkPools(config, underlay, report);
   checkWorkloadCapacity(config, pools, report);
+
+  const overhead = encapsulationOverhead(config.ipPools);
+  if (config.cni.mtu !== 0 && config.cni.mtu > UNDERLAY_MTU - overhead) {
+    report(
+      "cni.mtu",
+      config.cni.mtu,
+      `the underlay's MTU is ${UNDERLAY_MTU} and the pools' encapsulation adds ${overhead} bytes, so full-size packets would be dropped; allowed is 0 (derive it: ${UNDERLAY_MTU - overhead}) or at most ${UNDERLAY_MTU - overhead}`,
+    );
+  }
 
   if (config.scenario !== "bird" && !parseCidr(config.kind.serviceSubnet)) {
     report("kind.serviceSubnet", config.kind.serviceSubnet, "allowed is a network in CIDR form such as 10.96.0.0/12");

@@ -40,7 +40,7 @@ describe("defaults", () => {
         disabled: false,
       },
     ]);
-    expect(config.cni).toEqual({ cniVersion: "0.3.1", networkName: "test-calico", mtu: 1500, logLevel: "info" });
+    expect(config.cni).toEqual({ cniVersion: "0.3.1", networkName: "test-calico", mtu: 0, logLevel: "info" });
     expect(config.workloads.perNode).toBe(1);
   });
 

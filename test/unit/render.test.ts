@@ -53,7 +53,7 @@ describe("templates", () => {
   });
 
   it("the CNI conflist for calico + calico-ipam on etcd", () => {
-    expect(renderCniConflist(DEFAULTS.cni, "http://192.168.4.4:2379")).toBe(`{
+    expect(renderCniConflist({ ...DEFAULTS.cni, mtu: 1500 }, "http://192.168.4.4:2379")).toBe(`{
   "name": "test-calico",
   "cniVersion": "0.3.1",
   "plugins": [

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULTS } from "../../core/config/defaults";
+import { loadLabConfig } from "../../core/config/load";
+import { workloadMtu } from "../../core/mtu";
+import { dockerKernelIssues } from "../../core/substrates/docker/preflight";
+
+const pool = DEFAULTS.ipPools[0]!;
+const vxlan = [{ ...pool, vxlanMode: "Always" as const }];
+const ipip = [{ ...pool, ipipMode: "Always" as const }];
+
+describe("the workloads' MTU", () => {
+  it("is derived from the underlay and the pools' encapsulation unless set", () => {
+    expect(workloadMtu(0, [pool])).toBe(1500);
+    expect(workloadMtu(0, vxlan)).toBe(1450);
+    expect(workloadMtu(0, ipip)).toBe(1480);
+    expect(workloadMtu(0, [{ ...vxlan[0]!, disabled: true }])).toBe(1500);
+    expect(workloadMtu(1400, vxlan)).toBe(1400);
+  });
+
+  it("refuses a set value that cannot fit the encapsulation, naming both", () => {
+    expect(() => loadLabConfig({ ipPools: vxlan, cni: { mtu: 1500 } })).toThrow(
+      "calico-lab:cni.mtu = 1500: the underlay's MTU is 1500 and the pools' encapsulation adds 50 bytes, so full-size packets would be dropped; allowed is 0 (derive it: 1450) or at most 1450",
+    );
+    expect(loadLabConfig({ ipPools: vxlan, cni: { mtu: 1450 } }).cni.mtu).toBe(1450);
+    expect(() => loadLabConfig({ cni: { mtu: 100 } })).toThrow(
+      "calico-lab:cni.mtu = 100: allowed is 0 (derived from the underlay and the pools' encapsulation) or an integer from 576 to 9000",
+    );
+  });
+});
+
+describe("the docker substrate's kernel preflight", () => {
+  it("refuses IPIP pools when this machine's kernel has no ipip module, and says what to use", () => {
+    expect(dockerKernelIssues({ ipPools: ipip }, { ipip: false })).toEqual([
+      {
+        setting: "ipPools[0].ipipMode",
+        value: "Always",
+        allowed: expect.stringContaining("use vxlanMode Always or CrossSubnet, or a VM substrate"),
+      },
+    ]);
+    expect(dockerKernelIssues({ ipPools: ipip }, { ipip: true })).toEqual([]);
+    expect(dockerKernelIssues({ ipPools: vxlan }, { ipip: false })).toEqual([]);
+  });
+});
