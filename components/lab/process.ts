@@ -29,10 +29,12 @@ export function run(argv: readonly string[], input?: string): Promise<RunResult>
   });
 }
 
-export async function mustRun(argv: readonly string[], input?: string): Promise<string> {
+/** Runs argv and returns its stdout; a failure names `what` (the step and its object) and what the command said. */
+export async function mustRun(argv: readonly string[], input?: string, what?: string): Promise<string> {
   const result = await run(argv, input);
   if (result.code !== 0) {
-    throw new Error(`${argv.slice(0, 3).join(" ")} ... failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
+    const step = what ?? argv.join(" ");
+    throw new Error(`${step} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
   }
   return result.stdout;
 }

@@ -84,6 +84,24 @@ function ping(from: LabNodeOutput, to: LabNodeOutput): string {
   return dockerExec(from.container, "ip", "netns", "exec", from.workloads[0]!.namespace, "ping", "-c", "3", "-W", "2", target);
 }
 
+/** `calicoctl ipam check` run in a node against the lab's etcd: every address has exactly one owner. */
+function expectIpamClean(outputs: LabOutputs): void {
+  const node = outputs.nodes[0]!;
+  const report = sh([
+    "docker",
+    "exec",
+    "-e",
+    "DATASTORE_TYPE=etcdv3",
+    "-e",
+    `ETCD_ENDPOINTS=${outputs.etcd.endpoints[0]}`,
+    node.container,
+    "calicoctl",
+    "ipam",
+    "check",
+  ]);
+  expect(report).toContain("Check complete; found 0 problems.");
+}
+
 function onlySame(changes: Record<string, number> | undefined): void {
   const changed = Object.entries(changes ?? {}).filter(([op, n]) => op !== "same" && n > 0);
   expect(changed, "no resource changes").toEqual([]);
@@ -130,6 +148,8 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
     const [a, b, c] = outputs.nodes;
     expect(ping(a!, b!)).toMatch(/3 received/);
     expect(ping(c!, a!)).toMatch(/3 received/);
+    expectIpamClean(outputs);
+    expect(new Set(outputs.nodes.flatMap((n) => n.workloads.map((w) => w.ip))).size, "no address handed out twice").toBe(3);
   });
 
   it("a second up changes nothing, preview expects nothing, refresh finds no drift", async () => {
@@ -151,6 +171,90 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
       ["calico1", "calico3"],
       ["calico2", "calico3"],
     ]);
+    // the node's workload was plumbed anew: it reaches the others, and IPAM holds no stale or shared address
+    expect(ping(outputs.nodes[1]!, outputs.nodes[0]!)).toMatch(/3 received/);
+    expect(ping(outputs.nodes[2]!, outputs.nodes[1]!)).toMatch(/3 received/);
+    expectIpamClean(outputs);
+  });
+});
+
+describe.sequential("bird lab on Docker: VXLAN pool", () => {
+  const stackName = `e2e-vxlan-${run}`;
+  const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await openStack(stackName, backend, {
+      imageMode: "offline",
+      underlay: { cidr: freeUnderlay(), internal: true },
+      calico: { nodes: 2 },
+      ipPools: [
+        { name: "vxlan-pool", cidr: POOL, blockSize: 26, ipipMode: "Never", vxlanMode: "Always", natOutgoing: false, disabled: false },
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    try {
+      await stack?.destroy({ onOutput: () => undefined });
+      expect(leftovers(stackName)).toEqual([]);
+    } finally {
+      await stack?.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
+      rmSync(backend, { recursive: true, force: true });
+    }
+  });
+
+  it("full-size packets that must not fragment cross nodes over vxlan.calico (the workload MTU leaves room for VXLAN)", async () => {
+    const outputs = outputsOf(await stack.up({ onOutput: () => undefined }));
+    expect(JSON.parse(outputs.cniConfig.conflist).plugins[0].mtu).toBe(1450);
+    const [a, b] = outputs.nodes;
+    const target = b!.workloads[0]!.ip.split("/")[0]!;
+    const route = dockerExec(a!.container, "ip", "-4", "route", "get", target);
+    expect(route, "routed over the VXLAN device").toContain("dev vxlan.calico");
+    // 1450 - 20 (IPv4) - 8 (ICMP) = 1422 bytes of payload, with Don't Fragment
+    const big = dockerExec(
+      a!.container,
+      "ip",
+      "netns",
+      "exec",
+      a!.workloads[0]!.namespace,
+      "ping",
+      "-M",
+      "do",
+      "-s",
+      "1422",
+      "-c",
+      "3",
+      "-W",
+      "2",
+      target,
+    );
+    expect(big).toMatch(/3 received/);
+    expectIpamClean(outputs);
+  });
+});
+
+describe("bird lab on Docker: settings the machine cannot honour", () => {
+  it("an IPIP pool fails preview on a kernel without the ipip module, naming the setting and the alternative", async () => {
+    if (sh(["sh", "-c", "test -e /sys/module/ipip && echo yes || echo no"]).trim() === "yes") return; // this kernel can do IPIP
+    const stackName = `e2e-ipip-${run}`;
+    const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
+    const stack = await openStack(stackName, backend, {
+      imageMode: "offline",
+      underlay: { cidr: freeUnderlay(), internal: true },
+      ipPools: [
+        { name: "ipip-pool", cidr: POOL, blockSize: 26, ipipMode: "Always", vxlanMode: "Never", natOutgoing: false, disabled: false },
+      ],
+    });
+    try {
+      await expect(stack.preview({ onOutput: () => undefined })).rejects.toThrow(
+        /ipPools\[0\]\.ipipMode = "Always".*use vxlanMode Always or CrossSubnet, or a VM substrate/s,
+      );
+      expect(leftovers(stackName)).toEqual([]);
+    } finally {
+      await stack.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
+      rmSync(backend, { recursive: true, force: true });
+    }
   });
 });
 

@@ -33,10 +33,30 @@ const REPLACE_ON = [
  * refresh (a container removed by hand drops out of the state, so the next `up` brings it back),
  * replaced when any of its settings change, and removed with its anonymous volumes on delete.
  */
+/**
+ * A container already named like ours is this stack's leftover (an interrupted up) and goes; anything
+ * else, another stack's node or a container the user made, is never touched: the create fails, naming it.
+ */
+async function removeOwnLeftover(inputs: ContainerState): Promise<void> {
+  const found = await run(["docker", "inspect", "--type", "container", "--format", "{{json .Config.Labels}}", inputs.name]);
+  if (found.code !== 0) return;
+  const labels = (JSON.parse(found.stdout.trim() || "null") ?? {}) as Record<string, string>;
+  const ours = OWNER_LABELS.every((key) => labels[key] === inputs.labels[key]);
+  if (!ours) {
+    const owner = OWNER_LABELS.map((key) => `${key}=${labels[key] ?? "(none)"}`).join(", ");
+    throw new Error(
+      `container ${inputs.name} already exists and is not this lab's (${owner}); remove or rename it, or give this stack another name`,
+    );
+  }
+  await run(["docker", "rm", "--force", "--volumes", inputs.name]);
+}
+
+const OWNER_LABELS = ["calico-lab.lab", "calico-lab.stack"] as const;
+
 const containerProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: ContainerState) {
-    await run(["docker", "rm", "--force", "--volumes", inputs.name]);
-    const containerId = (await mustRun(dockerRunArgv(inputs))).trim();
+    await removeOwnLeftover(inputs);
+    const containerId = (await mustRun(dockerRunArgv(inputs), undefined, `starting node container ${inputs.name}`)).trim();
     if (inputs.readiness) {
       const ready = await waitFor(["docker", "exec", inputs.name, ...inputs.readiness.command], inputs.readiness.timeoutSeconds);
       if (!ready) {

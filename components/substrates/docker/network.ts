@@ -9,9 +9,40 @@ interface NetworkState extends NetworkSpec {
 const REPLACE_ON = ["name", "subnet", "gateway", "internal", "labels"] as const;
 
 /** A Docker bridge network managed through the docker CLI; refresh drops it from state when it is gone. */
+/** The labels that say which lab and stack made an object. */
+const OWNER_LABELS = ["calico-lab.lab", "calico-lab.stack"] as const;
+
+function ownerFilters(labels: Readonly<Record<string, string>>): string[] {
+  return OWNER_LABELS.flatMap((key) => (labels[key] ? ["--filter", `label=${key}=${labels[key]}`] : []));
+}
+
+/**
+ * Removes this stack's containers still attached to the network: nodes an interrupted `up` started but
+ * never recorded. Only containers carrying this lab's and stack's labels are touched.
+ */
+async function removeStrandedContainers(props: NetworkState): Promise<void> {
+  const listed = await run(["docker", "ps", "--all", "--quiet", "--filter", `network=${props.name}`, ...ownerFilters(props.labels)]);
+  const ids = listed.stdout.split("\n").filter((id) => id.trim() !== "");
+  if (ids.length > 0) await run(["docker", "rm", "--force", "--volumes", ...ids]);
+}
+
 const networkProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: NetworkState) {
-    const networkId = (await mustRun(dockerNetworkCreateArgv(inputs))).trim();
+    // A network of this name left by this stack's interrupted up is taken down first; anyone else's stays and the create fails.
+    const existing = await run(["docker", "network", "inspect", "--format", "{{json .Labels}}", inputs.name]);
+    if (existing.code === 0) {
+      const labels = (JSON.parse(existing.stdout.trim() || "null") ?? {}) as Record<string, string>;
+      const ours = OWNER_LABELS.every((key) => labels[key] === inputs.labels[key]);
+      if (!ours) {
+        const owner = OWNER_LABELS.map((key) => `${key}=${labels[key] ?? "(none)"}`).join(", ");
+        throw new Error(
+          `network ${inputs.name} already exists and is not this lab's (${owner}); remove it or give this stack another name`,
+        );
+      }
+      await removeStrandedContainers(inputs);
+      await mustRun(["docker", "network", "rm", inputs.name], undefined, `removing this stack's leftover network ${inputs.name}`);
+    }
+    const networkId = (await mustRun(dockerNetworkCreateArgv(inputs), undefined, `creating the lab network ${inputs.name}`)).trim();
     return { id: networkId, outs: { ...inputs, networkId } };
   },
 
@@ -26,14 +57,19 @@ const networkProvider: pulumi.dynamic.ResourceProvider = {
     return { changes: replaces.length > 0, replaces: [...replaces], deleteBeforeReplace: true };
   },
 
-  async delete(_id: string, props: NetworkState) {
+  async delete(id: string, props: NetworkState) {
+    await removeStrandedContainers(props);
+    // The internal bridge's forwarding rule, if an interrupted up added it without recording the step that removes it.
+    const bridge = `br-${id.slice(0, 12)}`;
+    const rule = ["DOCKER-USER", "-i", bridge, "-o", bridge, "-m", "comment", "--comment", `calico-lab:${props.name}`, "-j", "ACCEPT"];
+    while ((await run(["iptables", "-D", ...rule])).code === 0);
     // Containers detach asynchronously after `docker rm`; give the engine a few seconds.
     for (let attempt = 0; attempt < 10; attempt++) {
       const removed = await run(["docker", "network", "rm", props.name]);
       if (removed.code === 0 || /not found|No such network/i.test(removed.stderr)) return;
       await sleep(1000);
     }
-    await mustRun(["docker", "network", "rm", props.name]);
+    await mustRun(["docker", "network", "rm", props.name], undefined, `removing the lab network ${props.name}`);
   },
 };
 

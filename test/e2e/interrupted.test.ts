@@ -1,0 +1,74 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freeUnderlay, leftovers, missingPrerequisites, openStack, sh } from "./live";
+
+const missing = missingPrerequisites();
+if (missing.length > 0) throw new Error(`the end-to-end test cannot run:\n  ${missing.join("\n  ")}`);
+
+const pgrep = (...args: string[]) => spawnSync("pgrep", args, { encoding: "utf8" }).stdout.split("\n").filter(Boolean).map(Number);
+
+/** Every process of one `pulumi` run (the CLI, its language host, the program, the dynamic providers): the CLI by its --stack, then its descendants. */
+function pulumiProcessTree(stackName: string): number[] {
+  const pids = pgrep("-f", `--stack ${stackName}`);
+  for (let i = 0; i < pids.length; i++) for (const child of pgrep("-P", String(pids[i]))) if (!pids.includes(child)) pids.push(child);
+  return pids.filter((pid) => pid !== process.pid);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.sequential("an up killed mid-way (SIGKILL), then cancel and destroy", () => {
+  const stackName = `e2e-kill-${Date.now().toString(36)}`;
+  const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await openStack(stackName, backend, {
+      imageMode: "offline",
+      underlay: { cidr: freeUnderlay(), internal: true },
+      calico: { nodes: 4 },
+    });
+  });
+
+  afterAll(async () => {
+    try {
+      await stack?.destroy({ onOutput: () => undefined }).catch(() => undefined);
+    } finally {
+      await stack?.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
+      rmSync(backend, { recursive: true, force: true });
+    }
+  });
+
+  it("strands nothing: destroy removes every container, network and rule the stack made; a later up succeeds", async () => {
+    const up = stack.up({ onOutput: () => undefined }).then(
+      () => "finished",
+      () => "killed",
+    );
+    // Kill the whole run as soon as the node containers start: the moment the state knows least.
+    const label = `label=calico-lab.stack=${stackName}`;
+    for (let i = 0; i < 600; i++) {
+      const nodes = sh(["docker", "ps", "-a", "--filter", label, "--filter", "label=calico-lab.role=calico-node", "-q"])
+        .split("\n")
+        .filter(Boolean);
+      if (nodes.length > 0) break;
+      await sleep(200);
+    }
+    const pids = pulumiProcessTree(stackName);
+    expect(pids.length, "found the running up").toBeGreaterThan(0);
+    spawnSync("kill", ["-KILL", ...pids.map(String)]);
+    expect(await up).toBe("killed");
+    expect(leftovers(stackName).length, "the killed up left its lab behind").toBeGreaterThan(0);
+
+    await stack.cancel().catch(() => undefined); // the file backend may have no update to cancel
+    await stack.destroy({ onOutput: () => undefined });
+    expect(leftovers(stackName), "nothing labelled with the stack is left").toEqual([]);
+
+    const result = await stack.up({ onOutput: () => undefined });
+    expect((result.outputs.bgpTopology?.value as { matches: boolean }).matches).toBe(true);
+    await stack.destroy({ onOutput: () => undefined });
+    expect(leftovers(stackName)).toEqual([]);
+  });
+});
