@@ -40,7 +40,9 @@ command -v pulumi >/dev/null || { echo "pulumi CLI not found: install it, or run
 
 committed="$repo/stacks/Pulumi.$stack.yaml"
 if [ ! -f "$committed" ]; then
-  echo "no stack config $committed; the stacks are: $(cd stacks && ls Pulumi.*.yaml | sed 's/^Pulumi\.//; s/\.yaml$//' | tr '\n' ' ')" >&2
+  known=()
+  for f in stacks/Pulumi.*.yaml; do f=${f#stacks/Pulumi.}; known+=("${f%.yaml}"); done
+  echo "no stack config $committed; the stacks are: ${known[*]}" >&2
   exit 2
 fi
 
