@@ -4,6 +4,7 @@
 #   scripts/lab.sh down [stack]     destroys the lab; the stack's state stays for the next up
 #   scripts/lab.sh preview [stack]  what up would do; fails on a bad setting before anything exists
 #   scripts/lab.sh refresh|outputs [stack]
+#   scripts/lab.sh rm [stack]       forgets a stack whose lab is down (its state and working copy; never stacks/)
 #
 # Tracked files are never written. Pulumi writes a passphrase salt (`encryptionsalt`) into a stack's config
 # file, so the committed stacks/Pulumi.<stack>.yaml is the source and Pulumi works on a per-user copy of it,
@@ -17,8 +18,8 @@ repo=$PWD
 action=${1:-up}
 stack=${2:-bird}
 case "$action" in
-  up | down | preview | refresh | outputs) ;;
-  *) echo "usage: $0 up|down|preview|refresh|outputs [stack]" >&2; exit 2 ;;
+  up | down | preview | refresh | outputs | rm) ;;
+  *) echo "usage: $0 up|down|preview|refresh|outputs|rm [stack]" >&2; exit 2 ;;
 esac
 
 : "${CALICO_LAB_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}"
@@ -50,24 +51,23 @@ fi
 # the stack (which writes the salt into the stack's config file) writes into the copy.
 work="$CALICO_LAB_CACHE/state/stack-config"
 config="$work/Pulumi.$stack.yaml"
-mkdir -p "$work"
-printf '# Written by scripts/lab.sh: where Pulumi creates the lab'"'"'s stacks (their config is a copy of stacks/).\nname: calico-lab\nruntime: nodejs\n' >"$work/Pulumi.yaml"
-{
-  echo "# A copy of stacks/Pulumi.$stack.yaml made by scripts/lab.sh on every run: edit that file, not this one."
-  grep -v '^encryptionsalt:' "$committed"
-} >"$config.tmp"
-mv "$config.tmp" "$config"
 
-exists() { pulumi stack ls --json 2>/dev/null | grep -q "\"name\": \"$stack\""; }
+exists=false
+pulumi stack ls --json 2>/dev/null | grep -q "\"name\": \"$stack\"" && exists=true
+if ! $exists && [ "$action" != up ] && [ "$action" != preview ]; then
+  echo "stack $stack does not exist on $PULUMI_BACKEND_URL: bring it up first (npm run lab:up -- $stack)" >&2
+  exit 1
+fi
 
-if ! exists; then
-  case "$action" in
-    up | preview) pulumi stack init "$stack" --cwd "$work" >/dev/null ;;
-    *)
-      echo "stack $stack does not exist on $PULUMI_BACKEND_URL: bring it up first (npm run lab:up -- $stack)" >&2
-      exit 1
-      ;;
-  esac
+if [ "$action" != rm ]; then
+  mkdir -p "$work"
+  printf '# Written by scripts/lab.sh: where Pulumi creates the lab'"'"'s stacks (their config is a copy of stacks/).\nname: calico-lab\nruntime: nodejs\n' >"$work/Pulumi.yaml"
+  {
+    echo "# A copy of stacks/Pulumi.$stack.yaml made by scripts/lab.sh on every run: edit that file, not this one."
+    grep -v '^encryptionsalt:' "$committed"
+  } >"$config.tmp"
+  mv "$config.tmp" "$config"
+  $exists || pulumi stack init "$stack" --cwd "$work" >/dev/null
 fi
 
 case "$action" in
@@ -80,4 +80,6 @@ case "$action" in
     printf '%s\n' "$out"
     [ "$out" != "{}" ] || echo "stack $stack has no outputs: is the lab up? (npm run lab:up -- $stack)" >&2
     ;;
+  # Refuses while the stack still has resources (run down first). The working copy goes with it.
+  rm) pulumi stack rm "$stack" --cwd "$work" --yes && rm -f "$config" ;;
 esac
