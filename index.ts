@@ -6,23 +6,13 @@ import { LAB_SCENARIOS, LAB_SUBSTRATES } from "./components/lab/registry";
 import { KindLab } from "./components/substrates/kind/kind-lab";
 import { runKindPreflight } from "./components/substrates/kind/preflight";
 import { ConfigError } from "./core/config/errors";
-import { defaultCacheDir, labNameFor, manifestPathFor, SETTING_KEYS } from "./core/config/keys";
-import { loadLabConfig, type RawSettings } from "./core/config/load";
+import { defaultCacheDir, labNameFor, manifestPathFor } from "./core/config/keys";
+import { loadLabConfig, settingsFromConfig, type RawSettings } from "./core/config/load";
 import { dockerKernelIssues } from "./core/substrates/docker/preflight";
 
+/** Every key in the calico-lab namespace, known or not (pulumi.Config can only get keys by name). */
 function readSettings(): RawSettings {
-  const config = new pulumi.Config();
-  const raw: Record<string, unknown> = {};
-  for (const key of SETTING_KEYS) {
-    const text = config.get(key);
-    if (text === undefined) continue;
-    try {
-      raw[key] = JSON.parse(text);
-    } catch {
-      raw[key] = text; // plain strings such as `scenario: bird`
-    }
-  }
-  return raw;
+  return settingsFromConfig(pulumi.runtime.allConfig());
 }
 
 function loadOrExplain() {

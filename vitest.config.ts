@@ -3,7 +3,10 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 30000 } },
+      // The global setup fetches (once, into the cache) the schemas the manifest tests validate against.
+      {
+        test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 30000, globalSetup: ["test/schemas/global-setup.ts"] },
+      },
       { test: { name: "component", include: ["test/component/**/*.test.ts"], testTimeout: 30000 } },
       { test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], testTimeout: 1800000, hookTimeout: 600000 } },
     ],

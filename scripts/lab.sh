@@ -1,32 +1,85 @@
 #!/usr/bin/env bash
 # Brings a lab up or down on Pulumi's local file backend: no Pulumi Cloud account, no prompt.
-#   scripts/lab.sh up [stack]      (stack: bird, kdd, vpp or any stacks/Pulumi.<name>.yaml; default bird)
-#   scripts/lab.sh down [stack]    destroys the lab; the stack's state stays for the next up
-#   scripts/lab.sh preview|refresh|outputs [stack]
+#   scripts/lab.sh up [stack]       (stack: bird, bird-offline, kdd, vpp or any stacks/Pulumi.<name>.yaml; default bird)
+#   scripts/lab.sh down [stack]     destroys the lab; the stack's state stays for the next up
+#   scripts/lab.sh preview [stack]  what up would do; fails on a bad setting before anything exists
+#   scripts/lab.sh refresh|outputs [stack]
+#   scripts/lab.sh rm [stack]       forgets a stack whose lab is down (its state and working copy; never stacks/)
+#
+# Tracked files are never written. Pulumi writes a passphrase salt (`encryptionsalt`) into a stack's config
+# file, so the committed stacks/Pulumi.<stack>.yaml is the source and Pulumi works on a per-user copy of it,
+# refreshed from the committed file on every run: $CALICO_LAB_CACHE/state/stack-config/Pulumi.<stack>.yaml
+# (`--config-file`). The salt lives in the stack's state, which Pulumi falls back to
+# (PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER), so any passphrase works for any stack: the one it was created with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo=$PWD
 
 action=${1:-up}
 stack=${2:-bird}
+case "$action" in
+  up | down | preview | refresh | outputs | rm) ;;
+  *) echo "usage: $0 up|down|preview|refresh|outputs|rm [stack]" >&2; exit 2 ;;
+esac
+
 : "${CALICO_LAB_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}"
 export CALICO_LAB_CACHE
 # The offline build's tools (pulumi, plugins) come first when present.
 [ -f "$CALICO_LAB_CACHE/env.sh" ] && . "$CALICO_LAB_CACHE/env.sh"
 
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$CALICO_LAB_CACHE/state}"
-# The documented lab passphrase: a lab holds no secrets worth more than this. Set your own to override.
-export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-calico-lab}"
+# The documented lab passphrase: a lab holds no secrets worth more than this. Set your own to override
+# (PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE) before a stack's first up.
+if [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+  export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-calico-lab}"
+fi
 export PULUMI_SKIP_UPDATE_CHECK=true
-mkdir -p "${PULUMI_BACKEND_URL#file://}"
+export PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER=true
+case "$PULUMI_BACKEND_URL" in file://*) mkdir -p "${PULUMI_BACKEND_URL#file://}" ;; esac
 
 command -v pulumi >/dev/null || { echo "pulumi CLI not found: install it, or run npm run offline:build" >&2; exit 1; }
-pulumi stack select --create "$stack" >/dev/null
+
+committed="$repo/stacks/Pulumi.$stack.yaml"
+if [ ! -f "$committed" ]; then
+  known=()
+  for f in stacks/Pulumi.*.yaml; do f=${f#stacks/Pulumi.}; known+=("${f%.yaml}"); done
+  echo "no stack config $committed; the stacks are: ${known[*]}" >&2
+  exit 2
+fi
+
+# The per-user copy, in a directory that is also a minimal project of the same name, so that creating
+# the stack (which writes the salt into the stack's config file) writes into the copy.
+work="$CALICO_LAB_CACHE/state/stack-config"
+config="$work/Pulumi.$stack.yaml"
+
+exists=false
+pulumi stack ls --json 2>/dev/null | grep -q "\"name\": \"$stack\"" && exists=true
+if ! $exists && [ "$action" != up ] && [ "$action" != preview ]; then
+  echo "stack $stack does not exist on $PULUMI_BACKEND_URL: bring it up first (npm run lab:up -- $stack)" >&2
+  exit 1
+fi
+
+if [ "$action" != rm ]; then
+  mkdir -p "$work"
+  printf '# Written by scripts/lab.sh: where Pulumi creates the lab'"'"'s stacks (their config is a copy of stacks/).\nname: calico-lab\nruntime: nodejs\n' >"$work/Pulumi.yaml"
+  {
+    echo "# A copy of stacks/Pulumi.$stack.yaml made by scripts/lab.sh on every run: edit that file, not this one."
+    grep -v '^encryptionsalt:' "$committed"
+  } >"$config.tmp"
+  mv "$config.tmp" "$config"
+  $exists || pulumi stack init "$stack" --cwd "$work" >/dev/null
+fi
 
 case "$action" in
-  up) pulumi up --yes --skip-preview ;;
-  down) pulumi destroy --yes --skip-preview ;;
-  preview) pulumi preview ;;
-  refresh) pulumi refresh --yes ;;
-  outputs) pulumi stack output --json ;;
-  *) echo "usage: $0 up|down|preview|refresh|outputs [stack]" >&2; exit 2 ;;
+  up) pulumi up --stack "$stack" --config-file "$config" --yes --skip-preview ;;
+  down) pulumi destroy --stack "$stack" --config-file "$config" --yes --skip-preview ;;
+  preview) pulumi preview --stack "$stack" --config-file "$config" ;;
+  refresh) pulumi refresh --stack "$stack" --config-file "$config" --yes ;;
+  outputs)
+    out=$(pulumi stack output --stack "$stack" --json)
+    printf '%s\n' "$out"
+    [ "$out" != "{}" ] || echo "stack $stack has no outputs: is the lab up? (npm run lab:up -- $stack)" >&2
+    ;;
+  # Refuses while the stack still has resources (run down first). The working copy goes with it.
+  rm) pulumi stack rm "$stack" --cwd "$work" --yes && rm -f "$config" ;;
 esac

@@ -1,67 +1,107 @@
 import { overlaps, parseCidr } from "../addressing";
 import { minorOf, VPP_RELEASES, vppReleaseFor } from "../vpp-releases";
-import type { ConfigIssue } from "./errors";
-import type { LabConfig } from "./types";
+import type { CrossCheck } from "./validate";
 
 /** VPP drivers that work on a kind node's uplink (a veth into kind's Docker network). */
 export const KIND_VPP_DRIVERS = ["af_packet", "af_xdp"] as const;
 
-/** Checks for the scenarios on kind (kdd, vpp); nothing for bird. */
-export function checkKindScenario(config: LabConfig): ConfigIssue[] {
-  if (config.scenario === "bird") return [];
-  const issues: ConfigIssue[] = [];
-  const report = (setting: string, value: unknown, allowed: string) => issues.push({ setting, value, allowed });
-
-  if (config.imageMode !== "online") {
-    report(
-      "imageMode",
-      config.imageMode,
-      `scenario ${config.scenario} runs online only: kind's nodes pull the tigera operator's Calico images from their registries; allowed is online`,
-    );
-  }
-  if (config.bgp.mode !== "mesh") {
-    report(
-      "bgp.mode",
-      config.bgp.mode,
-      `scenario ${config.scenario} runs Calico's node-to-node mesh between the kind nodes; allowed is mesh`,
-    );
-  }
-
-  const service = parseCidr(config.kind.serviceSubnet);
-  if (service && service.version !== 4) {
-    report("kind.serviceSubnet", config.kind.serviceSubnet, "the kind cluster is IPv4: allowed is an IPv4 network such as 10.96.0.0/12");
-  }
-  const first = config.ipPools[0];
-  const firstNetwork = first ? parseCidr(first.cidr) : undefined;
-  if (first && firstNetwork && firstNetwork.version !== 4) {
-    report(
-      "ipPools[0].cidr",
-      first.cidr,
-      "the first pool is the kind cluster's podSubnet, and the cluster is IPv4: allowed is an IPv4 network",
-    );
-  }
-  config.ipPools.forEach((pool, index) => {
-    const network = parseCidr(pool.cidr);
-    if (network && service && overlaps(network, service)) {
-      report(`ipPools[${index}].cidr`, pool.cidr, `overlaps kind.serviceSubnet ${config.kind.serviceSubnet}; choose a range outside it`);
-    }
-  });
-
-  if (config.scenario === "vpp") {
-    const calico = config.artifacts.versions.calico;
-    const wanted = vppReleaseFor(calico);
-    if (minorOf(config.vpp.version) !== minorOf(calico)) {
-      report(
-        "vpp.version",
-        config.vpp.version,
-        wanted
-          ? `Calico VPP must match the Calico release (artifacts.versions.calico ${calico}): allowed is ${wanted}`
-          : `Calico VPP must match the Calico release (artifacts.versions.calico ${calico}), and no Calico VPP release is known for it; known: ${Object.values(VPP_RELEASES).join(", ")}`,
-      );
-    }
-    if (!(KIND_VPP_DRIVERS as readonly string[]).includes(config.vpp.driver)) {
-      report("vpp.driver", config.vpp.driver, `a kind node's uplink is a veth: allowed values on kind are ${KIND_VPP_DRIVERS.join(", ")}`);
-    }
-  }
-  return issues;
-}
+/** Checks for the scenarios on kind (kdd, vpp); each passes for bird. */
+export const KIND_CHECKS: readonly CrossCheck[] = [
+  {
+    reads: ["scenario", "imageMode"],
+    run: (config, report) => {
+      if (config.scenario !== "bird" && config.imageMode !== "online") {
+        report(
+          "imageMode",
+          config.imageMode,
+          `scenario ${config.scenario} runs online only: kind's nodes pull the tigera operator's Calico images from their registries; allowed is online`,
+        );
+      }
+    },
+  },
+  {
+    reads: ["scenario", "bgp.mode"],
+    run: (config, report) => {
+      if (config.scenario !== "bird" && config.bgp.mode !== "mesh") {
+        report(
+          "bgp.mode",
+          config.bgp.mode,
+          `scenario ${config.scenario} runs Calico's node-to-node mesh between the kind nodes; allowed is mesh`,
+        );
+      }
+    },
+  },
+  {
+    reads: ["scenario", "kind.serviceSubnet"],
+    run: (config, report) => {
+      const service = parseCidr(config.kind.serviceSubnet);
+      if (config.scenario !== "bird" && service && service.version !== 4) {
+        report(
+          "kind.serviceSubnet",
+          config.kind.serviceSubnet,
+          "the kind cluster is IPv4: allowed is an IPv4 network such as 10.96.0.0/12",
+        );
+      }
+    },
+  },
+  {
+    reads: ["scenario", "ipPools"],
+    run: (config, report) => {
+      const first = config.ipPools[0];
+      const firstNetwork = first ? parseCidr(first.cidr) : undefined;
+      if (config.scenario !== "bird" && first && firstNetwork && firstNetwork.version !== 4) {
+        report(
+          "ipPools[0].cidr",
+          first.cidr,
+          "the first pool is the kind cluster's podSubnet, and the cluster is IPv4: allowed is an IPv4 network",
+        );
+      }
+    },
+  },
+  {
+    reads: ["scenario", "ipPools", "kind.serviceSubnet"],
+    run: (config, report) => {
+      if (config.scenario === "bird") return;
+      const service = parseCidr(config.kind.serviceSubnet);
+      config.ipPools.forEach((pool, index) => {
+        const network = parseCidr(pool.cidr);
+        if (network && service && overlaps(network, service)) {
+          report(
+            `ipPools[${index}].cidr`,
+            pool.cidr,
+            `overlaps kind.serviceSubnet ${config.kind.serviceSubnet}; choose a range outside it`,
+          );
+        }
+      });
+    },
+  },
+  {
+    reads: ["scenario", "vpp.version", "artifacts.versions.calico"],
+    run: (config, report) => {
+      if (config.scenario !== "vpp") return;
+      const calico = config.artifacts.versions.calico;
+      const wanted = vppReleaseFor(calico);
+      if (minorOf(config.vpp.version) !== minorOf(calico)) {
+        report(
+          "vpp.version",
+          config.vpp.version,
+          wanted
+            ? `Calico VPP must match the Calico release (artifacts.versions.calico ${calico}): allowed is ${wanted}`
+            : `Calico VPP must match the Calico release (artifacts.versions.calico ${calico}), and no Calico VPP release is known for it; known: ${Object.values(VPP_RELEASES).join(", ")}`,
+        );
+      }
+    },
+  },
+  {
+    reads: ["scenario", "vpp.driver"],
+    run: (config, report) => {
+      if (config.scenario === "vpp" && !(KIND_VPP_DRIVERS as readonly string[]).includes(config.vpp.driver)) {
+        report(
+          "vpp.driver",
+          config.vpp.driver,
+          `a kind node's uplink is a veth: allowed values on kind are ${KIND_VPP_DRIVERS.join(", ")}`,
+        );
+      }
+    },
+  },
+];

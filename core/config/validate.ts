@@ -2,7 +2,7 @@ import { blockGeometry, overlaps, parseCidr, underlayNodeCapacity, type Network 
 import { encapsulationOverhead, UNDERLAY_MTU } from "../mtu";
 import type { ConfigIssue } from "./errors";
 import type { LabConfig } from "./types";
-import { checkKindScenario } from "./validate-kind";
+import { KIND_CHECKS } from "./validate-kind";
 
 const SUBSTRATES_FOR: Record<LabConfig["scenario"], readonly LabConfig["substrate"][]> = {
   bird: ["docker"],
@@ -16,63 +16,124 @@ export function nodeNames(config: Pick<LabConfig, "calico">): string[] {
   return names.length > 0 ? [...names] : Array.from({ length: nodes }, (_, i) => `${namePrefix}${i + 1}`);
 }
 
-/** Checks that need more than one setting at a time; the schema has already checked each alone. */
-export function crossCheck(config: LabConfig): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const report = (setting: string, value: unknown, allowed: string) => issues.push({ setting, value, allowed });
+export type Report = (setting: string, value: unknown, allowed: string) => void;
 
-  const allowedSubstrates = SUBSTRATES_FOR[config.scenario];
-  if (!allowedSubstrates.includes(config.substrate)) {
-    const why = config.substrate === "ssh" ? " (the ssh substrate is planned, not built yet)" : "";
-    report("substrate", config.substrate, `scenario ${config.scenario} runs on ${allowedSubstrates.join(", ")}${why}`);
-  }
-
-  const underlay = parseCidr(config.underlay.cidr);
-  if (!underlay || underlay.version !== 4) {
-    report("underlay.cidr", config.underlay.cidr, "allowed is an IPv4 network in CIDR form such as 192.168.4.0/24");
-  } else if (config.calico.nodes > underlayNodeCapacity(underlay)) {
-    report(
-      "calico.nodes",
-      config.calico.nodes,
-      `underlay ${underlay.cidr} has room for ${underlayNodeCapacity(underlay)} Calico nodes (hosts .1 to .4 are the gateway and etcd); use a larger underlay or fewer nodes`,
-    );
-  }
-
-  const names = nodeNames(config);
-  if (config.calico.names.length > 0 && config.calico.names.length !== config.calico.nodes) {
-    report(
-      "calico.names",
-      config.calico.names,
-      `allowed is a list of exactly calico.nodes (${config.calico.nodes}) names, or an empty list`,
-    );
-  }
-  const seen = new Set<string>();
-  names.forEach((name, index) => {
-    if (seen.has(name)) report(`calico.names[${index}]`, name, "node names must be unique");
-    seen.add(name);
-  });
-
-  checkBgp(config, names, report);
-  const pools = checkPools(config, underlay, report);
-  checkWorkloadCapacity(config, pools, report);
-
-  const overhead = encapsulationOverhead(config.ipPools);
-  if (config.cni.mtu !== 0 && config.cni.mtu > UNDERLAY_MTU - overhead) {
-    report(
-      "cni.mtu",
-      config.cni.mtu,
-      `the underlay's MTU is ${UNDERLAY_MTU} and the pools' encapsulation adds ${overhead} bytes, so full-size packets would be dropped; allowed is 0 (derive it: ${UNDERLAY_MTU - overhead}) or at most ${UNDERLAY_MTU - overhead}`,
-    );
-  }
-
-  if (config.scenario !== "bird" && !parseCidr(config.kind.serviceSubnet)) {
-    report("kind.serviceSubnet", config.kind.serviceSubnet, "allowed is a network in CIDR form such as 10.96.0.0/12");
-  }
-  issues.push(...checkKindScenario(config));
-  return issues;
+/**
+ * A check that needs more than one setting at a time. `reads` names every setting it looks at (a group
+ * such as `calico` covers its fields), so that it can be skipped when one of them already failed the
+ * schema: its verdict on a value that is known to be wrong would only add noise.
+ */
+export interface CrossCheck {
+  readonly reads: readonly string[];
+  readonly run: (config: LabConfig, report: Report) => void;
 }
 
-type Report = (setting: string, value: unknown, allowed: string) => void;
+/** What nodeNames() reads. */
+const NODE_NAME_SETTINGS = ["calico.names", "calico.nodes", "calico.namePrefix"];
+
+const CHECKS: readonly CrossCheck[] = [
+  {
+    reads: ["scenario", "substrate"],
+    run: (config, report) => {
+      const allowedSubstrates = SUBSTRATES_FOR[config.scenario];
+      if (!allowedSubstrates.includes(config.substrate)) {
+        const why = config.substrate === "ssh" ? " (the ssh substrate is planned, not built yet)" : "";
+        report("substrate", config.substrate, `scenario ${config.scenario} runs on ${allowedSubstrates.join(", ")}${why}`);
+      }
+    },
+  },
+  {
+    reads: ["underlay.cidr"],
+    run: (config, report) => {
+      const underlay = parseCidr(config.underlay.cidr);
+      if (!underlay || underlay.version !== 4) {
+        report("underlay.cidr", config.underlay.cidr, "allowed is an IPv4 network in CIDR form such as 192.168.4.0/24");
+      }
+    },
+  },
+  {
+    reads: ["underlay.cidr", "calico.nodes"],
+    run: (config, report) => {
+      const underlay = parseCidr(config.underlay.cidr);
+      if (underlay?.version === 4 && config.calico.nodes > underlayNodeCapacity(underlay)) {
+        report(
+          "calico.nodes",
+          config.calico.nodes,
+          `underlay ${underlay.cidr} has room for ${underlayNodeCapacity(underlay)} Calico nodes (hosts .1 to .4 are the gateway and etcd); use a larger underlay or fewer nodes`,
+        );
+      }
+    },
+  },
+  {
+    reads: NODE_NAME_SETTINGS,
+    run: (config, report) => {
+      if (config.calico.names.length > 0 && config.calico.names.length !== config.calico.nodes) {
+        report(
+          "calico.names",
+          config.calico.names,
+          `allowed is a list of exactly calico.nodes (${config.calico.nodes}) names, or an empty list`,
+        );
+      }
+      const seen = new Set<string>();
+      nodeNames(config).forEach((name, index) => {
+        if (seen.has(name)) report(`calico.names[${index}]`, name, "node names must be unique");
+        seen.add(name);
+      });
+    },
+  },
+  { reads: ["bgp", ...NODE_NAME_SETTINGS], run: (config, report) => checkBgp(config, nodeNames(config), report) },
+  { reads: ["ipPools", "underlay.cidr"], run: (config, report) => checkPools(config, parseCidr(config.underlay.cidr), report) },
+  { reads: ["ipPools", "calico.nodes", "workloads.perNode"], run: (config, report) => checkWorkloadCapacity(config, report) },
+  {
+    reads: ["ipPools", "cni.mtu"],
+    run: (config, report) => {
+      const overhead = encapsulationOverhead(config.ipPools);
+      if (config.cni.mtu !== 0 && config.cni.mtu > UNDERLAY_MTU - overhead) {
+        report(
+          "cni.mtu",
+          config.cni.mtu,
+          `the underlay's MTU is ${UNDERLAY_MTU} and the pools' encapsulation adds ${overhead} bytes, so full-size packets would be dropped; allowed is 0 (derive it: ${UNDERLAY_MTU - overhead}) or at most ${UNDERLAY_MTU - overhead}`,
+        );
+      }
+    },
+  },
+  {
+    reads: ["scenario", "kind.serviceSubnet"],
+    run: (config, report) => {
+      if (config.scenario !== "bird" && !parseCidr(config.kind.serviceSubnet)) {
+        report("kind.serviceSubnet", config.kind.serviceSubnet, "allowed is a network in CIDR form such as 10.96.0.0/12");
+      }
+    },
+  },
+  ...KIND_CHECKS,
+];
+
+/** Splits `a.b[2].c` into `a`, `b`, `2`, `c`. */
+function segments(path: string | readonly PropertyKey[]): string[] {
+  return typeof path === "string" ? path.split(/[.[\]]+/).filter(Boolean) : path.map(String);
+}
+
+/** True when one setting path contains the other (`calico` and `calico.nodes`, `ipPools` and `ipPools[0].cidr`). */
+export function pathsOverlap(a: string | readonly PropertyKey[], b: string | readonly PropertyKey[]): boolean {
+  const [x, y] = [segments(a), segments(b)];
+  const n = Math.min(x.length, y.length);
+  return x.slice(0, n).every((key, i) => key === y[i]);
+}
+
+/**
+ * Checks that need more than one setting at a time; the schema has already checked each alone. Checks
+ * that read a setting in `failed` (settings the schema refused, whose values were replaced by defaults)
+ * are skipped.
+ */
+export function crossCheck(config: LabConfig, failed: readonly (readonly PropertyKey[])[] = []): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const report: Report = (setting, value, allowed) => issues.push({ setting, value, allowed });
+  for (const check of CHECKS) {
+    if (check.reads.some((read) => failed.some((path) => pathsOverlap(read, path)))) continue;
+    check.run(config, report);
+  }
+  return issues;
+}
 
 function checkBgp(config: LabConfig, names: readonly string[], report: Report): void {
   const { mode, routeReflectors } = config.bgp;
@@ -96,11 +157,7 @@ function checkBgp(config: LabConfig, names: readonly string[], report: Report): 
   }
 }
 
-function checkPools(
-  config: LabConfig,
-  underlay: Network | undefined,
-  report: Report,
-): Array<{ network: Network; blockSize: number; disabled: boolean }> {
+function checkPools(config: LabConfig, underlay: Network | undefined, report: Report): void {
   const parsed: Array<{ network: Network; blockSize: number; disabled: boolean; index: number }> = [];
   const names = new Set<string>();
   config.ipPools.forEach((pool, index) => {
@@ -152,18 +209,25 @@ function checkPools(
       "at least one pool must have disabled: false for workloads to get addresses",
     );
   }
-  return parsed;
+}
+
+/** The pools whose CIDR and block size are usable (what checkPools accepts alone). */
+function usablePools(config: LabConfig): Array<{ network: Network; blockSize: number; disabled: boolean }> {
+  return config.ipPools.flatMap((pool) => {
+    const network = parseCidr(pool.cidr);
+    if (!network) return [];
+    const max = network.version === 4 ? 32 : 128;
+    const min = Math.max(network.version === 4 ? 20 : 116, network.prefixLength);
+    return pool.blockSize >= min && pool.blockSize <= max ? [{ network, blockSize: pool.blockSize, disabled: pool.disabled }] : [];
+  });
 }
 
 /**
  * Calico hands each node whole blocks; with the blocks shared evenly, a node can hold
  * floor(blocks / nodes) * addressesPerBlock workloads from the enabled IPv4 pools.
  */
-function checkWorkloadCapacity(
-  config: LabConfig,
-  pools: Array<{ network: Network; blockSize: number; disabled: boolean }>,
-  report: Report,
-): void {
+function checkWorkloadCapacity(config: LabConfig, report: Report): void {
+  const pools = usablePools(config);
   const nodes = BigInt(config.calico.nodes);
   if (nodes < 1n || config.workloads.perNode === 0) return;
   let perNode = 0n;

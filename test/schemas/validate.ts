@@ -1,13 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv, { type ValidateFunction } from "ajv";
+import { inject } from "vitest";
 import { parse } from "yaml";
-import versions from "../../versions.json";
-import { DEFAULTS } from "../../core/config/defaults";
-import { defaultCacheDir } from "../../core/config/keys";
 import type { KubeObject } from "../../core/substrates/kind/render";
-import { schemaPins, type SchemaIndex } from "./pins";
+import { currentPins, describePins, readIndex, schemaRoot } from "./fetch";
+import type { SchemaIndex } from "./pins";
 
 /**
  * Validates rendered Kubernetes objects against the schemas the API server would use: the Kubernetes
@@ -18,30 +16,28 @@ import { schemaPins, type SchemaIndex } from "./pins";
 
 type Schema = Record<string, unknown>;
 
-export const SCHEMA_ROOT = join(defaultCacheDir(process.env, homedir()), "schemas");
+export const SCHEMA_ROOT = schemaRoot();
 
-/** The index written by `npm run fetch:schemas`, checked against the current pins; throws saying what to run. */
+/**
+ * The schemas for the current pins, which the unit tests' global setup fetched into the cache; throws
+ * with the reason it could not, and what to run, when they are missing.
+ */
 export function schemaIndex(): SchemaIndex {
-  const pins = schemaPins(versions.calico, DEFAULTS.kind.nodeImage, DEFAULTS.kind.kindVersion);
-  const path = join(SCHEMA_ROOT, "index.json");
-  const fix = "run `npm run fetch:schemas` (it takes them from the Go module proxy into the cache; CI runs it before `npm test`)";
-  if (!existsSync(path)) {
-    throw new Error(
-      `the schemas for Calico ${pins.calico.version}, Kubernetes ${pins.kubernetes.version} and kind ${pins.kind.version} are not in ${SCHEMA_ROOT}: ${fix}`,
-    );
+  const pins = currentPins();
+  const index = readIndex(SCHEMA_ROOT, pins);
+  if (index) return index;
+  let reason = "";
+  try {
+    reason = inject("schemasError");
+  } catch {
+    // outside a vitest run
   }
-  const index = JSON.parse(readFileSync(path, "utf8")) as SchemaIndex;
-  if (
-    index.calico.commit !== pins.calico.commit ||
-    index.kubernetes.version !== pins.kubernetes.version ||
-    index.kind?.version !== pins.kind.version
-  ) {
-    throw new Error(
-      `the schemas in ${SCHEMA_ROOT} are for Calico ${index.calico.version}, Kubernetes ${index.kubernetes.version} and kind ${index.kind?.version}, ` +
-        `the pins are Calico ${pins.calico.version}, Kubernetes ${pins.kubernetes.version} and kind ${pins.kind.version}: ${fix}`,
-    );
-  }
-  return index;
+  throw new Error(
+    `the schemas for ${describePins(pins)} are not in ${SCHEMA_ROOT}` +
+      (reason ? `, and fetching them failed: ${reason}` : "") +
+      ". The unit tests fetch them from the Go module proxy with `go mod download` (Go on PATH, the proxy reachable); " +
+      "`npm run fetch:schemas` does the same step alone.",
+  );
 }
 
 /** Adds additionalProperties: false wherever an object schema lists its properties and does not say otherwise. */

@@ -5,8 +5,8 @@ import { parse } from "yaml";
 import { DEFAULTS } from "../../core/config/defaults";
 import { ConfigError } from "../../core/config/errors";
 import { SETTING_KEYS } from "../../core/config/keys";
-import { loadLabConfig, mergeSettings } from "../../core/config/load";
-import { nodeNames } from "../../core/config/validate";
+import { loadLabConfig, mergeSettings, settingsFromConfig } from "../../core/config/load";
+import { nodeNames, pathsOverlap } from "../../core/config/validate";
 
 const root = join(__dirname, "..", "..");
 const pool = { name: "p", cidr: "10.1.0.0/16", blockSize: 26, ipipMode: "Never", vxlanMode: "Never", natOutgoing: true, disabled: false };
@@ -194,5 +194,101 @@ describe("validation names the setting, the value and what is allowed", () => {
       return;
     }
     throw new Error("expected a ConfigError");
+  });
+});
+
+describe("settings from Pulumi's configuration", () => {
+  it("takes every key of the lab's namespace, parses JSON values and keeps plain strings", () => {
+    expect(
+      settingsFromConfig({
+        "calico-lab:scenario": "bird",
+        "calico-lab:calico": '{"nodes":3}',
+        "calico-lab:bogus": "1",
+        "calico-lab:ipPools": JSON.stringify([pool]),
+        "other:scenario": "kdd",
+        "calico-labx:nodes": "2",
+      }),
+    ).toEqual({ scenario: "bird", calico: { nodes: 3 }, bogus: 1, ipPools: [pool] });
+  });
+
+  it("an unknown top-level key is refused, naming it and the allowed keys", () => {
+    const allowed = `unknown setting; allowed keys here are ${SETTING_KEYS.join(", ")}`;
+    expect(messages(settingsFromConfig({ "calico-lab:bogus": "1" }))).toEqual([`bogus = 1: ${allowed}`]);
+    expect(messages({ scenario: "bird", Calico: { nodes: 3 } })).toEqual([`Calico = {"nodes":3}: ${allowed}`]);
+  });
+});
+
+describe("every bad setting is reported in one pass", () => {
+  it("refused values, unknown keys and checks across settings together, in Pulumi.yaml's order", () => {
+    const text = (() => {
+      try {
+        loadLabConfig({
+          bogus: 1,
+          cni: { mtu: 100 },
+          ipPools: [{ ...pool, blockSize: 19 }],
+          bgp: { mode: "routeReflectors", routeReflectors: ["calico9"] },
+          calico: { logLevel: "loud" },
+        });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error("expected a ConfigError");
+    })();
+    expect(text).toBe(
+      [
+        "5 lab settings are invalid:",
+        `  - calico-lab:bogus = 1: unknown setting; allowed keys here are ${SETTING_KEYS.join(", ")}`,
+        '  - calico-lab:calico.logLevel = "loud": allowed values are debug, info, warning, error',
+        '  - calico-lab:bgp.routeReflectors[0] = "calico9": allowed are the lab\'s node names: calico1, calico2',
+        "  - calico-lab:ipPools[0].blockSize = 19: allowed is 20 to 32 for an IPv4 pool",
+        "  - calico-lab:cni.mtu = 100: allowed is 0 (derived from the underlay and the pools' encapsulation) or an integer from 576 to 9000",
+      ].join("\n"),
+    );
+  });
+
+  it("a check across settings is skipped when a setting it reads was refused, and runs when none was", () => {
+    // calico.nodes refused: the names-list length check (which reads it) would only repeat the problem.
+    expect(messages({ calico: { nodes: 0, names: ["a", "b", "c"] } })).toEqual(["calico.nodes = 0: allowed is an integer from 1 to 250"]);
+    // A refused pool field skips the pool checks, while the route reflector check still runs.
+    expect(
+      messages({
+        ipPools: [
+          { ...pool, cidr: 7 },
+          { ...pool, name: "p" },
+        ],
+        bgp: { mode: "routeReflectors", routeReflectors: ["x"] },
+      }),
+    ).toEqual([
+      'bgp.routeReflectors[0] = "x": allowed are the lab\'s node names: calico1, calico2',
+      "ipPools[0].cidr = 7: allowed is a CIDR such as 10.1.0.0/16",
+    ]);
+    // A refused group as a whole (a number for an object) stands in with its default for the other checks.
+    expect(messages({ underlay: 5, scenario: "kdd" })).toEqual([
+      'substrate = "docker": scenario kdd runs on kind',
+      "underlay = 5: allowed is an object of settings",
+    ]);
+    // A list entry the defaults do not have (ipPools[3]) restores the whole list for the other checks.
+    expect(
+      messages({
+        ipPools: [
+          pool,
+          { ...pool, name: "q", cidr: "10.2.0.0/16" },
+          { ...pool, name: "r", cidr: "10.3.0.0/16" },
+          { ...pool, name: "s", natOutgoing: "yes" },
+        ],
+        calico: { nodes: 300 },
+      }),
+    ).toEqual([
+      "calico.nodes = 300: allowed is an integer from 1 to 250",
+      'ipPools[3].natOutgoing = "yes": allowed values are true, false',
+    ]);
+  });
+
+  it("setting paths overlap when one contains the other", () => {
+    expect(pathsOverlap("calico", ["calico", "nodes"])).toBe(true);
+    expect(pathsOverlap("ipPools", ["ipPools", 0, "cidr"])).toBe(true);
+    expect(pathsOverlap("ipPools[0].cidr", ["ipPools", 0])).toBe(true);
+    expect(pathsOverlap("calico.nodes", ["calico", "names", 0])).toBe(false);
+    expect(pathsOverlap("bgp", ["calico"])).toBe(false);
   });
 });
