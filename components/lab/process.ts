@@ -25,10 +25,6 @@ export function run(argv: readonly string[], input?: string): Promise<RunResult>
       if (error.code !== "EPIPE") reject(error);
     });
     child.on("close", (code: number | null) => resolve({ code: code ?? -1, stdout, stderr }));
-    // A child may exit without reading all its input; the write then fails with EPIPE, which is not an error of ours.
-    child.stdin.on("error", (error: NodeJS.ErrnoException) => {
-      if (error.code !== "EPIPE") reject(error);
-    });
     child.stdin.end(input ?? "");
   });
 }
