@@ -94,4 +94,20 @@ export function sessionsEstablishedScript(sessions: number): string {
 }
 
 export const BIRD_PROTOCOLS_SCRIPT = `birdcl -s ${BIRD_SOCKET} show protocols`;
-export const BIRD_ROUTES_SCRIPT = "ip -4 route show proto bird";
+/** The node's IPv4 routes: blackholes for the blocks it owns, BIRD's and Felix's (VXLAN) routes to the others' blocks. */
+export const ROUTES_SCRIPT = "ip -4 route show";
+/** The node's tunnel devices' addresses; empty when it has neither. */
+export const TUNNELS_SCRIPT = "ip -4 -o addr show dev vxlan.calico 2>/dev/null; ip -4 -o addr show dev tunl0 2>/dev/null; true";
+
+/**
+ * What a node says about a lab that did not converge, the way Calico's own test harness collects it:
+ * calicoctl's view of the sessions, the end of BIRD's and Felix's logs, and the peers confd rendered.
+ */
+export function convergenceDiagnostics(): Record<string, string> {
+  return {
+    "calicoctl node status": "calicoctl node status 2>&1",
+    "BIRD log": "tail -n 10 /var/log/calico/bird/current 2>&1",
+    "Felix log": "tail -n 10 /var/log/calico/felix/current 2>&1",
+    "peers in bird.cfg": "grep -E '^protocol bgp|neighbor' /etc/calico/confd/config/bird.cfg 2>&1",
+  };
+}

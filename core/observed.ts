@@ -1,5 +1,6 @@
 import { parseBirdProtocols, peerFromProtocolName } from "./parsers/birdc-protocols";
-import { parseIpRoutes } from "./parsers/ip-route";
+import { contains, type Network } from "./addressing";
+import { parseIpRoutes, type KernelRoute } from "./parsers/ip-route";
 import { sessionKey, type ExpectedTopology } from "./topology";
 
 /** What the lab read from one node after `up`: raw command output, parsed here. */
@@ -7,6 +8,8 @@ export interface NodeReadings {
   readonly node: string;
   readonly birdProtocols: string;
   readonly routes: string;
+  /** `ip -4 -o addr show` of vxlan.calico and tunl0 (empty when the node has neither). */
+  readonly tunnels?: string;
   /** Set when the node could not be read (container gone, BIRD down). */
   readonly error?: string;
 }
@@ -31,8 +34,8 @@ export interface LearnedRoute {
   readonly prefix: string;
   readonly via: string;
   readonly viaNode: string;
-  /** Who installed or announced the route: BIRD (bird, kdd) or the calico-vpp agent's GoBGP (vpp). */
-  readonly protocol: "bird" | "gobgp";
+  /** Who installed or announced the route: BIRD (bird, kdd), Felix over vxlan.calico, or the calico-vpp agent's GoBGP (vpp). */
+  readonly protocol: "bird" | "vxlan" | "gobgp";
 }
 
 export interface ObservedTopology {
@@ -41,10 +44,51 @@ export interface ObservedTopology {
   readonly errors: Readonly<Record<string, string>>;
 }
 
+/** Per node: the pool blocks it owns (Calico's affinity, seen as its blackhole routes) and its tunnel addresses. */
+export interface ObservedDataplane {
+  readonly blocks: Readonly<Record<string, readonly string[]>>;
+  readonly tunnels: Readonly<Record<string, { readonly vxlan: string | null; readonly ipip: string | null }>>;
+}
+
+/** The addresses of vxlan.calico and tunl0 in `ip -4 -o addr show` output. */
+export function parseTunnelAddresses(output: string): { vxlan: string | null; ipip: string | null } {
+  const addressOf = (dev: string) =>
+    new RegExp(`^\\d+:\\s+${dev.replace(".", "\\.")}(?:@\\S+)?\\s+inet\\s+([0-9.]+)`, "m").exec(output)?.[1] ?? null;
+  return { vxlan: addressOf("vxlan.calico"), ipip: addressOf("tunl0") };
+}
+
+const inPools = (route: KernelRoute, pools: readonly Network[]) => pools.some((pool) => contains(pool, route.prefix.split("/")[0] ?? ""));
+
+export function observeDataplane(readings: readonly NodeReadings[], pools: readonly Network[]): ObservedDataplane {
+  const blocks: Record<string, string[]> = {};
+  const tunnels: Record<string, { vxlan: string | null; ipip: string | null }> = {};
+  for (const reading of readings) {
+    blocks[reading.node] = parseIpRoutes(reading.routes)
+      .filter((route) => route.type === "blackhole" && inPools(route, pools))
+      .map((route) => route.prefix)
+      .sort();
+    tunnels[reading.node] = parseTunnelAddresses(reading.tunnels ?? "");
+  }
+  return { blocks, tunnels };
+}
+
 const TYPE_BY_KIND = { mesh: "node-to-node mesh", node: "route reflector", global: "global" } as const;
 
-export function observeTopology(expected: ExpectedTopology, readings: readonly NodeReadings[]): ObservedTopology {
+/**
+ * Sessions from each node's BIRD, and the routes each node has to the other nodes' blocks: BIRD's (via the
+ * owner's underlay address, or tunl0 with IPIP) and Felix's over vxlan.calico (via the owner's VXLAN
+ * tunnel address). With `pools`, only routes into the lab's pools count; without, every BIRD route.
+ */
+export function observeTopology(
+  expected: ExpectedTopology,
+  readings: readonly NodeReadings[],
+  pools?: readonly Network[],
+): ObservedTopology {
   const nameByAddress = new Map(expected.nodes.map((node) => [node.address, node.name]));
+  for (const reading of readings) {
+    const tunnel = parseTunnelAddresses(reading.tunnels ?? "");
+    for (const address of [tunnel.vxlan, tunnel.ipip]) if (address) nameByAddress.set(address, reading.node);
+  }
   const sessions = new Map<string, { a: string; b: string; type: string; ends: SessionEnd[] }>();
   const routes: Record<string, LearnedRoute[]> = {};
   const errors: Record<string, string> = {};
@@ -62,11 +106,12 @@ export function observeTopology(expected: ExpectedTopology, readings: readonly N
       entry.ends.push({ node: reading.node, state: protocol.state, info: protocol.info, since: protocol.since });
       sessions.set(key, entry);
     }
-    routes[reading.node] = parseIpRoutes(reading.routes).flatMap((route) =>
-      route.via
-        ? [{ prefix: route.prefix, via: route.via, viaNode: nameByAddress.get(route.via) ?? route.via, protocol: "bird" as const }]
-        : [],
-    );
+    routes[reading.node] = parseIpRoutes(reading.routes).flatMap((route) => {
+      if (!route.via || route.type !== "unicast") return [];
+      if (pools && !inPools(route, pools)) return [];
+      const protocol = route.dev === "vxlan.calico" ? ("vxlan" as const) : route.proto === "bird" || !pools ? ("bird" as const) : undefined;
+      return protocol ? [{ prefix: route.prefix, via: route.via, viaNode: nameByAddress.get(route.via) ?? route.via, protocol }] : [];
+    });
   }
 
   const observed = [...sessions.values()]

@@ -70,9 +70,25 @@ if [ "$action" != rm ]; then
   $exists || pulumi stack init "$stack" --cwd "$work" >/dev/null
 fi
 
+# After a destroy: anything Docker still holds with this stack's label (an interrupted up that the state
+# never recorded) is removed and named. The lab's own resources already removed what they knew of.
+sweep() {
+  command -v docker >/dev/null || return 0
+  local label="label=calico-lab.stack=$stack" found
+  found=$(docker ps -a --filter "$label" --format '{{.Names}}'; docker network ls --filter "$label" --format '{{.Name}}'; docker volume ls --filter "$label" --format '{{.Name}}')
+  [ -n "$found" ] || return 0
+  echo "removing what the state did not know about (labelled calico-lab.stack=$stack):" >&2
+  printf '  %s\n' $found >&2
+  docker ps -aq --filter "$label" | xargs -r docker rm --force --volumes >/dev/null
+  docker network ls -q --filter "$label" | xargs -r docker network rm >/dev/null
+  docker volume ls -q --filter "$label" | xargs -r docker volume rm >/dev/null
+}
+
 case "$action" in
-  up) pulumi up --stack "$stack" --config-file "$config" --yes --skip-preview ;;
-  down) pulumi destroy --stack "$stack" --config-file "$config" --yes --skip-preview ;;
+  # --refresh: the live BGP status (and any node removed by hand) is read again before the update, so the
+  # outputs say what the lab is doing now, not what it did at the last up.
+  up) pulumi up --stack "$stack" --config-file "$config" --yes --skip-preview --refresh ;;
+  down) pulumi destroy --stack "$stack" --config-file "$config" --yes --skip-preview && sweep ;;
   preview) pulumi preview --stack "$stack" --config-file "$config" ;;
   refresh) pulumi refresh --stack "$stack" --config-file "$config" --yes ;;
   outputs)

@@ -23,7 +23,7 @@ const d: Record<string, [string, string]> = {
   ],
   bgp: [
     "object",
-    "BGP: asNumber, mode (mesh: node-to-node full mesh; routeReflectors: the named nodes reflect, the rest peer only with them, the mesh is off), routeReflectors and routeReflectorClusterId.",
+    "BGP: asNumber, mode (mesh: node-to-node full mesh; routeReflectors: the named nodes reflect, the rest peer only with them, the mesh is off), routeReflectors, routeReflectorClusterId, convergeTimeoutSeconds (how long up waits for every session to be Established) and failWhenNotConverged (fail the up, with diagnostics, when they are not).",
   ],
   ipPools: [
     "array",

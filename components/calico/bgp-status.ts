@@ -1,8 +1,23 @@
 import * as pulumi from "@pulumi/pulumi";
-import { BIRD_PROTOCOLS_SCRIPT, BIRD_ROUTES_SCRIPT, sessionsEstablishedScript } from "../../core/node-scripts";
-import { compareTopology, observeTopology, type ObservedTopology, type TopologyComparison } from "../../core/observed";
+import type { Network } from "../../core/addressing";
+import {
+  BIRD_PROTOCOLS_SCRIPT,
+  convergenceDiagnostics,
+  ROUTES_SCRIPT,
+  sessionsEstablishedScript,
+  TUNNELS_SCRIPT,
+} from "../../core/node-scripts";
+import {
+  compareTopology,
+  observeDataplane,
+  observeTopology,
+  type NodeReadings,
+  type ObservedDataplane,
+  type ObservedTopology,
+  type TopologyComparison,
+} from "../../core/observed";
 import type { ExpectedTopology } from "../../core/topology";
-import { LiveProbe } from "../lab/live-probe";
+import { LiveProbe, type ProbeReading } from "../lab/live-probe";
 import type { StepTarget } from "../lab/node-step";
 
 export interface BgpStatusNode extends StepTarget {
@@ -12,13 +27,18 @@ export interface BgpStatusNode extends StepTarget {
 export interface BgpStatusArgs {
   readonly expected: ExpectedTopology;
   readonly nodes: readonly BgpStatusNode[];
+  /** The lab's IP pools: routes into them are the ones that count, blackholes in them are a node's own blocks. */
+  readonly pools: readonly Network[];
   /** Seconds to wait for every expected session to be Established before reading. */
-  readonly timeoutSeconds?: number;
+  readonly timeoutSeconds: number;
+  /** Fail the step, with diagnostics from every node, when the sessions are not all Established in time. */
+  readonly failWhenNotConverged: boolean;
 }
 
-/** Reads BIRD's protocols and BIRD-installed routes on every node once the sessions settle; refresh reads them again. */
+/** Reads BIRD's protocols, the routes and the tunnel devices of every node once the sessions settle; refresh reads them again. */
 export class BgpStatus extends pulumi.ComponentResource {
   public readonly observed: pulumi.Output<ObservedTopology>;
+  public readonly dataplane: pulumi.Output<ObservedDataplane>;
   public readonly comparison: pulumi.Output<TopologyComparison>;
 
   constructor(name: string, args: BgpStatusArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -31,7 +51,8 @@ export class BgpStatus extends pulumi.ComponentResource {
         commands: Object.fromEntries(
           args.nodes.flatMap((node) => [
             [`${node.nodeName}/protocols`, inNode(node, BIRD_PROTOCOLS_SCRIPT)],
-            [`${node.nodeName}/routes`, inNode(node, BIRD_ROUTES_SCRIPT)],
+            [`${node.nodeName}/routes`, inNode(node, ROUTES_SCRIPT)],
+            [`${node.nodeName}/tunnels`, inNode(node, TUNNELS_SCRIPT)],
           ]),
         ),
         ready: {
@@ -40,24 +61,40 @@ export class BgpStatus extends pulumi.ComponentResource {
             "-c",
             ["set -e", ...args.nodes.map((node) => node.shell.run(sessionsEstablishedScript(sessionsOf(node.nodeName))))].join("\n"),
           ],
-          timeoutSeconds: args.timeoutSeconds ?? 180,
+          timeoutSeconds: args.timeoutSeconds,
+          ...(args.failWhenNotConverged
+            ? {
+                failure: {
+                  reason: `the lab did not reach its expected BGP topology (${args.expected.sessions.length} sessions Established from both ends; bgp.convergeTimeoutSeconds)`,
+                  diagnostics: Object.fromEntries(
+                    args.nodes.flatMap((node) =>
+                      Object.entries(convergenceDiagnostics()).map(([what, script]) => [`${node.nodeName}: ${what}`, inNode(node, script)]),
+                    ),
+                  ),
+                },
+              }
+            : {}),
         },
         triggers: pulumi.all(args.nodes.map((node) => node.instanceId)),
       },
       { parent: this },
     );
-    this.observed = probe.readings.apply((readings) =>
-      observeTopology(
-        args.expected,
-        args.nodes.map((node) => {
-          const protocols = readings[`${node.nodeName}/protocols`];
-          const routes = readings[`${node.nodeName}/routes`];
-          const error = protocols?.error ?? routes?.error;
-          return { node: node.nodeName, birdProtocols: protocols?.stdout ?? "", routes: routes?.stdout ?? "", ...(error ? { error } : {}) };
-        }),
-      ),
-    );
+    const readings = probe.readings.apply((all) => args.nodes.map((node) => nodeReadings(node.nodeName, all)));
+    this.observed = readings.apply((list) => observeTopology(args.expected, list, args.pools));
+    this.dataplane = readings.apply((list) => observeDataplane(list, args.pools));
     this.comparison = this.observed.apply((observed) => compareTopology(args.expected, observed));
-    this.registerOutputs({ observed: this.observed, comparison: this.comparison });
+    this.registerOutputs({ observed: this.observed, dataplane: this.dataplane, comparison: this.comparison });
   }
+}
+
+function nodeReadings(node: string, all: Record<string, ProbeReading>): NodeReadings {
+  const [protocols, routes, tunnels] = ["protocols", "routes", "tunnels"].map((what) => all[`${node}/${what}`]);
+  const error = protocols?.error ?? routes?.error;
+  return {
+    node,
+    birdProtocols: protocols?.stdout ?? "",
+    routes: routes?.stdout ?? "",
+    tunnels: tunnels?.stdout ?? "",
+    ...(error ? { error } : {}),
+  };
 }

@@ -4,7 +4,7 @@ import type { LabConfig } from "../../core/config/types";
 import { nodeNames } from "../../core/config/validate";
 import { mermaidDiagram } from "../../core/diagram";
 import { routeReflectorScript } from "../../core/node-scripts";
-import type { ObservedTopology } from "../../core/observed";
+import type { ObservedDataplane } from "../../core/observed";
 import { renderBgpConfiguration, renderIpPools, renderNetworkProfile, renderRouteReflectorPeer } from "../../core/render";
 import { expectedTopology, type ExpectedTopology } from "../../core/topology";
 import { BgpStatus } from "../calico/bgp-status";
@@ -136,7 +136,13 @@ export class CalicoLab extends pulumi.ComponentResource {
     });
     const status = new BgpStatus(
       `${name}-bgp-status`,
-      { expected, nodes: nodes.map((node) => ({ ...node, nodeName: node.node })) },
+      {
+        expected,
+        nodes: nodes.map((node) => ({ ...node, nodeName: node.node })),
+        pools: config.ipPools.flatMap((pool) => parseCidr(pool.cidr) ?? []),
+        timeoutSeconds: config.bgp.convergeTimeoutSeconds,
+        failWhenNotConverged: config.bgp.failWhenNotConverged,
+      },
       { parent: this, dependsOn: [workloads] },
     );
 
@@ -160,8 +166,8 @@ export class CalicoLab extends pulumi.ComponentResource {
       ],
     }));
     this.nodes = pulumi
-      .all([pulumi.all(nodes.map((n) => n.handle)), workloads.workloads, status.observed])
-      .apply(([handles, all, observed]) => nodeOutputs(expected, handles, all, observed));
+      .all([pulumi.all(nodes.map((n) => n.handle)), workloads.workloads, status.dataplane])
+      .apply(([handles, all, dataplane]) => nodeOutputs(expected, handles, all, dataplane));
     this.diagram = pulumi
       .all([workloads.workloads, status.observed])
       .apply(([all, observed]) => mermaidDiagram({ etcdAddress: plan.etcd, expected, observed, workloads: groupWorkloads(all) }));
@@ -186,19 +192,18 @@ function nodeOutputs(
   expected: ExpectedTopology,
   handles: readonly string[],
   all: readonly Workload[],
-  observed: ObservedTopology,
+  dataplane: ObservedDataplane,
 ): LabNodeOutput[] {
   return expected.nodes.map((node, i) => {
-    const blocks = new Set<string>();
-    for (const routes of Object.values(observed.routes)) for (const r of routes) if (r.viaNode === node.name) blocks.add(r.prefix);
+    const tunnel = dataplane.tunnels[node.name];
     return {
       name: node.name,
       container: handles[i] ?? "",
       underlayIp: node.address,
       asNumber: node.asNumber,
       role: node.role,
-      blocks: [...blocks].sort(),
-      tunnelAddress: null,
+      blocks: [...(dataplane.blocks[node.name] ?? [])],
+      tunnelAddress: tunnel?.vxlan ?? tunnel?.ipip ?? null,
       workloads: all.filter((w) => w.node === node.name).map((w) => ({ name: w.name, ip: w.address, namespace: w.namespace })),
     };
   });

@@ -6,9 +6,17 @@ export interface ProbeReading {
   readonly error?: string;
 }
 
+/** Waiting for the lab to settle: a command that passes once it has, and what to do when it never does. */
+export interface ProbeReadiness {
+  readonly command: string[];
+  readonly timeoutSeconds: number;
+  /** When set, a lab that never gets ready fails the step with this reason and the output of these commands. */
+  readonly failure?: { readonly reason: string; readonly diagnostics: Record<string, string[]> };
+}
+
 interface ProbeState {
   readonly commands: Record<string, string[]>;
-  readonly ready?: { readonly command: string[]; readonly timeoutSeconds: number };
+  readonly ready?: ProbeReadiness;
   readonly triggers: unknown;
   readonly readings: Record<string, ProbeReading>;
 }
@@ -23,16 +31,30 @@ async function readAll(commands: Record<string, string[]>): Promise<Record<strin
   return readings;
 }
 
+/** Each diagnostic's output, its last lines only, so that the error stays readable. */
+async function diagnose(failure: NonNullable<ProbeReadiness["failure"]>, timeoutSeconds: number): Promise<string> {
+  const parts = [`${failure.reason} within ${timeoutSeconds}s.`];
+  for (const [what, argv] of Object.entries(failure.diagnostics)) {
+    const result = await run(argv);
+    const lines = `${result.stdout}${result.stderr}`.trim().split("\n").slice(-15).join("\n    ");
+    parts.push(`  ${what}:\n    ${lines || "(nothing)"}`);
+  }
+  return parts.join("\n");
+}
+
 /**
  * Reads the live lab: on create it first waits (up to a deadline) for the ready command to pass, then
  * runs each read command; on refresh it reads again, so the state always shows what the lab is doing.
- * A ready command that never passes does not fail the update: the readings then show what is wrong.
+ * A lab that never gets ready fails the step with diagnostics, unless no `failure` is given: the readings
+ * then show what is wrong.
  */
 const probeProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: ProbeState) {
     if (inputs.ready) {
       const deadline = Date.now() + inputs.ready.timeoutSeconds * 1000;
-      while ((await run(inputs.ready.command)).code !== 0 && Date.now() < deadline) await sleep(1000);
+      let ready = false;
+      while (!(ready = (await run(inputs.ready.command)).code === 0) && Date.now() < deadline) await sleep(1000);
+      if (!ready && inputs.ready.failure) throw new Error(await diagnose(inputs.ready.failure, inputs.ready.timeoutSeconds));
     }
     const readings = await readAll(inputs.commands);
     return { id: `probe-${Date.now().toString(36)}`, outs: { ...inputs, readings } };
@@ -51,7 +73,7 @@ const probeProvider: pulumi.dynamic.ResourceProvider = {
 export interface LiveProbeArgs {
   /** Named commands whose output is kept; each is an argv run on the machine running Pulumi. */
   readonly commands: pulumi.Input<Record<string, pulumi.Input<string[]>>>;
-  readonly ready?: pulumi.Input<{ command: pulumi.Input<string[]>; timeoutSeconds: number }>;
+  readonly ready?: pulumi.Input<ProbeReadiness>;
   /** Any change here reads the lab again (e.g. container ids after a node is recreated). */
   readonly triggers?: pulumi.Input<unknown>;
 }

@@ -11,8 +11,9 @@ export interface LabNodeOutput {
   readonly underlayIp: string;
   readonly asNumber: number;
   readonly role: string;
-  /** Pool blocks the other nodes learned routes for via this node. */
+  /** Pool blocks this node owns (Calico's block affinities, seen as the node's blackhole routes); bgpTopology.observed.routes says how the others reach them. */
   readonly blocks: readonly string[];
+  /** The node's VXLAN (vxlan.calico) or IPIP (tunl0) tunnel address; null when no pool encapsulates. */
   readonly tunnelAddress: string | null;
   readonly workloads: ReadonlyArray<{ name: string; ip: string; namespace: string }>;
 }

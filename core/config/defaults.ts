@@ -68,7 +68,14 @@ export const DEFAULTS: LabConfig = {
   imageMode: "online",
   underlay: { cidr: "192.168.4.0/24", internal: true },
   calico: { nodes: 2, namePrefix: "calico", names: [], logLevel: "info" },
-  bgp: { asNumber: 64512, mode: "mesh", routeReflectors: [], routeReflectorClusterId: "244.0.0.1" },
+  bgp: {
+    asNumber: 64512,
+    mode: "mesh",
+    routeReflectors: [],
+    routeReflectorClusterId: "244.0.0.1",
+    convergeTimeoutSeconds: 180,
+    failWhenNotConverged: true,
+  },
   ipPools: [
     {
       name: "my.ippool-1",

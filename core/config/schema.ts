@@ -99,6 +99,8 @@ export const labConfigSchema = settings({
     mode: oneOf(BGP_MODES),
     routeReflectors: list(nodeName),
     routeReflectorClusterId: z.ipv4({ error: "allowed is an IPv4-formatted cluster ID such as 244.0.0.1" }),
+    convergeTimeoutSeconds: integer(10, 3600),
+    failWhenNotConverged: flag,
   }),
   ipPools: list(ipPoolSchema).min(1, { error: "allowed is a list of at least one IP pool" }),
   cni: settings({

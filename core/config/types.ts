@@ -33,6 +33,10 @@ export interface BgpSettings {
   readonly mode: BgpMode;
   readonly routeReflectors: readonly string[];
   readonly routeReflectorClusterId: string;
+  /** How long `up` waits for every expected session to be Established. */
+  readonly convergeTimeoutSeconds: number;
+  /** A lab that does not converge in time fails the `up` (with diagnostics); false keeps it up and reports it in bgpTopology. */
+  readonly failWhenNotConverged: boolean;
 }
 
 export interface IpPoolSettings {

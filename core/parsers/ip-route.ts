@@ -1,9 +1,11 @@
-/** A route from `ip route show proto bird`. */
+/** A route from `ip route show`. */
 export interface KernelRoute {
   readonly prefix: string;
   readonly type: "unicast" | "blackhole" | "unreachable" | "prohibit";
   readonly via?: string;
   readonly dev?: string;
+  /** Who installed it: `bird`, or Felix's number (80) for the routes it programs, such as VXLAN's. */
+  readonly proto?: string;
 }
 
 const SPECIAL_TYPES = new Set(["blackhole", "unreachable", "prohibit"]);
@@ -23,11 +25,13 @@ export function parseIpRoutes(output: string): KernelRoute[] {
     };
     const via = field("via");
     const dev = field("dev");
+    const proto = field("proto");
     routes.push({
       prefix: prefix === "default" ? "0.0.0.0/0" : prefix.includes("/") ? prefix : `${prefix}/32`,
       type,
       ...(via ? { via } : {}),
       ...(dev ? { dev } : {}),
+      ...(proto ? { proto } : {}),
     });
   }
   return routes;

@@ -13,7 +13,17 @@ function peersOf(node: string): string[] {
   return peers.map((n) => `Node_${ADDRESS[n]}`);
 }
 
-installMocks(peersOf);
+// Readings of the live probe other than BIRD's protocols, by `node/what`; sessions shown as down, by node pair.
+let readings: Record<string, string> = {};
+let down: string[] = [];
+installMocks(
+  peersOf,
+  (node, what) => readings[`${node}/${what}`] ?? "",
+  (node, peer) => {
+    const other = Object.keys(ADDRESS).find((n) => peer.endsWith(ADDRESS[n] ?? "?"));
+    return down.includes(node) && other !== undefined && down.includes(other) ? "Active        Socket: Connection refused" : "Established";
+  },
+);
 
 async function birdOnDocker() {
   const { birdScenario } = await import("../../components/scenarios/bird");
@@ -232,5 +242,54 @@ describe("the caller's options", () => {
     );
     await Promise.all(mocks.pending);
     expect(mocks.registered.length).toBeGreaterThan(20);
+    const unprotected = mocks.registered.filter((r) => r.protect !== true).map((r) => r.name);
+    expect(unprotected, "every resource of the lab is protected").toEqual([]);
+  });
+});
+
+describe("CalicoLab, VXLAN pool", () => {
+  let built: Awaited<ReturnType<typeof buildLab>>;
+  beforeAll(async () => {
+    reflectors = [];
+    nodeCount = 2;
+    readings = {
+      "calico1/routes": "blackhole 10.1.20.64/26 proto 80\n10.1.99.128/26 via 10.1.99.128 dev vxlan.calico onlink\n",
+      "calico1/tunnels": "5: vxlan.calico    inet 10.1.20.65/32 scope global vxlan.calico\n",
+      "calico2/routes": "blackhole 10.1.99.128/26 proto 80\n10.1.20.64/26 via 10.1.20.65 dev vxlan.calico onlink\n",
+      "calico2/tunnels": "5: vxlan.calico    inet 10.1.99.128/32 scope global vxlan.calico\n",
+    };
+    built = await buildLab("vx", {
+      ipPools: [
+        { name: "vx", cidr: "10.1.0.0/16", blockSize: 26, ipipMode: "Never", vxlanMode: "Always", natOutgoing: true, disabled: false },
+      ],
+    });
+    readings = {};
+  });
+
+  it("reports each node's blocks and tunnel address from the live readings, and how the other node reaches them", () => {
+    expect(built.outputs.nodes.map((n) => [n.name, n.blocks, n.tunnelAddress])).toEqual([
+      ["calico1", ["10.1.20.64/26"], "10.1.20.65"],
+      ["calico2", ["10.1.99.128/26"], "10.1.99.128"],
+    ]);
+    expect(built.outputs.bgpTopology.observed.routes.calico2).toEqual([
+      { prefix: "10.1.20.64/26", via: "10.1.20.65", viaNode: "calico1", protocol: "vxlan" },
+    ]);
+  });
+
+  it("leaves room for the VXLAN header in the workloads' MTU", () => {
+    expect(JSON.parse(built.outputs.cniConfig.conflist).plugins[0].mtu).toBe(1450);
+  });
+});
+
+describe("CalicoLab, a session that is down", () => {
+  it("does not match, and names the session", async () => {
+    reflectors = [];
+    nodeCount = 3;
+    down = ["calico1", "calico3"];
+    const { outputs } = await buildLab("down", { calico: { nodes: 3 } });
+    down = [];
+    expect(outputs.bgpTopology.matches).toBe(false);
+    expect(outputs.bgpTopology.problems).toEqual(["not established calico1|calico3"]);
+    expect(outputs.nodes.every((n) => n.tunnelAddress === null)).toBe(true);
   });
 });

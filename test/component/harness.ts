@@ -8,6 +8,8 @@ export interface Registered {
   readonly parent?: string;
   readonly dependsOn: string[];
   readonly deleteBeforeReplace: boolean;
+  /** The protect flag the resource ended up with (its own, or inherited from its parent). */
+  readonly protect?: boolean;
 }
 
 export function nameOf(resource: pulumi.Resource | undefined): Promise<string | undefined> {
@@ -21,8 +23,8 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
 /** The type the engine gives our HostCommand dynamic resources. */
 export const HOST_COMMAND_TYPE = "pulumi-nodejs:dynamic/calicolab:HostCommand";
 
-const bird = (peers: string[]) =>
-  `BIRD 1.6.8 ready.\nname     proto    table    state  since       info\n${peers.map((p) => `${p} BGP      master   up     12:00:00    Established`).join("\n")}\n`;
+const bird = (node: string, peers: string[], infoOf: (node: string, peer: string) => string) =>
+  `BIRD 1.6.8 ready.\nname     proto    table    state  since       info\n${peers.map((p) => `${p} BGP      master   up     12:00:00    ${infoOf(node, p)}`).join("\n")}\n`;
 
 const resolved = new Map<string, Record<string, unknown>>();
 
@@ -31,7 +33,13 @@ const resolved = new Map<string, Record<string, unknown>>();
  * probe reports every BGP protocol that Calico would configure for the node's peers as Established.
  * Installed once per test file: a second setMocks would orphan the first lab's pending registrations.
  */
-export function installMocks(peersOf: (node: string) => string[]): void {
+export function installMocks(
+  peersOf: (node: string) => string[],
+  /** Other readings of the live probe (`routes`, `tunnels`) by node; empty when not given. */
+  readingOf: (node: string, what: string) => string = () => "",
+  /** BIRD's info column for a node's session with a peer protocol; Established when not given. */
+  infoOf: (node: string, peer: string) => string = () => "Established",
+): void {
   let workload = 0;
   pulumi.runtime.setMocks(
     {
@@ -54,7 +62,7 @@ export function installMocks(peersOf: (node: string) => string[]): void {
           state.readings = Object.fromEntries(
             Object.keys(commands).map((key) => {
               const [node = "", what] = key.split("/");
-              return [key, { stdout: what === "protocols" ? bird(peersOf(node)) : "" }];
+              return [key, { stdout: what === "protocols" ? bird(node, peersOf(node), infoOf) : readingOf(node, what ?? "") }];
             }),
           );
         }
@@ -74,7 +82,7 @@ export function captureGraph(): { registered: Registered[]; pending: Promise<voi
   const pending: Promise<void>[] = [];
   const capture: pulumi.ResourceTransformation = (args) => {
     const dependsOn = ([] as pulumi.Resource[]).concat((args.opts.dependsOn as pulumi.Resource[] | pulumi.Resource | undefined) ?? []);
-    const entry: Registered & { inputs: Record<string, unknown>; parent?: string } = {
+    const entry: Registered & { inputs: Record<string, unknown>; parent?: string; protect?: boolean } = {
       deleteBeforeReplace: (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true,
       type: args.type,
       name: args.name,
@@ -87,6 +95,7 @@ export function captureGraph(): { registered: Registered[]; pending: Promise<voi
         await new Promise((resolve) => setImmediate(resolve)); // the resource's urn exists once its constructor returns
         await nameOf(args.resource);
         entry.inputs = resolved.get(args.name) ?? {};
+        entry.protect = (args.resource as unknown as { __protect?: boolean }).__protect;
         const parent = await nameOf(args.opts.parent);
         if (parent) entry.parent = parent;
         for (const d of dependsOn) entry.dependsOn.push((await nameOf(d)) ?? "?");

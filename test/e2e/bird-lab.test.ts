@@ -63,6 +63,14 @@ function expectLiveLab(outputs: LabOutputs, sessionPairs: Array<[string, string]
     ]).trim();
     expect(container, `${node.name} underlay address`).toBe(node.underlayIp);
     expect(node.workloads).toHaveLength(1);
+    expect(node.blocks.length, `${node.name} owns a block`).toBeGreaterThan(0);
+    for (const w of node.workloads) {
+      const ip = w.ip.split("/")[0]!;
+      expect(
+        node.blocks.some((b) => contains(parseCidr(b)!, ip)),
+        `${w.name} ${ip} is in a block ${node.name} owns`,
+      ).toBe(true);
+    }
     for (const w of node.workloads) expect(contains(pool, w.ip.split("/")[0]!), `${w.name} ${w.ip} in ${POOL}`).toBe(true);
     const routes = parseIpRoutes(dockerExec(node.container, "ip", "-4", "route", "show", "proto", "bird"));
     for (const other of nodes.filter((n) => n !== node)) {
@@ -176,6 +184,23 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
     expect(ping(outputs.nodes[2]!, outputs.nodes[1]!)).toMatch(/3 received/);
     expectIpamClean(outputs);
   });
+
+  it("the outputs follow the live lab: BIRD stopped on a node shows in the next up, and so does its recovery", async () => {
+    const victim = outputs.nodes[1]!;
+    sh(["docker", "exec", victim.container, "sv", "-w", "20", "down", "/etc/service/enabled/bird"]);
+    const broken = outputsOf(await stack.up({ refresh: true, onOutput: () => undefined })).bgpTopology;
+    expect(broken.matches).toBe(false);
+    expect(
+      broken.problems.some((p) => p.includes(victim.name)),
+      broken.problems.join("; "),
+    ).toBe(true);
+    sh(["docker", "exec", victim.container, "sv", "-w", "20", "up", "/etc/service/enabled/bird"]);
+    for (let i = 0; i < 60 && !liveSessions(outputs.nodes).get(victim.name)?.get(outputs.nodes[0]!.name)?.startsWith("Established"); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    const healed = outputsOf(await stack.up({ refresh: true, onOutput: () => undefined })).bgpTopology;
+    expect(healed.matches, healed.problems.join("; ")).toBe(true);
+  });
 });
 
 describe.sequential("bird lab on Docker: VXLAN pool", () => {
@@ -208,6 +233,16 @@ describe.sequential("bird lab on Docker: VXLAN pool", () => {
     const outputs = outputsOf(await stack.up({ onOutput: () => undefined }));
     expect(JSON.parse(outputs.cniConfig.conflist).plugins[0].mtu).toBe(1450);
     const [a, b] = outputs.nodes;
+    for (const node of [a!, b!]) {
+      expect(node.tunnelAddress, `${node.name} has a VXLAN tunnel address in the pool`).not.toBeNull();
+      expect(contains(parseCidr(POOL)!, node.tunnelAddress!)).toBe(true);
+      expect(dockerExec(node.container, "ip", "-4", "-o", "addr", "show", "dev", "vxlan.calico")).toContain(`inet ${node.tunnelAddress}/`);
+      expect(node.blocks.length).toBeGreaterThan(0);
+    }
+    // each node reaches the other's block over vxlan.calico, via the owner's tunnel address
+    expect(outputs.bgpTopology.observed.routes[a!.name]).toEqual(
+      expect.arrayContaining([{ prefix: b!.blocks[0], via: b!.tunnelAddress, viaNode: b!.name, protocol: "vxlan" }]),
+    );
     const target = b!.workloads[0]!.ip.split("/")[0]!;
     const route = dockerExec(a!.container, "ip", "-4", "route", "get", target);
     expect(route, "routed over the VXLAN device").toContain("dev vxlan.calico");

@@ -13,7 +13,7 @@ const pgrep = (...args: string[]) => spawnSync("pgrep", args, { encoding: "utf8"
 
 /** Every process of one `pulumi` run (the CLI, its language host, the program, the dynamic providers): the CLI by its --stack, then its descendants. */
 function pulumiProcessTree(stackName: string): number[] {
-  const pids = pgrep("-f", `--stack ${stackName}`);
+  const pids = pgrep("-f", "--", `--stack ${stackName}`);
   for (let i = 0; i < pids.length; i++) for (const child of pgrep("-P", String(pids[i]))) if (!pids.includes(child)) pids.push(child);
   return pids.filter((pid) => pid !== process.pid);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { addressAt, parseCidr, planUnderlay, underlayNodeCapacity } from "../../core/addressing";
 import { mermaidDiagram } from "../../core/diagram";
-import { compareTopology, observeTopology } from "../../core/observed";
+import { compareTopology, observeDataplane, observeTopology, parseTunnelAddresses } from "../../core/observed";
 import { expectedTopology } from "../../core/topology";
 
 const nodes = ["calico1", "calico2", "calico3", "calico4"].map((name, i) => ({ name, address: `192.168.4.${5 + i}` }));
@@ -127,5 +127,60 @@ describe("diagram", () => {
         "",
       ].join("\n"),
     );
+  });
+});
+
+describe("observed dataplane: blocks owned and how the others reach them, for every encapsulation", () => {
+  const expected = expectedTopology({ asNumber: 64512, mode: "mesh", routeReflectors: [], nodes: nodes.slice(0, 2) });
+  const pools = [parseCidr("10.1.0.0/16")!];
+  // `ip -4 route show` and `ip -4 -o addr show dev vxlan.calico` as a VXLAN node prints them
+  const vxlan1 = {
+    node: "calico1",
+    birdProtocols: protocols(["Mesh_192_168_4_6"]),
+    routes: [
+      "default via 192.168.4.1 dev eth0",
+      "10.1.20.64 dev calia1b2c3d4e5f scope link",
+      "blackhole 10.1.20.64/26 proto 80",
+      "10.1.99.128/26 via 10.1.99.128 dev vxlan.calico onlink",
+      "192.168.4.0/24 dev eth0 proto kernel scope link src 192.168.4.5",
+    ].join("\n"),
+    tunnels: "5: vxlan.calico    inet 10.1.20.65/32 scope global vxlan.calico\\       valid_lft forever preferred_lft forever\n",
+  };
+  const vxlan2 = {
+    node: "calico2",
+    birdProtocols: protocols(["Mesh_192_168_4_5"]),
+    routes: "blackhole 10.1.99.128/26 proto 80\n10.1.20.64/26 via 10.1.20.65 dev vxlan.calico onlink\n",
+    tunnels: "5: vxlan.calico    inet 10.1.99.128/32 scope global vxlan.calico\\       valid_lft forever preferred_lft forever\n",
+  };
+
+  it("reads each node's own blocks from its blackhole routes and its tunnel address from vxlan.calico", () => {
+    expect(observeDataplane([vxlan1, vxlan2], pools)).toEqual({
+      blocks: { calico1: ["10.1.20.64/26"], calico2: ["10.1.99.128/26"] },
+      tunnels: { calico1: { vxlan: "10.1.20.65", ipip: null }, calico2: { vxlan: "10.1.99.128", ipip: null } },
+    });
+  });
+
+  it("routes over vxlan.calico name the owner through its tunnel address; other routes and local workloads are left out", () => {
+    expect(observeTopology(expected, [vxlan1, vxlan2], pools).routes).toEqual({
+      calico1: [{ prefix: "10.1.99.128/26", via: "10.1.99.128", viaNode: "calico2", protocol: "vxlan" }],
+      calico2: [{ prefix: "10.1.20.64/26", via: "10.1.20.65", viaNode: "calico1", protocol: "vxlan" }],
+    });
+  });
+
+  it("BIRD's routes (unencapsulated or over tunl0) name the owner through its underlay address", () => {
+    const bird = {
+      node: "calico1",
+      birdProtocols: "",
+      routes: "10.1.86.64/26 via 192.168.4.6 dev eth0 proto bird\nblackhole 10.1.127.192/26 proto bird\n",
+      tunnels: "4: tunl0    inet 10.1.127.192/32 scope global tunl0\\       valid_lft forever preferred_lft forever\n",
+    };
+    expect(observeTopology(expected, [bird], pools).routes.calico1).toEqual([
+      { prefix: "10.1.86.64/26", via: "192.168.4.6", viaNode: "calico2", protocol: "bird" },
+    ]);
+    expect(observeDataplane([bird], pools)).toEqual({
+      blocks: { calico1: ["10.1.127.192/26"] },
+      tunnels: { calico1: { vxlan: null, ipip: "10.1.127.192" } },
+    });
+    expect(parseTunnelAddresses("")).toEqual({ vxlan: null, ipip: null });
   });
 });
