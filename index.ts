@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import * as pulumi from "@pulumi/pulumi";
@@ -9,6 +10,7 @@ import { ConfigError } from "./core/config/errors";
 import { defaultCacheDir, labNameFor, manifestPathFor } from "./core/config/keys";
 import { loadLabConfig, settingsFromConfig, type RawSettings } from "./core/config/load";
 import { dockerKernelIssues } from "./core/substrates/docker/preflight";
+import { toolchainIssues } from "./core/tools";
 
 /** Every key in the calico-lab namespace, known or not (pulumi.Config can only get keys by name). */
 function readSettings(): RawSettings {
@@ -30,8 +32,12 @@ const stack = pulumi.getStack();
 const cacheDir = defaultCacheDir(process.env, homedir());
 const manifestPath = manifestPathFor(config.artifacts.manifest, process.env, cacheDir);
 function dockerPreflight(): void {
-  // Docker nodes share this machine's kernel: what it lacks, no node has.
-  const issues = dockerKernelIssues(config, { ipip: existsSync("/sys/module/ipip") });
+  // Docker nodes share this machine's kernel: what it lacks, no node has. Tools built here need their toolchain.
+  const hasGo = spawnSync("go", ["version"]).status === 0;
+  const issues = [
+    ...dockerKernelIssues(config, { ipip: existsSync("/sys/module/ipip") }),
+    ...toolchainIssues(config.artifacts[config.imageMode].tools, `artifacts.${config.imageMode}.tools`, { go: hasGo }),
+  ];
   if (issues.length > 0) throw new pulumi.RunError(new ConfigError(issues).message);
 }
 

@@ -116,3 +116,23 @@ export function toolInstallScript(shell: NodeShell, tools: ReadonlyArray<{ name:
   }
   return lines.join("\n");
 }
+
+/** Tools whose source needs a toolchain this machine lacks (a `go` source without Go on PATH), as setting issues. */
+export function toolchainIssues(
+  tools: Readonly<Record<ToolName, ToolSource>>,
+  settingPrefix: string,
+  has: { readonly go: boolean },
+): Array<{ setting: string; value: unknown; allowed: string }> {
+  return (Object.entries(tools) as Array<[ToolName, ToolSource]>).flatMap(([name, source]) =>
+    source.kind === "go" && !has.go
+      ? [
+          {
+            setting: `${settingPrefix}.${name}`,
+            value: `go install ${source.module}@${source.version}`,
+            allowed:
+              "this source builds the tool with the Go toolchain, which is not on PATH here; install Go (1.21 or later: what cnitool v1.3.0's go.mod asks), or give a url or image source for it",
+          },
+        ]
+      : [],
+  );
+}

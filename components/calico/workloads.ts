@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { workloadAddScript, workloadDelScript, type WorkloadRef } from "../../core/node-scripts";
 import { parseCnitoolAdd } from "../../core/parsers/cnitool-result";
 import { nodeStep, type StepTarget } from "../lab/node-step";
+import { readStep } from "../lab/user-error";
 
 export interface WorkloadNode extends StepTarget {
   readonly nodeName: string;
@@ -52,7 +53,11 @@ export class Workloads extends pulumi.ComponentResource {
         );
         added.push(
           pulumi.all([ref, step.stdout]).apply(([r, stdout]) => {
-            const result = parseCnitoolAdd(stdout);
+            const result = readStep(
+              `workload ${r.namespace} on ${r.node}`,
+              `see the node's CNI log (/var/log/calico/cni/cni.log) and run npm run lab:up again`,
+              () => parseCnitoolAdd(stdout),
+            );
             return {
               name: r.namespace,
               node: r.node,

@@ -1,5 +1,6 @@
 import { blockGeometry, overlaps, parseCidr, underlayNodeCapacity, type Network } from "../addressing";
 import { encapsulationOverhead, UNDERLAY_MTU } from "../mtu";
+import { DEFAULT_ARTIFACTS } from "./defaults";
 import type { ConfigIssue } from "./errors";
 import type { LabConfig } from "./types";
 import { KIND_CHECKS } from "./validate-kind";
@@ -84,6 +85,22 @@ const CHECKS: readonly CrossCheck[] = [
   { reads: ["bgp", ...NODE_NAME_SETTINGS], run: (config, report) => checkBgp(config, nodeNames(config), report) },
   { reads: ["ipPools", "underlay.cidr"], run: (config, report) => checkPools(config, parseCidr(config.underlay.cidr), report) },
   { reads: ["ipPools", "calico.nodes", "workloads.perNode"], run: (config, report) => checkWorkloadCapacity(config, report) },
+  {
+    // Images and tool sources are built from versions.json's pins; a different version here would be ignored.
+    reads: ["artifacts.versions"],
+    run: (config, report) => {
+      for (const [tool, pinned] of Object.entries(DEFAULT_ARTIFACTS.versions)) {
+        const asked = config.artifacts.versions[tool as keyof typeof DEFAULT_ARTIFACTS.versions];
+        if (asked !== pinned) {
+          report(
+            `artifacts.versions.${tool}`,
+            asked,
+            `allowed is ${pinned}, the version versions.json pins and every image and tool source is built from; to run another, set artifacts.online (or offline) images and tool sources to it, or change versions.json`,
+          );
+        }
+      }
+    },
+  },
   {
     reads: ["ipPools", "cni.mtu"],
     run: (config, report) => {

@@ -2,6 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { allowIntraBridgeScript, removeIntraBridgeScript } from "../../../core/substrates/docker/bridge-forwarding";
 import { DockerNetwork } from "./network";
 import { hostStep } from "../../lab/node-step";
+import { readStep } from "../../lab/user-error";
+
+const DOCKER_ADVICE = "Docker gave it an id that names no bridge: check `docker network inspect` and the engine";
 
 export interface LabNetworkArgs {
   /** The underlay subnet, e.g. 192.168.4.0/24. */
@@ -36,8 +39,8 @@ export class LabNetwork extends pulumi.ComponentResource {
       hostStep(
         `${name}-forwarding`,
         {
-          create: bridge.apply(([id, net]) => allowIntraBridgeScript(id, net)),
-          delete: bridge.apply(([id, net]) => removeIntraBridgeScript(id, net)),
+          create: bridge.apply(([id, net]) => readStep(`the lab network ${net}`, DOCKER_ADVICE, () => allowIntraBridgeScript(id, net))),
+          delete: bridge.apply(([id, net]) => readStep(`the lab network ${net}`, DOCKER_ADVICE, () => removeIntraBridgeScript(id, net))),
           triggers: [this.network.networkId],
         },
         { parent: this },

@@ -11,6 +11,7 @@ import {
   type KindNodeAddress,
 } from "../../../core/substrates/kind/scripts";
 import { hostStep } from "../../lab/node-step";
+import { readStep } from "../../lab/user-error";
 
 export interface KindClusterArgs {
   /** The kind cluster's name; its nodes are `<name>-control-plane`, `<name>-worker`, `<name>-worker2`, ... */
@@ -72,7 +73,11 @@ export class KindCluster extends pulumi.ComponentResource {
       { create: kindNodesScript(this.nodeNames), triggers: [cluster.id] },
       { parent: this, dependsOn: [cluster] },
     );
-    const parsed = nodes.stdout.apply(parseKindNodes);
+    const parsed = nodes.stdout.apply((stdout) =>
+      readStep(`reading the kind cluster ${name}'s nodes`, "check `kind get nodes` and `docker ps`, then run npm run lab:up again", () =>
+        parseKindNodes(stdout),
+      ),
+    );
     this.nodes = parsed.apply((p) => p.nodes);
     this.dnsServer = parsed.apply((p) => p.dns);
 

@@ -3,6 +3,7 @@ import { DEFAULTS } from "../../core/config/defaults";
 import { loadLabConfig } from "../../core/config/load";
 import { workloadMtu } from "../../core/mtu";
 import { dockerKernelIssues } from "../../core/substrates/docker/preflight";
+import { toolchainIssues } from "../../core/tools";
 
 const pool = DEFAULTS.ipPools[0]!;
 const vxlan = [{ ...pool, vxlanMode: "Always" as const }];
@@ -39,5 +40,25 @@ describe("the docker substrate's kernel preflight", () => {
     ]);
     expect(dockerKernelIssues({ ipPools: ipip }, { ipip: true })).toEqual([]);
     expect(dockerKernelIssues({ ipPools: vxlan }, { ipip: false })).toEqual([]);
+  });
+});
+
+describe("settings the lab would otherwise ignore or fail on mid-up", () => {
+  it("a version other than the pin is refused, saying what the pin is and how to run another", () => {
+    expect(() => loadLabConfig({ artifacts: { versions: { calico: "v3.29.0" } } })).toThrow(
+      'calico-lab:artifacts.versions.calico = "v3.29.0": allowed is v3.28.5, the version versions.json pins',
+    );
+  });
+
+  it("a go source without Go on PATH is named before anything runs", () => {
+    expect(toolchainIssues(DEFAULTS.artifacts.online.tools, "artifacts.online.tools", { go: false })).toEqual([
+      {
+        setting: "artifacts.online.tools.cnitool",
+        value: "go install github.com/containernetworking/cni/cnitool@v1.3.0",
+        allowed: expect.stringContaining("install Go (1.21 or later"),
+      },
+    ]);
+    expect(toolchainIssues(DEFAULTS.artifacts.online.tools, "artifacts.online.tools", { go: true })).toEqual([]);
+    expect(toolchainIssues(DEFAULTS.artifacts.offline.tools, "artifacts.offline.tools", { go: false })).toEqual([]);
   });
 });
