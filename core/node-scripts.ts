@@ -93,6 +93,16 @@ export function sessionsEstablishedScript(sessions: number): string {
   return `[ "$(birdcl -s ${BIRD_SOCKET} show protocols 2>/dev/null | grep -c Established)" -ge ${sessions} ]`;
 }
 
+/**
+ * Succeeds once the node's dataplane is programmed: its VXLAN device has its tunnel address (when a pool
+ * uses VXLAN) and it has a route to at least `remoteBlocks` blocks of other nodes, BIRD's or Felix's.
+ */
+export function dataplaneReadyScript(expect: { readonly vxlan: boolean; readonly remoteBlocks: number }): string {
+  const checks = [`[ "$(ip -4 route show | grep -v '^blackhole' | grep -cE 'dev vxlan.calico|proto bird')" -ge ${expect.remoteBlocks} ]`];
+  if (expect.vxlan) checks.unshift("ip -4 -o addr show dev vxlan.calico 2>/dev/null | grep -q ' inet '");
+  return checks.join(" && ");
+}
+
 export const BIRD_PROTOCOLS_SCRIPT = `birdcl -s ${BIRD_SOCKET} show protocols`;
 /** The node's IPv4 routes: blackholes for the blocks it owns, BIRD's and Felix's (VXLAN) routes to the others' blocks. */
 export const ROUTES_SCRIPT = "ip -4 route show";

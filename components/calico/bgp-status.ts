@@ -3,6 +3,7 @@ import type { Network } from "../../core/addressing";
 import {
   BIRD_PROTOCOLS_SCRIPT,
   convergenceDiagnostics,
+  dataplaneReadyScript,
   ROUTES_SCRIPT,
   sessionsEstablishedScript,
   TUNNELS_SCRIPT,
@@ -29,6 +30,8 @@ export interface BgpStatusArgs {
   readonly nodes: readonly BgpStatusNode[];
   /** The lab's IP pools: routes into them are the ones that count, blackholes in them are a node's own blocks. */
   readonly pools: readonly Network[];
+  /** What the nodes' dataplanes must show before reading: a VXLAN tunnel address, and routes to this many other nodes' blocks. */
+  readonly dataplane: { readonly vxlan: boolean; readonly remoteBlocks: number };
   /** Seconds to wait for every expected session to be Established before reading. */
   readonly timeoutSeconds: number;
   /** Fail the step, with diagnostics from every node, when the sessions are not all Established in time. */
@@ -59,13 +62,18 @@ export class BgpStatus extends pulumi.ComponentResource {
           command: [
             "bash",
             "-c",
-            ["set -e", ...args.nodes.map((node) => node.shell.run(sessionsEstablishedScript(sessionsOf(node.nodeName))))].join("\n"),
+            [
+              "set -e",
+              ...args.nodes.map((node) =>
+                node.shell.run(`${sessionsEstablishedScript(sessionsOf(node.nodeName))} && ${dataplaneReadyScript(args.dataplane)}`),
+              ),
+            ].join("\n"),
           ],
           timeoutSeconds: args.timeoutSeconds,
           ...(args.failWhenNotConverged
             ? {
                 failure: {
-                  reason: `the lab did not reach its expected BGP topology (${args.expected.sessions.length} sessions Established from both ends; bgp.convergeTimeoutSeconds)`,
+                  reason: `the lab did not reach its expected BGP topology (${args.expected.sessions.length} sessions Established from both ends, and routes to the other nodes' blocks; bgp.convergeTimeoutSeconds)`,
                   diagnostics: Object.fromEntries(
                     args.nodes.flatMap((node) =>
                       Object.entries(convergenceDiagnostics()).map(([what, script]) => [`${node.nodeName}: ${what}`, inNode(node, script)]),

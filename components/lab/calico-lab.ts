@@ -140,6 +140,11 @@ export class CalicoLab extends pulumi.ComponentResource {
         expected,
         nodes: nodes.map((node) => ({ ...node, nodeName: node.node })),
         pools: config.ipPools.flatMap((pool) => parseCidr(pool.cidr) ?? []),
+        dataplane: {
+          vxlan: config.ipPools.some((pool) => !pool.disabled && pool.vxlanMode !== "Never"),
+          // every other node holds a block once it has a workload
+          remoteBlocks: config.workloads.perNode > 0 ? names.length - 1 : 0,
+        },
         timeoutSeconds: config.bgp.convergeTimeoutSeconds,
         failWhenNotConverged: config.bgp.failWhenNotConverged,
       },
