@@ -96,8 +96,9 @@ kill_pid() { # pid: TERM, wait up to 10 s, KILL
 probe_boot() { # accel-args...: true when the kernel reached its root mount within 30 s
   local log
   log=$(mktemp)
-  timeout 30 "$QEMU" "$@" -m 256 -nodefaults -no-user-config -display none -nic none -no-reboot \
-    -serial "file:$log" -kernel "$BASE/vmlinuz" -append "console=ttyS0 panic=-1" >/dev/null 2>&1 || true
+  # (in a subshell: QEMU aborting, as it does for -cpu host on some machines, stays quiet)
+  (timeout 30 "$QEMU" "$@" -m 256 -nodefaults -no-user-config -display none -nic none -no-reboot \
+    -serial "file:$log" -kernel "$BASE/vmlinuz" -append "console=ttyS0 panic=-1" >/dev/null 2>&1) 2>/dev/null || true
   grep -q -e "VFS: Unable to mount root" -e "Kernel panic" "$log"
   local rc=$?
   rm -f "$log"
