@@ -213,7 +213,7 @@ cmd_start() {
   ip netns exec "$ns" "$QEMU" -name "calicolab-$lab-$vm" $(accel_args "$acc") -m "$MEMORY" -smp "$CPUS" \
     -nodefaults -no-user-config -display none -serial "file:$vdir/serial.log" \
     -kernel "$BASE/vmlinuz" -initrd "$BASE/initrd.img" \
-    -append "root=/dev/vda rw console=ttyS0 net.ifnames=0 mitigations=off systemd.machine_id=$(echo -n "$lab/$vm" | md5sum | cut -c1-32) calicolab.hostname=$vm calicolab.ip=$address/$prefix calicolab.gw=$gw calicolab.key=$key" \
+    -append "root=/dev/vda rw console=ttyS0 net.ifnames=0 mitigations=off apparmor=0 systemd.machine_id=$(echo -n "$lab/$vm" | md5sum | cut -c1-32) calicolab.hostname=$vm calicolab.ip=$address/$prefix calicolab.gw=$gw calicolab.key=$key" \
     -drive "file=$vdir/disk.qcow2,if=virtio,format=qcow2,cache=unsafe" \
     -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device "virtio-net-pci,netdev=n0,mac=$mac" \
     -device virtio-rng-pci -pidfile "$vdir/pid" -daemonize
