@@ -58,7 +58,7 @@ if ((check)); then
   done
   if ((bad == 0)); then
     echo "kernel $(info_get kernel); docker $(info_get docker); images $(info_get images)"
-    echo "base.qcow2 $(du -h "$OUT/base.qcow2" | cut -f1) on disk, virtual $(qemu-img info --output=json "$OUT/base.qcow2" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(String(JSON.parse(s)["virtual-size"]/2**30)+" GiB"))'); built $(info_get built)"
+    echo "base.qcow2 $(du -h "$OUT/base.qcow2" | cut -f1) on disk, virtual $(qemu-img info --output=json "$OUT/base.qcow2" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write((JSON.parse(s)["virtual-size"]/2**30).toFixed(1)+" GiB"))'); built $(info_get built)"
     if [[ -z $(image_id "$NODE_IMAGE") || -z $(image_id "$ETCD_IMAGE") ]]; then
       echo "cannot tell whether the preloaded images are current: $NODE_IMAGE or $ETCD_IMAGE is not in the host engine" >&2
       bad=1
@@ -244,7 +244,7 @@ raw="$WORK/disk.raw"
 rm -f "$raw"
 # mke2fs -d copies files, owners, modes, devices and extended attributes (overlay2's
 # whiteouts and opaque directories survive).
-mkfs.ext4 -q -F -L calicolab-root -E root_owner=0:0 -d "$ROOTFS" "$raw" "${size_mb}M"
+mkfs.ext4 -q -F -L calicolab-root -E root_owner=0:0 -d "$ROOTFS" "$raw" "${size_mb}M" >/dev/null
 qemu-img convert -q -O qcow2 "$raw" "$OUT/base.qcow2.new"
 rm -f "$raw"
 cp "$ROOTFS/boot/vmlinuz-$kver" "$OUT/vmlinuz.new"
