@@ -13,7 +13,9 @@
 # A VM takes its settings from the kernel command line, read at every boot by
 # calicolab-setup.service: calicolab.ip=ADDR/PREFIX calicolab.gw=ADDR
 # calicolab.hostname=NAME calicolab.key=BASE64(authorized_keys line). Nothing secret is
-# baked in: no SSH key, no host keys (made at first boot), no password.
+# baked in: no SSH key, no host keys (made at first boot), no password. Boot it with
+# root=/dev/vda rw console=ttyS0 net.ifnames=0 apparmor=0 (the image has no AppArmor
+# userland; with AppArmor on, dockerd refuses to start containers).
 # Preloading: the lab images are `docker save`d from the host engine into a second,
 # private dockerd (no network, no iptables, own sockets) whose data root is the image's
 # /var/lib/docker; the guest's dockerd (the same Debian 20.10 release, overlay2) finds them
