@@ -1,0 +1,117 @@
+import { createHash } from "node:crypto";
+import { shellJoin, shellQuote } from "../shell";
+
+/**
+ * The SSH transport: host-side bash scripts that run a node-side script on a machine over OpenSSH, or
+ * copy files into it. Pure text, no Pulumi: a substrate hands these scripts to whatever runs host commands.
+ *
+ * Host keys: the lab's machines are its own (or the user's), made and remade often, so host keys are
+ * not checked (`StrictHostKeyChecking=no`) but recorded in a known_hosts file of the lab's own, never
+ * the user's. Every connection is non-interactive (`BatchMode=yes`: no password or passphrase prompt,
+ * a failure instead of a hang) and gives up after `connectTimeout` seconds.
+ */
+export interface SshTarget {
+  /** The lab's name: it names the default known_hosts file. */
+  lab: string;
+  /** The node's name, for messages. */
+  host: string;
+  /** IPv4 address or DNS name the client connects to. */
+  address: string;
+  user: string;
+  port: number;
+  /** The private key (a file on the machine that runs the script). */
+  keyPath: string;
+  /** Run the client inside this network namespace (`ip netns exec`): the qemu substrate's lab namespace. */
+  netns?: string;
+  /** Default: `$CALICO_LAB_CACHE/ssh/<lab>/known_hosts` (the cache defaults to ~/.cache/calico-lab), resolved when the script runs. */
+  knownHostsFile?: string;
+  /** Seconds; default 10. */
+  connectTimeout?: number;
+}
+
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+function checkTarget(t: SshTarget): void {
+  if (!SAFE_NAME.test(t.lab)) throw new Error(`ssh target ${t.host}: lab name "${t.lab}" must match ${SAFE_NAME.source}`);
+  if (t.netns !== undefined && !SAFE_NAME.test(t.netns))
+    throw new Error(`ssh target ${t.host}: netns "${t.netns}" must match ${SAFE_NAME.source}`);
+  if (!Number.isInteger(t.port) || t.port < 1 || t.port > 65535) throw new Error(`ssh target ${t.host}: port ${t.port} is not 1 to 65535`);
+  if (!/^[A-Za-z0-9._-]+$/.test(t.user)) throw new Error(`ssh target ${t.host}: user "${t.user}" is not a plain user name`);
+  if (!/^[A-Za-z0-9.:-]+$/.test(t.address))
+    throw new Error(`ssh target ${t.host}: address "${t.address}" is not an IP address or DNS name`);
+}
+
+/** Sets `known_hosts` to the file's path and makes its folder: the first lines of every script. */
+function knownHostsPrologue(t: SshTarget): string {
+  const file =
+    t.knownHostsFile !== undefined
+      ? shellQuote(t.knownHostsFile)
+      : `"\${CALICO_LAB_CACHE:-\${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}/ssh/${t.lab}/known_hosts"`;
+  return `known_hosts=${file}\nmkdir -p "$(dirname "$known_hosts")"`;
+}
+
+/** The client's command line up to and including `user@address` (the known_hosts path as "$known_hosts"). */
+function sshCommand(t: SshTarget): string {
+  const prefix = t.netns !== undefined ? ["ip", "netns", "exec", t.netns] : [];
+  const before = shellJoin([...prefix, "ssh", "-i", t.keyPath, "-p", String(t.port), "-o", "BatchMode=yes"]);
+  const after = shellJoin([
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "IdentitiesOnly=yes",
+    "-o",
+    `ConnectTimeout=${t.connectTimeout ?? 10}`,
+    "-o",
+    "LogLevel=ERROR",
+    `${t.user}@${t.address}`,
+  ]);
+  return `${before} -o "UserKnownHostsFile=$known_hosts" ${after}`;
+}
+
+/** A here-document delimiter that no line of `text` equals (`taken` for tests: lines to treat as present). */
+export function delimiterFor(text: string, taken: readonly string[] = []): string {
+  const lines = new Set([...text.split("\n"), ...taken]);
+  const base = `CALICO_LAB_SSH_${createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
+  let delimiter = base;
+  for (let i = 1; lines.has(delimiter); i++) delimiter = `${base}_${i}`;
+  return delimiter;
+}
+
+/**
+ * Runs `nodeScript` (plain sh) on the target: the script goes whole on stdin to `sh -s`, in a quoted
+ * here-document, so nothing in it is expanded on this side. The exit status is the node script's
+ * (255 when ssh itself fails). Node scripts must not read their standard input (it is the script
+ * itself): commands that need input take it from their own here-documents or `</dev/null`.
+ */
+export function sshRunScript(target: SshTarget, nodeScript: string): string {
+  checkTarget(target);
+  const body = nodeScript.endsWith("\n") ? nodeScript : `${nodeScript}\n`;
+  const delimiter = delimiterFor(body);
+  return `set -euo pipefail\n${knownHostsPrologue(target)}\n${sshCommand(target)} sh -s <<'${delimiter}'\n${body}${delimiter}\n`;
+}
+
+/**
+ * Copies the files and folders inside `hostDir` into `nodeDir` on the target (made if missing): a tar
+ * stream over one ssh connection. Files keep their modes; the node's user owns them; `nodeDir` itself
+ * keeps its owner and mode when it exists (the node needs GNU tar).
+ */
+export function sshCopyDirScript(target: SshTarget, hostDir: string, nodeDir: string): string {
+  checkTarget(target);
+  const remote = `mkdir -p ${shellQuote(nodeDir)} && tar --no-same-owner --no-overwrite-dir -C ${shellQuote(nodeDir)} -xf -`;
+  return `set -euo pipefail\n${knownHostsPrologue(target)}\n${shellJoin(["tar", "-C", hostDir, "-cf", "-", "."])} | ${sshCommand(target)} ${shellQuote(remote)}\n`;
+}
+
+/** Waits until the target accepts an SSH login (every `interval` seconds, at most `timeoutSeconds`); fails naming the host. */
+export function sshWaitScript(target: SshTarget, timeoutSeconds: number, interval = 2): string {
+  checkTarget(target);
+  return [
+    "set -euo pipefail",
+    knownHostsPrologue(target),
+    `deadline=$((SECONDS + ${timeoutSeconds}))`,
+    `until ${sshCommand(target)} true </dev/null 2>/dev/null; do`,
+    `  if ((SECONDS >= deadline)); then echo ${shellQuote(`calico-lab: ${target.host} (${target.address}) answered no SSH login within ${timeoutSeconds}s`)} >&2; exit 1; fi`,
+    `  sleep ${interval}`,
+    "done",
+    "",
+  ].join("\n");
+}
