@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { accessSync, constants, existsSync } from "node:fs";
 import { homedir } from "node:os";
 import * as pulumi from "@pulumi/pulumi";
 import { CalicoLab } from "./components/lab/calico-lab";
@@ -9,7 +9,10 @@ import { runKindPreflight } from "./components/substrates/kind/preflight";
 import { ConfigError } from "./core/config/errors";
 import { defaultCacheDir, labNameFor, manifestPathFor } from "./core/config/keys";
 import { loadLabConfig, settingsFromConfig, type RawSettings } from "./core/config/load";
+import type { ConfigIssue } from "./core/config/errors";
 import { dockerKernelIssues } from "./core/substrates/docker/preflight";
+import { QEMU_COMMANDS, qemuHostIssues, VM_BASE_FILES } from "./core/substrates/qemu/preflight";
+import { sshLocalIssues } from "./core/substrates/ssh/preflight";
 import { toolchainIssues } from "./core/tools";
 
 /** Every key in the calico-lab namespace, known or not (pulumi.Config can only get keys by name). */
@@ -31,12 +34,44 @@ const config = loadOrExplain();
 const stack = pulumi.getStack();
 const cacheDir = defaultCacheDir(process.env, homedir());
 const manifestPath = manifestPathFor(config.artifacts.manifest, process.env, cacheDir);
-function dockerPreflight(): void {
-  // Docker nodes share this machine's kernel: what it lacks, no node has. Tools built here need their toolchain.
-  const hasGo = spawnSync("go", ["version"]).status === 0;
+const onPath = (command: string) => spawnSync("sh", ["-c", 'command -v "$1"', "sh", command]).status === 0;
+const readable = (path: string) => {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** What this machine lacks for the chosen substrate, named before anything is created. */
+function substrateIssues(): ConfigIssue[] {
+  switch (config.substrate) {
+    // Docker nodes share this machine's kernel: what it lacks, no node has.
+    case "docker":
+      return dockerKernelIssues(config, { ipip: existsSync("/sys/module/ipip") });
+    case "qemu": {
+      const baseDir = `${cacheDir}/vm/base`;
+      return qemuHostIssues({
+        baseDir,
+        baseFiles: Object.fromEntries(VM_BASE_FILES.map((file) => [file, existsSync(`${baseDir}/${file}`)])),
+        tun: existsSync("/dev/net/tun"),
+        commands: Object.fromEntries(Object.keys(QEMU_COMMANDS).map((command) => [command, onPath(command)])),
+        root: process.getuid?.() === 0,
+      });
+    }
+    case "ssh":
+      return sshLocalIssues(config.ssh, { sshClient: onPath("ssh"), agent: !!process.env.SSH_AUTH_SOCK, readable, home: homedir() });
+    default:
+      return [];
+  }
+}
+
+function preflight(): void {
+  // Tools fetched here need their toolchain, whatever the substrate.
   const issues = [
-    ...dockerKernelIssues(config, { ipip: existsSync("/sys/module/ipip") }),
-    ...toolchainIssues(config.artifacts[config.imageMode].tools, `artifacts.${config.imageMode}.tools`, { go: hasGo }),
+    ...substrateIssues(),
+    ...toolchainIssues(config.artifacts[config.imageMode].tools, `artifacts.${config.imageMode}.tools`, { go: onPath("go") }),
   ];
   if (issues.length > 0) throw new pulumi.RunError(new ConfigError(issues).message);
 }
@@ -46,12 +81,13 @@ function makeLab() {
   if (config.substrate === "kind") {
     return new KindLab(labNameFor(stack), { config, cacheDir, manifestPath, preflight: runKindPreflight });
   }
-  if (config.substrate === "docker") dockerPreflight();
+  preflight();
   const scenario = LAB_SCENARIOS[config.scenario];
-  const substrate = LAB_SUBSTRATES[config.substrate];
-  if (!scenario || !substrate) {
+  const makeSubstrate = LAB_SUBSTRATES[config.substrate];
+  if (!scenario || !makeSubstrate) {
     throw new pulumi.RunError(`scenario ${config.scenario} on substrate ${config.substrate} is not built yet`);
   }
+  const substrate = makeSubstrate({ config, cacheDir, home: homedir() });
   return new CalicoLab(labNameFor(stack), { config, stack, cacheDir, manifestPath, scenario, substrate });
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { shellJoin, shellQuote } from "../shell";
+import { orWarn, withStdin, type NodeShell } from "./node-shell";
 
 /**
  * The SSH transport: host-side bash scripts that run a node-side script on a machine over OpenSSH, or
@@ -19,8 +20,13 @@ export interface SshTarget {
   address: string;
   user: string;
   port: number;
-  /** The private key (a file on the machine that runs the script). */
+  /** The private key (a file on the machine that runs the script); empty: whatever the ssh agent offers. */
   keyPath: string;
+  /**
+   * Host keys: `no` (default) records any key, the lab's own VMs whose keys are new at every boot;
+   * `accept-new` records a host's first key and refuses a changed one: hosts the user already has.
+   */
+  hostKeys?: "no" | "accept-new";
   /** Run the client inside this network namespace (`ip netns exec`): the qemu substrate's lab namespace. */
   netns?: string;
   /** Default: `$CALICO_LAB_CACHE/ssh/<lab>/known_hosts` (the cache defaults to ~/.cache/calico-lab), resolved when the script runs. */
@@ -43,29 +49,39 @@ function checkTarget(t: SshTarget): void {
 
 /** Sets `known_hosts` to the file's path and makes its folder: the first lines of every script. */
 function knownHostsPrologue(t: SshTarget): string {
-  const file =
-    t.knownHostsFile !== undefined
-      ? shellQuote(t.knownHostsFile)
-      : `"\${CALICO_LAB_CACHE:-\${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}/ssh/${t.lab}/known_hosts"`;
-  return `known_hosts=${file}\nmkdir -p "$(dirname "$known_hosts")"`;
+  return `known_hosts=${knownHostsPath(t)}\nmkdir -p "$(dirname "$known_hosts")"`;
 }
 
-/** The client's command line up to and including `user@address` (the known_hosts path as "$known_hosts"). */
-function sshCommand(t: SshTarget): string {
+/** The known_hosts path as bash text, resolved when the script runs. */
+function knownHostsPath(t: SshTarget): string {
+  return t.knownHostsFile !== undefined
+    ? shellQuote(t.knownHostsFile)
+    : `"\${CALICO_LAB_CACHE:-\${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}/ssh/${t.lab}/known_hosts"`;
+}
+
+/** The client's command line up to and including `user@address` (the known_hosts path as "$known_hosts", or `knownHosts`). */
+function sshCommand(t: SshTarget, knownHosts = '"$known_hosts"'): string {
   const prefix = t.netns !== undefined ? ["ip", "netns", "exec", t.netns] : [];
-  const before = shellJoin([...prefix, "ssh", "-i", t.keyPath, "-p", String(t.port), "-o", "BatchMode=yes"]);
+  const key = t.keyPath !== "" ? ["-i", t.keyPath] : [];
+  const before = shellJoin([...prefix, "ssh", ...key, "-p", String(t.port), "-o", "BatchMode=yes"]);
   const after = shellJoin([
     "-o",
-    "StrictHostKeyChecking=no",
-    "-o",
-    "IdentitiesOnly=yes",
+    `StrictHostKeyChecking=${t.hostKeys ?? "no"}`,
+    ...(t.keyPath !== "" ? ["-o", "IdentitiesOnly=yes"] : []),
     "-o",
     `ConnectTimeout=${t.connectTimeout ?? 10}`,
     "-o",
     "LogLevel=ERROR",
     `${t.user}@${t.address}`,
   ]);
-  return `${before} -o "UserKnownHostsFile=$known_hosts" ${after}`;
+  const file = knownHosts.startsWith('"') ? `"UserKnownHostsFile=${knownHosts.slice(1)}` : `UserKnownHostsFile=${knownHosts}`;
+  return `${before} -o ${file} ${after}`;
+}
+
+/** The client's command line as one command (known_hosts resolved inline; its folder must exist for keys to be recorded). */
+export function sshClient(target: SshTarget): string {
+  checkTarget(target);
+  return sshCommand(target, knownHostsPath(target));
 }
 
 /** A here-document delimiter that no line of `text` equals (`taken` for tests: lines to treat as present). */
@@ -114,4 +130,36 @@ export function sshWaitScript(target: SshTarget, timeoutSeconds: number, interva
     "done",
     "",
   ].join("\n");
+}
+
+/**
+ * A NodeShell one ssh hop further: `inner` says how a node is reached on the target machine (`docker
+ * exec` into a container there), and this carries its host-side script over ssh. `run` sends inner's
+ * script whole to `sh -s` on the machine (its own here-document goes along, inside ours); `copyDir`
+ * streams a tar of the host folder into a staging folder on the machine, then runs inner's copy from
+ * there. Each is one command, so callers can test it (`if`) or tolerate its failure.
+ */
+export function sshShell(target: SshTarget, inner: NodeShell): NodeShell {
+  const client = sshClient(target);
+  return {
+    run: (script, options) => {
+      const onMachine = inner.run(script);
+      return withStdin(`${client} sh -s`, onMachine, options?.tolerate ? orWarn(options.tolerate) : "", delimiterFor(onMachine));
+    },
+    copyDir: (hostDir, nodeDir) => {
+      // Named from what it copies (and where to), so the step's script is the same on every run.
+      const staging = `/tmp/calico-lab-copy-${createHash("sha256")
+        .update(`${inner.run("")}\n${hostDir}\n${nodeDir}`)
+        .digest("hex")
+        .slice(0, 16)}`;
+      const remote = [
+        "set -e",
+        `rm -rf ${staging} && mkdir -p ${staging}`,
+        `trap 'rm -rf ${staging}' EXIT`,
+        `tar --no-same-owner -C ${staging} -xf -`,
+        inner.copyDir(staging, nodeDir),
+      ].join("\n");
+      return `${shellJoin(["tar", "-C", hostDir, "-cf", "-", "."])} | ${client} ${shellQuote(remote)}`;
+    },
+  };
 }
