@@ -58,7 +58,9 @@ export const SUBSTRATE_CHECKS: readonly CrossCheck[] = [
   {
     reads: ["substrate", "ssh", "calico.nodes", "calico.names"],
     run: (config, report) => {
-      if (config.substrate !== "ssh" || !config.ssh.hosts.some((h) => h.name === config.ssh.etcdHost)) return;
+      const names = config.ssh.hosts.map((h) => h.name);
+      // Only once the hosts name one etcd host and each other host once (else ssh.hosts is reported).
+      if (config.substrate !== "ssh" || !names.includes(config.ssh.etcdHost) || new Set(names).size !== names.length) return;
       const calico = sshCalicoHosts(config);
       if (calico.length > 0 && config.calico.nodes !== calico.length) {
         report(

@@ -77,6 +77,8 @@ const CHECKS: readonly CrossCheck[] = [
           `allowed is a list of exactly calico.nodes (${config.calico.nodes}) names, or an empty list`,
         );
       }
+      // On the ssh substrate the names are the hosts', checked as ssh.hosts[].name.
+      if (config.substrate === "ssh") return;
       const seen = new Set<string>();
       nodeNames(config).forEach((name, index) => {
         if (seen.has(name)) report(`calico.names[${index}]`, name, "node names must be unique");

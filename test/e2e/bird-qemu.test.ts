@@ -10,7 +10,7 @@ import { parseIpRoutes } from "../../core/parsers/ip-route";
 import { vmLabName, vmNamespace } from "../../core/substrates/qemu/scripts";
 import { VM_BASE_FILES } from "../../core/substrates/qemu/preflight";
 import type { BgpTopologyOutput, LabNodeOutput } from "../../components/lab/outputs";
-import { cacheDir, missingPrerequisites, openStack, repoRoot, sh } from "./live";
+import { cacheDir, missingPrerequisites, openStack, repoRoot, sh, stepTimeline } from "./live";
 
 // The bird scenario on the qemu substrate: an etcd VM and two Calico VMs from the VM base image, under
 // KVM when a boot probe shows it works and TCG (no acceleration) otherwise, as on our machines.
@@ -93,8 +93,10 @@ describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
   afterAll(async () => {
     const started = Date.now();
     try {
-      await stack?.destroy({ onOutput: () => undefined });
+      const timeline = stepTimeline();
+      await stack?.destroy({ onOutput: () => undefined, onEvent: timeline.onEvent });
       times.destroy = (Date.now() - started) / 1000;
+      console.log(`destroy, step by step:\n${timeline.report()}`);
       expect(qemuLeftovers(), "nothing of the lab is left").toEqual([]);
     } finally {
       await stack?.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
@@ -107,8 +109,10 @@ describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
 
   it("up: sessions Established from both ends, BIRD routes via the VMs' addresses, workloads in the pool", async () => {
     const started = Date.now();
-    const result = await stack.up({ onOutput: () => undefined });
+    const timeline = stepTimeline();
+    const result = await stack.up({ onOutput: () => undefined, onEvent: timeline.onEvent });
     times.up = (Date.now() - started) / 1000;
+    console.log(`up, step by step (seconds from its start):\n${timeline.report()}`);
     outputs = outputsOf(result);
     const [a, b] = outputs.nodes;
     expect(outputs.nodes.map((n) => n.name)).toEqual(["calico1", "calico2"]);

@@ -70,9 +70,11 @@ export function qemuSubstrate(options: QemuSubstrateOptions): Substrate {
             labels: pulumi.output(context.stack).apply((stack) => labLabels(context.lab, stack, runtime.role)),
             machine: { suffix: "vm", create: vmStartScript(paths, spec), delete: vmStopScript(paths, vmLab, runtime.node) },
             readyTimeoutSeconds: QEMU_TIMEOUTS.ready,
+            machineDependsOn: [network],
+            runtimeDependsOn: dependsOn,
             dockerTimeoutSeconds: QEMU_TIMEOUTS.docker,
           },
-          { parent: context.parent, dependsOn: [...dependsOn] },
+          { parent: context.parent },
         );
         return {
           node: runtime.node,

@@ -79,9 +79,11 @@ export function sshSubstrate(options: SshSubstrateOptions): Substrate {
             labels: pulumi.output(context.stack).apply((stack) => labLabels(context.lab, stack, runtime.role)),
             machine: { suffix: "host", create: `${sshWaitScript(target, SSH_TIMEOUTS.login)}\n${sshRunScript(target, check)}` },
             readyTimeoutSeconds: runtime.readiness.timeoutSeconds + SSH_TIMEOUTS.ready,
+            machineDependsOn: [network],
+            runtimeDependsOn: dependsOn,
             dockerTimeoutSeconds: SSH_TIMEOUTS.docker,
           },
-          { parent: context.parent, dependsOn: [...dependsOn] },
+          { parent: context.parent },
         );
         return {
           node: runtime.node,

@@ -22,12 +22,18 @@ export interface MachineNodeArgs {
   readonly readyTimeoutSeconds: number;
   /** How long the machine's Docker engine may take to answer. */
   readonly dockerTimeoutSeconds: number;
+  /** What the machine step waits for: the lab network. A VM boots while the datastore is still coming up. */
+  readonly machineDependsOn: readonly pulumi.Resource[];
+  /** What the runtime waits for besides its machine: the seam's `dependsOn` (the datastore, for a Calico node). */
+  readonly runtimeDependsOn: readonly pulumi.Resource[];
 }
 
 /**
  * One lab node on a machine reached over ssh (the ssh node runner): a machine step, then the runtime as
  * a host-networked container there, ready once its readiness command passes. The qemu and ssh
- * substrates differ only in the machine step.
+ * substrates differ only in the machine step. The component takes no `dependsOn` of its own: its two
+ * steps wait for different things (a Calico VM boots while etcd's VM is still booting, and only its
+ * runtime waits for etcd); what waits for the node waits for both steps.
  */
 export class MachineNode extends pulumi.ComponentResource {
   public readonly containerName: pulumi.Output<string>;
@@ -41,7 +47,7 @@ export class MachineNode extends pulumi.ComponentResource {
     this.machine = hostStep(
       `${name}-${args.machine.suffix}`,
       { create: args.machine.create, ...(args.machine.delete !== undefined ? { delete: args.machine.delete } : {}) },
-      { parent: this },
+      { parent: this, dependsOn: [...args.machineDependsOn] },
     );
     const run = {
       runtime: args.runtime,
@@ -58,7 +64,7 @@ export class MachineNode extends pulumi.ComponentResource {
         delete: runtimeDeleteScript(args.target, args.container),
         triggers: [this.machine.stdout],
       },
-      { parent: this, dependsOn: [this.machine] },
+      { parent: this, dependsOn: [this.machine, ...args.runtimeDependsOn] },
     );
     this.containerName = pulumi.output(args.container);
     this.instanceId = pulumi
