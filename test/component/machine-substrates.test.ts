@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadLabConfig } from "../../core/config/load";
+import { controlPathFor } from "../../core/transports/ssh";
 import { captureGraph, HOST_COMMAND_TYPE, installMocks, valueOf, type Registered } from "./harness";
 
 // The bird scenario on the qemu and ssh substrates under mocks: the graph (types, names, parents,
@@ -37,8 +38,11 @@ function finder(registered: Registered[]) {
   };
 }
 
+/** The connection sharing options, with the lab's control path (one per lab and namespace). */
+const MUX = (netns?: string) =>
+  `-o ControlMaster=auto -o ControlPath=${controlPathFor("lab", netns)} -o ControlPersist=30 -o ServerAliveInterval=10 -o ServerAliveCountMax=6`;
 const SSH_TO = (address: string) =>
-  `ip netns exec calicolab-lab ssh -i /cache/vm/labs/lab/id_ed25519 -p 22 -o BatchMode=yes -o "UserKnownHostsFile=\${CALICO_LAB_CACHE:-\${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}/ssh/lab/known_hosts" -o StrictHostKeyChecking=no -o IdentitiesOnly=yes -o ConnectTimeout=10 -o LogLevel=ERROR root@${address}`;
+  `ip netns exec calicolab-lab ssh -i /cache/vm/labs/lab/id_ed25519 -p 22 -o BatchMode=yes -o "UserKnownHostsFile=\${CALICO_LAB_CACHE:-\${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}/ssh/lab/known_hosts" -o StrictHostKeyChecking=no -o IdentitiesOnly=yes -o ConnectTimeout=10 -o LogLevel=ERROR ${MUX("calicolab-lab")} root@${address}`;
 
 describe("bird on the qemu substrate", () => {
   let built: Awaited<ReturnType<typeof buildLab>>;
@@ -85,7 +89,9 @@ describe("bird on the qemu substrate", () => {
       `${SSH_TO("192.168.4.6").replace(`"UserKnownHostsFile=\${CALICO_LAB_CACHE:-\${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}/ssh/lab/known_hosts"`, '"UserKnownHostsFile=$known_hosts"')} sh -s`,
     );
     expect(vm.create).toContain("cat /proc/sys/kernel/random/boot_id");
-    expect(vm.delete).toMatch(/lab-vm\.sh stop lab calico2$/);
+    expect(vm.delete).toMatch(
+      /ssh -o ControlPath=\S+ -p 22 -O exit root@192\.168\.4\.6 >\/dev\/null 2>&1 \|\| true\n.*lab-vm\.sh stop lab calico2$/,
+    );
     expect(byName("lab-etcd-vm").inputs.create).toContain("start lab etcd 192.168.4.4");
   });
 
@@ -109,13 +115,13 @@ describe("bird on the qemu substrate", () => {
   });
 
   it("every step inside a node goes through ssh to its VM, then docker exec into its container, keyed on the node's instance", () => {
-    const via = (address: string, container: string) => `${SSH_TO(address)} sh -s <<'CALICO_LAB_SSH_`;
+    const via = (address: string) => `${SSH_TO(address)} sh -s <<'CALICO_LAB_SSH_`;
     const pools = byName("lab-ippools-apply").inputs;
-    expect(pools.create).toContain(via("192.168.4.5", "lab-calico1"));
+    expect(pools.create).toContain(via("192.168.4.5"));
     expect(pools.create).toContain("\ndocker exec -i lab-calico1 sh -s <<'CALICO_LAB_NODE_SCRIPT'\n");
     expect(pools.create).toContain("DATASTORE_TYPE=etcdv3 ETCD_ENDPOINTS=http://192.168.4.4:2379 calicoctl apply -f -");
     const cni = byName("lab-cni-write-2").inputs;
-    expect(cni.create).toContain(via("192.168.4.6", "lab-calico2"));
+    expect(cni.create).toContain(via("192.168.4.6"));
     expect(cni.create).toContain("docker exec -i lab-calico2 sh -s <<'CALICO_LAB_NODE_SCRIPT'\nset -eu\nmkdir -p /etc/cni/net.d\n");
     expect(cni.triggers).toEqual(["boot-lab-calico2-vm/id-lab-calico2-runtime", expect.stringContaining('"type": "calico"')]);
     const workload = byName("lab-workloads-1-1").inputs;
@@ -126,7 +132,7 @@ describe("bird on the qemu substrate", () => {
     expect(tools.create).toContain(`| ${SSH_TO("192.168.4.5")} 'set -e\nrm -rf /tmp/calico-lab-copy-`);
     expect(tools.create).toMatch(/\ndocker cp \/tmp\/calico-lab-copy-[0-9a-f]{16}\/\. lab-calico1:\/usr\/local\/bin\/'/);
     const probe = byName("lab-bgp-status-probe").inputs as { commands: Record<string, string[]> };
-    expect(probe.commands["calico2/protocols"]?.[2]).toContain(via("192.168.4.6", "lab-calico2"));
+    expect(probe.commands["calico2/protocols"]?.[2]).toContain(via("192.168.4.6"));
     expect(probe.commands["calico2/protocols"]?.[2]).toContain(
       "docker exec -i lab-calico2 sh -s <<'CALICO_LAB_NODE_SCRIPT'\nbirdcl -s /var/run/calico/bird.ctl show protocols\n",
     );
@@ -164,7 +170,7 @@ describe("bird on the ssh substrate", () => {
   });
 
   const client = (who: string, port: number, key: string[]) =>
-    `ssh ${key.join(" ")}${key.length ? " " : ""}-p ${port} -o BatchMode=yes -o "UserKnownHostsFile=\${CALICO_LAB_CACHE:-\${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}/ssh/lab/known_hosts" -o StrictHostKeyChecking=accept-new${key.length ? " -o IdentitiesOnly=yes" : ""} -o ConnectTimeout=10 -o LogLevel=ERROR ${who}`;
+    `ssh ${key.join(" ")}${key.length ? " " : ""}-p ${port} -o BatchMode=yes -o "UserKnownHostsFile=\${CALICO_LAB_CACHE:-\${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}/ssh/lab/known_hosts" -o StrictHostKeyChecking=accept-new${key.length ? " -o IdentitiesOnly=yes" : ""} -o ConnectTimeout=10 -o LogLevel=ERROR ${MUX()} ${who}`;
 
   it("takes over the hosts: a node per host, named after it, etcd on the etcd host (beside calico1 here)", () => {
     expect(byName("lab-underlay")).toMatchObject({ type: HOST_COMMAND_TYPE, parent: "lab" });

@@ -41,7 +41,7 @@ writeFileSync(
   `#!/bin/bash
 echo "ssh $*" >> ${log}
 [ -n "$FAKE_SSH_EXIT" ] && exit "$FAKE_SSH_EXIT"
-while [ $# -gt 0 ]; do case $1 in *@*) shift; break ;; *) shift ;; esac; done
+while [ $# -gt 0 ]; do case $1 in -o|-i|-p) shift 2 ;; -*) shift ;; *) shift; break ;; esac; done
 exec sh -c "$*"
 `,
 );
@@ -270,9 +270,12 @@ describe("the qemu substrate's host-side scripts", () => {
     ]);
     expect(start).toContain("ip netns exec calicolab-lab1 ssh -i /cache/vm/labs/lab1/id_ed25519 -p 22");
     expect(start).toContain("\ncat /proc/sys/kernel/random/boot_id\n");
-    expect(vmStopScript(paths, "lab1", "calico1")).toBe(
-      "set -euo pipefail\nCALICO_LAB_CACHE=/cache bash /repo/scripts/vm/lab-vm.sh stop lab1 calico1",
-    );
+    expect(vmStopScript(paths, "lab1", "calico1", "192.168.4.5").split("\n")).toEqual([
+      "set -euo pipefail",
+      `ip netns exec calicolab-lab1 ssh -o ControlPath=${vm.controlPath} -p 22 -O exit root@192.168.4.5 >/dev/null 2>&1 || true`,
+      "CALICO_LAB_CACHE=/cache bash /repo/scripts/vm/lab-vm.sh stop lab1 calico1",
+    ]);
+    expect(vm.controlPath).toMatch(/^\/tmp\/calico-lab-ssh-[0-9a-f]{12}-%r@%h:%p$/);
   });
 });
 
@@ -288,6 +291,7 @@ describe("the ssh substrate's hosts", () => {
       port: 2222,
       keyPath: "/home/me/.ssh/id_lab",
       hostKeys: "accept-new",
+      controlPath: expect.stringMatching(/^\/tmp\/calico-lab-ssh-[0-9a-f]{12}-%r@%h:%p$/),
     });
     const agent = machineNodeShell(sshHostTarget("calicolab-x", { ...host, privateKey: "" }, "/home/me"), "c").run("true");
     expect(agent).toMatch(

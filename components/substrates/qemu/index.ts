@@ -68,7 +68,11 @@ export function qemuSubstrate(options: QemuSubstrateOptions): Substrate {
             target,
             container: name,
             labels: pulumi.output(context.stack).apply((stack) => labLabels(context.lab, stack, runtime.role)),
-            machine: { suffix: "vm", create: vmStartScript(paths, spec), delete: vmStopScript(paths, vmLab, runtime.node) },
+            machine: {
+              suffix: "vm",
+              create: vmStartScript(paths, spec),
+              delete: vmStopScript(paths, vmLab, runtime.node, runtime.address),
+            },
             readyTimeoutSeconds: QEMU_TIMEOUTS.ready,
             machineDependsOn: [network],
             runtimeDependsOn: dependsOn,

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { QemuSettings } from "../../config/types";
 import { shellJoin } from "../../shell";
-import { sshRunScript, type SshTarget } from "../../transports/ssh";
+import { controlPathFor, sshCloseScript, sshRunScript, type SshTarget } from "../../transports/ssh";
 import { BOOT_ID_SCRIPT } from "../ssh/runner";
 
 /**
@@ -64,6 +64,7 @@ export function vmSshTarget(paths: QemuPaths, vmLab: string, vm: string, address
     port: 22,
     keyPath: `${paths.cacheDir}/vm/labs/${vmLab}/id_ed25519`,
     netns: vmNamespace(vmLab),
+    controlPath: controlPathFor(vmLab, vmNamespace(vmLab)),
   };
 }
 
@@ -91,7 +92,7 @@ export function vmStartScript(paths: QemuPaths, spec: VmSpec): string {
   ].join("\n");
 }
 
-/** Host-side: QEMU, the tap, the overlay and the VM's known_hosts entry go. */
-export function vmStopScript(paths: QemuPaths, vmLab: string, vm: string): string {
-  return `set -euo pipefail\n${labVm(paths, ["stop", vmLab, vm])}`;
+/** Host-side: the lab's ssh connection to the VM closes; QEMU, the tap, the overlay and the VM's known_hosts entry go. */
+export function vmStopScript(paths: QemuPaths, vmLab: string, vm: string, address: string): string {
+  return `set -euo pipefail\n${sshCloseScript(vmSshTarget(paths, vmLab, vm, address))}\n${labVm(paths, ["stop", vmLab, vm])}`;
 }

@@ -1,12 +1,21 @@
 import type { SshHost } from "../../config/types";
 import { shellQuote } from "../../shell";
-import type { SshTarget } from "../../transports/ssh";
+import { controlPathFor, type SshTarget } from "../../transports/ssh";
 import { BOOT_ID_SCRIPT } from "./runner";
 
 /** How the lab reaches one of the user's hosts; `~/` in the key's path is this machine's home. */
 export function sshHostTarget(lab: string, host: SshHost, home: string): SshTarget {
   const keyPath = host.privateKey.startsWith("~/") ? `${home}/${host.privateKey.slice(2)}` : host.privateKey;
-  return { lab, host: host.name, address: host.address, user: host.user, port: host.port, keyPath, hostKeys: "accept-new" };
+  return {
+    lab,
+    host: host.name,
+    address: host.address,
+    user: host.user,
+    port: host.port,
+    keyPath,
+    hostKeys: "accept-new",
+    controlPath: controlPathFor(lab),
+  };
 }
 
 export interface HostCheck {
