@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -47,6 +48,20 @@ function outputsOf(result: UpResult): LabOutputs {
 /** A command in a node's container, inside its VM: lab-vm.sh ssh, then docker exec. */
 function inNode(node: { name: string; container: string }, ...argv: string[]): string {
   return sh(["bash", labVm, "ssh", vmLab, node.name, "docker", "exec", node.container, ...argv]);
+}
+
+/**
+ * Several readings of one node in one trip (each trip into a VM under TCG costs seconds): `commands` run
+ * in its VM (`vm`) or its container (`node`), each answer under its key.
+ */
+function readNode(node: { name: string; container: string }, commands: Record<string, ["vm" | "node", string]>): Record<string, string> {
+  const marker = "----calico-lab-e2e----";
+  const script = Object.values(commands)
+    .map(([where, command]) => `${where === "node" ? `docker exec ${node.container} ` : ""}${command} 2>&1; echo ${marker}`)
+    .join("\n");
+  const out = execFileSync("bash", [labVm, "ssh", vmLab, node.name, "sh", "-s"], { input: script, encoding: "utf8" });
+  const parts = out.split(`${marker}\n`);
+  return Object.fromEntries(Object.keys(commands).map((key, i) => [key, parts[i] ?? ""]));
 }
 
 /** Everything of this lab left on the machine: QEMU processes, the namespace, taps, the lab's files. */
@@ -118,58 +133,54 @@ describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
     expect(outputs.nodes.map((n) => n.name)).toEqual(["calico1", "calico2"]);
     expect(outputs.bgpTopology.matches, outputs.bgpTopology.problems.join("; ")).toBe(true);
 
-    // Read live, in each VM: BIRD's view of its peer, and the VM's own address.
+    // Read live, in each VM (one trip per VM): its name and address, BIRD's sessions and routes, the workload.
+    const live = Object.fromEntries(
+      outputs.nodes.map((node) => [
+        node.name,
+        readNode(node, {
+          hostname: ["vm", "hostname"],
+          address: ["vm", "ip -4 -o addr show dev eth0"],
+          protocols: ["node", "birdcl -s /var/run/calico/bird.ctl show protocols"],
+          routes: ["node", "ip -4 route show proto bird"],
+          workload: ["node", `ip netns exec ${node.workloads[0]?.namespace ?? "none"} ip -4 -o addr show dev eth0`],
+        }),
+      ]),
+    );
+    const pool = parseCidr(POOL)!;
     for (const [node, peer] of [
       [a!, b!],
       [b!, a!],
     ] as const) {
-      expect(sh(["bash", labVm, "ssh", vmLab, node.name, "hostname"]).trim()).toBe(node.name);
-      expect(sh(["bash", labVm, "ssh", vmLab, node.name, "ip", "-4", "-o", "addr", "show", "dev", "eth0"])).toContain(
-        `inet ${node.underlayIp}/`,
-      );
-      const sessions = parseBirdProtocols(inNode(node, "birdcl", "-s", "/var/run/calico/bird.ctl", "show", "protocols")).filter(
-        (p) => p.protocol === "BGP",
-      );
+      const seen = live[node.name]!;
+      expect(seen.hostname!.trim()).toBe(node.name);
+      expect(seen.address).toContain(`inet ${node.underlayIp}/`);
+      const sessions = parseBirdProtocols(seen.protocols!).filter((p) => p.protocol === "BGP");
       expect(sessions.map((p) => peerFromProtocolName(p.name)?.address)).toEqual([peer.underlayIp]);
       expect(sessions[0]?.info, `${node.name} sees ${peer.name}`).toMatch(/^Established/);
-    }
 
-    const pool = parseCidr(POOL)!;
-    for (const node of outputs.nodes) {
+      // the workload is plumbed: its namespace holds an address of the pool, in a block the node owns, on eth0
       expect(node.workloads, `${node.name} has its workload`).toHaveLength(1);
       const ip = node.workloads[0]!.ip.split("/")[0]!;
       expect(contains(pool, ip), `${ip} in ${POOL}`).toBe(true);
       expect(node.blocks.some((block) => contains(parseCidr(block)!, ip))).toBe(true);
-      // the workload is plumbed: its namespace holds the address on eth0
-      expect(inNode(node, "ip", "netns", "exec", node.workloads[0]!.namespace, "ip", "-4", "-o", "addr", "show", "dev", "eth0")).toContain(
-        `inet ${ip}/`,
-      );
+      expect(seen.workload).toContain(`inet ${ip}/`);
+
+      // BIRD routes the peer's block via the peer VM's address
+      const peerIp = peer.workloads[0]!.ip.split("/")[0]!;
+      const route = parseIpRoutes(seen.routes!).find((r) => r.via && contains(parseCidr(r.prefix)!, peerIp));
+      expect(route, `${node.name} has a BIRD route to ${peer.name}'s block`).toBeDefined();
+      expect(route?.via).toBe(peer.underlayIp);
     }
-    for (const [node, other] of [
-      [a!, b!],
-      [b!, a!],
-    ] as const) {
-      const routes = parseIpRoutes(inNode(node, "ip", "-4", "route", "show", "proto", "bird"));
-      const ip = other.workloads[0]!.ip.split("/")[0]!;
-      const route = routes.find((r) => r.via && contains(parseCidr(r.prefix)!, ip));
-      expect(route, `${node.name} has a BIRD route to ${other.name}'s block`).toBeDefined();
-      expect(route?.via).toBe(other.underlayIp);
-    }
+    times.assertions = (Date.now() - started) / 1000 - times.up!;
   });
 
   it("a workload in one VM reaches a workload in the other", () => {
+    const started = Date.now();
     const [a, b] = outputs.nodes;
     const ping = (from: LabNodeOutput, to: LabNodeOutput) =>
       inNode(from, "ip", "netns", "exec", from.workloads[0]!.namespace, "ping", "-c", "3", "-W", "3", to.workloads[0]!.ip.split("/")[0]!);
     expect(ping(a!, b!)).toMatch(/3 received/);
     expect(ping(b!, a!)).toMatch(/3 received/);
-  });
-
-  it("a preview after up expects no change", async () => {
-    const started = Date.now();
-    const preview = await stack.preview({ onOutput: () => undefined });
-    times.preview = (Date.now() - started) / 1000;
-    const changed = Object.entries(preview.changeSummary ?? {}).filter(([op, n]) => op !== "same" && n > 0);
-    expect(changed).toEqual([]);
+    times.ping = (Date.now() - started) / 1000;
   });
 });

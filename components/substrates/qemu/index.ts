@@ -76,6 +76,7 @@ export function qemuSubstrate(options: QemuSubstrateOptions): Substrate {
             readyTimeoutSeconds: QEMU_TIMEOUTS.ready,
             machineDependsOn: [network],
             runtimeDependsOn: dependsOn,
+            removeOnDelete: false,
             dockerTimeoutSeconds: QEMU_TIMEOUTS.docker,
           },
           { parent: context.parent },

@@ -81,6 +81,7 @@ export function sshSubstrate(options: SshSubstrateOptions): Substrate {
             readyTimeoutSeconds: runtime.readiness.timeoutSeconds + SSH_TIMEOUTS.ready,
             machineDependsOn: [network],
             runtimeDependsOn: dependsOn,
+            removeOnDelete: true,
             dockerTimeoutSeconds: SSH_TIMEOUTS.docker,
           },
           { parent: context.parent },

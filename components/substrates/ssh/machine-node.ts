@@ -26,6 +26,11 @@ export interface MachineNodeArgs {
   readonly machineDependsOn: readonly pulumi.Resource[];
   /** What the runtime waits for besides its machine: the seam's `dependsOn` (the datastore, for a Calico node). */
   readonly runtimeDependsOn: readonly pulumi.Resource[];
+  /**
+   * Remove the container when the runtime step goes. A host outlives the lab, so yes; a VM does not
+   * (its machine step stops it right after), and a runtime made anew replaces a container of its name.
+   */
+  readonly removeOnDelete: boolean;
 }
 
 /**
@@ -61,7 +66,7 @@ export class MachineNode extends pulumi.ComponentResource {
         create: pulumi
           .output(args.labels)
           .apply((labels) => runtimeCreateScript(args.target, { ...run, labels }, args.dockerTimeoutSeconds)),
-        delete: runtimeDeleteScript(args.target, args.container),
+        ...(args.removeOnDelete ? { delete: runtimeDeleteScript(args.target, args.container) } : {}),
         triggers: [this.machine.stdout],
       },
       { parent: this, dependsOn: [this.machine, ...args.runtimeDependsOn] },
