@@ -1,5 +1,6 @@
 import { addressAt, contains, parseCidr } from "../addressing";
 import type { LabConfig, SshHost } from "./types";
+import { ETCD_NODE, RESERVED_ETCD } from "./reserved";
 import type { CrossCheck } from "./validate";
 
 /** lab-vm.sh makes the lab's bridge for prefixes /8 to /29 only. */
@@ -91,10 +92,14 @@ function checkSshHosts(config: LabConfig, report: Parameters<CrossCheck["run"]>[
     return;
   }
   const underlay = parseCidr(config.underlay.cidr);
+  // A host called etcd that is not the etcd host is refused only once ssh.etcdHost names a host.
+  const etcdKnown = hosts.some((h) => h.name === etcdHost);
   const names = new Set<string>();
   const addresses = new Map<string, string>();
   hosts.forEach((host, i) => {
     if (names.has(host.name)) report(`ssh.hosts[${i}].name`, host.name, "host names must be unique");
+    if (host.name === ETCD_NODE && host.name !== etcdHost && etcdKnown)
+      report(`ssh.hosts[${i}].name`, host.name, `${RESERVED_ETCD}, or make it ssh.etcdHost`);
     names.add(host.name);
     if (underlay?.version === 4) {
       const network = addressAt(underlay, 0);

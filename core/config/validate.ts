@@ -4,6 +4,7 @@ import { DEFAULT_ARTIFACTS } from "./defaults";
 import type { ConfigIssue } from "./errors";
 import type { LabConfig } from "./types";
 import { KIND_CHECKS } from "./validate-kind";
+import { ETCD_NODE, RESERVED_ETCD } from "./reserved";
 import { SUBSTRATE_CHECKS, sshCalicoHosts } from "./validate-substrates";
 
 export const SUBSTRATES_FOR: Record<LabConfig["scenario"], readonly LabConfig["substrate"][]> = {
@@ -82,6 +83,7 @@ const CHECKS: readonly CrossCheck[] = [
       const seen = new Set<string>();
       nodeNames(config).forEach((name, index) => {
         if (seen.has(name)) report(`calico.names[${index}]`, name, "node names must be unique");
+        if (name === ETCD_NODE) report(`calico.names[${index}]`, name, RESERVED_ETCD);
         seen.add(name);
       });
     },

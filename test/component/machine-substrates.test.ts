@@ -93,6 +93,8 @@ describe("bird on the qemu substrate", () => {
       /ssh -o ControlPath=\S+ -p 22 -O exit root@192\.168\.4\.6 >\/dev\/null 2>&1 \|\| true\n.*lab-vm\.sh stop lab calico2$/,
     );
     expect(byName("lab-etcd-vm").inputs.create).toContain("start lab etcd 192.168.4.4");
+    // net-down stops every VM of the lab: a lab network made anew makes the VMs anew
+    expect(byName("lab-calico2-vm").inputs.triggers).toEqual(["lab-underlay-id"]);
   });
 
   it("runs each runtime as a host-networked container in its VM: Calico privileged with the sysctls, etcd plain", () => {

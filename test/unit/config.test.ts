@@ -433,6 +433,15 @@ describe("the ssh substrate's settings", () => {
     ]);
   });
 
+  it("no Calico node may be called etcd, the lab's name for its etcd node, on any substrate", () => {
+    expect(messages({ calico: { names: ["calico1", "etcd"] } })).toEqual([
+      "calico.names[1] = \"etcd\": etcd is the lab's name for its etcd node (it names that node's container or VM); allowed is any other DNS label",
+    ]);
+    expect(messages({ ...tutorial, ssh: { ...tutorial.ssh, etcdHost: "calico2" } })).toEqual([
+      "ssh.hosts[0].name = \"etcd\": etcd is the lab's name for its etcd node (it names that node's container or VM); allowed is any other DNS label, or make it ssh.etcdHost",
+    ]);
+  });
+
   it("the Calico nodes come from the hosts: calico.nodes must count them, calico.names stays empty, route reflectors name hosts", () => {
     expect(messages({ ...tutorial, calico: { nodes: 3, names: ["a", "b", "c"] } })).toEqual([
       "calico.nodes = 3: on the ssh substrate the Calico nodes are the ssh.hosts other than ssh.etcdHost (calico1, calico2); allowed is 2",

@@ -72,6 +72,8 @@ export function qemuSubstrate(options: QemuSubstrateOptions): Substrate {
               suffix: "vm",
               create: vmStartScript(paths, spec),
               delete: vmStopScript(paths, vmLab, runtime.node, runtime.address),
+              // the network's delete (net-down) stops every VM of the lab: a new network means new VMs
+              triggers: [network.id],
             },
             readyTimeoutSeconds: QEMU_TIMEOUTS.ready,
             machineDependsOn: [network],

@@ -17,7 +17,13 @@ export interface MachineNodeArgs {
    * The machine step: made first (a VM started, or a host checked); its create prints the machine's boot
    * id, so the runtime runs again whenever the machine is made anew. Its delete (stopping a VM) runs last.
    */
-  readonly machine: { readonly suffix: string; readonly create: pulumi.Input<string>; readonly delete?: pulumi.Input<string> };
+  readonly machine: {
+    readonly suffix: string;
+    readonly create: pulumi.Input<string>;
+    readonly delete?: pulumi.Input<string>;
+    /** More reasons to make the machine anew (a VM whose lab network was made anew). */
+    readonly triggers?: pulumi.Input<unknown>[];
+  };
   /** How long the runtime may take to get ready on this machine (at least the runtime's own timeout). */
   readonly readyTimeoutSeconds: number;
   /** How long the machine's Docker engine may take to answer. */
@@ -51,7 +57,11 @@ export class MachineNode extends pulumi.ComponentResource {
     super(type, name, {}, opts);
     this.machine = hostStep(
       `${name}-${args.machine.suffix}`,
-      { create: args.machine.create, ...(args.machine.delete !== undefined ? { delete: args.machine.delete } : {}) },
+      {
+        create: args.machine.create,
+        ...(args.machine.delete !== undefined ? { delete: args.machine.delete } : {}),
+        ...(args.machine.triggers !== undefined ? { triggers: args.machine.triggers } : {}),
+      },
       { parent: this, dependsOn: [...args.machineDependsOn] },
     );
     const run = {
