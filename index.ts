@@ -8,6 +8,7 @@ import { KindLab } from "./components/substrates/kind/kind-lab";
 import { runKindPreflight } from "./components/substrates/kind/preflight";
 import { ConfigError } from "./core/config/errors";
 import { defaultCacheDir, labNameFor, manifestPathFor } from "./core/config/keys";
+import { resolveImageMode } from "./core/config/image-mode";
 import { loadLabConfig, settingsFromConfig, type RawSettings } from "./core/config/load";
 import { dockerKernelIssues } from "./core/substrates/docker/preflight";
 import { toolchainIssues } from "./core/tools";
@@ -27,10 +28,11 @@ function loadOrExplain() {
   }
 }
 
-const config = loadOrExplain();
+const loaded = loadOrExplain();
 const stack = pulumi.getStack();
 const cacheDir = defaultCacheDir(process.env, homedir());
-const manifestPath = manifestPathFor(config.artifacts.manifest, process.env, cacheDir);
+const manifestPath = manifestPathFor(loaded.artifacts.manifest, process.env, cacheDir);
+const config = { ...loaded, imageMode: resolveImageMode(loaded, { offlineBuildPresent: existsSync(manifestPath) }) };
 function dockerPreflight(): void {
   // Docker nodes share this machine's kernel: what it lacks, no node has. Tools built here need their toolchain.
   const hasGo = spawnSync("go", ["version"]).status === 0;
@@ -58,6 +60,7 @@ function makeLab() {
 const lab = makeLab();
 
 export const scenario = config.scenario;
+export const imageMode = config.imageMode;
 export const etcd = lab.etcd;
 export const nodes = lab.nodes;
 export const ipPools = lab.ipPools;

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { imageSetOf } from "../../core/config/image-mode";
 import { parseCidr, planUnderlay } from "../../core/addressing";
 import type { LabConfig } from "../../core/config/types";
 import { nodeNames } from "../../core/config/validate";
@@ -52,7 +53,7 @@ export class CalicoLab extends pulumi.ComponentResource {
     if (!underlay) throw new Error(`underlay.cidr ${config.underlay.cidr} was not validated`);
     const names = nodeNames(config);
     const plan = planUnderlay(underlay, names.length);
-    const context: ScenarioContext = { lab: name, config, plan, images: config.artifacts[config.imageMode] };
+    const context: ScenarioContext = { lab: name, config, plan, images: imageSetOf(config) };
 
     const substrate = args.substrate(
       { lab: name, stack: args.stack, parent: this },

@@ -65,7 +65,7 @@ export const DEFAULT_ARTIFACTS: ArtifactSettings = {
 export const DEFAULTS: LabConfig = {
   scenario: "bird",
   substrate: "docker",
-  imageMode: "online",
+  imageMode: "auto",
   underlay: { cidr: "192.168.4.0/24", internal: true },
   calico: { nodes: 2, namePrefix: "calico", names: [], logLevel: "info" },
   bgp: {

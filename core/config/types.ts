@@ -2,7 +2,7 @@
 
 export const SCENARIOS = ["bird", "kdd", "vpp"] as const;
 export const SUBSTRATES = ["docker", "kind", "ssh"] as const;
-export const IMAGE_MODES = ["online", "offline"] as const;
+export const IMAGE_MODES = ["auto", "online", "offline"] as const;
 export const BGP_MODES = ["mesh", "routeReflectors"] as const;
 export const ENCAPSULATION_MODES = ["Never", "Always", "CrossSubnet"] as const;
 export const CNI_LOG_LEVELS = ["debug", "info", "warning", "error"] as const;

@@ -1,5 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadLabConfig } from "../../core/config/load";
+import { resolveImageMode } from "../../core/config/image-mode";
+import { loadLabConfig, type RawSettings } from "../../core/config/load";
+
+/** The settings as index.ts hands them over: `auto` resolved, here as on a machine without the airgapped build. */
+function online(raw: RawSettings) {
+  const config = loadLabConfig(raw);
+  return { ...config, imageMode: resolveImageMode(config, { offlineBuildPresent: false }) };
+}
 import { captureGraph, HOST_COMMAND_TYPE, installMocks, valueOf, type Registered } from "./harness";
 
 // Calico's protocol names for each node's peers, as BIRD would show them once up.
@@ -38,7 +45,7 @@ async function buildLab(name: string, raw: Record<string, unknown>) {
     name,
     {
       ...(await birdOnDocker()),
-      config: loadLabConfig(raw),
+      config: online(raw),
       stack: "test",
       cacheDir: "/cache",
       manifestPath: "/cache/artifacts/manifest.json",
@@ -237,7 +244,7 @@ describe("the caller's options", () => {
     const { CalicoLab } = await import("../../components/lab/calico-lab");
     new CalicoLab(
       "kept",
-      { ...(await birdOnDocker()), config: loadLabConfig({}), stack: "t", cacheDir: "/c", manifestPath: "/m" },
+      { ...(await birdOnDocker()), config: online({}), stack: "t", cacheDir: "/c", manifestPath: "/m" },
       { protect: true, transformations: [mocks.capture] },
     );
     await Promise.all(mocks.pending);

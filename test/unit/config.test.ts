@@ -149,7 +149,7 @@ describe("validation names the setting, the value and what is allowed", () => {
   it("an unknown scenario, substrate or image mode", () => {
     expect(messages({ scenario: "cilium" })).toEqual(['scenario = "cilium": allowed values are bird, kdd, vpp']);
     expect(messages({ substrate: "vagrant" })).toEqual(['substrate = "vagrant": allowed values are docker, kind, ssh']);
-    expect(messages({ imageMode: "airgap" })).toEqual(['imageMode = "airgap": allowed values are online, offline']);
+    expect(messages({ imageMode: "airgap" })).toEqual(['imageMode = "airgap": allowed values are auto, online, offline']);
     expect(messages({ scenario: "kdd" })).toEqual(['substrate = "docker": scenario kdd runs on kind']);
     expect(messages({ substrate: "ssh" })).toEqual([
       'substrate = "ssh": scenario bird runs on docker (the ssh substrate is planned, not built yet)',

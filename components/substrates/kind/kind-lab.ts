@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { imageSetOf } from "../../../core/config/image-mode";
 import type { LabConfig } from "../../../core/config/types";
 import { mermaidDiagram } from "../../../core/diagram";
 import { preflightMessage } from "../../../core/substrates/kind/preflight";
@@ -81,7 +82,7 @@ export class KindLab extends pulumi.ComponentResource {
     const calicoctl = new KindCalicoctl(
       `${name}-calicoctl`,
       {
-        source: config.artifacts[config.imageMode].tools.calicoctl,
+        source: imageSetOf(config).tools.calicoctl,
         cacheDir: args.cacheDir,
         manifestPath: args.manifestPath,
         nodes: names,

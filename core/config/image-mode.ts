@@ -1,0 +1,24 @@
+import type { ImageSet, LabConfig } from "./types";
+
+export type ConcreteImageMode = "online" | "offline";
+
+/**
+ * `auto` picks offline when this machine holds the airgapped build (its artifact manifest), online
+ * otherwise; kind's scenarios pull their images inside the cluster, so auto is online there. The
+ * README's `npm run lab:up` builds what is missing first on a machine without a Pulumi CLI, so a fresh
+ * machine of ours ends up offline and a user's machine with Pulumi and a registry stays online.
+ */
+export function resolveImageMode(
+  config: Pick<LabConfig, "imageMode" | "substrate">,
+  facts: { offlineBuildPresent: boolean },
+): ConcreteImageMode {
+  if (config.imageMode !== "auto") return config.imageMode;
+  if (config.substrate === "kind") return "online";
+  return facts.offlineBuildPresent ? "offline" : "online";
+}
+
+/** The images and tool sources of the lab's image mode, once `auto` has been resolved. */
+export function imageSetOf(config: Pick<LabConfig, "imageMode" | "artifacts">): ImageSet {
+  if (config.imageMode === "auto") throw new Error("imageMode auto must be resolved (resolveImageMode) before the lab is built");
+  return config.artifacts[config.imageMode];
+}
