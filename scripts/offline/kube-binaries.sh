@@ -86,7 +86,8 @@ EOF
     [[ $v == "Kubernetes $KUBE_VERSION" ]] || { echo "WRONG VERSION: kube-apiserver --version says '$v'" >&2; rc=1; }
   fi
   if [[ -x $KUBE_OUT/kubectl ]]; then
-    v=$("$KUBE_OUT/kubectl" version --client 2>&1 | head -n1 || true)
+    v=$("$KUBE_OUT/kubectl" version --client 2>&1 || true)
+    v=${v%%$'\n'*}
     echo "kubectl version --client: $v"
     [[ $v == "Client Version: $KUBE_VERSION" ]] || { echo "WRONG VERSION: kubectl version --client says '$v'" >&2; rc=1; }
   fi
@@ -130,7 +131,8 @@ else
   echo "$kube_stamp" >"$KUBE_OUT/.stamp"
 fi
 "$KUBE_OUT/kube-apiserver" --version
-"$KUBE_OUT/kubectl" version --client | head -n1
+v=$("$KUBE_OUT/kubectl" version --client)
+echo "${v%%$'\n'*}"
 
 # --- Calico's CRDs (crd.projectcalico.org/v1), from the calico module in the module cache
 crd_stamp="calico=$CALICO_MOD_VERSION dir=libcalico-go/config/crd"
