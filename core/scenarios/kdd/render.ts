@@ -50,7 +50,11 @@ export function renderKddPod(pod: KddPod): string {
   return renderTemplate("kdd/pod.yaml.hbs", { namespace: KDD_NAMESPACE, image: KDD_POD_IMAGE, ...pod });
 }
 
-/** The conflist: datastore_type kubernetes and the node's kubeconfig; calico-ipam allocates from the IPPool CRDs. */
+/**
+ * The conflist: datastore_type kubernetes and the node's kubeconfig; calico-ipam allocates from the IPPool
+ * CRDs. `policy: {type: k8s}` as in Calico's manifests: without it the plugin does not read the pod and
+ * looks up a Profile named after the network, which the Kubernetes datastore cannot hold ("Invalid name").
+ */
 export function renderKddCniConflist(cni: CniSettings): string {
   return renderTemplate("kdd/cni-conflist.json.hbs", { ...cni, kubeconfig: KDD_NODE_KUBECONFIG });
 }

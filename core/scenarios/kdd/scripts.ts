@@ -77,10 +77,12 @@ export function writeConflistScript(conflist: string): string {
 export interface KddWorkload {
   /** The pod the workload stands for; it must exist before `cnitool add` (the plugin reads it). */
   readonly pod: KddPod;
-  /** The network namespace made in the node for it. */
+  /**
+   * The network namespace made in the node for it. cnitool (v1.3.0) takes no container ID: it derives one
+   * from this path (and ignores CNI_CONTAINERID), so one namespace per workload keeps their IDs apart and
+   * `del` finds what `add` made.
+   */
   readonly netns: string;
-  /** CNI_CONTAINERID: unique per workload (the plugin records it on the pod). */
-  readonly containerId: string;
   /** The conflist's network name. */
   readonly network: string;
 }
@@ -90,7 +92,6 @@ function cnitool(workload: KddWorkload, verb: "add" | "del"): string {
   return [
     `CNI_PATH=${CNI_BIN_DIR}`,
     `NETCONFPATH=${CNI_CONF_DIR}`,
-    `CNI_CONTAINERID=${shellQuote(workload.containerId)}`,
     `CNI_ARGS=${shellQuote(args)}`,
     shellJoin(["cnitool", verb, workload.network, `/var/run/netns/${workload.netns}`]),
   ].join(" ");
@@ -98,10 +99,11 @@ function cnitool(workload: KddWorkload, verb: "add" | "del"): string {
 
 /**
  * Makes the workload's namespace and plumbs it with cnitool, the pod named in CNI_ARGS (Calico node).
- * Prints the CNI result. The calico plugin in kdd mode reads the pod and its namespace, calico-ipam
- * allocates from the pool CRDs, and the plugin writes the pod's cni.projectcalico.org/podIP(s) annotations,
- * from which Felix programs the route. Without the pod names in CNI_ARGS the plugin takes the plain-CNI path
- * and fails: the Kubernetes datastore keeps workload endpoints only as pods.
+ * Prints the CNI result. With the conflist's policy type k8s the calico plugin reads the pod and its
+ * namespace, calico-ipam allocates from the pool CRDs, and the plugin writes the pod's
+ * cni.projectcalico.org/podIP(s) annotations, from which Felix programs the route. Without the pod names in
+ * CNI_ARGS the plugin takes the plain-CNI path and fails: the Kubernetes datastore keeps workload endpoints
+ * only as pods.
  */
 export function kddWorkloadAddScript(workload: KddWorkload): string {
   const ns = shellQuote(workload.netns);
