@@ -117,7 +117,7 @@ const timings: Record<string, number> = {};
 const addresses = new Map<string, string>();
 
 describe.skipIf(missing.length > 0)(
-  `kdd on Docker: bare kube-apiserver, two Calico nodes (images missing: ${missing.join(", ") || "none"})`,
+  `kdd on Docker: bare kube-apiserver, two Calico nodes${missing.length > 0 ? ` (skipped: no image ${missing.join(", ")}; run npm run offline:build)` : ""}`,
   () => {
     beforeAll(() => {
       const used = must(["docker", "network", "ls", "-q"])
@@ -254,9 +254,15 @@ describe.skipIf(missing.length > 0)(
 
     it("BIRD routes the other node's block; workloads ping each other across nodes", async () => {
       const [a, b] = workloads;
-      // A /26 block of the pool holding calico2's workload, routed by BIRD via calico2's underlay address.
-      const viaB = new RegExp(`^10\\.231\\.\\d+\\.\\d+/26 via ${b!.node.address.replace(/\./g, "\\.")} dev eth0 proto bird`, "m");
-      await waitFor("calico1 routes calico2's block", () => viaB.test(inNodeMust(a!.node.container, "ip -4 route show proto bird")));
+      // The /26 block of the pool that holds calico2's workload, learned by BIRD via calico2's underlay address
+      // (`ip route show proto bird` leaves the proto out of its lines).
+      const target = addresses.get("calico2")!;
+      const viaB = new RegExp(`^(10\\.231\\.\\d+\\.\\d+/26) via ${b!.node.address.replace(/\./g, "\\.")} dev eth0\\s*$`, "gm");
+      const learned = () =>
+        [...inNodeMust(a!.node.container, "ip -4 route show proto bird").matchAll(viaB)].some((m) => overlaps(m[1]!, `${target}/32`));
+      await waitFor("calico1 routes calico2's block", learned, 60_000).catch((e: Error) => {
+        throw new Error(`${e.message}; calico1's BIRD routes:\n${inNodeMust(a!.node.container, "ip -4 route show proto bird")}`);
+      });
       const ping = (from: (typeof workloads)[number], to: string) =>
         inNode(from.node.container, `ip netns exec ${from.workload.netns} ping -c 3 -W 2 ${to}`);
       const ab = ping(a!, addresses.get("calico2")!);
