@@ -1,0 +1,167 @@
+import type { ContainerSpec } from "../../docker-argv";
+import { BIRD_SOCKET, CNI_BIN_DIR, CNI_CONF_DIR, CNI_CONF_FILE } from "../../lab-scripts";
+import { CALICO_NODE_CAPABILITIES, CALICO_NODE_SECURITY_OPTS, CALICO_NODE_SYSCTLS } from "../../node-spec";
+import { shellJoin, shellQuote } from "../../shell";
+import { KDD_ADMIN_KUBECONFIG, KDD_CRD_DIR, KDD_NAMESPACE, KDD_NODE_KUBECONFIG } from "./paths";
+import { renderKddCalicoNodeEnv, renderKddNodes, renderKddPod, type KddNode, type KddPod } from "./render";
+
+/**
+ * Node-side scripts of the kdd scenario: plain POSIX sh that runs inside a lab container (the transport,
+ * `docker exec` or ssh, wraps them elsewhere). Two kinds of node:
+ * - the kube-apiserver container: kubectl with the admin kubeconfig, Calico's CRDs in its image;
+ * - Calico nodes: cnitool, the CNI plugins, BIRD, and the kubeconfig the lab writes in.
+ */
+
+function heredoc(command: string, text: string): string {
+  const body = text.endsWith("\n") ? text : `${text}\n`;
+  return `${command} <<'CALICO_LAB_EOF'\n${body}CALICO_LAB_EOF`;
+}
+
+const KUBECTL = `kubectl --kubeconfig=${KDD_ADMIN_KUBECONFIG}`;
+
+/** `kubectl apply` of the given documents (apiserver container). */
+export function kubectlApplyScript(yaml: string): string {
+  return `set -eu\n${heredoc(`${KUBECTL} apply -f -`, yaml)}`;
+}
+
+/** `kubectl delete` of the given documents; already gone is fine (apiserver container). */
+export function kubectlDeleteScript(yaml: string): string {
+  return `${heredoc(`${KUBECTL} delete --ignore-not-found -f -`, yaml)} || echo "calico-lab: kubectl delete failed; the apiserver may already be gone" >&2`;
+}
+
+/**
+ * Calico's CRDs from the image, applied server-side (idempotent, and no copy of each up-to-50 KB document in
+ * a last-applied annotation), then waited for until the apiserver serves them (apiserver container).
+ */
+export function applyCrdsScript(): string {
+  return [
+    "set -eu",
+    `${KUBECTL} apply --server-side --force-conflicts -f ${KDD_CRD_DIR}`,
+    `${KUBECTL} wait --for=condition=Established --timeout=60s -f ${KDD_CRD_DIR}`,
+  ].join("\n");
+}
+
+export function createNodesScript(nodes: readonly KddNode[]): string {
+  return kubectlApplyScript(renderKddNodes(nodes));
+}
+
+export function deleteNodesScript(names: readonly string[]): string {
+  return `${KUBECTL} delete node --ignore-not-found ${shellJoin(names)} || echo "calico-lab: kubectl delete node failed; the apiserver may already be gone" >&2`;
+}
+
+export function createPodScript(pod: KddPod): string {
+  return kubectlApplyScript(renderKddPod(pod));
+}
+
+/** Deletes the pod, not its namespace: namespaces never finish deleting without a controller manager. */
+export function deletePodScript(pod: KddPod): string {
+  return `${KUBECTL} delete pod --ignore-not-found -n ${shellQuote(pod.namespace ?? KDD_NAMESPACE)} ${shellQuote(pod.name)} || echo "calico-lab: kubectl delete pod failed; the apiserver may already be gone" >&2`;
+}
+
+/** Prints the address the CNI plugin wrote on the pod (cni.projectcalico.org/podIP, e.g. 10.1.0.1/32). */
+export function podIpScript(pod: KddPod): string {
+  return `${KUBECTL} get pod -n ${shellQuote(pod.namespace ?? KDD_NAMESPACE)} ${shellQuote(pod.name)} -o 'jsonpath={.metadata.annotations.cni\\.projectcalico\\.org/podIP}'`;
+}
+
+/** Writes the kubeconfig into a Calico node (root-only), where calico-node and the CNI plugin read it. */
+export function writeNodeKubeconfigScript(kubeconfig: string): string {
+  const dir = KDD_NODE_KUBECONFIG.slice(0, KDD_NODE_KUBECONFIG.lastIndexOf("/"));
+  return `set -eu\nmkdir -p ${dir}\numask 077\n${heredoc(`cat > ${KDD_NODE_KUBECONFIG}.new`, kubeconfig)}\nmv ${KDD_NODE_KUBECONFIG}.new ${KDD_NODE_KUBECONFIG}`;
+}
+
+/** Writes the CNI conflist into a Calico node. */
+export function writeConflistScript(conflist: string): string {
+  return `set -eu\nmkdir -p ${CNI_CONF_DIR}\n${heredoc(`cat > ${CNI_CONF_FILE}`, conflist)}`;
+}
+
+export interface KddWorkload {
+  /** The pod the workload stands for; it must exist before `cnitool add` (the plugin reads it). */
+  readonly pod: KddPod;
+  /**
+   * The network namespace made in the node for it. cnitool (v1.3.0) takes no container ID: it derives one
+   * from this path (and ignores CNI_CONTAINERID), so one namespace per workload keeps their IDs apart and
+   * `del` finds what `add` made.
+   */
+  readonly netns: string;
+  /** The conflist's network name. */
+  readonly network: string;
+}
+
+function cnitool(workload: KddWorkload, verb: "add" | "del"): string {
+  const args = `K8S_POD_NAMESPACE=${workload.pod.namespace ?? KDD_NAMESPACE};K8S_POD_NAME=${workload.pod.name}`;
+  return [
+    `CNI_PATH=${CNI_BIN_DIR}`,
+    `NETCONFPATH=${CNI_CONF_DIR}`,
+    `CNI_ARGS=${shellQuote(args)}`,
+    shellJoin(["cnitool", verb, workload.network, `/var/run/netns/${workload.netns}`]),
+  ].join(" ");
+}
+
+/**
+ * Makes the workload's namespace and plumbs it with cnitool, the pod named in CNI_ARGS (Calico node).
+ * Prints the CNI result. With the conflist's policy type k8s the calico plugin reads the pod and its
+ * namespace, calico-ipam allocates from the pool CRDs, and the plugin writes the pod's
+ * cni.projectcalico.org/podIP(s) annotations, from which Felix programs the route. Without the pod names in
+ * CNI_ARGS the plugin takes the plain-CNI path and fails: the Kubernetes datastore keeps workload endpoints
+ * only as pods.
+ */
+export function kddWorkloadAddScript(workload: KddWorkload): string {
+  const ns = shellQuote(workload.netns);
+  return [
+    "set -eu",
+    `[ -e /var/run/netns/${ns} ] || ip netns add ${ns}`,
+    `ip netns exec ${ns} ip link set lo up`,
+    cnitool(workload, "add"),
+  ].join("\n");
+}
+
+/** Releases the workload's address and removes its namespace; already gone is fine (Calico node). */
+export function kddWorkloadDelScript(workload: KddWorkload): string {
+  const ns = shellQuote(workload.netns);
+  return [
+    `${cnitool(workload, "del")} || echo "calico-lab: cnitool del ${workload.netns} failed" >&2`,
+    `ip netns del ${ns} 2>/dev/null || true`,
+  ].join("\n");
+}
+
+/** Succeeds when BIRD reports at least `sessions` Established sessions (Calico node). */
+export function bgpEstablishedScript(sessions: number): string {
+  return `[ "$(birdcl -s ${BIRD_SOCKET} show protocols 2>/dev/null | grep -c Established)" -ge ${sessions} ]`;
+}
+
+/**
+ * The Calico node's command: wait for the kubeconfig the lab writes in (calico-node -startup reads it at
+ * once and exits without it), then the image's usual start_runit.
+ */
+export function calicoNodeKddCommand(waitSeconds = 600): string[] {
+  return [
+    "/bin/sh",
+    "-c",
+    `i=0; until [ -s ${KDD_NODE_KUBECONFIG} ]; do i=$((i + 1)); if [ "$i" -gt ${waitSeconds} ]; then echo "calico-lab: no kubeconfig at ${KDD_NODE_KUBECONFIG} after ${waitSeconds}s" >&2; exit 1; fi; sleep 1; done; exec start_runit`,
+  ];
+}
+
+export function calicoNodeKddContainerSpec(input: {
+  containerName: string;
+  nodeName: string;
+  image: string;
+  network: string;
+  address: string;
+  asNumber: number;
+  logLevel: string;
+  labels: Record<string, string>;
+}): ContainerSpec {
+  return {
+    name: input.containerName,
+    image: input.image,
+    hostname: input.nodeName,
+    network: input.network,
+    ipv4Address: input.address,
+    env: renderKddCalicoNodeEnv({ nodeName: input.nodeName, ip: input.address, asNumber: input.asNumber, logLevel: input.logLevel }),
+    capAdd: [...CALICO_NODE_CAPABILITIES],
+    securityOpt: [...CALICO_NODE_SECURITY_OPTS],
+    sysctls: CALICO_NODE_SYSCTLS,
+    labels: input.labels,
+    command: calicoNodeKddCommand(),
+  };
+}
