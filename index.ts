@@ -43,11 +43,20 @@ function dockerPreflight(): void {
   if (issues.length > 0) throw new pulumi.RunError(new ConfigError(issues).message);
 }
 
+function checkResolvedImages(): void {
+  if (config.scenario === "kdd" && config.substrate !== "kind" && config.imageMode === "online") {
+    throw new pulumi.RunError(
+      `scenario kdd on ${config.substrate} needs the offline build's kube-apiserver image, and imageMode auto found no offline build at ${manifestPath}: run npm run offline:build`,
+    );
+  }
+}
+
 function makeLab() {
   // kind is a whole cluster with its own lab; every other substrate composes a scenario through the seam.
   if (config.substrate === "kind") {
     return new KindLab(labNameFor(stack), { config, cacheDir, manifestPath, preflight: runKindPreflight });
   }
+  checkResolvedImages();
   if (config.substrate === "docker") dockerPreflight();
   const scenario = LAB_SCENARIOS[config.scenario];
   const substrate = LAB_SUBSTRATES[config.substrate];

@@ -7,6 +7,7 @@ import { mermaidDiagram } from "../../core/diagram";
 import { routeReflectorScript } from "../../core/node-scripts";
 import type { ObservedDataplane } from "../../core/observed";
 import { renderBgpConfiguration, renderIpPools, renderNetworkProfile, renderRouteReflectorPeer } from "../../core/render";
+import { etcdEndpoint } from "../../core/scenarios/bird";
 import { expectedTopology, type ExpectedTopology } from "../../core/topology";
 import { BgpStatus } from "../calico/bgp-status";
 import { CalicoResources } from "../calico/calico-resources";
@@ -14,7 +15,7 @@ import { CniConfig } from "../calico/cni-config";
 import { NodeTools } from "../calico/node-tools";
 import { Workloads, type Workload } from "../calico/workloads";
 import type { Scenario, ScenarioContext } from "../scenarios/scenario";
-import type { Substrate } from "../substrates/substrate";
+import type { LabNode, Substrate } from "../substrates/substrate";
 import { nodeStep } from "./node-step";
 import type { BgpTopologyOutput, CniConfigOutput, EtcdOutput, IpPoolsOutput, LabNodeOutput } from "./outputs";
 
@@ -59,11 +60,22 @@ export class CalicoLab extends pulumi.ComponentResource {
       { lab: name, stack: args.stack, parent: this },
       { subnet: plan.subnet, gateway: plan.gateway, internal: config.underlay.internal },
     );
-    const datastore = scenario.datastoreRuntimes(context).map((runtime) => substrate.node(runtime, [substrate.network]));
-    const datastoreReady = [...datastore.map((node) => node.resource), ...(scenario.prepare?.(context, datastore, this) ?? [])];
+    // Datastore nodes one after another (kube-apiserver needs its etcd), then the scenario's datastore steps.
+    const datastore: LabNode[] = [];
+    for (const runtime of scenario.datastoreRuntimes(context)) {
+      datastore.push(substrate.node(runtime, [datastore.at(-1)?.resource ?? substrate.network]));
+    }
+    const prepared = scenario.prepare?.(context, datastore, this) ?? { ready: [] };
+    const datastoreReady = [...datastore.map((node) => node.resource), ...prepared.ready];
     const nodes = names.map((nodeName, i) =>
       substrate.node(scenario.calicoRuntime(context, nodeName, plan.nodes[i] ?? ""), datastoreReady),
     );
+    const nodeSetup = prepared.nodeSetup;
+    const setups = nodeSetup
+      ? nodes.map((node) =>
+          nodeStep(`${name}-${node.node}-setup`, node, { create: nodeSetup }, { parent: this, dependsOn: [node.resource] }),
+        )
+      : [];
     const first = nodes[0];
     const etcd = datastore[0];
     if (!first || !etcd) throw new Error("calico.nodes was not validated");
@@ -74,7 +86,7 @@ export class CalicoLab extends pulumi.ComponentResource {
     const tools = new NodeTools(
       `${name}-tools`,
       { tools: context.images.tools, cacheDir: args.cacheDir, manifestPath: args.manifestPath, nodes },
-      { parent: this, dependsOn: nodes.map((node) => node.resource) },
+      { parent: this, dependsOn: [...nodes.map((node) => node.resource), ...setups] },
     );
 
     const meshEnabled = config.bgp.mode === "mesh";
@@ -89,19 +101,20 @@ export class CalicoLab extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [tools] },
     );
-    const reflectorSteps = meshEnabled
-      ? []
-      : [
-          nodeStep(
-            `${name}-route-reflectors`,
-            first,
-            {
-              create: routeReflectorScript(datastoreEnv, config.bgp.routeReflectors, config.bgp.routeReflectorClusterId),
-              triggers: [...datastoreTriggers, ...nodes.map((n) => n.instanceId)],
-            },
-            { parent: this, dependsOn: [bgp] },
-          ),
-        ];
+    const reflectorSteps =
+      meshEnabled || scenario.reflectorsInDatastore
+        ? []
+        : [
+            nodeStep(
+              `${name}-route-reflectors`,
+              first,
+              {
+                create: routeReflectorScript(datastoreEnv, config.bgp.routeReflectors, config.bgp.routeReflectorClusterId),
+                triggers: [...datastoreTriggers, ...nodes.map((n) => n.instanceId)],
+              },
+              { parent: this, dependsOn: [bgp] },
+            ),
+          ];
 
     const poolsYaml = renderIpPools(config.ipPools);
     // The network's profile goes in with the pools, before any workload (see renderNetworkProfile).
@@ -153,7 +166,7 @@ export class CalicoLab extends pulumi.ComponentResource {
     );
 
     this.etcd = etcd.handle.apply((container) => ({
-      endpoints: [datastoreEnv.ETCD_ENDPOINTS ?? ""],
+      endpoints: [etcdEndpoint(etcd.address)],
       address: etcd.address,
       container,
     }));

@@ -14,6 +14,8 @@ const cniPluginsRelease = `https://github.com/containernetworking/plugins/releas
 const online: ImageSet = {
   etcd: `quay.io/coreos/etcd:v${versions.etcd.version}`,
   node: `quay.io/calico/node:${versions.calico.version}`,
+  // Calico publishes no image of kube-apiserver with its CRDs and openssl: kdd outside kind runs offline.
+  apiserver: "",
   tools: {
     calicoctl: {
       kind: "url",
@@ -40,6 +42,7 @@ const online: ImageSet = {
 const offline: ImageSet = {
   etcd: versions.offlineImages.etcd,
   node: versions.offlineImages.node,
+  apiserver: versions.offlineImages.kubeApiserver,
   tools: {
     calicoctl: { kind: "manifest", artifact: "calicoctl" },
     calico: { kind: "manifest", artifact: "calico" },

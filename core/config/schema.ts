@@ -60,6 +60,7 @@ const toolSource = z.discriminatedUnion(
 const imageSet = settings({
   etcd: text("an image reference"),
   node: text("an image reference"),
+  apiserver: z.string({ error: () => "allowed is an image reference, or empty for none" }),
   tools: settings({
     calicoctl: toolSource,
     calico: toolSource,

@@ -88,6 +88,8 @@ export interface ToolSet {
 export interface ImageSet {
   readonly etcd: string;
   readonly node: string;
+  /** kube-apiserver with kubectl, openssl and Calico's CRDs: the kdd scenario outside kind; empty where there is none. */
+  readonly apiserver: string;
   readonly tools: ToolSet;
 }
 

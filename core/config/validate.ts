@@ -7,7 +7,7 @@ import { KIND_CHECKS } from "./validate-kind";
 
 const SUBSTRATES_FOR: Record<LabConfig["scenario"], readonly LabConfig["substrate"][]> = {
   bird: ["docker"],
-  kdd: ["kind"],
+  kdd: ["docker", "kind"],
   vpp: ["kind"],
 };
 
@@ -102,6 +102,18 @@ const CHECKS: readonly CrossCheck[] = [
     },
   },
   {
+    reads: ["scenario", "substrate", "imageMode"],
+    run: (config, report) => {
+      if (config.scenario === "kdd" && config.substrate !== "kind" && config.imageMode === "online") {
+        report(
+          "imageMode",
+          config.imageMode,
+          "scenario kdd outside kind runs a kube-apiserver image that only the offline build makes (kube-apiserver, kubectl and Calico's CRDs, from the Go module proxy); allowed are offline and auto (after npm run offline:build)",
+        );
+      }
+    },
+  },
+  {
     reads: ["ipPools", "cni.mtu"],
     run: (config, report) => {
       const overhead = encapsulationOverhead(config.ipPools);
@@ -117,7 +129,7 @@ const CHECKS: readonly CrossCheck[] = [
   {
     reads: ["scenario", "kind.serviceSubnet"],
     run: (config, report) => {
-      if (config.scenario !== "bird" && !parseCidr(config.kind.serviceSubnet)) {
+      if (config.substrate === "kind" && !parseCidr(config.kind.serviceSubnet)) {
         report("kind.serviceSubnet", config.kind.serviceSubnet, "allowed is a network in CIDR form such as 10.96.0.0/12");
       }
     },

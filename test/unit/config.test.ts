@@ -150,7 +150,10 @@ describe("validation names the setting, the value and what is allowed", () => {
     expect(messages({ scenario: "cilium" })).toEqual(['scenario = "cilium": allowed values are bird, kdd, vpp']);
     expect(messages({ substrate: "vagrant" })).toEqual(['substrate = "vagrant": allowed values are docker, kind, ssh']);
     expect(messages({ imageMode: "airgap" })).toEqual(['imageMode = "airgap": allowed values are auto, online, offline']);
-    expect(messages({ scenario: "kdd" })).toEqual(['substrate = "docker": scenario kdd runs on kind']);
+    expect(messages({ scenario: "vpp" })).toEqual(['substrate = "docker": scenario vpp runs on kind']);
+    expect(messages({ scenario: "kdd", imageMode: "online" })).toEqual([
+      'imageMode = "online": scenario kdd outside kind runs a kube-apiserver image that only the offline build makes (kube-apiserver, kubectl and Calico\'s CRDs, from the Go module proxy); allowed are offline and auto (after npm run offline:build)',
+    ]);
     expect(messages({ substrate: "ssh" })).toEqual([
       'substrate = "ssh": scenario bird runs on docker (the ssh substrate is planned, not built yet)',
     ]);
@@ -263,8 +266,8 @@ describe("every bad setting is reported in one pass", () => {
       "ipPools[0].cidr = 7: allowed is a CIDR such as 10.1.0.0/16",
     ]);
     // A refused group as a whole (a number for an object) stands in with its default for the other checks.
-    expect(messages({ underlay: 5, scenario: "kdd" })).toEqual([
-      'substrate = "docker": scenario kdd runs on kind',
+    expect(messages({ underlay: 5, scenario: "vpp" })).toEqual([
+      'substrate = "docker": scenario vpp runs on kind',
       "underlay = 5: allowed is an object of settings",
     ]);
     // A list entry the defaults do not have (ipPools[3]) restores the whole list for the other checks.

@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { dockerRunArgv } from "../../core/docker-argv";
-import type { KubeObject } from "../../core/kind-render";
+import type { KubeObject } from "../../core/substrates/kind/render";
+import { dockerRunArgv } from "../../core/substrates/docker/argv";
+import { containerSpecFor } from "../../core/substrates/docker/container-spec";
 import * as kdd from "../../core/scenarios/kdd";
 import { ManifestValidator, schemaIndex } from "../schemas/validate";
 
@@ -46,14 +47,9 @@ describe("kdd: kube-apiserver", () => {
   });
 
   it("container: no capabilities, no --privileged, the command after the image", () => {
-    const spec = kdd.kubeApiserverContainerSpec({
-      ...input,
-      name: "lab-apiserver",
-      image: "calico-lab/kube-apiserver:t",
-      network: "net",
-      labels: { a: "b" },
-    });
-    const argv = dockerRunArgv(spec);
+    const runtime = kdd.kubeApiserverRuntime({ ...input, name: "lab-apiserver", image: "calico-lab/kube-apiserver:t" });
+    expect(runtime).toMatchObject({ node: "apiserver", role: "apiserver", dataplane: false });
+    const argv = dockerRunArgv(containerSpecFor(runtime, { containerName: "lab-apiserver", network: "net", labels: { a: "b" } }));
     expect(argv.slice(0, 17)).toEqual([
       "docker",
       "run",
@@ -435,17 +431,14 @@ CALICO_LAB_EOF`);
   });
 
   it("calico-node waits for its kubeconfig, then starts as usual; the lab's capabilities, never --privileged", () => {
-    const spec = kdd.calicoNodeKddContainerSpec({
-      containerName: "lab-calico1",
+    const runtime = kdd.calicoNodeKddRuntime({
       nodeName: "calico1",
       image: "calico-lab/node:t",
-      network: "net",
       address: "192.168.4.5",
       asNumber: 64512,
       logLevel: "info",
-      labels: {},
     });
-    const argv = dockerRunArgv(spec);
+    const argv = dockerRunArgv(containerSpecFor(runtime, { containerName: "lab-calico1", network: "net", labels: {} }));
     expect(argv).not.toContain("--privileged");
     expect(argv.join(" ")).toContain(
       "--cap-add NET_ADMIN --cap-add NET_RAW --cap-add SYS_ADMIN --cap-add SYS_PTRACE --cap-add IPC_LOCK --security-opt systempaths=unconfined --security-opt apparmor=unconfined --security-opt seccomp=unconfined --sysctl net.ipv4.conf.all.rp_filter=0 --sysctl net.ipv4.conf.default.rp_filter=0 --sysctl net.ipv4.ip_forward=1",

@@ -1,4 +1,4 @@
-import type { ContainerSpec } from "../../docker-argv";
+import type { NodeRuntime } from "../../node-runtime";
 import { APISERVER_PORT, KDD_ADMIN_KUBECONFIG, KDD_DEFAULT_SERVICE_CIDR, KDD_PKI_DIR } from "./paths";
 import { assertIpv4, firstAddress, pkiScript } from "./pki";
 
@@ -58,27 +58,19 @@ export function kubeApiserverCommand(input: ApiserverInput): { command: string[]
   };
 }
 
-export function kubeApiserverContainerSpec(
-  input: ApiserverInput & {
-    name: string;
-    image: string;
-    network: string;
-    labels: Record<string, string>;
-  },
-): ContainerSpec {
+/** The kube-apiserver node as the kdd scenario asks a substrate to run it (after etcd is ready). */
+export function kubeApiserverRuntime(input: ApiserverInput & { name: string; image: string; readyTimeoutSeconds?: number }): NodeRuntime {
   const { command, env } = kubeApiserverCommand(input);
   return {
-    name: input.name,
-    image: input.image,
+    node: "apiserver",
     hostname: input.name,
-    network: input.network,
-    ipv4Address: input.address,
+    role: "apiserver",
+    image: input.image,
+    address: input.address,
     env,
-    capAdd: [],
-    securityOpt: [],
-    sysctls: {},
-    labels: input.labels,
     command,
+    dataplane: false,
+    readiness: { command: ["sh", "-c", apiserverReadyScript()], timeoutSeconds: input.readyTimeoutSeconds ?? 90 },
   };
 }
 

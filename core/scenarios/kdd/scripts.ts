@@ -1,6 +1,5 @@
-import type { ContainerSpec } from "../../docker-argv";
-import { BIRD_SOCKET, CNI_BIN_DIR, CNI_CONF_DIR, CNI_CONF_FILE } from "../../lab-scripts";
-import { CALICO_NODE_CAPABILITIES, CALICO_NODE_SECURITY_OPTS, CALICO_NODE_SYSCTLS } from "../../node-spec";
+import type { NodeRuntime } from "../../node-runtime";
+import { BIRD_SOCKET, CNI_BIN_DIR, CNI_CONF_DIR, CNI_CONF_FILE } from "../../node-scripts";
 import { shellJoin, shellQuote } from "../../shell";
 import { KDD_ADMIN_KUBECONFIG, KDD_CRD_DIR, KDD_NAMESPACE, KDD_NODE_KUBECONFIG } from "./paths";
 import { renderKddCalicoNodeEnv, renderKddNodes, renderKddPod, type KddNode, type KddPod } from "./render";
@@ -141,27 +140,26 @@ export function calicoNodeKddCommand(waitSeconds = 600): string[] {
   ];
 }
 
-export function calicoNodeKddContainerSpec(input: {
-  containerName: string;
+/**
+ * A Calico node of the kdd scenario. Ready means waiting for its kubeconfig: the lab writes it in once the
+ * node exists, and the BGP status then waits for the sessions.
+ */
+export function calicoNodeKddRuntime(input: {
   nodeName: string;
   image: string;
-  network: string;
   address: string;
   asNumber: number;
   logLevel: string;
-  labels: Record<string, string>;
-}): ContainerSpec {
+}): NodeRuntime {
   return {
-    name: input.containerName,
-    image: input.image,
+    node: input.nodeName,
     hostname: input.nodeName,
-    network: input.network,
-    ipv4Address: input.address,
+    role: "calico-node",
+    image: input.image,
+    address: input.address,
     env: renderKddCalicoNodeEnv({ nodeName: input.nodeName, ip: input.address, asNumber: input.asNumber, logLevel: input.logLevel }),
-    capAdd: [...CALICO_NODE_CAPABILITIES],
-    securityOpt: [...CALICO_NODE_SECURITY_OPTS],
-    sysctls: CALICO_NODE_SYSCTLS,
-    labels: input.labels,
     command: calicoNodeKddCommand(),
+    dataplane: true,
+    readiness: { command: ["true"], timeoutSeconds: 30 },
   };
 }
