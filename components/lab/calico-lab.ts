@@ -117,11 +117,11 @@ export class CalicoLab extends pulumi.ComponentResource {
           ];
 
     const poolsYaml = renderIpPools(config.ipPools);
-    // The network's profile goes in with the pools, before any workload (see renderNetworkProfile).
+    // On etcd, the network's profile goes in with the pools, before any workload (see renderNetworkProfile).
     const pools = new CalicoResources(
       `${name}-ippools`,
       {
-        yaml: `${poolsYaml}---\n${renderNetworkProfile(config.cni.networkName)}`,
+        yaml: scenario.networkProfile ? `${poolsYaml}---\n${renderNetworkProfile(config.cni.networkName)}` : poolsYaml,
         node: first,
         datastore: datastoreEnv,
         triggers: datastoreTriggers,
@@ -138,6 +138,7 @@ export class CalicoLab extends pulumi.ComponentResource {
         nodes: nodes.map((node) => ({ ...node, nodeName: node.node })),
         perNode: config.workloads.perNode,
         network: config.cni.networkName,
+        ...(prepared.workloadObject ? { objectFor: prepared.workloadObject } : {}),
       },
       { parent: this, dependsOn: [cni, pools] },
     );
