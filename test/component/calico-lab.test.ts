@@ -41,10 +41,13 @@ async function birdOnDocker() {
 async function buildLab(name: string, raw: Record<string, unknown>) {
   const mocks = captureGraph();
   const { CalicoLab } = await import("../../components/lab/calico-lab");
+  const { LAB_SCENARIOS } = await import("../../components/lab/registry");
+  const scenario = LAB_SCENARIOS[(raw.scenario as "bird" | "kdd" | undefined) ?? "bird"];
   const lab = new CalicoLab(
     name,
     {
       ...(await birdOnDocker()),
+      ...(scenario ? { scenario } : {}),
       config: online(raw),
       stack: "test",
       cacheDir: "/cache",
@@ -298,5 +301,49 @@ describe("CalicoLab, a session that is down", () => {
     expect(outputs.bgpTopology.matches).toBe(false);
     expect(outputs.bgpTopology.problems).toEqual(["not established calico1|calico3"]);
     expect(outputs.nodes.every((n) => n.tunnelAddress === null)).toBe(true);
+  });
+});
+
+describe("CalicoLab, kdd on docker", () => {
+  let built: Awaited<ReturnType<typeof buildLab>>;
+  beforeAll(async () => {
+    reflectors = [];
+    nodeCount = 2;
+    built = await buildLab("k", { scenario: "kdd", imageMode: "offline" });
+  });
+  const find2 = (name: string) => find(built.registered, name);
+
+  it("makes etcd, then kube-apiserver, then CRDs, Node objects and the kubeconfig, before the Calico nodes", () => {
+    expect(find2("k-apiserver-container").inputs).toMatchObject({
+      image: "calico-lab/kube-apiserver:v1.29.15",
+      ipv4Address: "192.168.4.3",
+    });
+    expect(find2("k-apiserver").dependsOn).toEqual(["k-etcd"]);
+    expect(find2("k-crds").dependsOn).toEqual(["k-apiserver"]);
+    expect(find2("k-k8s-nodes").dependsOn).toEqual(["k-crds"]);
+    expect(find2("k-k8s-nodes").inputs.create).toContain("kind: Node\nmetadata:\n  name: calico1");
+    expect(find2("k-calico1").dependsOn).toEqual(["k-etcd", "k-apiserver", "k-crds", "k-k8s-nodes", "k-kubeconfig"]);
+    expect(find2("k-calico1-container").inputs.env).toEqual(expect.arrayContaining(["DATASTORE_TYPE=kubernetes"]));
+  });
+
+  it("writes the kubeconfig into each Calico node first; BGP settings and pools go in with calicoctl on the Kubernetes datastore, with no profile", () => {
+    expect(find2("k-calico2-setup").dependsOn).toEqual(["k-calico2"]);
+    expect(find2("k-tools").dependsOn).toEqual(["k-calico1", "k-calico2", "k-calico1-setup", "k-calico2-setup"]);
+    const pools = find2("k-ippools-apply").inputs.create as string;
+    expect(pools).toContain("DATASTORE_TYPE=kubernetes KUBECONFIG=/etc/cni/net.d/calico-kubeconfig calicoctl apply -f -");
+    expect(pools).not.toContain("kind: Profile");
+  });
+
+  it("makes each workload's Pod in the apiserver before cnitool plumbs it, naming the Pod in CNI_ARGS", () => {
+    const pod = find2("k-workloads-1-1-object");
+    expect(pod.inputs.create).toContain("docker exec -i k-apiserver sh -s");
+    expect(pod.inputs.create).toContain("kind: Pod\nmetadata:\n  name: calico1-wl1");
+    const add = find2("k-workloads-1-1");
+    expect(add.dependsOn).toEqual(["k-workloads-1-1-object"]);
+    expect(add.inputs.create).toContain("CNI_ARGS='K8S_POD_NAMESPACE=default;K8S_POD_NAME=calico1-wl1'");
+    expect(JSON.parse(built.outputs.cniConfig.conflist).plugins[0]).toMatchObject({
+      datastore_type: "kubernetes",
+      policy: { type: "k8s" },
+    });
   });
 });
