@@ -70,10 +70,16 @@ export class CalicoLab extends pulumi.ComponentResource {
     const nodes = names.map((nodeName, i) =>
       substrate.node(scenario.calicoRuntime(context, nodeName, plan.nodes[i] ?? ""), datastoreReady),
     );
+    // The setup script may carry credentials (kdd: the kubeconfig): the script is kept in the state as a secret.
     const nodeSetup = prepared.nodeSetup;
     const setups = nodeSetup
       ? nodes.map((node) =>
-          nodeStep(`${name}-${node.node}-setup`, node, { create: nodeSetup }, { parent: this, dependsOn: [node.resource] }),
+          nodeStep(
+            `${name}-${node.node}-setup`,
+            node,
+            { create: nodeSetup },
+            { parent: this, dependsOn: [node.resource], additionalSecretOutputs: ["create"] },
+          ),
         )
       : [];
     const first = nodes[0];
