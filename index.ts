@@ -10,7 +10,7 @@ import { ConfigError } from "./core/config/errors";
 import { defaultCacheDir, labNameFor, manifestPathFor } from "./core/config/keys";
 import { resolveImageMode } from "./core/config/image-mode";
 import { loadLabConfig, settingsFromConfig, type RawSettings } from "./core/config/load";
-import { dockerKernelIssues } from "./core/substrates/docker/preflight";
+import { dockerKernelIssues, parseNetworkInspect, underlayOverlapIssues, type ExistingNetwork } from "./core/substrates/docker/preflight";
 import { toolchainIssues } from "./core/tools";
 
 /** Every key in the calico-lab namespace, known or not (pulumi.Config can only get keys by name). */
@@ -33,11 +33,23 @@ const stack = pulumi.getStack();
 const cacheDir = defaultCacheDir(process.env, homedir());
 const manifestPath = manifestPathFor(loaded.artifacts.manifest, process.env, cacheDir);
 const config = { ...loaded, imageMode: resolveImageMode(loaded, { offlineBuildPresent: existsSync(manifestPath) }) };
+/** This machine's Docker networks; none when the engine does not answer (creating the network then says why). */
+function existingNetworks(): ExistingNetwork[] {
+  const ids = spawnSync("docker", ["network", "ls", "-q"], { encoding: "utf8" });
+  if (ids.status !== 0) return [];
+  const format = '{{.Name}}|{{index .Labels "calico-lab.stack"}}|{{range .IPAM.Config}}{{.Subnet}} {{end}}';
+  const inspected = spawnSync("docker", ["network", "inspect", "--format", format, ...ids.stdout.split("\n").filter(Boolean)], {
+    encoding: "utf8",
+  });
+  return inspected.status === 0 ? parseNetworkInspect(inspected.stdout) : [];
+}
+
 function dockerPreflight(): void {
   // Docker nodes share this machine's kernel: what it lacks, no node has. Tools built here need their toolchain.
   const hasGo = spawnSync("go", ["version"]).status === 0;
   const issues = [
     ...dockerKernelIssues(config, { ipip: existsSync("/sys/module/ipip") }),
+    ...underlayOverlapIssues(config.underlay.cidr, `${labNameFor(stack)}-underlay-net`, existingNetworks()),
     ...toolchainIssues(config.artifacts[config.imageMode].tools, `artifacts.${config.imageMode}.tools`, { go: hasGo }),
   ];
   if (issues.length > 0) throw new pulumi.RunError(new ConfigError(issues).message);

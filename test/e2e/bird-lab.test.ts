@@ -160,6 +160,22 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
     expect(new Set(outputs.nodes.flatMap((n) => n.workloads.map((w) => w.ip))).size, "no address handed out twice").toBe(3);
   });
 
+  it("a second lab on the same underlay fails preview, naming this lab's network and stack", async () => {
+    const other = `e2e-overlap-${run}`;
+    const otherBackend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
+    const cidr = (await stack.getConfig("calico-lab:underlay.cidr", true)).value;
+    const second = await openStack(other, otherBackend, { imageMode: "offline", underlay: { cidr, internal: true } });
+    try {
+      await expect(second.preview({ onOutput: () => undefined })).rejects.toThrow(
+        new RegExp(`it overlaps calico-lab stack ${stackName}'s network calicolab-${stackName}-underlay-net`),
+      );
+      expect(leftovers(other)).toEqual([]);
+    } finally {
+      await second.workspace.removeStack(other, { force: true }).catch(() => undefined);
+      rmSync(otherBackend, { recursive: true, force: true });
+    }
+  });
+
   it("a second up changes nothing, preview expects nothing, refresh finds no drift", async () => {
     onlySame((await stack.up({ onOutput: () => undefined })).summary.resourceChanges);
     onlySame((await stack.preview({ onOutput: () => undefined })).changeSummary);
