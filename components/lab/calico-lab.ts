@@ -193,7 +193,9 @@ export class CalicoLab extends pulumi.ComponentResource {
     }));
     this.nodes = pulumi
       .all([pulumi.all(nodes.map((n) => n.handle)), workloads.workloads, status.dataplane])
-      .apply(([handles, all, dataplane]) => nodeOutputs(expected, handles, all, dataplane));
+      .apply(([handles, all, dataplane]) =>
+        nodeOutputs(expected, handles, all, dataplane).map((node, i) => ({ ...node, access: nodes[i]?.access })),
+      );
     this.diagram = pulumi
       .all([workloads.workloads, status.observed])
       .apply(([all, observed]) => mermaidDiagram({ etcdAddress: plan.etcd, expected, observed, workloads: groupWorkloads(all) }));

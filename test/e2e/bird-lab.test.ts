@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Stack, UpResult } from "@pulumi/pulumi/automation";
@@ -6,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contains, parseCidr } from "../../core/addressing";
 import { peerFromProtocolName, parseBirdProtocols } from "../../core/parsers/birdc-protocols";
 import { parseIpRoutes } from "../../core/parsers/ip-route";
+import type { LiveStatus } from "../../core/status";
 import type { BgpTopologyOutput, LabNodeOutput } from "../../components/lab/outputs";
 import { dockerExec, freeUnderlay, leftovers, missingPrerequisites, openStack, sh } from "./live";
 
@@ -21,6 +23,7 @@ interface LabOutputs {
   etcd: { endpoints: string[]; address: string; container: string };
   diagram: string;
   cniConfig: { path: string; conflist: string };
+  ipPools: { pools: Array<{ cidr: string }> };
 }
 
 function outputsOf(result: UpResult): LabOutputs {
@@ -108,6 +111,20 @@ function expectIpamClean(outputs: LabOutputs): void {
     "check",
   ]);
   expect(report).toContain("Check complete; found 0 problems.");
+}
+
+/** Runs `npm run lab:status -- --json` on the stack's outputs (written to a file): its exit code and what it said. */
+function labStatus(outputs: LabOutputs): { code: number | null; status: LiveStatus; text: string } {
+  const dir = mkdtempSync(join(tmpdir(), "calico-lab-status-"));
+  try {
+    writeFileSync(join(dir, "outputs.json"), JSON.stringify(outputs));
+    const result = spawnSync("npm", ["run", "-s", "lab:status", "--", "--outputs", join(dir, "outputs.json"), "--json"], {
+      encoding: "utf8",
+    });
+    return { code: result.status, status: JSON.parse(result.stdout) as LiveStatus, text: `${result.stdout}${result.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function onlySame(changes: Record<string, number> | undefined): void {
@@ -204,6 +221,13 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
   it("the outputs follow the live lab: BIRD stopped on a node shows in the next up, and so does its recovery", async () => {
     const victim = outputs.nodes[1]!;
     sh(["docker", "exec", victim.container, "sv", "-w", "20", "down", "/etc/service/enabled/bird"]);
+    // npm run lab:status reads the nodes now, without an up: exit 1 and the session named
+    const seen = labStatus(outputs);
+    expect(seen.code, seen.text).toBe(1);
+    expect(
+      seen.status.problems.some((p) => p.includes(victim.name)),
+      seen.text,
+    ).toBe(true);
     const broken = outputsOf(await stack.up({ refresh: true, onOutput: () => undefined })).bgpTopology;
     expect(broken.matches).toBe(false);
     expect(
@@ -216,6 +240,10 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
     }
     const healed = outputsOf(await stack.up({ refresh: true, onOutput: () => undefined })).bgpTopology;
     expect(healed.matches, healed.problems.join("; ")).toBe(true);
+    const again = labStatus(outputs);
+    expect(again.code, again.text).toBe(0);
+    expect(again.status.sessions.every((session) => session.established)).toBe(true);
+    expect(again.status.nodes.every((node) => node.up && node.blocks.length > 0)).toBe(true);
   });
 });
 
