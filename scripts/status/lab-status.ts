@@ -21,9 +21,10 @@ interface Outputs {
 }
 
 function readOutputs(args: string[]): Outputs | undefined {
-  const file = args[args.indexOf("--outputs") + 1];
-  if (args.includes("--outputs") && file) return JSON.parse(readFileSync(file, "utf8")) as Outputs;
-  const stack = args.find((a) => !a.startsWith("--") && a !== file) ?? "bird";
+  const at = args.indexOf("--outputs");
+  const file = at >= 0 ? args[at + 1] : undefined;
+  if (file) return JSON.parse(readFileSync(file, "utf8")) as Outputs;
+  const stack = args.find((a) => !a.startsWith("--")) ?? "bird";
   const result = spawnSync("bash", [join(__dirname, "..", "lab.sh"), "outputs", stack], { encoding: "utf8" });
   if (result.status !== 0 || result.stdout.trim() === "{}") return undefined;
   return JSON.parse(result.stdout) as Outputs;
