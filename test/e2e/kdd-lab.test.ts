@@ -59,7 +59,27 @@ describe.sequential(
         expect(
           protocols.filter((p) => p.protocol === "BGP" && p.info.startsWith("Established")),
           `${node.name}'s BIRD`,
-        ).toHaveLength(1);
+        ).toHaveLength(2);
+        // calicoctl on the Kubernetes datastore sees the same sessions
+        const status = sh([
+          "docker",
+          "exec",
+          "-e",
+          "DATASTORE_TYPE=kubernetes",
+          "-e",
+          "KUBECONFIG=/etc/cni/net.d/calico-kubeconfig",
+          node.container,
+          "calicoctl",
+          "node",
+          "status",
+        ]);
+        expect(status.match(/Established/g)?.length, status).toBe(2);
+        // BIRD routes to each other node's block, via that node
+        for (const other of outputs.nodes.filter((n) => n !== node)) {
+          expect(outputs.bgpTopology.observed.routes[node.name]).toEqual(
+            expect.arrayContaining([{ prefix: other.blocks[0], via: other.underlayIp, viaNode: other.name, protocol: "bird" }]),
+          );
+        }
         expect(node.workloads).toHaveLength(1);
         const workload = node.workloads[0]!;
         expect(contains(parseCidr(POOL)!, workload.ip.split("/")[0]!)).toBe(true);
