@@ -1,6 +1,7 @@
 import type { Network } from "./addressing";
 import {
   compareTopology,
+  comparisonProblems,
   observeDataplane,
   observeTopology,
   type NodeReadings,
@@ -60,12 +61,7 @@ export function liveStatus(
     sessions: observed.sessions,
     routes: observed.routes,
     matches: comparison.matches && down.length === 0,
-    problems: [
-      ...down,
-      ...comparison.missing.map((s) => `missing session ${s}`),
-      ...comparison.unexpected.map((s) => `unexpected session ${s}`),
-      ...comparison.notEstablished.map((s) => `not established ${s}`),
-    ],
+    problems: [...down, ...comparisonProblems(comparison)],
   };
 }
 

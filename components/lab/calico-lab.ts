@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { comparisonProblems } from "../../core/observed";
 import { imageSetOf } from "../../core/config/image-mode";
 import { parseCidr, planUnderlay } from "../../core/addressing";
 import type { LabConfig } from "../../core/config/types";
@@ -185,11 +186,7 @@ export class CalicoLab extends pulumi.ComponentResource {
       expected,
       observed,
       matches: comparison.matches,
-      problems: [
-        ...comparison.missing.map((s) => `missing ${s}`),
-        ...comparison.unexpected.map((s) => `unexpected ${s}`),
-        ...comparison.notEstablished.map((s) => `not established ${s}`),
-      ],
+      problems: comparisonProblems(comparison),
     }));
     this.nodes = pulumi
       .all([pulumi.all(nodes.map((n) => n.handle)), workloads.workloads, status.dataplane])

@@ -7,10 +7,18 @@ import { parseAllDocuments } from "yaml";
 import type { KubeObject } from "../../core/substrates/kind/render";
 import { dockerRunArgv } from "../../core/substrates/docker/argv";
 import { containerSpecFor } from "../../core/substrates/docker/container-spec";
+import { workloadAddScript, workloadDelScript } from "../../core/node-scripts";
 import * as kdd from "../../core/scenarios/kdd";
 import { ManifestValidator, schemaIndex } from "../schemas/validate";
 
 const workload = { pod: { name: "calico1-wl1", nodeName: "calico1" }, netns: "calico1-wl1", network: "test-calico" };
+// The same workload as the lab's shared node scripts take it: its Pod named for CNI_ARGS.
+const workloadRef = {
+  node: "calico1",
+  namespace: "calico1-wl1",
+  network: "test-calico",
+  pod: { namespace: "default", name: "calico1-wl1" },
+};
 const KUBECTL = "kubectl --kubeconfig=/etc/kubernetes/admin.kubeconfig";
 
 describe("kdd: kube-apiserver", () => {
@@ -403,16 +411,16 @@ ${KUBECTL} wait --for=condition=Established --timeout=60s -f /etc/calico-lab/crd
   });
 
   it("cnitool add and del name the pod in CNI_ARGS", () => {
-    expect(kdd.kddWorkloadAddScript(workload)).toBe(`set -eu
+    expect(workloadAddScript(workloadRef)).toBe(`set -eu
 [ -e /var/run/netns/calico1-wl1 ] || ip netns add calico1-wl1
 ip netns exec calico1-wl1 ip link set lo up
 CNI_PATH=/opt/cni/bin NETCONFPATH=/etc/cni/net.d CNI_ARGS='K8S_POD_NAMESPACE=default;K8S_POD_NAME=calico1-wl1' cnitool add test-calico /var/run/netns/calico1-wl1`);
-    expect(kdd.kddWorkloadDelScript(workload))
+    expect(workloadDelScript(workloadRef))
       .toBe(`CNI_PATH=/opt/cni/bin NETCONFPATH=/etc/cni/net.d CNI_ARGS='K8S_POD_NAMESPACE=default;K8S_POD_NAME=calico1-wl1' cnitool del test-calico /var/run/netns/calico1-wl1 || echo "calico-lab: cnitool del calico1-wl1 failed" >&2
 ip netns del calico1-wl1 2>/dev/null || true`);
   });
 
-  it("the kubeconfig and the conflist are written whole; BIRD's sessions are counted", () => {
+  it("the kubeconfig is written whole, readable by root only", () => {
     expect(kdd.writeNodeKubeconfigScript("apiVersion: v1\n")).toBe(`set -eu
 mkdir -p /etc/cni/net.d
 umask 077
@@ -420,14 +428,6 @@ cat > /etc/cni/net.d/calico-kubeconfig.new <<'CALICO_LAB_EOF'
 apiVersion: v1
 CALICO_LAB_EOF
 mv /etc/cni/net.d/calico-kubeconfig.new /etc/cni/net.d/calico-kubeconfig`);
-    expect(kdd.writeConflistScript("{}")).toBe(`set -eu
-mkdir -p /etc/cni/net.d
-cat > /etc/cni/net.d/10-calico.conflist <<'CALICO_LAB_EOF'
-{}
-CALICO_LAB_EOF`);
-    expect(kdd.bgpEstablishedScript(2)).toBe(
-      `[ "$(birdcl -s /var/run/calico/bird.ctl show protocols 2>/dev/null | grep -c Established)" -ge 2 ]`,
-    );
   });
 
   it("calico-node waits for its kubeconfig, then starts as usual; the lab's capabilities, never --privileged", () => {
@@ -472,7 +472,7 @@ describe("kdd: node-side scripts under sh", () => {
   };
 
   it("cnitool add gets the pod's namespace and name as one CNI_ARGS value", () => {
-    expect(sh(kdd.kddWorkloadAddScript(workload))).toEqual({
+    expect(sh(workloadAddScript(workloadRef))).toEqual({
       code: 0,
       logged: `ip netns add calico1-wl1
 ip netns exec calico1-wl1 ip link set lo up

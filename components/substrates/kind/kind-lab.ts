@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { comparisonProblems } from "../../../core/observed";
 import { imageSetOf } from "../../../core/config/image-mode";
 import type { LabConfig } from "../../../core/config/types";
 import { mermaidDiagram } from "../../../core/diagram";
@@ -145,11 +146,7 @@ export class KindLab extends pulumi.ComponentResource {
       expected: exp,
       observed,
       matches: comparison.matches,
-      problems: [
-        ...comparison.missing.map((s) => `missing ${s}`),
-        ...comparison.unexpected.map((s) => `unexpected ${s}`),
-        ...comparison.notEstablished.map((s) => `not established ${s}`),
-      ],
+      problems: comparisonProblems(comparison),
     }));
     this.nodes = pulumi.all([expected, status.observed]).apply(([exp, observed]) => kindNodeOutputs(exp, observed));
     this.diagram = pulumi

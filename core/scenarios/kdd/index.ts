@@ -1,18 +1,14 @@
 /**
- * The kdd scenario's recipe on the docker substrate (and any substrate that gives nodes a shell): a bare
- * kube-apiserver over etcd, Node objects made by the lab, calico-node with DATASTORE_TYPE=kubernetes, Calico's
- * CRDs, pools and BGP settings as CRDs, and pods wired by the calico CNI plugin without a kubelet. Pure: no
- * Pulumi, no transport. The order the lab runs it in:
- *   1. etcd (core/node-spec etcdContainerSpec)
- *   2. kube-apiserver container (kubeApiserverContainerSpec: makes its certificates, then serves);
- *      wait for apiserverReadyScript; readKubeconfigScript -> the kubeconfig (a secret)
- *   3. applyCrdsScript; kubectlApplyScript(renderKddIpPools + renderKddBgpConfiguration [+ peer])
- *   4. createNodesScript (before calico-node starts: it exits when its Node is missing)
- *   5. Calico nodes (calicoNodeKddContainerSpec: waits for its kubeconfig); writeNodeKubeconfigScript and
- *      writeConflistScript(renderKddCniConflist) in each; wait for bgpEstablishedScript
- *   6. per workload: createPodScript (apiserver container), then kddWorkloadAddScript (its node);
- *      podIpScript reads the address back
- * Teardown: kddWorkloadDelScript, deletePodScript; the containers and the network go with the substrate.
+ * The kdd scenario's recipe (pure: no Pulumi, no transport), as components/scenarios/kdd.ts runs it:
+ *   1. etcd, then kube-apiserver (kubeApiserverRuntime: makes its certificates, then serves; ready on /readyz)
+ *   2. in the apiserver node: applyCrdsScript, createNodesScript (before calico-node starts: it exits when its
+ *      Node is missing), readKubeconfigScript -> the kubeconfig (a secret)
+ *   3. Calico nodes (calicoNodeKddRuntime: waits for its kubeconfig); writeNodeKubeconfigScript in each;
+ *      then the lab's shared steps: tools, BGP settings and pools with calicoctl on the Kubernetes
+ *      datastore, the conflist (renderKddCniConflist)
+ *   4. per workload: createPodScript (apiserver node), then the shared workloadAddScript with the Pod in
+ *      CNI_ARGS (its node); podIpScript reads the address back
+ * Teardown: the shared workloadDelScript, deletePodScript, deleteNodesScript; containers and network go with the substrate.
  */
 export * from "./apiserver";
 export * from "./paths";

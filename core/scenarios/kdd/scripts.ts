@@ -1,5 +1,4 @@
-import type { NodeRuntime } from "../../node-runtime";
-import { BIRD_SOCKET, CNI_BIN_DIR, CNI_CONF_DIR, CNI_CONF_FILE } from "../../node-scripts";
+import { calicoNodeRuntime, type NodeRuntime } from "../../node-runtime";
 import { shellJoin, shellQuote } from "../../shell";
 import { KDD_ADMIN_KUBECONFIG, KDD_CRD_DIR, KDD_NAMESPACE, KDD_NODE_KUBECONFIG } from "./paths";
 import { renderKddCalicoNodeEnv, renderKddNodes, renderKddPod, type KddNode, type KddPod } from "./render";
@@ -68,66 +67,6 @@ export function writeNodeKubeconfigScript(kubeconfig: string): string {
   return `set -eu\nmkdir -p ${dir}\numask 077\n${heredoc(`cat > ${KDD_NODE_KUBECONFIG}.new`, kubeconfig)}\nmv ${KDD_NODE_KUBECONFIG}.new ${KDD_NODE_KUBECONFIG}`;
 }
 
-/** Writes the CNI conflist into a Calico node. */
-export function writeConflistScript(conflist: string): string {
-  return `set -eu\nmkdir -p ${CNI_CONF_DIR}\n${heredoc(`cat > ${CNI_CONF_FILE}`, conflist)}`;
-}
-
-export interface KddWorkload {
-  /** The pod the workload stands for; it must exist before `cnitool add` (the plugin reads it). */
-  readonly pod: KddPod;
-  /**
-   * The network namespace made in the node for it. cnitool (v1.3.0) takes no container ID: it derives one
-   * from this path (and ignores CNI_CONTAINERID), so one namespace per workload keeps their IDs apart and
-   * `del` finds what `add` made.
-   */
-  readonly netns: string;
-  /** The conflist's network name. */
-  readonly network: string;
-}
-
-function cnitool(workload: KddWorkload, verb: "add" | "del"): string {
-  const args = `K8S_POD_NAMESPACE=${workload.pod.namespace ?? KDD_NAMESPACE};K8S_POD_NAME=${workload.pod.name}`;
-  return [
-    `CNI_PATH=${CNI_BIN_DIR}`,
-    `NETCONFPATH=${CNI_CONF_DIR}`,
-    `CNI_ARGS=${shellQuote(args)}`,
-    shellJoin(["cnitool", verb, workload.network, `/var/run/netns/${workload.netns}`]),
-  ].join(" ");
-}
-
-/**
- * Makes the workload's namespace and plumbs it with cnitool, the pod named in CNI_ARGS (Calico node).
- * Prints the CNI result. With the conflist's policy type k8s the calico plugin reads the pod and its
- * namespace, calico-ipam allocates from the pool CRDs, and the plugin writes the pod's
- * cni.projectcalico.org/podIP(s) annotations, from which Felix programs the route. Without the pod names in
- * CNI_ARGS the plugin takes the plain-CNI path and fails: the Kubernetes datastore keeps workload endpoints
- * only as pods.
- */
-export function kddWorkloadAddScript(workload: KddWorkload): string {
-  const ns = shellQuote(workload.netns);
-  return [
-    "set -eu",
-    `[ -e /var/run/netns/${ns} ] || ip netns add ${ns}`,
-    `ip netns exec ${ns} ip link set lo up`,
-    cnitool(workload, "add"),
-  ].join("\n");
-}
-
-/** Releases the workload's address and removes its namespace; already gone is fine (Calico node). */
-export function kddWorkloadDelScript(workload: KddWorkload): string {
-  const ns = shellQuote(workload.netns);
-  return [
-    `${cnitool(workload, "del")} || echo "calico-lab: cnitool del ${workload.netns} failed" >&2`,
-    `ip netns del ${ns} 2>/dev/null || true`,
-  ].join("\n");
-}
-
-/** Succeeds when BIRD reports at least `sessions` Established sessions (Calico node). */
-export function bgpEstablishedScript(sessions: number): string {
-  return `[ "$(birdcl -s ${BIRD_SOCKET} show protocols 2>/dev/null | grep -c Established)" -ge ${sessions} ]`;
-}
-
 /**
  * The Calico node's command: wait for the kubeconfig the lab writes in (calico-node -startup reads it at
  * once and exits without it), then the image's usual start_runit.
@@ -151,15 +90,10 @@ export function calicoNodeKddRuntime(input: {
   asNumber: number;
   logLevel: string;
 }): NodeRuntime {
-  return {
-    node: input.nodeName,
-    hostname: input.nodeName,
-    role: "calico-node",
-    image: input.image,
-    address: input.address,
+  return calicoNodeRuntime({
+    ...input,
     env: renderKddCalicoNodeEnv({ nodeName: input.nodeName, ip: input.address, asNumber: input.asNumber, logLevel: input.logLevel }),
     command: calicoNodeKddCommand(),
-    dataplane: true,
     readiness: { command: ["true"], timeoutSeconds: 30 },
-  };
+  });
 }
