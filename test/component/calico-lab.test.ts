@@ -205,6 +205,37 @@ describe("CalicoLab, mesh of three", () => {
   });
 });
 
+describe("CalicoLab, online through mirrors", () => {
+  let built: Awaited<ReturnType<typeof buildLab>>;
+  beforeAll(async () => {
+    reflectors = [];
+    nodeCount = 2;
+    built = await buildLab("mir", {
+      imageMode: "online",
+      artifacts: { registryMirror: "127.0.0.1:5000", releaseMirror: "http://127.0.0.1:8080/gh" },
+    });
+  });
+
+  it("runs the nodes from the registry mirror and fetches every tool through the mirrors", () => {
+    expect(find(built.registered, "mir-etcd-container").inputs.image).toBe("127.0.0.1:5000/coreos/etcd:v3.4.23");
+    expect(find(built.registered, "mir-calico1-container").inputs.image).toBe("127.0.0.1:5000/calico/node:v3.28.5");
+    const fetch = (tool: string) => find(built.registered, `mir-tools-fetch-${tool}`).inputs.create as string;
+    expect(fetch("calicoctl")).toContain(
+      "\n  url=http://127.0.0.1:8080/gh/projectcalico/calico/releases/download/v3.28.5/calicoctl-linux-amd64\n",
+    );
+    expect(fetch("calicoctl")).toContain("\n  from=http://127.0.0.1:8080/gh/projectcalico/calico/releases/download/v3.28.5/SHA256SUMS\n");
+    expect(fetch("cniPlugins")).toContain(
+      "\n  from=http://127.0.0.1:8080/gh/containernetworking/plugins/releases/download/v1.7.1/cni-plugins-linux-amd64-v1.7.1.tgz.sha256\n",
+    );
+    expect(fetch("calico")).toContain("docker pull 127.0.0.1:5000/calico/cni:v3.28.5");
+    expect(fetch("calicoIpam")).toContain("docker create 127.0.0.1:5000/calico/cni:v3.28.5 /bin/true");
+    expect(fetch("cnitool")).toContain("go install github.com/containernetworking/cni/cnitool@v1.3.0");
+    for (const r of built.registered) {
+      expect(JSON.stringify(r.inputs), r.name).not.toMatch(/quay\.io|https:\/\/github\.com/);
+    }
+  });
+});
+
 describe("CalicoLab, route reflectors", () => {
   let built: Awaited<ReturnType<typeof buildLab>>;
   beforeAll(async () => {
