@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import { type AddressInfo } from "node:net";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 const LOOPBACK = "127.0.0.1";
 
@@ -197,33 +197,37 @@ export async function pushImage(registry: string, localImage: string, repository
 }
 
 export interface ReleaseServer {
-  /** http://127.0.0.1:port, what `artifacts.releaseMirror` is set to (plus a path prefix, if any). */
+  /** http://127.0.0.1:port: what `artifacts.releaseMirror` is set to (plus a path prefix, if any). */
   readonly url: string;
   /** Paths requested so far, with the status each got. */
   readonly requests: Array<{ path: string; status: number }>;
   stop(): Promise<void>;
 }
 
-/** A static HTTP server on 127.0.0.1: URL path → file on disk; anything else is 404. */
-export async function startReleaseServer(files: ReadonlyMap<string, string>): Promise<ReleaseServer> {
+/** A static HTTP server on 127.0.0.1 for the files under `root` (GitHub's release layout, laid out by the test); anything else is 404. */
+export async function startReleaseServer(root: string): Promise<ReleaseServer> {
   const requests: Array<{ path: string; status: number }> = [];
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
-    const file = files.get(path);
-    const status = req.method === "GET" && file ? 200 : 404;
-    requests.push({ path, status });
-    if (status !== 200 || !file) {
-      res.writeHead(status).end("not found\n");
+    const file = resolve(root, `.${path}`);
+    const found = req.method === "GET" && file.startsWith(`${resolve(root)}/`) && existsSync(file) && statSync(file).isFile();
+    requests.push({ path, status: found ? 200 : 404 });
+    if (!found) {
+      res.writeHead(404).end("not found\n");
       return;
     }
     res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": String(statSync(file).size) });
     createReadStream(file).pipe(res);
   });
-  await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve));
+  await new Promise<void>((done) => server.listen(0, LOOPBACK, done));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${LOOPBACK}:${port}`,
     requests,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
   };
 }
