@@ -67,6 +67,9 @@ async function buildLab(name: string, raw: Record<string, unknown>) {
   return { lab, registered: mocks.registered, outputs };
 }
 
+/** The tools in the order the lab fetches them (the ToolSet's keys). */
+const TOOLS = ["calicoctl", "calico", "calicoIpam", "cnitool", "cniPlugins"];
+
 const find = (registered: Registered[], name: string) => {
   const found = registered.find((r) => r.name === name);
   if (!found) throw new Error(`no resource named ${name}; have ${registered.map((r) => r.name).join(", ")}`);
@@ -113,7 +116,10 @@ describe("CalicoLab, mesh of three", () => {
     const deps = (name: string) => find(built.registered, name).dependsOn;
     expect(deps("lab-etcd")).toEqual(["lab-underlay"]);
     expect(deps("lab-calico2")).toEqual(["lab-etcd"]);
-    expect(deps("lab-tools")).toEqual(["lab-calico1", "lab-calico2", "lab-calico3"]);
+    // Downloads wait for nothing, so a bad one fails the up early; each install waits for the fetches and its node.
+    expect(deps("lab-tools")).toEqual([]);
+    for (const tool of TOOLS) expect(deps(`lab-tools-fetch-${tool}`), tool).toEqual([]);
+    expect(deps("lab-tools-install-2")).toEqual([...TOOLS.map((tool) => `lab-tools-fetch-${tool}`), "lab-calico2"]);
     expect(deps("lab-bgp")).toEqual(["lab-tools"]);
     expect(deps("lab-ippools")).toEqual(["lab-bgp"]);
     expect(deps("lab-cni")).toEqual(["lab-tools", "lab-ippools"]);
@@ -359,7 +365,8 @@ describe("CalicoLab, kdd on docker", () => {
 
   it("writes the kubeconfig into each Calico node first; BGP settings and pools go in with calicoctl on the Kubernetes datastore, with no profile", () => {
     expect(find2("k-calico2-setup").dependsOn).toEqual(["k-calico2"]);
-    expect(find2("k-tools").dependsOn).toEqual(["k-calico1", "k-calico2", "k-calico1-setup", "k-calico2-setup"]);
+    expect(find2("k-tools").dependsOn).toEqual([]);
+    expect(find2("k-tools-install-2").dependsOn).toEqual([...TOOLS.map((tool) => `k-tools-fetch-${tool}`), "k-calico2", "k-calico2-setup"]);
     const pools = find2("k-ippools-apply").inputs.create as string;
     expect(pools).toContain("DATASTORE_TYPE=kubernetes KUBECONFIG=/etc/cni/net.d/calico-kubeconfig calicoctl apply -f -");
     expect(pools).not.toContain("kind: Profile");
