@@ -8,7 +8,7 @@ import { KindLab } from "./components/substrates/kind/kind-lab";
 import { runKindPreflight } from "./components/substrates/kind/preflight";
 import { ConfigError } from "./core/config/errors";
 import { defaultCacheDir, labNameFor, manifestPathFor } from "./core/config/keys";
-import { resolveImageMode } from "./core/config/image-mode";
+import { imageSetOf, resolveImageMode } from "./core/config/image-mode";
 import { loadLabConfig, settingsFromConfig, type RawSettings } from "./core/config/load";
 import { dockerKernelIssues, parseNetworkInspect, underlayOverlapIssues, type ExistingNetwork } from "./core/substrates/docker/preflight";
 import { toolchainIssues } from "./core/tools";
@@ -50,7 +50,7 @@ function dockerPreflight(): void {
   const issues = [
     ...dockerKernelIssues(config, { ipip: existsSync("/sys/module/ipip") }),
     ...underlayOverlapIssues(config.underlay.cidr, `${labNameFor(stack)}-underlay-net`, existingNetworks()),
-    ...toolchainIssues(config.artifacts[config.imageMode].tools, `artifacts.${config.imageMode}.tools`, { go: hasGo }),
+    ...toolchainIssues(imageSetOf(config).tools, `artifacts.${config.imageMode}.tools`, { go: hasGo }),
   ];
   if (issues.length > 0) throw new pulumi.RunError(new ConfigError(issues).message);
 }

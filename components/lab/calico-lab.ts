@@ -90,10 +90,17 @@ export class CalicoLab extends pulumi.ComponentResource {
     // calicoctl runs in the first node; re-apply the Calico resources if the datastore or that node was made anew.
     const datastoreTriggers = [...datastore.map((node) => node.instanceId), first.instanceId];
 
+    // Downloads start at once, alongside the nodes; each node's install waits for that node (and its setup).
     const tools = new NodeTools(
       `${name}-tools`,
-      { tools: context.images.tools, cacheDir: args.cacheDir, manifestPath: args.manifestPath, nodes },
-      { parent: this, dependsOn: [...nodes.map((node) => node.resource), ...setups] },
+      {
+        tools: context.images.tools,
+        cacheDir: args.cacheDir,
+        manifestPath: args.manifestPath,
+        nodes,
+        installAfter: nodes.map((node, i) => [node.resource, ...(setups[i] ? [setups[i]] : [])]),
+      },
+      { parent: this },
     );
 
     const meshEnabled = config.bgp.mode === "mesh";

@@ -62,6 +62,9 @@ export const DEFAULT_ARTIFACTS: ArtifactSettings = {
   online,
   offline,
   manifest: "",
+  // Empty: the official quay.io and github.com. See core/config/mirrors.ts.
+  registryMirror: "",
+  releaseMirror: "",
 };
 
 /** The classic three-VM tutorial lab: one etcd node, calico1 and calico2, my.ippool-1. */

@@ -1,3 +1,4 @@
+import { mirrorImageSet } from "./mirrors";
 import type { ImageSet, LabConfig } from "./types";
 
 export type ConcreteImageMode = "online" | "offline";
@@ -17,8 +18,12 @@ export function resolveImageMode(
   return facts.offlineBuildPresent ? "offline" : "online";
 }
 
-/** The images and tool sources of the lab's image mode, once `auto` has been resolved. */
+/**
+ * The images and tool sources of the lab's image mode, once `auto` has been resolved, with quay.io images
+ * and github.com downloads moved to `artifacts.registryMirror` and `artifacts.releaseMirror` when set
+ * (core/config/mirrors.ts). What the lab pulls, downloads and verifies is exactly this set.
+ */
 export function imageSetOf(config: Pick<LabConfig, "imageMode" | "artifacts">): ImageSet {
   if (config.imageMode === "auto") throw new Error("imageMode auto must be resolved (resolveImageMode) before the lab is built");
-  return config.artifacts[config.imageMode];
+  return mirrorImageSet(config.artifacts[config.imageMode], config.artifacts);
 }

@@ -106,6 +106,10 @@ export interface ArtifactSettings {
   readonly offline: ImageSet;
   /** Offline build manifest; empty means $CALICO_LAB_ARTIFACTS or the default cache path. */
   readonly manifest: string;
+  /** host[:port][/path] of a registry serving quay.io's repositories at their paths; empty: quay.io. */
+  readonly registryMirror: string;
+  /** URL prefix serving https://github.com's release downloads at their paths; empty: github.com. */
+  readonly releaseMirror: string;
 }
 
 export interface KindSettings {

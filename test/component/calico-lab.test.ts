@@ -67,6 +67,9 @@ async function buildLab(name: string, raw: Record<string, unknown>) {
   return { lab, registered: mocks.registered, outputs };
 }
 
+/** The tools in the order the lab fetches them (the ToolSet's keys). */
+const TOOLS = ["calicoctl", "calico", "calicoIpam", "cnitool", "cniPlugins"];
+
 const find = (registered: Registered[], name: string) => {
   const found = registered.find((r) => r.name === name);
   if (!found) throw new Error(`no resource named ${name}; have ${registered.map((r) => r.name).join(", ")}`);
@@ -113,7 +116,10 @@ describe("CalicoLab, mesh of three", () => {
     const deps = (name: string) => find(built.registered, name).dependsOn;
     expect(deps("lab-etcd")).toEqual(["lab-underlay"]);
     expect(deps("lab-calico2")).toEqual(["lab-etcd"]);
-    expect(deps("lab-tools")).toEqual(["lab-calico1", "lab-calico2", "lab-calico3"]);
+    // Downloads wait for nothing, so a bad one fails the up early; each install waits for the fetches and its node.
+    expect(deps("lab-tools")).toEqual([]);
+    for (const tool of TOOLS) expect(deps(`lab-tools-fetch-${tool}`), tool).toEqual([]);
+    expect(deps("lab-tools-install-2")).toEqual([...TOOLS.map((tool) => `lab-tools-fetch-${tool}`), "lab-calico2"]);
     expect(deps("lab-bgp")).toEqual(["lab-tools"]);
     expect(deps("lab-ippools")).toEqual(["lab-bgp"]);
     expect(deps("lab-cni")).toEqual(["lab-tools", "lab-ippools"]);
@@ -202,6 +208,37 @@ describe("CalicoLab, mesh of three", () => {
     expect(JSON.parse(outputs.cniConfig.conflist)).toMatchObject({ name: "test-calico", cniVersion: "0.3.1" });
     expect(outputs.ipPools.yaml).toContain("name: my.ippool-1");
     expect(outputs.diagram).toContain('calico1 ---|"mesh: Established"| calico2');
+  });
+});
+
+describe("CalicoLab, online through mirrors", () => {
+  let built: Awaited<ReturnType<typeof buildLab>>;
+  beforeAll(async () => {
+    reflectors = [];
+    nodeCount = 2;
+    built = await buildLab("mir", {
+      imageMode: "online",
+      artifacts: { registryMirror: "127.0.0.1:5000", releaseMirror: "http://127.0.0.1:8080/gh" },
+    });
+  });
+
+  it("runs the nodes from the registry mirror and fetches every tool through the mirrors", () => {
+    expect(find(built.registered, "mir-etcd-container").inputs.image).toBe("127.0.0.1:5000/coreos/etcd:v3.4.23");
+    expect(find(built.registered, "mir-calico1-container").inputs.image).toBe("127.0.0.1:5000/calico/node:v3.28.5");
+    const fetch = (tool: string) => find(built.registered, `mir-tools-fetch-${tool}`).inputs.create as string;
+    expect(fetch("calicoctl")).toContain(
+      "\n  url=http://127.0.0.1:8080/gh/projectcalico/calico/releases/download/v3.28.5/calicoctl-linux-amd64\n",
+    );
+    expect(fetch("calicoctl")).toContain("\n  from=http://127.0.0.1:8080/gh/projectcalico/calico/releases/download/v3.28.5/SHA256SUMS\n");
+    expect(fetch("cniPlugins")).toContain(
+      "\n  from=http://127.0.0.1:8080/gh/containernetworking/plugins/releases/download/v1.7.1/cni-plugins-linux-amd64-v1.7.1.tgz.sha256\n",
+    );
+    expect(fetch("calico")).toContain("docker pull 127.0.0.1:5000/calico/cni:v3.28.5");
+    expect(fetch("calicoIpam")).toContain("docker create 127.0.0.1:5000/calico/cni:v3.28.5 /bin/true");
+    expect(fetch("cnitool")).toContain("go install github.com/containernetworking/cni/cnitool@v1.3.0");
+    for (const r of built.registered) {
+      expect(JSON.stringify(r.inputs), r.name).not.toMatch(/quay\.io|https:\/\/github\.com/);
+    }
   });
 });
 
@@ -328,7 +365,8 @@ describe("CalicoLab, kdd on docker", () => {
 
   it("writes the kubeconfig into each Calico node first; BGP settings and pools go in with calicoctl on the Kubernetes datastore, with no profile", () => {
     expect(find2("k-calico2-setup").dependsOn).toEqual(["k-calico2"]);
-    expect(find2("k-tools").dependsOn).toEqual(["k-calico1", "k-calico2", "k-calico1-setup", "k-calico2-setup"]);
+    expect(find2("k-tools").dependsOn).toEqual([]);
+    expect(find2("k-tools-install-2").dependsOn).toEqual([...TOOLS.map((tool) => `k-tools-fetch-${tool}`), "k-calico2", "k-calico2-setup"]);
     const pools = find2("k-ippools-apply").inputs.create as string;
     expect(pools).toContain("DATASTORE_TYPE=kubernetes KUBECONFIG=/etc/cni/net.d/calico-kubeconfig calicoctl apply -f -");
     expect(pools).not.toContain("kind: Profile");
