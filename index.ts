@@ -1,16 +1,18 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { accessSync, constants, existsSync } from "node:fs";
 import { homedir } from "node:os";
 import * as pulumi from "@pulumi/pulumi";
 import { CalicoLab } from "./components/lab/calico-lab";
 import { LAB_SCENARIOS, LAB_SUBSTRATES } from "./components/lab/registry";
 import { KindLab } from "./components/substrates/kind/kind-lab";
 import { runKindPreflight } from "./components/substrates/kind/preflight";
-import { ConfigError } from "./core/config/errors";
-import { defaultCacheDir, labNameFor, manifestPathFor } from "./core/config/keys";
+import { ConfigError, type ConfigIssue } from "./core/config/errors";
 import { imageSetOf, resolveImageMode } from "./core/config/image-mode";
+import { defaultCacheDir, labNameFor, manifestPathFor } from "./core/config/keys";
 import { loadLabConfig, settingsFromConfig, type RawSettings } from "./core/config/load";
 import { dockerKernelIssues, parseNetworkInspect, underlayOverlapIssues, type ExistingNetwork } from "./core/substrates/docker/preflight";
+import { QEMU_COMMANDS, qemuHostIssues, VM_BASE_FILES } from "./core/substrates/qemu/preflight";
+import { sshLocalIssues } from "./core/substrates/ssh/preflight";
 import { toolchainIssues } from "./core/tools";
 
 /** Every key in the calico-lab namespace, known or not (pulumi.Config can only get keys by name). */
@@ -33,6 +35,16 @@ const stack = pulumi.getStack();
 const cacheDir = defaultCacheDir(process.env, homedir());
 const manifestPath = manifestPathFor(loaded.artifacts.manifest, process.env, cacheDir);
 const config = { ...loaded, imageMode: resolveImageMode(loaded, { offlineBuildPresent: existsSync(manifestPath) }) };
+const onPath = (command: string) => spawnSync("sh", ["-c", 'command -v "$1"', "sh", command]).status === 0;
+const readable = (path: string) => {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** This machine's Docker networks; none when the engine does not answer (creating the network then says why). */
 function existingNetworks(): ExistingNetwork[] {
   const ids = spawnSync("docker", ["network", "ls", "-q"], { encoding: "utf8" });
@@ -44,17 +56,48 @@ function existingNetworks(): ExistingNetwork[] {
   return inspected.status === 0 ? parseNetworkInspect(inspected.stdout) : [];
 }
 
-function dockerPreflight(): void {
-  // Docker nodes share this machine's kernel: what it lacks, no node has. Tools built here need their toolchain.
-  const hasGo = spawnSync("go", ["version"]).status === 0;
-  const issues = [
-    ...dockerKernelIssues(config, { ipip: existsSync("/sys/module/ipip") }),
-    ...underlayOverlapIssues(config.underlay.cidr, `${labNameFor(stack)}-underlay-net`, existingNetworks()),
-    ...toolchainIssues(imageSetOf(config).tools, `artifacts.${config.imageMode}.tools`, { go: hasGo }),
-  ];
-  if (issues.length > 0) throw new pulumi.RunError(new ConfigError(issues).message);
+/** What this machine lacks for the chosen substrate, named before anything is created. */
+function substrateIssues(): ConfigIssue[] {
+  switch (config.substrate) {
+    // Docker nodes share this machine's kernel: what it lacks, no node has. Two labs must not share addresses.
+    case "docker":
+      return [
+        ...dockerKernelIssues(config, { ipip: existsSync("/sys/module/ipip") }),
+        ...underlayOverlapIssues(config.underlay.cidr, `${labNameFor(stack)}-underlay-net`, existingNetworks()),
+      ];
+    case "qemu": {
+      const baseDir = `${cacheDir}/vm/base`;
+      return qemuHostIssues({
+        baseDir,
+        baseFiles: Object.fromEntries(VM_BASE_FILES.map((file) => [file, existsSync(`${baseDir}/${file}`)])),
+        tun: existsSync("/dev/net/tun"),
+        commands: Object.fromEntries(Object.keys(QEMU_COMMANDS).map((command) => [command, onPath(command)])),
+        root: process.getuid?.() === 0,
+      });
+    }
+    case "ssh":
+      return sshLocalIssues(config.ssh, { sshClient: onPath("ssh"), agent: !!process.env.SSH_AUTH_SOCK, readable, home: homedir() });
+    default:
+      return [];
+  }
 }
 
+/**
+ * IPIP on a machine substrate with the offline node image: Felix gives every node a tunl0 address, but the
+ * image's BIRD (Debian's 1.6.8) lacks Calico's krt_tunnel, so BIRD routes the pool's blocks via eth0,
+ * not encapsulated. Allowed, so the IPIP machinery can be explored, and said at every preview and up.
+ */
+function ipipWarning(): void {
+  const machine = config.substrate === "qemu" || config.substrate === "ssh";
+  const pools = config.ipPools.filter((pool) => !pool.disabled && pool.ipipMode !== "Never").map((pool) => pool.name);
+  if (machine && config.imageMode === "offline" && pools.length > 0) {
+    void pulumi.log.warn(
+      `IP pool ${pools.join(", ")} asks for IPIP: its nodes get tunl0 addresses, but the offline node image's BIRD (Debian's 1.6.8, without Calico's krt_tunnel) routes the pool's blocks via eth0, so traffic between nodes is not encapsulated; use vxlanMode for an encapsulated lab`,
+    );
+  }
+}
+
+/** kdd outside kind runs the offline build's kube-apiserver image: auto found no build, so say what to run. */
 function checkResolvedImages(): void {
   if (config.scenario === "kdd" && config.substrate !== "kind" && config.imageMode === "online") {
     throw new pulumi.RunError(
@@ -63,18 +106,29 @@ function checkResolvedImages(): void {
   }
 }
 
+function preflight(): void {
+  checkResolvedImages();
+  ipipWarning();
+  // Tools fetched here need their toolchain, whatever the substrate.
+  const issues = [
+    ...substrateIssues(),
+    ...toolchainIssues(imageSetOf(config).tools, `artifacts.${config.imageMode}.tools`, { go: onPath("go") }),
+  ];
+  if (issues.length > 0) throw new pulumi.RunError(new ConfigError(issues).message);
+}
+
 function makeLab() {
   // kind is a whole cluster with its own lab; every other substrate composes a scenario through the seam.
   if (config.substrate === "kind") {
     return new KindLab(labNameFor(stack), { config, cacheDir, manifestPath, preflight: runKindPreflight });
   }
-  checkResolvedImages();
-  if (config.substrate === "docker") dockerPreflight();
+  preflight();
   const scenario = LAB_SCENARIOS[config.scenario];
-  const substrate = LAB_SUBSTRATES[config.substrate];
-  if (!scenario || !substrate) {
+  const makeSubstrate = LAB_SUBSTRATES[config.substrate];
+  if (!scenario || !makeSubstrate) {
     throw new pulumi.RunError(`scenario ${config.scenario} on substrate ${config.substrate} is not built yet`);
   }
+  const substrate = makeSubstrate({ config, cacheDir, home: homedir() });
   return new CalicoLab(labNameFor(stack), { config, stack, cacheDir, manifestPath, scenario, substrate });
 }
 

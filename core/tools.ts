@@ -107,13 +107,16 @@ export function toolVerifyScript(name: ToolName, sums: string, quiet: boolean): 
 /**
  * Verifies each fetched tool inside a node against the recorded sums, and copies it in first unless the
  * node already holds exactly those files (the offline node image ships them). Host-side: the node is
- * reached through its NodeShell.
+ * reached through its NodeShell. One trip into the node checks every tool (it prints the names of those
+ * that fail); only those are copied and checked again. A trip is cheap into a container here and costs
+ * a second or more into a VM under TCG.
  */
 export function toolInstallScript(shell: NodeShell, tools: ReadonlyArray<{ name: ToolName; cacheDir: string; sums: string }>): string {
-  const lines = ["set -euo pipefail"];
+  const check = tools.map(({ name, sums }) => `(\n${toolVerifyScript(name, sums, true)}\n) || echo ${name}`).join("\n");
+  const lines = ["set -euo pipefail", "missing=$(", shell.run(check), ")"];
   for (const { name, cacheDir, sums } of tools) {
     lines.push(
-      `if ${shell.run(toolVerifyScript(name, sums, true))}`,
+      `if ! printf '%s\\n' "$missing" | grep -qx ${name}`,
       "then",
       `  echo "${name}: already in the node, verified"`,
       "else",

@@ -8,7 +8,10 @@ const d: Record<string, [string, string]> = {
     "string",
     "What Calico runs: bird (BGP with BIRD, etcd datastore), kdd (Kubernetes datastore on kind) or vpp (the Calico VPP dataplane on kind).",
   ],
-  substrate: ["string", "Where the nodes live: docker (containers on a lab network; bird), kind (kdd, vpp) or ssh (planned)."],
+  substrate: [
+    "string",
+    "Where the nodes live: docker (containers on a lab network; bird), qemu (a VM per node, made by the lab; bird), ssh (hosts you already have; bird) or kind (kdd, vpp).",
+  ],
   imageMode: [
     "string",
     "online: pinned official images and release binaries, verified by sha256; offline: images and tools built from package registries by `npm run offline:build`.",
@@ -40,6 +43,11 @@ const d: Record<string, [string, string]> = {
   ],
   kind: ["object", "kind substrate (kdd, vpp): workers, nodeImage (pinned by digest), serviceSubnet and the kind version."],
   vpp: ["object", "Calico VPP dataplane (vpp scenario): version, uplinkInterface, driver and hugepages (2 MiB pages)."],
+  qemu: ["object", "qemu substrate: cpus and memoryMiB of every VM (one VM per node: etcd and each Calico node)."],
+  ssh: [
+    "object",
+    "ssh substrate: hosts (name, address inside underlay.cidr, user (root), port (22), privateKey: a key file's path, empty for the ssh agent) and etcdHost (the host that runs etcd; every other host is a Calico node named after it).",
+  ],
 };
 const config: Record<string, unknown> = {};
 for (const [k, [type, description]] of Object.entries(d)) {

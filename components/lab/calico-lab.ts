@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { comparisonProblems } from "../../core/observed";
 import { imageSetOf } from "../../core/config/image-mode";
-import { parseCidr, planUnderlay } from "../../core/addressing";
+import { parseCidr } from "../../core/addressing";
+import { underlayPlanFor } from "../../core/config/plan";
 import type { LabConfig } from "../../core/config/types";
 import { nodeNames } from "../../core/config/validate";
 import { mermaidDiagram } from "../../core/diagram";
@@ -51,10 +52,8 @@ export class CalicoLab extends pulumi.ComponentResource {
   constructor(name: string, args: CalicoLabArgs, opts?: pulumi.ComponentResourceOptions) {
     super("calicolab:index:CalicoLab", name, {}, opts);
     const { config, scenario } = args;
-    const underlay = parseCidr(config.underlay.cidr);
-    if (!underlay) throw new Error(`underlay.cidr ${config.underlay.cidr} was not validated`);
     const names = nodeNames(config);
-    const plan = planUnderlay(underlay, names.length);
+    const plan = underlayPlanFor(config);
     const context: ScenarioContext = { lab: name, config, plan, images: imageSetOf(config) };
 
     const substrate = args.substrate(

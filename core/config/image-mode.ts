@@ -15,6 +15,8 @@ export function resolveImageMode(
 ): ConcreteImageMode {
   if (config.imageMode !== "auto") return config.imageMode;
   if (config.substrate === "kind") return "online";
+  // The qemu substrate's VMs reach no registry: their base image holds the offline images.
+  if (config.substrate === "qemu") return "offline";
   return facts.offlineBuildPresent ? "offline" : "online";
 }
 

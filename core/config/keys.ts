@@ -14,6 +14,8 @@ export const SETTING_KEYS: readonly (keyof LabConfig)[] = [
   "artifacts",
   "kind",
   "vpp",
+  "qemu",
+  "ssh",
 ];
 
 /** Docker and Pulumi names for a lab: lowercase letters, digits and dashes. */

@@ -10,6 +10,7 @@ import {
   SUPPORTED_CNI_VERSIONS,
   VPP_DRIVERS,
 } from "./types";
+import { SSH_HOST_DEFAULTS } from "./defaults";
 
 /** Each schema's error text says what is allowed; the loader adds the setting and the value. */
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
@@ -92,6 +93,24 @@ export const ipPoolSchema = settings({
   disabled: flag,
 });
 
+const PRIVATE_KEY_ALLOWED = "allowed is the path of a private key file on this machine (absolute, or ~/...), or empty for the ssh agent";
+
+export const sshHostSchema = settings({
+  name: nodeName,
+  address: z.ipv4({ error: "allowed is an IPv4 address on the underlay, such as 192.168.4.5" }),
+  user: z
+    .string({ error: () => "allowed is a user name such as root" })
+    .regex(/^[A-Za-z_][A-Za-z0-9._-]{0,63}$/, { error: "allowed is a user name (letters, digits, '.', '_', '-'; not starting with '-')" })
+    .default(SSH_HOST_DEFAULTS.user),
+  port: integer(1, 65535).default(SSH_HOST_DEFAULTS.port),
+  privateKey: z
+    .string({ error: () => PRIVATE_KEY_ALLOWED })
+    .refine((path) => path === "" || ((path.startsWith("/") || path.startsWith("~/")) && !/[\n\0]/.test(path)), {
+      error: () => PRIVATE_KEY_ALLOWED,
+    })
+    .default(SSH_HOST_DEFAULTS.privateKey),
+});
+
 export const labConfigSchema = settings({
   scenario: oneOf(SCENARIOS),
   substrate: oneOf(SUBSTRATES),
@@ -145,5 +164,10 @@ export const labConfigSchema = settings({
     uplinkInterface: text("an interface name"),
     driver: oneOf(VPP_DRIVERS),
     hugepages: integer(0, 65536),
+  }),
+  qemu: settings({ cpus: integer(1, 16), memoryMiB: integer(512, 65536) }),
+  ssh: settings({
+    hosts: list(sshHostSchema),
+    etcdHost: z.string({ error: () => "allowed is the name of one of ssh.hosts (empty when the substrate is not ssh)" }),
   }),
 });

@@ -1,7 +1,7 @@
 /** The lab's settings after defaults are applied and validation has passed. */
 
 export const SCENARIOS = ["bird", "kdd", "vpp"] as const;
-export const SUBSTRATES = ["docker", "kind", "ssh"] as const;
+export const SUBSTRATES = ["docker", "kind", "qemu", "ssh"] as const;
 export const IMAGE_MODES = ["auto", "online", "offline"] as const;
 export const BGP_MODES = ["mesh", "routeReflectors"] as const;
 export const ENCAPSULATION_MODES = ["Never", "Always", "CrossSubnet"] as const;
@@ -126,6 +126,29 @@ export interface VppSettings {
   readonly hugepages: number;
 }
 
+/** The qemu substrate: one VM per lab node (scripts/vm/lab-vm.sh), every VM the same size. */
+export interface QemuSettings {
+  readonly cpus: number;
+  readonly memoryMiB: number;
+}
+
+/** One machine the ssh substrate takes over: reached as `user@address:port`, with `privateKey` or the ssh agent. */
+export interface SshHost {
+  /** The lab's name for it: a Calico node's name, or the etcd host's. */
+  readonly name: string;
+  readonly address: string;
+  readonly user: string;
+  readonly port: number;
+  /** Path of the private key on the machine running Pulumi; empty: the ssh agent ($SSH_AUTH_SOCK). */
+  readonly privateKey: string;
+}
+
+export interface SshSettings {
+  readonly hosts: readonly SshHost[];
+  /** The name of the host in `hosts` that runs etcd; every other host is a Calico node. */
+  readonly etcdHost: string;
+}
+
 export interface LabConfig {
   readonly scenario: Scenario;
   readonly substrate: Substrate;
@@ -139,4 +162,6 @@ export interface LabConfig {
   readonly artifacts: ArtifactSettings;
   readonly kind: KindSettings;
   readonly vpp: VppSettings;
+  readonly qemu: QemuSettings;
+  readonly ssh: SshSettings;
 }

@@ -5,15 +5,17 @@ import { imagesOf, OFFICIAL_REGISTRY, OFFICIAL_RELEASE_SITE, registryOf, urlsOf 
 import type { ConfigIssue } from "./errors";
 import type { LabConfig } from "./types";
 import { KIND_CHECKS } from "./validate-kind";
+import { SUBSTRATE_CHECKS, sshCalicoHosts } from "./validate-substrates";
 
-const SUBSTRATES_FOR: Record<LabConfig["scenario"], readonly LabConfig["substrate"][]> = {
-  bird: ["docker"],
+export const SUBSTRATES_FOR: Record<LabConfig["scenario"], readonly LabConfig["substrate"][]> = {
+  bird: ["docker", "qemu", "ssh"],
   kdd: ["docker", "kind"],
   vpp: ["kind"],
 };
 
-/** The Calico node names the lab will use: explicit names, or prefix + 1..n. */
-export function nodeNames(config: Pick<LabConfig, "calico">): string[] {
+/** The Calico node names the lab will use: explicit names, or prefix + 1..n; on the ssh substrate, its Calico hosts' names. */
+export function nodeNames(config: Pick<LabConfig, "calico"> & Partial<Pick<LabConfig, "substrate" | "ssh">>): string[] {
+  if (config.substrate === "ssh" && config.ssh) return sshCalicoHosts(config as Pick<LabConfig, "ssh">).map((host) => host.name);
   const { names, nodes, namePrefix } = config.calico;
   return names.length > 0 ? [...names] : Array.from({ length: nodes }, (_, i) => `${namePrefix}${i + 1}`);
 }
@@ -34,7 +36,7 @@ export interface CrossCheck {
 const MIRROR_SETTINGS = ["artifacts.registryMirror", "artifacts.releaseMirror"];
 
 /** What nodeNames() reads. */
-const NODE_NAME_SETTINGS = ["calico.names", "calico.nodes", "calico.namePrefix"];
+const NODE_NAME_SETTINGS = ["calico.names", "calico.nodes", "calico.namePrefix", "substrate", "ssh"];
 
 const CHECKS: readonly CrossCheck[] = [
   {
@@ -42,8 +44,7 @@ const CHECKS: readonly CrossCheck[] = [
     run: (config, report) => {
       const allowedSubstrates = SUBSTRATES_FOR[config.scenario];
       if (!allowedSubstrates.includes(config.substrate)) {
-        const why = config.substrate === "ssh" ? " (the ssh substrate is planned, not built yet)" : "";
-        report("substrate", config.substrate, `scenario ${config.scenario} runs on ${allowedSubstrates.join(", ")}${why}`);
+        report("substrate", config.substrate, `scenario ${config.scenario} runs on ${allowedSubstrates.join(", ")}`);
       }
     },
   },
@@ -57,10 +58,11 @@ const CHECKS: readonly CrossCheck[] = [
     },
   },
   {
-    reads: ["underlay.cidr", "calico.nodes"],
+    reads: ["underlay.cidr", "calico.nodes", "substrate"],
     run: (config, report) => {
       const underlay = parseCidr(config.underlay.cidr);
-      if (underlay?.version === 4 && config.calico.nodes > underlayNodeCapacity(underlay)) {
+      // ssh hosts bring their own addresses (checked with ssh.hosts).
+      if (config.substrate !== "ssh" && underlay?.version === 4 && config.calico.nodes > underlayNodeCapacity(underlay)) {
         report(
           "calico.nodes",
           config.calico.nodes,
@@ -79,6 +81,8 @@ const CHECKS: readonly CrossCheck[] = [
           `allowed is a list of exactly calico.nodes (${config.calico.nodes}) names, or an empty list`,
         );
       }
+      // On the ssh substrate the names are the hosts', checked as ssh.hosts[].name.
+      if (config.substrate === "ssh") return;
       const seen = new Set<string>();
       nodeNames(config).forEach((name, index) => {
         if (seen.has(name)) report(`calico.names[${index}]`, name, "node names must be unique");
@@ -182,6 +186,7 @@ const CHECKS: readonly CrossCheck[] = [
     },
   },
   ...KIND_CHECKS,
+  ...SUBSTRATE_CHECKS,
 ];
 
 /** Splits `a.b[2].c` into `a`, `b`, `2`, `c`. */

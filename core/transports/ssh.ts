@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { shellJoin, shellQuote } from "../shell";
+import { orWarn, withStdin, type NodeShell } from "./node-shell";
 
 /**
  * The SSH transport: host-side bash scripts that run a node-side script on a machine over OpenSSH, or
@@ -19,14 +20,43 @@ export interface SshTarget {
   address: string;
   user: string;
   port: number;
-  /** The private key (a file on the machine that runs the script). */
+  /** The private key (a file on the machine that runs the script); empty: whatever the ssh agent offers. */
   keyPath: string;
+  /**
+   * Host keys: `no` (default) records any key, the lab's own VMs whose keys are new at every boot;
+   * `accept-new` records a host's first key and refuses a changed one: hosts the user already has.
+   */
+  hostKeys?: "no" | "accept-new";
   /** Run the client inside this network namespace (`ip netns exec`): the qemu substrate's lab namespace. */
   netns?: string;
   /** Default: `$CALICO_LAB_CACHE/ssh/<lab>/known_hosts` (the cache defaults to ~/.cache/calico-lab), resolved when the script runs. */
   knownHostsFile?: string;
   /** Seconds; default 10. */
   connectTimeout?: number;
+  /**
+   * Share one connection per machine (OpenSSH's ControlMaster): the first client becomes the master and
+   * stays CONTROL_PERSIST_SECONDS after its last session; the others skip the handshake (0.7 s against a
+   * VM under TCG, 0.05 s through the master). The path is the master's socket; `%h`, `%p`, `%r` expand.
+   */
+  controlPath?: string;
+}
+
+export const CONTROL_PERSIST_SECONDS = 30;
+
+/** Keepalives: a master whose machine is gone (a VM killed) exits within a minute instead of hanging its clients. */
+const KEEPALIVE = ["-o", "ServerAliveInterval=10", "-o", "ServerAliveCountMax=6"];
+
+function multiplexOptions(t: SshTarget): string[] {
+  if (t.controlPath === undefined) return [];
+  return [
+    "-o",
+    "ControlMaster=auto",
+    "-o",
+    `ControlPath=${t.controlPath}`,
+    "-o",
+    `ControlPersist=${CONTROL_PERSIST_SECONDS}`,
+    ...KEEPALIVE,
+  ];
 }
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -37,35 +67,48 @@ function checkTarget(t: SshTarget): void {
     throw new Error(`ssh target ${t.host}: netns "${t.netns}" must match ${SAFE_NAME.source}`);
   if (!Number.isInteger(t.port) || t.port < 1 || t.port > 65535) throw new Error(`ssh target ${t.host}: port ${t.port} is not 1 to 65535`);
   if (!/^[A-Za-z0-9._-]+$/.test(t.user)) throw new Error(`ssh target ${t.host}: user "${t.user}" is not a plain user name`);
+  if (t.controlPath !== undefined && !/^\/[A-Za-z0-9._%@:/-]+$/.test(t.controlPath))
+    throw new Error(`ssh target ${t.host}: control path "${t.controlPath}" must be an absolute path of plain characters`);
   if (!/^[A-Za-z0-9.:-]+$/.test(t.address))
     throw new Error(`ssh target ${t.host}: address "${t.address}" is not an IP address or DNS name`);
 }
 
 /** Sets `known_hosts` to the file's path and makes its folder: the first lines of every script. */
 function knownHostsPrologue(t: SshTarget): string {
-  const file =
-    t.knownHostsFile !== undefined
-      ? shellQuote(t.knownHostsFile)
-      : `"\${CALICO_LAB_CACHE:-\${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}/ssh/${t.lab}/known_hosts"`;
-  return `known_hosts=${file}\nmkdir -p "$(dirname "$known_hosts")"`;
+  return `known_hosts=${knownHostsPath(t)}\nmkdir -p "$(dirname "$known_hosts")"`;
 }
 
-/** The client's command line up to and including `user@address` (the known_hosts path as "$known_hosts"). */
-function sshCommand(t: SshTarget): string {
+/** The known_hosts path as bash text, resolved when the script runs. */
+function knownHostsPath(t: SshTarget): string {
+  return t.knownHostsFile !== undefined
+    ? shellQuote(t.knownHostsFile)
+    : `"\${CALICO_LAB_CACHE:-\${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}/ssh/${t.lab}/known_hosts"`;
+}
+
+/** The client's command line up to and including `user@address` (the known_hosts path as "$known_hosts", or `knownHosts`). */
+function sshCommand(t: SshTarget, knownHosts = '"$known_hosts"'): string {
   const prefix = t.netns !== undefined ? ["ip", "netns", "exec", t.netns] : [];
-  const before = shellJoin([...prefix, "ssh", "-i", t.keyPath, "-p", String(t.port), "-o", "BatchMode=yes"]);
+  const key = t.keyPath !== "" ? ["-i", t.keyPath] : [];
+  const before = shellJoin([...prefix, "ssh", ...key, "-p", String(t.port), "-o", "BatchMode=yes"]);
   const after = shellJoin([
     "-o",
-    "StrictHostKeyChecking=no",
-    "-o",
-    "IdentitiesOnly=yes",
+    `StrictHostKeyChecking=${t.hostKeys ?? "no"}`,
+    ...(t.keyPath !== "" ? ["-o", "IdentitiesOnly=yes"] : []),
     "-o",
     `ConnectTimeout=${t.connectTimeout ?? 10}`,
     "-o",
     "LogLevel=ERROR",
+    ...multiplexOptions(t),
     `${t.user}@${t.address}`,
   ]);
-  return `${before} -o "UserKnownHostsFile=$known_hosts" ${after}`;
+  const file = knownHosts.startsWith('"') ? `"UserKnownHostsFile=${knownHosts.slice(1)}` : `UserKnownHostsFile=${knownHosts}`;
+  return `${before} -o ${file} ${after}`;
+}
+
+/** The client's command line as one command (known_hosts resolved inline; its folder must exist for keys to be recorded). */
+export function sshClient(target: SshTarget): string {
+  checkTarget(target);
+  return sshCommand(target, knownHostsPath(target));
 }
 
 /** A here-document delimiter that no line of `text` equals (`taken` for tests: lines to treat as present). */
@@ -114,4 +157,49 @@ export function sshWaitScript(target: SshTarget, timeoutSeconds: number, interva
     "done",
     "",
   ].join("\n");
+}
+
+/**
+ * A NodeShell one ssh hop further: `inner` says how a node is reached on the target machine (`docker
+ * exec` into a container there), and this carries its host-side script over ssh. `run` sends inner's
+ * script whole to `sh -s` on the machine (its own here-document goes along, inside ours); `copyDir`
+ * streams a tar of the host folder into a staging folder on the machine, then runs inner's copy from
+ * there. Each is one command, so callers can test it (`if`) or tolerate its failure.
+ */
+export function sshShell(target: SshTarget, inner: NodeShell): NodeShell {
+  const client = sshClient(target);
+  return {
+    run: (script, options) => {
+      const onMachine = inner.run(script);
+      return withStdin(`${client} sh -s`, onMachine, options?.tolerate ? orWarn(options.tolerate) : "", delimiterFor(onMachine));
+    },
+    copyDir: (hostDir, nodeDir) => {
+      // Named from what it copies (and where to), so the step's script is the same on every run.
+      const staging = `/tmp/calico-lab-copy-${createHash("sha256")
+        .update(`${inner.run("")}\n${hostDir}\n${nodeDir}`)
+        .digest("hex")
+        .slice(0, 16)}`;
+      const remote = [
+        "set -e",
+        `rm -rf ${staging} && mkdir -p ${staging}`,
+        `trap 'rm -rf ${staging}' EXIT`,
+        `tar --no-same-owner -C ${staging} -xf -`,
+        inner.copyDir(staging, nodeDir),
+      ].join("\n");
+      return `${shellJoin(["tar", "-C", hostDir, "-cf", "-", "."])} | ${client} ${shellQuote(remote)}`;
+    },
+  };
+}
+
+/** Host-side: asks the target's connection master, if one runs, to exit (before its machine goes away). */
+export function sshCloseScript(target: SshTarget): string {
+  checkTarget(target);
+  if (target.controlPath === undefined) return "true";
+  const prefix = target.netns !== undefined ? ["ip", "netns", "exec", target.netns] : [];
+  return `${shellJoin([...prefix, "ssh", "-o", `ControlPath=${target.controlPath}`, "-p", String(target.port), "-O", "exit", `${target.user}@${target.address}`])} >/dev/null 2>&1 || true`;
+}
+
+/** A control path for the lab's machines: short (a socket path has ~100 characters), one per lab and namespace. */
+export function controlPathFor(lab: string, netns = ""): string {
+  return `/tmp/calico-lab-ssh-${createHash("sha256").update(`${lab}\n${netns}`).digest("hex").slice(0, 12)}-%r@%h:%p`;
 }

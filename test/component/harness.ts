@@ -49,13 +49,19 @@ export function installMocks(
         if (args.type.endsWith(":DockerContainer")) state.containerId = `id-${args.name}`;
         if (args.type.endsWith(":DockerNetwork")) state.networkId = "5f3c0a9e1b2d4c6e8f0a1b2c3d4e5f60";
         if (args.type === HOST_COMMAND_TYPE) {
-          state.stdout = args.name.includes("-workloads-")
-            ? JSON.stringify({
-                cniVersion: "0.3.1",
-                interfaces: [{ name: `cali${workload}` }],
-                ips: [{ version: "4", address: `10.1.0.${++workload}/32` }],
-              })
-            : "";
+          // A machine node's steps print the machine's boot id and the runtime container's id.
+          const machine = /-(vm|host)$/.test(args.name)
+            ? `boot-${args.name}\n`
+            : args.name.endsWith("-runtime")
+              ? `id-${args.name}\n`
+              : undefined;
+          const cniResult = () =>
+            JSON.stringify({
+              cniVersion: "0.3.1",
+              interfaces: [{ name: `cali${workload}` }],
+              ips: [{ version: "4", address: `10.1.0.${++workload}/32` }],
+            });
+          state.stdout = machine ?? (args.name.includes("-workloads-") ? cniResult() : "");
         }
         if (args.type.endsWith(":LiveProbe")) {
           const commands = args.inputs.commands as Record<string, string[]>;

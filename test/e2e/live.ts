@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
 import { defaultCacheDir, labNameFor } from "../../core/config/keys";
 
 export const repoRoot = join(__dirname, "..", "..");
@@ -94,4 +94,30 @@ export function freeUnderlay(): string {
     if (!used.includes(`192.168.${third}.`)) return cidr;
   }
   throw new Error("no free 192.168.x.0/24 for the lab underlay");
+}
+
+/**
+ * Per-step timings of an update: pass `onEvent` to up/destroy, then `report()` lists each resource step
+ * that took time (custom resources only), as seconds from the start of the update to its start and end.
+ */
+export function stepTimeline(): { onEvent: (event: EngineEvent) => void; report: () => string } {
+  const t0 = Date.now();
+  const steps = new Map<string, { op: string; start: number; end?: number }>();
+  const nameOf = (urn: string) => urn.split("::").pop() ?? urn;
+  return {
+    onEvent: (event) => {
+      const pre = event.resourcePreEvent?.metadata;
+      if (pre && pre.op !== "same" && !pre.type.startsWith("calicolab:") && pre.type !== "pulumi:pulumi:Stack") {
+        steps.set(pre.urn, { op: pre.op, start: (Date.now() - t0) / 1000 });
+      }
+      const done = event.resOutputsEvent?.metadata;
+      const step = done ? steps.get(done.urn) : undefined;
+      if (step) step.end = (Date.now() - t0) / 1000;
+    },
+    report: () =>
+      [...steps.entries()]
+        .sort(([, a], [, b]) => a.start - b.start)
+        .map(([urn, s]) => `${s.start.toFixed(1).padStart(6)} → ${s.end?.toFixed(1).padStart(6) ?? "     ?"}  ${s.op} ${nameOf(urn)}`)
+        .join("\n"),
+  };
 }

@@ -70,11 +70,18 @@ describe("defaults", () => {
 });
 
 describe("the stack configs", () => {
-  for (const stack of ["bird", "kdd", "vpp"]) {
+  for (const [stack, scenario, substrate] of [
+    ["bird", "bird", "docker"],
+    ["bird-offline", "bird", "docker"],
+    ["bird-qemu", "bird", "qemu"],
+    ["bird-ssh", "bird", "ssh"],
+    ["kdd", "kdd", "kind"],
+    ["vpp", "vpp", "kind"],
+  ]) {
     it(`${stack} parses and validates`, () => {
       const file = parse(readFileSync(join(root, "stacks", `Pulumi.${stack}.yaml`), "utf8"));
       const raw = Object.fromEntries(Object.entries(file.config).map(([k, v]) => [k.replace(/^calico-lab:/, ""), v]));
-      expect(loadLabConfig(raw).scenario).toBe(stack);
+      expect(loadLabConfig(raw)).toMatchObject({ scenario, substrate });
     });
   }
 });
@@ -148,14 +155,14 @@ describe("validation names the setting, the value and what is allowed", () => {
 
   it("an unknown scenario, substrate or image mode", () => {
     expect(messages({ scenario: "cilium" })).toEqual(['scenario = "cilium": allowed values are bird, kdd, vpp']);
-    expect(messages({ substrate: "vagrant" })).toEqual(['substrate = "vagrant": allowed values are docker, kind, ssh']);
+    expect(messages({ substrate: "vagrant" })).toEqual(['substrate = "vagrant": allowed values are docker, kind, qemu, ssh']);
     expect(messages({ imageMode: "airgap" })).toEqual(['imageMode = "airgap": allowed values are auto, online, offline']);
     expect(messages({ scenario: "vpp" })).toEqual(['substrate = "docker": scenario vpp runs on kind']);
     expect(messages({ scenario: "kdd", imageMode: "online" })).toEqual([
       'imageMode = "online": scenario kdd outside kind runs a kube-apiserver image that only the offline build makes (kube-apiserver, kubectl and Calico\'s CRDs, from the Go module proxy); allowed are offline and auto (after npm run offline:build)',
     ]);
-    expect(messages({ substrate: "ssh" })).toEqual([
-      'substrate = "ssh": scenario bird runs on docker (the ssh substrate is planned, not built yet)',
+    expect(messages({ scenario: "kdd", substrate: "qemu", imageMode: "offline" })).toEqual([
+      'substrate = "qemu": scenario kdd runs on docker, kind',
     ]);
   });
 
@@ -293,5 +300,149 @@ describe("every bad setting is reported in one pass", () => {
     expect(pathsOverlap("ipPools[0].cidr", ["ipPools", 0])).toBe(true);
     expect(pathsOverlap("calico.nodes", ["calico", "names", 0])).toBe(false);
     expect(pathsOverlap("bgp", ["calico"])).toBe(false);
+  });
+});
+
+describe("the qemu substrate's settings", () => {
+  const qemu = { substrate: "qemu", imageMode: "offline" };
+
+  it("defaults: the tutorial lab on VMs of 2 vCPUs and 1 GiB, the fixed address plan", async () => {
+    const config = loadLabConfig(qemu);
+    expect(config.qemu).toEqual({ cpus: 2, memoryMiB: 1024 });
+    expect(nodeNames(config)).toEqual(["calico1", "calico2"]);
+    const { underlayPlanFor } = await import("../../core/config/plan");
+    expect(underlayPlanFor(config)).toEqual({
+      subnet: "192.168.4.0/24",
+      gateway: "192.168.4.1",
+      etcd: "192.168.4.4",
+      apiserver: "192.168.4.3",
+      nodes: ["192.168.4.5", "192.168.4.6"],
+    });
+  });
+
+  it("refuses what its VMs cannot do: online images, a network with a route out, a bridge lab-vm.sh cannot make, bad sizes", () => {
+    expect(messages({ substrate: "qemu", imageMode: "online" })).toEqual([
+      'imageMode = "online": the qemu substrate\'s VMs reach no registry: their base image holds the offline images (npm run offline:vm-image); allowed are offline and auto (offline on qemu)',
+    ]);
+    expect(messages({ ...qemu, underlay: { cidr: "10.9.9.0/30", internal: false } })).toEqual([
+      'underlay.cidr = "10.9.9.0/30": the qemu substrate\'s lab bridge takes an IPv4 network from /8 to /29',
+      "underlay.internal = false: the qemu substrate's lab network is a bridge inside the lab's own network namespace, which has no route out; allowed is true",
+      "calico.nodes = 2: underlay 10.9.9.0/30 has room for 0 Calico nodes (hosts .1 to .4 are the gateway and etcd); use a larger underlay or fewer nodes",
+    ]);
+    expect(messages({ ...qemu, qemu: { cpus: 0, memoryMiB: 256 } })).toEqual([
+      "qemu.cpus = 0: allowed is an integer from 1 to 16",
+      "qemu.memoryMiB = 256: allowed is an integer from 512 to 65536",
+    ]);
+    expect(messages({ ...qemu, qemu: { disk: 1 } })).toEqual(["qemu.disk = 1: unknown setting; allowed keys here are cpus, memoryMiB"]);
+  });
+
+  it("ssh settings belong to the ssh substrate", () => {
+    expect(messages({ ...qemu, ssh: { etcdHost: "etcd" } })).toEqual([
+      'ssh = {"hosts":[],"etcdHost":"etcd"}: ssh.hosts and ssh.etcdHost are settings of the ssh substrate, not qemu; leave them empty',
+    ]);
+  });
+});
+
+describe("the ssh substrate's settings", () => {
+  const host = (name: string, address: string, extra: Record<string, unknown> = {}) => ({ name, address, ...extra });
+  const tutorial = {
+    substrate: "ssh",
+    ssh: {
+      etcdHost: "etcd",
+      hosts: [
+        host("etcd", "192.168.4.4"),
+        host("calico1", "192.168.4.5", { user: "vagrant", port: 2222, privateKey: "~/.ssh/id" }),
+        host("calico2", "192.168.4.6"),
+      ],
+    },
+  };
+
+  it("takes the Calico nodes from the hosts other than the etcd host; user, port and key default to root, 22 and the agent", async () => {
+    const config = loadLabConfig(tutorial);
+    expect(nodeNames(config)).toEqual(["calico1", "calico2"]);
+    expect(config.ssh.hosts[0]).toEqual({ name: "etcd", address: "192.168.4.4", user: "root", port: 22, privateKey: "" });
+    expect(config.ssh.hosts[1]).toEqual({ name: "calico1", address: "192.168.4.5", user: "vagrant", port: 2222, privateKey: "~/.ssh/id" });
+    const { underlayPlanFor } = await import("../../core/config/plan");
+    expect(underlayPlanFor(config)).toMatchObject({ etcd: "192.168.4.4", nodes: ["192.168.4.5", "192.168.4.6"] });
+  });
+
+  it("etcd may share a Calico node's machine (the etcd entry gives that machine's address)", async () => {
+    const config = loadLabConfig({
+      substrate: "ssh",
+      calico: { nodes: 1 },
+      ssh: { etcdHost: "etcd", hosts: [host("calico1", "192.168.4.5"), host("etcd", "192.168.4.5")] },
+    });
+    expect(nodeNames(config)).toEqual(["calico1"]);
+    const { underlayPlanFor } = await import("../../core/config/plan");
+    expect(underlayPlanFor(config)).toMatchObject({ etcd: "192.168.4.5", nodes: ["192.168.4.5"] });
+  });
+
+  it("refuses an empty host list, naming what it needs", () => {
+    expect(messages({ substrate: "ssh" })).toEqual([
+      "ssh.hosts = []: the ssh substrate needs its hosts: a list of {name, address, user, port, privateKey}, one for etcd (ssh.etcdHost) and one per Calico node",
+    ]);
+  });
+
+  it("refuses bad host entries, each by its setting, value and what is allowed", () => {
+    expect(
+      messages({
+        substrate: "ssh",
+        ssh: {
+          etcdHost: "etcd",
+          hosts: [
+            host("Etcd", "192.168.4.4"),
+            host("c1", "192.168.4.300"),
+            host("c2", "192.168.4.6", { user: "-oProxyCommand=x", port: 70000, privateKey: "id_rsa", bogus: 1 }),
+          ],
+        },
+      }),
+    ).toEqual([
+      'ssh.hosts[0].name = "Etcd": allowed is a lowercase DNS label (a-z, 0-9, -)',
+      'ssh.hosts[1].address = "192.168.4.300": allowed is an IPv4 address on the underlay, such as 192.168.4.5',
+      `ssh.hosts[2].user = "-oProxyCommand=x": allowed is a user name (letters, digits, '.', '_', '-'; not starting with '-')`,
+      "ssh.hosts[2].port = 70000: allowed is an integer from 1 to 65535",
+      'ssh.hosts[2].privateKey = "id_rsa": allowed is the path of a private key file on this machine (absolute, or ~/...), or empty for the ssh agent',
+      "ssh.hosts[2].bogus = 1: unknown setting; allowed keys here are name, address, user, port, privateKey",
+    ]);
+  });
+
+  it("refuses duplicate names, addresses outside the underlay or shared by Calico nodes, and a missing etcd host", () => {
+    expect(
+      messages({
+        substrate: "ssh",
+        calico: { nodes: 3 },
+        ssh: {
+          etcdHost: "etcd",
+          hosts: [
+            host("etcd", "192.168.4.4"),
+            host("c1", "192.168.4.5"),
+            host("c1", "10.0.0.5"),
+            host("c3", "192.168.4.5"),
+            host("c4", "192.168.4.255"),
+          ],
+        },
+      }),
+    ).toEqual([
+      'ssh.hosts[2].name = "c1": host names must be unique',
+      'ssh.hosts[2].address = "10.0.0.5": allowed is a host address inside underlay.cidr 192.168.4.0/24 (the network the hosts share), not its network or broadcast address',
+      'ssh.hosts[3].address = "192.168.4.5": c1 has this address already; Calico nodes need an address each (only ssh.etcdHost may share one, to run etcd beside calico-node)',
+      'ssh.hosts[4].address = "192.168.4.255": allowed is a host address inside underlay.cidr 192.168.4.0/24 (the network the hosts share), not its network or broadcast address',
+    ]);
+    expect(messages({ ...tutorial, ssh: { ...tutorial.ssh, etcdHost: "etcd9" } })).toEqual([
+      'ssh.etcdHost = "etcd9": allowed is the name of the host in ssh.hosts that runs etcd: one of etcd, calico1, calico2',
+    ]);
+    expect(messages({ substrate: "ssh", ssh: { etcdHost: "etcd", hosts: [host("etcd", "192.168.4.4")] } })).toEqual([
+      'ssh.hosts = ["etcd"]: every host but ssh.etcdHost (etcd) is a Calico node: allowed is a list with at least one more host',
+    ]);
+  });
+
+  it("the Calico nodes come from the hosts: calico.nodes must count them, calico.names stays empty, route reflectors name hosts", () => {
+    expect(messages({ ...tutorial, calico: { nodes: 3, names: ["a", "b", "c"] } })).toEqual([
+      "calico.nodes = 3: on the ssh substrate the Calico nodes are the ssh.hosts other than ssh.etcdHost (calico1, calico2); allowed is 2",
+      'calico.names = ["a","b","c"]: on the ssh substrate the Calico nodes are named after their ssh.hosts entries; allowed is []',
+    ]);
+    expect(messages({ ...tutorial, bgp: { mode: "routeReflectors", routeReflectors: ["etcd"] } })).toEqual([
+      'bgp.routeReflectors[0] = "etcd": allowed are the lab\'s node names: calico1, calico2',
+    ]);
   });
 });

@@ -86,9 +86,10 @@ describe("generated scripts under bash, through the docker transport", () => {
 });
 
 describe("tool install under bash", () => {
-  // This stand-in logs every call; the quiet pre-check passes only when FAKE_TOOLS_PRESENT=1.
+  // This stand-in logs every call; the quiet pre-check names cnitool as missing unless FAKE_TOOLS_PRESENT=1.
   const logger = fakeDocker(
-    (log) => `echo "$*" >> ${log}\ninput=$(cat)\ncase "$input" in *"/dev/null"*) [ "$FAKE_TOOLS_PRESENT" = 1 ];; *) exit 0;; esac\n`,
+    (log) =>
+      `echo "$*" >> ${log}\ninput=$(cat)\ncase "$input" in *"/dev/null"*) [ "$FAKE_TOOLS_PRESENT" = 1 ] || echo cnitool;; *) exit 0;; esac\n`,
   );
   const cache = join(logger.dir, "cnitool");
   mkdirSync(cache);

@@ -149,11 +149,16 @@ describe("tool scripts", () => {
     expect(toolInstallScript(dockerShell("n1"), [{ name: "cnitool", cacheDir: a, sums: "0123  cnitool\n" }])).toBe(
       [
         "set -euo pipefail",
-        "if docker exec -i n1 sh -s <<'CALICO_LAB_NODE_SCRIPT'",
+        "missing=$(",
+        "docker exec -i n1 sh -s <<'CALICO_LAB_NODE_SCRIPT'",
+        "(",
         "cd /usr/local/bin && sha256sum -c --quiet - >/dev/null 2>&1 <<'CALICO_LAB_EOF'",
         "0123  cnitool",
         "CALICO_LAB_EOF",
+        ") || echo cnitool",
         "CALICO_LAB_NODE_SCRIPT",
+        ")",
+        "if ! printf '%s\\n' \"$missing\" | grep -qx cnitool",
         "then",
         '  echo "cnitool: already in the node, verified"',
         "else",

@@ -1,0 +1,95 @@
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type { QemuSettings } from "../../../core/config/types";
+import { labLabels } from "../../../core/node-runtime";
+import {
+  networkDownScript,
+  networkUpScript,
+  vmLabName,
+  vmSshTarget,
+  vmStartScript,
+  vmStopScript,
+  type QemuPaths,
+} from "../../../core/substrates/qemu/scripts";
+import { machineNodeShell } from "../../../core/substrates/ssh/runner";
+import { hostStep } from "../../lab/node-step";
+import type { Substrate } from "../substrate";
+import { MachineNode, type MachineNodeArgs } from "../ssh/machine-node";
+
+/** scripts/vm/lab-vm.sh of this checkout. */
+export const LAB_VM_SCRIPT = join(__dirname, "..", "..", "..", "scripts", "vm", "lab-vm.sh");
+
+/**
+ * Seconds a VM may take for each stage under TCG on a busy 2-core machine (seen: SSH 15-55 s, Docker
+ * 20 s later, calico-node ready 40-50 s after its container starts); KVM is far quicker.
+ */
+export const QEMU_TIMEOUTS = { boot: 300, docker: 300, ready: 300 } as const;
+
+/** One lab node as a VM of its own, running the node's runtime as a container. */
+export class QemuNode extends MachineNode {
+  constructor(name: string, args: MachineNodeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("calicolab:qemu:Node", name, args, opts);
+  }
+}
+
+export interface QemuSubstrateOptions {
+  readonly qemu: QemuSettings;
+  /** $CALICO_LAB_CACHE: the base image, the labs' keys and overlays. */
+  readonly cacheDir: string;
+  /** lab-vm.sh; default: this checkout's. */
+  readonly labVm?: string;
+}
+
+/**
+ * Nodes as VMs (scripts/vm/lab-vm.sh): the lab's network is a bridge inside a network namespace of its
+ * own, each node a VM from the base image's overlay with the node's underlay address; then the ssh node
+ * runner starts the runtime in it. Node-side scripts go over ssh (from inside the namespace) and
+ * `docker exec` in the VM.
+ */
+export function qemuSubstrate(options: QemuSubstrateOptions): Substrate {
+  return (context, underlay) => {
+    const vmLab = vmLabName(context.lab);
+    const paths: QemuPaths = { labVm: options.labVm ?? LAB_VM_SCRIPT, cacheDir: options.cacheDir };
+    const network = hostStep(
+      `${context.lab}-underlay`,
+      { create: networkUpScript(paths, vmLab, underlay.subnet), delete: networkDownScript(paths, vmLab) },
+      { parent: context.parent },
+    );
+    return {
+      network,
+      node(runtime, dependsOn) {
+        const name = `${context.lab}-${runtime.node}`;
+        const target = vmSshTarget(paths, vmLab, runtime.node, runtime.address);
+        const spec = { vmLab, vm: runtime.node, address: runtime.address, size: options.qemu, bootTimeoutSeconds: QEMU_TIMEOUTS.boot };
+        const node = new QemuNode(
+          name,
+          {
+            runtime,
+            target,
+            container: name,
+            labels: pulumi.output(context.stack).apply((stack) => labLabels(context.lab, stack, runtime.role)),
+            machine: {
+              suffix: "vm",
+              create: vmStartScript(paths, spec),
+              delete: vmStopScript(paths, vmLab, runtime.node, runtime.address),
+            },
+            readyTimeoutSeconds: QEMU_TIMEOUTS.ready,
+            machineDependsOn: [network],
+            runtimeDependsOn: dependsOn,
+            removeOnDelete: false,
+            dockerTimeoutSeconds: QEMU_TIMEOUTS.docker,
+          },
+          { parent: context.parent },
+        );
+        return {
+          node: runtime.node,
+          address: runtime.address,
+          handle: node.containerName,
+          shell: machineNodeShell(target, name),
+          instanceId: node.instanceId,
+          resource: node,
+        };
+      },
+    };
+  };
+}

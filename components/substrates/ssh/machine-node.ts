@@ -1,0 +1,80 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { NodeRuntime } from "../../../core/node-runtime";
+import { runtimeCreateScript, runtimeDeleteScript } from "../../../core/substrates/ssh/runner";
+import type { SshTarget } from "../../../core/transports/ssh";
+import type { HostCommand } from "../../lab/host-command";
+import { hostStep } from "../../lab/node-step";
+
+export interface MachineNodeArgs {
+  /** What the node runs, as the scenario asked. */
+  readonly runtime: NodeRuntime;
+  /** How the lab's ssh client reaches the node's machine. */
+  readonly target: SshTarget;
+  /** The runtime's container on the machine. */
+  readonly container: string;
+  readonly labels: pulumi.Input<Record<string, string>>;
+  /**
+   * The machine step: made first (a VM started, or a host checked); its create prints the machine's boot
+   * id, so the runtime runs again whenever the machine is made anew. Its delete (stopping a VM) runs last.
+   */
+  readonly machine: { readonly suffix: string; readonly create: pulumi.Input<string>; readonly delete?: pulumi.Input<string> };
+  /** How long the runtime may take to get ready on this machine (at least the runtime's own timeout). */
+  readonly readyTimeoutSeconds: number;
+  /** How long the machine's Docker engine may take to answer. */
+  readonly dockerTimeoutSeconds: number;
+  /** What the machine step waits for: the lab network. A VM boots while the datastore is still coming up. */
+  readonly machineDependsOn: readonly pulumi.Resource[];
+  /** What the runtime waits for besides its machine: the seam's `dependsOn` (the datastore, for a Calico node). */
+  readonly runtimeDependsOn: readonly pulumi.Resource[];
+  /**
+   * Remove the container when the runtime step goes. A host outlives the lab, so yes; a VM does not
+   * (its machine step stops it right after), and a runtime made anew replaces a container of its name.
+   */
+  readonly removeOnDelete: boolean;
+}
+
+/**
+ * One lab node on a machine reached over ssh (the ssh node runner): a machine step, then the runtime as
+ * a host-networked container there, ready once its readiness command passes. The qemu and ssh
+ * substrates differ only in the machine step. The component takes no `dependsOn` of its own: its two
+ * steps wait for different things (a Calico VM boots while etcd's VM is still booting, and only its
+ * runtime waits for etcd); what waits for the node waits for both steps.
+ */
+export class MachineNode extends pulumi.ComponentResource {
+  public readonly containerName: pulumi.Output<string>;
+  /** The machine's boot id and the container's id: changes whenever either is made anew. */
+  public readonly instanceId: pulumi.Output<string>;
+  public readonly machine: HostCommand;
+  public readonly runtime: HostCommand;
+
+  constructor(type: string, name: string, args: MachineNodeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(type, name, {}, opts);
+    this.machine = hostStep(
+      `${name}-${args.machine.suffix}`,
+      { create: args.machine.create, ...(args.machine.delete !== undefined ? { delete: args.machine.delete } : {}) },
+      { parent: this, dependsOn: [...args.machineDependsOn] },
+    );
+    const run = {
+      runtime: args.runtime,
+      machine: args.target.host,
+      container: args.container,
+      readyTimeoutSeconds: Math.max(args.readyTimeoutSeconds, args.runtime.readiness.timeoutSeconds),
+    };
+    this.runtime = hostStep(
+      `${name}-runtime`,
+      {
+        create: pulumi
+          .output(args.labels)
+          .apply((labels) => runtimeCreateScript(args.target, { ...run, labels }, args.dockerTimeoutSeconds)),
+        ...(args.removeOnDelete ? { delete: runtimeDeleteScript(args.target, args.container) } : {}),
+        triggers: [this.machine.stdout],
+      },
+      { parent: this, dependsOn: [this.machine, ...args.runtimeDependsOn] },
+    );
+    this.containerName = pulumi.output(args.container);
+    this.instanceId = pulumi
+      .all([this.machine.stdout, this.runtime.stdout])
+      .apply(([boot, container]) => `${boot.trim()}/${container.trim().split("\n").pop() ?? ""}`);
+    this.registerOutputs({ containerName: this.containerName, instanceId: this.instanceId });
+  }
+}

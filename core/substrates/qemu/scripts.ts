@@ -1,0 +1,98 @@
+import { createHash } from "node:crypto";
+import type { QemuSettings } from "../../config/types";
+import { shellJoin } from "../../shell";
+import { controlPathFor, sshCloseScript, sshRunScript, type SshTarget } from "../../transports/ssh";
+import { BOOT_ID_SCRIPT } from "../ssh/runner";
+
+/**
+ * The qemu substrate's host-side scripts: scripts/vm/lab-vm.sh makes the lab's network namespace and
+ * bridge, and one VM per node from the base image; the ssh node runner (core/substrates/ssh) does the rest.
+ */
+
+const LAB_VM_NAME = /^[a-z0-9][a-z0-9-]{0,20}$/;
+
+/**
+ * lab-vm.sh's name for the lab (1-21 of a-z, 0-9, '-'; it names the namespace calicolab-<name>): the
+ * stack's part of the lab's name, or, when that is too long, its first 14 characters and a hash.
+ */
+export function vmLabName(lab: string): string {
+  const stack = lab.replace(/^calicolab-/, "");
+  if (LAB_VM_NAME.test(stack)) return stack;
+  const hash = createHash("sha256").update(lab).digest("hex").slice(0, 6);
+  const head = stack
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+/, "")
+    .slice(0, 14)
+    .replace(/-+$/, "");
+  return head ? `${head}-${hash}` : `lab-${hash}`;
+}
+
+/** The lab's network namespace (lab-vm.sh's `calicolab-<lab>`): the bridge, the taps, QEMU and the ssh client live there. */
+export function vmNamespace(vmLab: string): string {
+  return `calicolab-${vmLab}`;
+}
+
+export interface QemuPaths {
+  /** scripts/vm/lab-vm.sh, absolute. */
+  readonly labVm: string;
+  /** The lab's cache ($CALICO_LAB_CACHE): the base image, the labs' keys and overlays. */
+  readonly cacheDir: string;
+}
+
+function labVm(paths: QemuPaths, args: readonly string[], env: Record<string, string> = {}): string {
+  const assignments = Object.entries({ CALICO_LAB_CACHE: paths.cacheDir, ...env }).map(([k, v]) => shellJoin([`${k}=${v}`]));
+  return [...assignments, shellJoin(["bash", paths.labVm, ...args])].join(" ");
+}
+
+/** Host-side: the lab's namespace, bridge (the underlay's gateway address) and key pair. */
+export function networkUpScript(paths: QemuPaths, vmLab: string, cidr: string): string {
+  return `set -euo pipefail\n${labVm(paths, ["net-up", vmLab, cidr])}`;
+}
+
+/** Host-side: every VM of the lab, the namespace and the lab's files. */
+export function networkDownScript(paths: QemuPaths, vmLab: string): string {
+  return `set -euo pipefail\n${labVm(paths, ["net-down", vmLab])}`;
+}
+
+/** How the lab's ssh client reaches a VM: as root, with the lab's key, from inside the lab's namespace. */
+export function vmSshTarget(paths: QemuPaths, vmLab: string, vm: string, address: string): SshTarget {
+  return {
+    lab: vmLab,
+    host: vm,
+    address,
+    user: "root",
+    port: 22,
+    keyPath: `${paths.cacheDir}/vm/labs/${vmLab}/id_ed25519`,
+    netns: vmNamespace(vmLab),
+    controlPath: controlPathFor(vmLab, vmNamespace(vmLab)),
+  };
+}
+
+export interface VmSpec {
+  readonly vmLab: string;
+  /** The VM's name: the node's (etcd, calico1). */
+  readonly vm: string;
+  readonly address: string;
+  readonly size: QemuSettings;
+  /** How long to wait for the VM's SSH login. */
+  readonly bootTimeoutSeconds: number;
+}
+
+/**
+ * Host-side: starts the VM (an overlay of the base image, a tap on the lab's bridge, KVM if a boot probe
+ * works, else TCG), waits for its SSH login and prints its boot id. lab-vm.sh's own messages go to stderr.
+ */
+export function vmStartScript(paths: QemuPaths, spec: VmSpec): string {
+  const size = { LAB_VM_CPUS: String(spec.size.cpus), LAB_VM_MEMORY: String(spec.size.memoryMiB) };
+  return [
+    "set -euo pipefail",
+    `${labVm(paths, ["start", spec.vmLab, spec.vm, spec.address], size)} >&2`,
+    `${labVm(paths, ["wait-ssh", spec.vmLab, spec.vm, String(spec.bootTimeoutSeconds)])} >&2`,
+    sshRunScript(vmSshTarget(paths, spec.vmLab, spec.vm, spec.address), BOOT_ID_SCRIPT),
+  ].join("\n");
+}
+
+/** Host-side: the lab's ssh connection to the VM closes; QEMU, the tap, the overlay and the VM's known_hosts entry go. */
+export function vmStopScript(paths: QemuPaths, vmLab: string, vm: string, address: string): string {
+  return `set -euo pipefail\n${sshCloseScript(vmSshTarget(paths, vmLab, vm, address))}\n${labVm(paths, ["stop", vmLab, vm])}`;
+}

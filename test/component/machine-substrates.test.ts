@@ -1,0 +1,225 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { resolveImageMode } from "../../core/config/image-mode";
+import { loadLabConfig } from "../../core/config/load";
+import { controlPathFor } from "../../core/transports/ssh";
+import { captureGraph, HOST_COMMAND_TYPE, installMocks, valueOf, type Registered } from "./harness";
+
+// The bird scenario on the qemu and ssh substrates under mocks: the graph (types, names, parents,
+// dependencies), the host-side scripts (lab-vm.sh, the ssh node runner) and every node-side step going
+// through ssh and then `docker exec` in the node's container.
+const ADDRESS: Record<string, string> = { calico1: "192_168_4_5", calico2: "192_168_4_6" };
+installMocks((node) =>
+  Object.keys(ADDRESS)
+    .filter((n) => n !== node)
+    .map((n) => `Mesh_${ADDRESS[n]}`),
+);
+
+async function buildLab(name: string, raw: Record<string, unknown>, home = "/home/me") {
+  const mocks = captureGraph();
+  const { CalicoLab } = await import("../../components/lab/calico-lab");
+  const { birdScenario } = await import("../../components/scenarios/bird");
+  const { LAB_SUBSTRATES } = await import("../../components/lab/registry");
+  const loaded = loadLabConfig(raw);
+  const config = { ...loaded, imageMode: resolveImageMode(loaded, { offlineBuildPresent: true }) };
+  const substrate = LAB_SUBSTRATES[config.substrate]!({ config, cacheDir: "/cache", home });
+  const lab = new CalicoLab(
+    name,
+    { config, stack: "test", cacheDir: "/cache", manifestPath: "/cache/artifacts/manifest.json", scenario: birdScenario, substrate },
+    { transformations: [mocks.capture] },
+  );
+  const outputs = { etcd: await valueOf(lab.etcd), nodes: await valueOf(lab.nodes), bgpTopology: await valueOf(lab.bgpTopology) };
+  await Promise.all(mocks.pending);
+  return { registered: mocks.registered, outputs };
+}
+
+function finder(registered: Registered[]) {
+  return (name: string) => {
+    const found = registered.find((r) => r.name === name);
+    if (!found) throw new Error(`no resource named ${name}; have ${registered.map((r) => r.name).join(", ")}`);
+    return found;
+  };
+}
+
+/** The connection sharing options, with the lab's control path (one per lab and namespace). */
+const MUX = (netns?: string) =>
+  `-o ControlMaster=auto -o ControlPath=${controlPathFor("lab", netns)} -o ControlPersist=30 -o ServerAliveInterval=10 -o ServerAliveCountMax=6`;
+const SSH_TO = (address: string) =>
+  `ip netns exec calicolab-lab ssh -i /cache/vm/labs/lab/id_ed25519 -p 22 -o BatchMode=yes -o "UserKnownHostsFile=\${CALICO_LAB_CACHE:-\${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}/ssh/lab/known_hosts" -o StrictHostKeyChecking=no -o IdentitiesOnly=yes -o ConnectTimeout=10 -o LogLevel=ERROR ${MUX("calicolab-lab")} root@${address}`;
+
+describe("bird on the qemu substrate", () => {
+  let built: Awaited<ReturnType<typeof buildLab>>;
+  let byName: ReturnType<typeof finder>;
+  beforeAll(async () => {
+    built = await buildLab("lab", { substrate: "qemu", imageMode: "offline", qemu: { cpus: 1, memoryMiB: 768 } });
+    byName = finder(built.registered);
+  });
+
+  it("makes the lab network with lab-vm.sh, and one VM node per lab node, typed, named from the lab and parented", () => {
+    expect(byName("lab-underlay")).toMatchObject({ type: HOST_COMMAND_TYPE, parent: "lab", deleteBeforeReplace: true });
+    expect(byName("lab-underlay").inputs.create).toMatch(
+      /CALICO_LAB_CACHE=\/cache bash \S+\/scripts\/vm\/lab-vm\.sh net-up lab 192\.168\.4\.0\/24$/,
+    );
+    expect(byName("lab-underlay").inputs.delete).toMatch(/lab-vm\.sh net-down lab$/);
+    for (const node of ["etcd", "calico1", "calico2"]) {
+      expect(byName(`lab-${node}`)).toMatchObject({ type: "calicolab:qemu:Node", parent: "lab" });
+      expect(byName(`lab-${node}-vm`)).toMatchObject({ type: HOST_COMMAND_TYPE, parent: `lab-${node}` });
+      expect(byName(`lab-${node}-runtime`)).toMatchObject({ type: HOST_COMMAND_TYPE, parent: `lab-${node}` });
+    }
+    expect(built.registered.filter((r) => r.type.includes("Docker"))).toEqual([]);
+  });
+
+  it("boots every VM once the network is there; only a Calico node's runtime waits for etcd; the lab's steps wait for the nodes", () => {
+    const deps = (name: string) => byName(name).dependsOn;
+    for (const node of ["etcd", "calico1", "calico2"]) {
+      expect(deps(`lab-${node}-vm`)).toEqual(["lab-underlay"]);
+      expect(deps(`lab-${node}`)).toEqual([]);
+    }
+    expect(deps("lab-etcd-runtime")).toEqual(["lab-etcd-vm", "lab-underlay"]);
+    expect(deps("lab-calico1-runtime")).toEqual(["lab-calico1-vm", "lab-etcd"]);
+    // tool downloads start at once; each node's install waits for its own node
+    expect(deps("lab-tools")).toEqual([]);
+    expect(deps("lab-tools-install-1")).toEqual(expect.arrayContaining(["lab-calico1"]));
+    // the runtime runs again when its VM is made anew (a new boot id)
+    expect(byName("lab-calico1-runtime").inputs.triggers).toEqual(["boot-lab-calico1-vm\n"]);
+  });
+
+  it("starts each VM at the node's address with the VM size, waits for SSH, reads its boot id; delete stops it", () => {
+    const vm = byName("lab-calico2-vm").inputs;
+    expect(vm.create).toMatch(
+      /CALICO_LAB_CACHE=\/cache LAB_VM_CPUS=1 LAB_VM_MEMORY=768 bash \S+lab-vm\.sh start lab calico2 192\.168\.4\.6 >&2\n/,
+    );
+    expect(vm.create).toMatch(/lab-vm\.sh wait-ssh lab calico2 300 >&2\n/);
+    expect(vm.create).toContain(
+      `${SSH_TO("192.168.4.6").replace(`"UserKnownHostsFile=\${CALICO_LAB_CACHE:-\${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}/ssh/lab/known_hosts"`, '"UserKnownHostsFile=$known_hosts"')} sh -s`,
+    );
+    expect(vm.create).toContain("cat /proc/sys/kernel/random/boot_id");
+    expect(vm.delete).toMatch(
+      /ssh -o ControlPath=\S+ -p 22 -O exit root@192\.168\.4\.6 >\/dev\/null 2>&1 \|\| true\n.*lab-vm\.sh stop lab calico2$/,
+    );
+    expect(byName("lab-etcd-vm").inputs.create).toContain("start lab etcd 192.168.4.4");
+  });
+
+  it("runs each runtime as a host-networked container in its VM: Calico privileged with the sysctls, etcd plain", () => {
+    const calico = byName("lab-calico1-runtime").inputs;
+    expect(calico.create).toContain("until docker info >/dev/null 2>&1; do");
+    expect(calico.create).toContain("sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 net.ipv4.ip_forward=1");
+    expect(calico.create).toMatch(
+      /docker run --detach --name lab-calico1 --network host --label calico-lab\.lab=lab --label calico-lab\.role=calico-node --label calico-lab\.stack=test --privileged --volume \/lib\/modules:\/lib\/modules:ro --env NODENAME=calico1 .*--env IP=192\.168\.4\.5 .*--env ETCD_ENDPOINTS=http:\/\/192\.168\.4\.4:2379 .* calico-lab\/node:v3\.28\.5 >\/dev\/null/,
+    );
+    expect(calico.create).toContain("until docker exec lab-calico1 birdcl -s /var/run/calico/bird.ctl show status >/dev/null 2>&1; do");
+    expect(calico.create).toContain("was not ready within 300s");
+    // the VM goes right after; a runtime made anew replaces the container of its name itself
+    expect(calico.delete).toBeNull();
+    expect(calico.create).toContain("docker rm -f lab-calico1 >/dev/null 2>&1 || true\ndocker run");
+    const etcd = byName("lab-etcd-runtime").inputs.create as string;
+    expect(etcd).toMatch(/docker run --detach --name lab-etcd --network host .*calico-lab\/etcd:3\.4\.23 etcd --name=lab-etcd /);
+    expect(etcd).not.toContain("--privileged");
+    expect(etcd).not.toContain("sysctl");
+    expect(etcd).toContain("docker exec lab-etcd etcdctl --endpoints=http://127.0.0.1:2379 endpoint health");
+  });
+
+  it("every step inside a node goes through ssh to its VM, then docker exec into its container, keyed on the node's instance", () => {
+    const via = (address: string) => `${SSH_TO(address)} sh -s <<'CALICO_LAB_SSH_`;
+    const pools = byName("lab-ippools-apply").inputs;
+    expect(pools.create).toContain(via("192.168.4.5"));
+    expect(pools.create).toContain("\ndocker exec -i lab-calico1 sh -s <<'CALICO_LAB_NODE_SCRIPT'\n");
+    expect(pools.create).toContain("DATASTORE_TYPE=etcdv3 ETCD_ENDPOINTS=http://192.168.4.4:2379 calicoctl apply -f -");
+    const cni = byName("lab-cni-write-2").inputs;
+    expect(cni.create).toContain(via("192.168.4.6"));
+    expect(cni.create).toContain("docker exec -i lab-calico2 sh -s <<'CALICO_LAB_NODE_SCRIPT'\nset -eu\nmkdir -p /etc/cni/net.d\n");
+    expect(cni.triggers).toEqual(["boot-lab-calico2-vm/id-lab-calico2-runtime", expect.stringContaining('"type": "calico"')]);
+    const workload = byName("lab-workloads-1-1").inputs;
+    expect(workload.create).toContain("docker exec -i lab-calico1 sh -s");
+    expect(workload.create).toContain("cnitool add test-calico /var/run/netns/calico1-wl1");
+    expect(workload.delete).toMatch(/ \|\| echo "calico-lab: .* failed; the node may already be gone" >&2\n/);
+    const tools = byName("lab-tools-install-1").inputs;
+    expect(tools.create).toContain(`| ${SSH_TO("192.168.4.5")} 'set -e\nrm -rf /tmp/calico-lab-copy-`);
+    expect(tools.create).toMatch(/\ndocker cp \/tmp\/calico-lab-copy-[0-9a-f]{16}\/\. lab-calico1:\/usr\/local\/bin\/'/);
+    const probe = byName("lab-bgp-status-probe").inputs as { commands: Record<string, string[]> };
+    expect(probe.commands["calico2/protocols"]?.[2]).toContain(via("192.168.4.6"));
+    expect(probe.commands["calico2/protocols"]?.[2]).toContain(
+      "docker exec -i lab-calico2 sh -s <<'CALICO_LAB_NODE_SCRIPT'\nbirdcl -s /var/run/calico/bird.ctl show protocols\n",
+    );
+  });
+
+  it("exports the nodes at their VMs' addresses, with their containers, and the BGP topology", () => {
+    expect(built.outputs.etcd).toEqual({ endpoints: ["http://192.168.4.4:2379"], address: "192.168.4.4", container: "lab-etcd" });
+    expect(built.outputs.nodes.map((n) => [n.name, n.container, n.underlayIp])).toEqual([
+      ["calico1", "lab-calico1", "192.168.4.5"],
+      ["calico2", "lab-calico2", "192.168.4.6"],
+    ]);
+    expect(built.outputs.bgpTopology.matches).toBe(true);
+  });
+});
+
+describe("bird on the ssh substrate", () => {
+  let built: Awaited<ReturnType<typeof buildLab>>;
+  let byName: ReturnType<typeof finder>;
+  beforeAll(async () => {
+    built = await buildLab("lab", {
+      substrate: "ssh",
+      ipPools: [
+        { name: "p", cidr: "10.1.0.0/16", blockSize: 26, ipipMode: "Always", vxlanMode: "Never", natOutgoing: true, disabled: false },
+      ],
+      ssh: {
+        etcdHost: "store",
+        hosts: [
+          { name: "calico1", address: "192.168.4.5", user: "vagrant", port: 2222, privateKey: "~/.ssh/lab" },
+          { name: "store", address: "192.168.4.5", user: "vagrant", port: 2222, privateKey: "~/.ssh/lab" },
+          { name: "calico2", address: "192.168.4.9" },
+        ],
+      },
+    });
+    byName = finder(built.registered);
+  });
+
+  const client = (who: string, port: number, key: string[]) =>
+    `ssh ${key.join(" ")}${key.length ? " " : ""}-p ${port} -o BatchMode=yes -o "UserKnownHostsFile=\${CALICO_LAB_CACHE:-\${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}/ssh/lab/known_hosts" -o StrictHostKeyChecking=accept-new${key.length ? " -o IdentitiesOnly=yes" : ""} -o ConnectTimeout=10 -o LogLevel=ERROR ${MUX()} ${who}`;
+
+  it("takes over the hosts: a node per host, named after it, etcd on the etcd host (beside calico1 here)", () => {
+    expect(byName("lab-underlay")).toMatchObject({ type: HOST_COMMAND_TYPE, parent: "lab" });
+    expect(byName("lab-underlay").inputs.create).toContain(
+      'mkdir -p "${CALICO_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}/ssh/"lab',
+    );
+    for (const node of ["etcd", "calico1", "calico2"]) {
+      expect(byName(`lab-${node}`)).toMatchObject({ type: "calicolab:ssh:Node", parent: "lab" });
+      expect(byName(`lab-${node}-host`)).toMatchObject({ type: HOST_COMMAND_TYPE, parent: `lab-${node}`, dependsOn: ["lab-underlay"] });
+      expect(byName(`lab-${node}-runtime`).dependsOn[0]).toBe(`lab-${node}-host`);
+    }
+    expect(byName("lab-calico2-runtime").dependsOn).toEqual(["lab-calico2-host", "lab-etcd"]);
+    expect(built.outputs.etcd.endpoints).toEqual(["http://192.168.4.5:2379"]);
+    expect(built.outputs.nodes.map((n) => [n.name, n.underlayIp])).toEqual([
+      ["calico1", "192.168.4.5"],
+      ["calico2", "192.168.4.9"],
+    ]);
+  });
+
+  it("checks each host before its node starts: its login, Docker, and for a Calico node sudo, the pools' tunnel module and port 179", () => {
+    const calico = byName("lab-calico1-host").inputs.create as string;
+    expect(calico).toContain(
+      `until ${client("vagrant@192.168.4.5", 2222, ["-i", "/home/me/.ssh/lab"]).replace(/"UserKnownHostsFile=[^"]+"/, '"UserKnownHostsFile=$known_hosts"')} true`,
+    );
+    expect(calico).toContain("docker is not installed");
+    expect(calico).toContain("the kernel has no ipip module");
+    expect(calico).toContain("TCP port 179 (BGP) is taken");
+    expect(calico).toContain("is neither root nor allowed passwordless sudo");
+    const store = byName("lab-etcd-host").inputs.create as string;
+    expect(store).toContain("calico-lab: host store (vagrant@192.168.4.5) is not ready:");
+    expect(store).not.toContain("port 179");
+    expect(byName("lab-etcd-host").inputs.delete).toBeNull();
+  });
+
+  it("runs node-side steps over ssh as the host's user (the agent's key when none is given), then docker exec", () => {
+    const cni1 = byName("lab-cni-write-1").inputs.create as string;
+    expect(cni1).toContain(`${client("vagrant@192.168.4.5", 2222, ["-i", "/home/me/.ssh/lab"])} sh -s <<'CALICO_LAB_SSH_`);
+    expect(cni1).not.toContain("ip netns exec");
+    expect(cni1).toContain("docker exec -i lab-calico1 sh -s <<'CALICO_LAB_NODE_SCRIPT'");
+    const cni2 = byName("lab-cni-write-2").inputs.create as string;
+    expect(cni2).toContain(`${client("root@192.168.4.9", 22, [])} sh -s <<'CALICO_LAB_SSH_`);
+    expect(byName("lab-calico2-runtime").inputs.create).toContain("docker run --detach --name lab-calico2 --network host");
+    // a host outlives the lab: its container goes with the node
+    expect(byName("lab-calico2-runtime").inputs.delete).toBe(
+      `${client("root@192.168.4.9", 22, [])} 'docker rm -f lab-calico2 >/dev/null 2>&1 || true' </dev/null || echo "calico-lab: removing container lab-calico2 on calico2 failed; the node may already be gone" >&2`,
+    );
+  });
+});

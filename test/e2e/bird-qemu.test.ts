@@ -1,0 +1,186 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Stack, UpResult } from "@pulumi/pulumi/automation";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { contains, parseCidr } from "../../core/addressing";
+import { labNameFor } from "../../core/config/keys";
+import { peerFromProtocolName, parseBirdProtocols } from "../../core/parsers/birdc-protocols";
+import { parseIpRoutes } from "../../core/parsers/ip-route";
+import { vmLabName, vmNamespace } from "../../core/substrates/qemu/scripts";
+import { VM_BASE_FILES } from "../../core/substrates/qemu/preflight";
+import type { BgpTopologyOutput, LabNodeOutput } from "../../components/lab/outputs";
+import { cacheDir, missingPrerequisites, openStack, repoRoot, sh, stepTimeline } from "./live";
+
+// The bird scenario on the qemu substrate: an etcd VM and two Calico VMs from the VM base image, under
+// KVM when a boot probe shows it works and TCG (no acceleration) otherwise, as on our machines.
+const missing = [...missingPrerequisites()];
+for (const file of VM_BASE_FILES) {
+  if (!existsSync(join(cacheDir, "vm", "base", file)))
+    missing.push(`no VM base image file ${cacheDir}/vm/base/${file}: run npm run offline:vm-image`);
+}
+if (!existsSync("/dev/net/tun")) missing.push("no /dev/net/tun: the VMs' taps need it");
+try {
+  sh(["sh", "-c", "command -v qemu-system-x86_64"]);
+} catch {
+  missing.push("no qemu-system-x86_64: apt-get install qemu-system-x86 qemu-utils (npm run offline:vm-image does)");
+}
+if (missing.length > 0) throw new Error(`the qemu end-to-end test cannot run:\n  ${missing.join("\n  ")}`);
+
+const POOL = "10.1.0.0/16";
+const stackName = `e2e-qemu-${Date.now().toString(36)}`;
+const vmLab = vmLabName(labNameFor(stackName));
+const labVm = join(repoRoot, "scripts", "vm", "lab-vm.sh");
+// A /24 in the lab's own namespace: nothing outside it can see it, but keep it apart from other labs' anyway.
+const underlay = `192.168.${100 + Math.floor(Math.random() * 150)}.0/24`;
+
+interface LabOutputs {
+  nodes: LabNodeOutput[];
+  bgpTopology: BgpTopologyOutput;
+  etcd: { endpoints: string[]; address: string; container: string };
+}
+
+function outputsOf(result: UpResult): LabOutputs {
+  return Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])) as unknown as LabOutputs;
+}
+
+/** A command in a node's container, inside its VM: lab-vm.sh ssh, then docker exec. */
+function inNode(node: { name: string; container: string }, ...argv: string[]): string {
+  return sh(["bash", labVm, "ssh", vmLab, node.name, "docker", "exec", node.container, ...argv]);
+}
+
+/**
+ * Several readings of one node in one trip (each trip into a VM under TCG costs seconds): `commands` run
+ * in its VM (`vm`) or its container (`node`), each answer under its key.
+ */
+function readNode(node: { name: string; container: string }, commands: Record<string, ["vm" | "node", string]>): Record<string, string> {
+  const marker = "----calico-lab-e2e----";
+  const script = Object.values(commands)
+    .map(([where, command]) => `${where === "node" ? `docker exec ${node.container} ` : ""}${command} 2>&1; echo ${marker}`)
+    .join("\n");
+  const out = execFileSync("bash", [labVm, "ssh", vmLab, node.name, "sh", "-s"], { input: script, encoding: "utf8" });
+  const parts = out.split(`${marker}\n`);
+  return Object.fromEntries(Object.keys(commands).map((key, i) => [key, parts[i] ?? ""]));
+}
+
+/** Everything of this lab left on the machine: QEMU processes, the namespace, taps, the lab's files. */
+function qemuLeftovers(): string[] {
+  const found: string[] = [];
+  const procs = sh(["sh", "-c", "ps -eo pid=,args= | grep -F -- '-name calicolab-" + vmLab + "-' | grep -v grep || true"]).trim();
+  if (procs) found.push(...procs.split("\n").map((p) => `qemu process ${p.trim()}`));
+  if (
+    sh(["ip", "netns", "list"])
+      .split("\n")
+      .some((line) => line.split(" ")[0] === vmNamespace(vmLab))
+  ) {
+    found.push(`network namespace ${vmNamespace(vmLab)}`);
+  }
+  // Taps live in the lab's namespace and are named vm<address in hex>; none may have leaked into this one.
+  const plan = parseCidr(underlay)!;
+  for (const host of [4, 5, 6]) {
+    const tap = `vm${(Number(plan.first) + host).toString(16).padStart(8, "0")}`;
+    if (sh(["ip", "-o", "link", "show"]).includes(` ${tap}:`)) found.push(`tap ${tap}`);
+  }
+  for (const dir of [join(cacheDir, "vm", "labs", vmLab), join(cacheDir, "ssh", vmLab)]) {
+    if (existsSync(dir)) found.push(`folder ${dir} (${readdirSync(dir).join(", ")})`);
+  }
+  return found;
+}
+
+describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
+  const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
+  let stack: Stack;
+  let outputs: LabOutputs;
+  const times: Record<string, number> = {};
+
+  beforeAll(async () => {
+    stack = await openStack(stackName, backend, {
+      substrate: "qemu",
+      imageMode: "offline",
+      underlay: { cidr: underlay, internal: true },
+      calico: { nodes: 2 },
+      workloads: { perNode: 1 },
+      bgp: { convergeTimeoutSeconds: 600 },
+    });
+  });
+
+  afterAll(async () => {
+    const started = Date.now();
+    try {
+      const timeline = stepTimeline();
+      await stack?.destroy({ onOutput: () => undefined, onEvent: timeline.onEvent });
+      times.destroy = (Date.now() - started) / 1000;
+      console.log(`destroy, step by step:\n${timeline.report()}`);
+      expect(qemuLeftovers(), "nothing of the lab is left").toEqual([]);
+    } finally {
+      await stack?.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
+      rmSync(backend, { recursive: true, force: true });
+      // Whatever a failed destroy left: the lab's VMs, namespace and files (lab-vm.sh knows them all).
+      if (qemuLeftovers().length > 0) sh(["bash", labVm, "net-down", vmLab]);
+      console.log(`qemu e2e (${stackName}, accelerator ${sh(["bash", labVm, "accel"]).trim()}): ${JSON.stringify(times)} seconds`);
+    }
+  });
+
+  it("up: sessions Established from both ends, BIRD routes via the VMs' addresses, workloads in the pool", async () => {
+    const started = Date.now();
+    const timeline = stepTimeline();
+    const result = await stack.up({ onOutput: () => undefined, onEvent: timeline.onEvent });
+    times.up = (Date.now() - started) / 1000;
+    console.log(`up, step by step (seconds from its start):\n${timeline.report()}`);
+    outputs = outputsOf(result);
+    const [a, b] = outputs.nodes;
+    expect(outputs.nodes.map((n) => n.name)).toEqual(["calico1", "calico2"]);
+    expect(outputs.bgpTopology.matches, outputs.bgpTopology.problems.join("; ")).toBe(true);
+
+    // Read live, in each VM (one trip per VM): its name and address, BIRD's sessions and routes, the workload.
+    const live = Object.fromEntries(
+      outputs.nodes.map((node) => [
+        node.name,
+        readNode(node, {
+          hostname: ["vm", "hostname"],
+          address: ["vm", "ip -4 -o addr show dev eth0"],
+          protocols: ["node", "birdcl -s /var/run/calico/bird.ctl show protocols"],
+          routes: ["node", "ip -4 route show proto bird"],
+          workload: ["node", `ip netns exec ${node.workloads[0]?.namespace ?? "none"} ip -4 -o addr show dev eth0`],
+        }),
+      ]),
+    );
+    const pool = parseCidr(POOL)!;
+    for (const [node, peer] of [
+      [a!, b!],
+      [b!, a!],
+    ] as const) {
+      const seen = live[node.name]!;
+      expect(seen.hostname!.trim()).toBe(node.name);
+      expect(seen.address).toContain(`inet ${node.underlayIp}/`);
+      const sessions = parseBirdProtocols(seen.protocols!).filter((p) => p.protocol === "BGP");
+      expect(sessions.map((p) => peerFromProtocolName(p.name)?.address)).toEqual([peer.underlayIp]);
+      expect(sessions[0]?.info, `${node.name} sees ${peer.name}`).toMatch(/^Established/);
+
+      // the workload is plumbed: its namespace holds an address of the pool, in a block the node owns, on eth0
+      expect(node.workloads, `${node.name} has its workload`).toHaveLength(1);
+      const ip = node.workloads[0]!.ip.split("/")[0]!;
+      expect(contains(pool, ip), `${ip} in ${POOL}`).toBe(true);
+      expect(node.blocks.some((block) => contains(parseCidr(block)!, ip))).toBe(true);
+      expect(seen.workload).toContain(`inet ${ip}/`);
+
+      // BIRD routes the peer's block via the peer VM's address
+      const peerIp = peer.workloads[0]!.ip.split("/")[0]!;
+      const route = parseIpRoutes(seen.routes!).find((r) => r.via && contains(parseCidr(r.prefix)!, peerIp));
+      expect(route, `${node.name} has a BIRD route to ${peer.name}'s block`).toBeDefined();
+      expect(route?.via).toBe(peer.underlayIp);
+    }
+    times.assertions = (Date.now() - started) / 1000 - times.up!;
+  });
+
+  it("a workload in one VM reaches a workload in the other", () => {
+    const started = Date.now();
+    const [a, b] = outputs.nodes;
+    const ping = (from: LabNodeOutput, to: LabNodeOutput) =>
+      inNode(from, "ip", "netns", "exec", from.workloads[0]!.namespace, "ping", "-c", "3", "-W", "3", to.workloads[0]!.ip.split("/")[0]!);
+    expect(ping(a!, b!)).toMatch(/3 received/);
+    expect(ping(b!, a!)).toMatch(/3 received/);
+    times.ping = (Date.now() - started) / 1000;
+  });
+});
