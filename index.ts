@@ -6,11 +6,11 @@ import { CalicoLab } from "./components/lab/calico-lab";
 import { LAB_SCENARIOS, LAB_SUBSTRATES } from "./components/lab/registry";
 import { KindLab } from "./components/substrates/kind/kind-lab";
 import { runKindPreflight } from "./components/substrates/kind/preflight";
-import { ConfigError } from "./core/config/errors";
+import { ConfigError, type ConfigIssue } from "./core/config/errors";
+import { imageSetOf, resolveImageMode } from "./core/config/image-mode";
 import { defaultCacheDir, labNameFor, manifestPathFor } from "./core/config/keys";
 import { loadLabConfig, settingsFromConfig, type RawSettings } from "./core/config/load";
-import type { ConfigIssue } from "./core/config/errors";
-import { dockerKernelIssues } from "./core/substrates/docker/preflight";
+import { dockerKernelIssues, parseNetworkInspect, underlayOverlapIssues, type ExistingNetwork } from "./core/substrates/docker/preflight";
 import { QEMU_COMMANDS, qemuHostIssues, VM_BASE_FILES } from "./core/substrates/qemu/preflight";
 import { sshLocalIssues } from "./core/substrates/ssh/preflight";
 import { toolchainIssues } from "./core/tools";
@@ -30,10 +30,11 @@ function loadOrExplain() {
   }
 }
 
-const config = loadOrExplain();
+const loaded = loadOrExplain();
 const stack = pulumi.getStack();
 const cacheDir = defaultCacheDir(process.env, homedir());
-const manifestPath = manifestPathFor(config.artifacts.manifest, process.env, cacheDir);
+const manifestPath = manifestPathFor(loaded.artifacts.manifest, process.env, cacheDir);
+const config = { ...loaded, imageMode: resolveImageMode(loaded, { offlineBuildPresent: existsSync(manifestPath) }) };
 const onPath = (command: string) => spawnSync("sh", ["-c", 'command -v "$1"', "sh", command]).status === 0;
 const readable = (path: string) => {
   try {
@@ -44,12 +45,26 @@ const readable = (path: string) => {
   }
 };
 
+/** This machine's Docker networks; none when the engine does not answer (creating the network then says why). */
+function existingNetworks(): ExistingNetwork[] {
+  const ids = spawnSync("docker", ["network", "ls", "-q"], { encoding: "utf8" });
+  if (ids.status !== 0) return [];
+  const format = '{{.Name}}|{{index .Labels "calico-lab.stack"}}|{{range .IPAM.Config}}{{.Subnet}} {{end}}';
+  const inspected = spawnSync("docker", ["network", "inspect", "--format", format, ...ids.stdout.split("\n").filter(Boolean)], {
+    encoding: "utf8",
+  });
+  return inspected.status === 0 ? parseNetworkInspect(inspected.stdout) : [];
+}
+
 /** What this machine lacks for the chosen substrate, named before anything is created. */
 function substrateIssues(): ConfigIssue[] {
   switch (config.substrate) {
-    // Docker nodes share this machine's kernel: what it lacks, no node has.
+    // Docker nodes share this machine's kernel: what it lacks, no node has. Two labs must not share addresses.
     case "docker":
-      return dockerKernelIssues(config, { ipip: existsSync("/sys/module/ipip") });
+      return [
+        ...dockerKernelIssues(config, { ipip: existsSync("/sys/module/ipip") }),
+        ...underlayOverlapIssues(config.underlay.cidr, `${labNameFor(stack)}-underlay-net`, existingNetworks()),
+      ];
     case "qemu": {
       const baseDir = `${cacheDir}/vm/base`;
       return qemuHostIssues({
@@ -82,12 +97,22 @@ function ipipWarning(): void {
   }
 }
 
+/** kdd outside kind runs the offline build's kube-apiserver image: auto found no build, so say what to run. */
+function checkResolvedImages(): void {
+  if (config.scenario === "kdd" && config.substrate !== "kind" && config.imageMode === "online") {
+    throw new pulumi.RunError(
+      `scenario kdd on ${config.substrate} needs the offline build's kube-apiserver image, and imageMode auto found no offline build at ${manifestPath}: run npm run offline:build`,
+    );
+  }
+}
+
 function preflight(): void {
+  checkResolvedImages();
   ipipWarning();
   // Tools fetched here need their toolchain, whatever the substrate.
   const issues = [
     ...substrateIssues(),
-    ...toolchainIssues(config.artifacts[config.imageMode].tools, `artifacts.${config.imageMode}.tools`, { go: onPath("go") }),
+    ...toolchainIssues(imageSetOf(config).tools, `artifacts.${config.imageMode}.tools`, { go: onPath("go") }),
   ];
   if (issues.length > 0) throw new pulumi.RunError(new ConfigError(issues).message);
 }
@@ -110,6 +135,7 @@ function makeLab() {
 const lab = makeLab();
 
 export const scenario = config.scenario;
+export const imageMode = config.imageMode;
 export const etcd = lab.etcd;
 export const nodes = lab.nodes;
 export const ipPools = lab.ipPools;

@@ -49,6 +49,8 @@ export function addressCount(network: Network): bigint {
 /** Fixed host numbers on the underlay, as in the tutorial lab (etcd .4, calico1 .5, calico2 .6). */
 export const UNDERLAY_GATEWAY_HOST = 1;
 export const UNDERLAY_ETCD_HOST = 4;
+/** The kdd scenario's kube-apiserver. */
+export const UNDERLAY_APISERVER_HOST = 3;
 export const UNDERLAY_FIRST_NODE_HOST = 5;
 
 /** How many Calico nodes fit on the underlay after the gateway, etcd and the broadcast address. */
@@ -62,6 +64,8 @@ export interface UnderlayPlan {
   readonly subnet: string;
   readonly gateway: string;
   readonly etcd: string;
+  /** Where the kdd scenario's kube-apiserver sits (unused by bird). */
+  readonly apiserver: string;
   readonly nodes: readonly string[];
 }
 
@@ -70,6 +74,7 @@ export function planUnderlay(underlay: Network, nodeCount: number): UnderlayPlan
     subnet: underlay.cidr,
     gateway: addressAt(underlay, UNDERLAY_GATEWAY_HOST),
     etcd: addressAt(underlay, UNDERLAY_ETCD_HOST),
+    apiserver: addressAt(underlay, UNDERLAY_APISERVER_HOST),
     nodes: Array.from({ length: nodeCount }, (_, i) => addressAt(underlay, UNDERLAY_FIRST_NODE_HOST + i)),
   };
 }

@@ -21,6 +21,28 @@ export interface NodeRuntime {
   readonly readiness: { readonly command: readonly string[]; readonly timeoutSeconds: number };
 }
 
+/** A calico-node runtime: the parts every scenario shares (a dataplane node named as the Calico node). */
+export function calicoNodeRuntime(input: {
+  nodeName: string;
+  image: string;
+  address: string;
+  env: readonly string[];
+  command: readonly string[];
+  readiness: NodeRuntime["readiness"];
+}): NodeRuntime {
+  return {
+    node: input.nodeName,
+    hostname: input.nodeName,
+    role: "calico-node",
+    image: input.image,
+    address: input.address,
+    env: input.env,
+    command: input.command,
+    dataplane: true,
+    readiness: input.readiness,
+  };
+}
+
 export const LABEL_PREFIX = "calico-lab";
 
 /** Labels on everything a lab makes, so that leftovers of any stack can be found and removed. */

@@ -63,10 +63,20 @@ export interface WorkloadRef {
    */
   readonly namespace: string;
   readonly network: string;
+  /** The Pod the workload stands for, on the Kubernetes datastore: the plugin reads and annotates it (CNI_ARGS). */
+  readonly pod?: { readonly namespace: string; readonly name: string };
 }
 
 function cnitool(ref: WorkloadRef, verb: "add" | "del"): string {
-  return withEnv({ CNI_PATH: CNI_BIN_DIR, NETCONFPATH: CNI_CONF_DIR }, ["cnitool", verb, ref.network, `/var/run/netns/${ref.namespace}`]);
+  const podArgs: Record<string, string> = ref.pod
+    ? { CNI_ARGS: `K8S_POD_NAMESPACE=${ref.pod.namespace};K8S_POD_NAME=${ref.pod.name}` }
+    : {};
+  return withEnv({ CNI_PATH: CNI_BIN_DIR, NETCONFPATH: CNI_CONF_DIR, ...podArgs }, [
+    "cnitool",
+    verb,
+    ref.network,
+    `/var/run/netns/${ref.namespace}`,
+  ]);
 }
 
 /** Creates the workload's network namespace in the node and plumbs it with cnitool; prints the CNI result. */

@@ -140,3 +140,12 @@ export function compareTopology(expected: ExpectedTopology, observed: ObservedTo
   const notEstablished = [...wanted].filter((key) => seen.has(key) && !seen.get(key)?.established);
   return { matches: missing.length + unexpected.length + notEstablished.length === 0, missing, unexpected, notEstablished };
 }
+
+/** The differences, one line each, as the outputs and lab:status report them. */
+export function comparisonProblems(comparison: TopologyComparison): string[] {
+  return [
+    ...comparison.missing.map((s) => `missing ${s}`),
+    ...comparison.unexpected.map((s) => `unexpected ${s}`),
+    ...comparison.notEstablished.map((s) => `not established ${s}`),
+  ];
+}

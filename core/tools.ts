@@ -24,18 +24,27 @@ function fetchBody(name: ToolName, source: ToolSource, manifestPath: string): st
   const file = TOOL_TARGETS[name].file;
   switch (source.kind) {
     case "url": {
-      const base = source.url.split("/").pop() ?? "download";
+      // Every value that comes from the settings is quoted once into a variable and only used through it.
+      const base = source.url.split("/").pop() || "download";
+      const start = [`url=${shellQuote(source.url)}`, `base=${shellQuote(base)}`];
+      // A pinned digest wins over the checksum file, which is then not even read.
       const expected = source.sha256
-        ? `expected=${shellQuote(source.sha256)}`
+        ? [`expected=${shellQuote(source.sha256)}`, `from=${shellQuote(`the sha256 pinned in the ${name} tool source`)}`]
         : source.checksumUrl
-          ? `expected=$(curl -fsSL ${shellQuote(source.checksumUrl)} | awk -v f=${shellQuote(base)} '$2 == f || $2 == "*" f || $2 == "./" f || NF == 1 { print $1; exit }')`
-          : `echo "tool ${name}: ${source.url} has neither sha256 nor checksumUrl" >&2; exit 1`;
+          ? [
+              `from=${shellQuote(source.checksumUrl)}`,
+              `sums=$(curl -fsSL "$from") || { echo "tool ${name}: cannot download the checksum file $from" >&2; exit 1; }`,
+              `expected=$(printf '%s\\n' "$sums" | awk -v f="$base" '$2 == f || $2 == "*" f || $2 == "./" f || NF == 1 { print tolower($1); exit }')`,
+              `[ -n "$expected" ] || { echo "tool ${name}: the checksum file $from lists no sha256 for $base" >&2; exit 1; }`,
+            ]
+          : [`echo "tool ${name}: $url has neither sha256 nor checksumUrl" >&2; exit 1`];
       return [
-        `curl -fsSL -o "$work/${base}" ${shellQuote(source.url)}`,
-        expected,
-        `[ -n "$expected" ] || { echo "tool ${name}: no checksum for ${base}" >&2; exit 1; }`,
-        `echo "$expected  $work/${base}" | sha256sum --check --quiet - || { echo "tool ${name}: sha256 of ${base} is not $expected" >&2; exit 1; }`,
-        source.archive ? `tar -xzf "$work/${base}" -C "$files"` : `install -m 0755 "$work/${base}" "$files/${file ?? base}"`,
+        ...start,
+        `curl -fsSL -o "$work/$base" "$url" || { echo "tool ${name}: cannot download $url" >&2; exit 1; }`,
+        ...expected,
+        `actual=$(sha256sum "$work/$base" | cut -d ' ' -f 1)`,
+        `[ "$actual" = "$expected" ] || { echo "tool ${name}: refusing $base from $url: its sha256 is $actual, but $from says $expected" >&2; exit 1; }`,
+        source.archive ? `tar -xzf "$work/$base" -C "$files"` : `install -m 0755 "$work/$base" "$files/${file ?? "$base"}"`,
       ];
     }
     case "image":

@@ -37,6 +37,17 @@ export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER=true
 case "$PULUMI_BACKEND_URL" in file://*) mkdir -p "${PULUMI_BACKEND_URL#file://}" ;; esac
 
+# A machine without a Pulumi CLI (or without a running Docker engine) gets everything built from package
+# registries first: the engine, the Pulumi toolchain, Calico's binaries and the lab images (the airgapped
+# build, each part timed; a second run only checks). imageMode auto then runs the lab from that build.
+# A machine with its own Pulumi CLI and Docker skips this and runs online.
+if [ "$action" = up ] || [ "$action" = preview ]; then
+  if ! command -v pulumi >/dev/null || ! docker info >/dev/null 2>&1; then
+    echo "==> no Pulumi CLI or no running Docker engine here: building what is missing first (npm run offline:build)" >&2
+    bash scripts/offline/build.sh >&2
+    . "$CALICO_LAB_CACHE/env.sh"
+  fi
+fi
 command -v pulumi >/dev/null || { echo "pulumi CLI not found: install it, or run npm run offline:build" >&2; exit 1; }
 
 committed="$repo/stacks/Pulumi.$stack.yaml"

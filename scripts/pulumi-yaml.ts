@@ -39,7 +39,7 @@ const d: Record<string, [string, string]> = {
   workloads: ["object", "Test workloads: perNode network namespaces per node, each added with cnitool under its own container id."],
   artifacts: [
     "object",
-    "Pinned versions, and per image mode the etcd and calico/node images and where each tool comes from (url with sha256 or checksumUrl, image, go, or the offline manifest). manifest: the offline build's artifact manifest (empty: $CALICO_LAB_ARTIFACTS or ~/.cache/calico-lab/artifacts/manifest.json).",
+    "Pinned versions, and per image mode the etcd and calico/node images and where each tool comes from (url with sha256 or checksumUrl, image, go, or the offline manifest). manifest: the offline build's artifact manifest (empty: $CALICO_LAB_ARTIFACTS or ~/.cache/calico-lab/artifacts/manifest.json). registryMirror: a registry host[:port][/path] serving quay.io's repositories at their paths (quay.io/calico/node becomes <mirror>/calico/node; empty: quay.io). releaseMirror: an http(s) URL prefix standing in for https://github.com, serving the release downloads and their checksum files at their paths (empty: github.com). Both serve online mode on the docker substrate.",
   ],
   kind: ["object", "kind substrate (kdd, vpp): workers, nodeImage (pinned by digest), serviceSubnet and the kind version."],
   vpp: ["object", "Calico VPP dataplane (vpp scenario): version, uplinkInterface, driver and hugepages (2 MiB pages)."],

@@ -12,9 +12,16 @@ export interface NodeToolsArgs {
   readonly manifestPath: string;
   /** The nodes to install into; a node made anew gets the tools again. */
   readonly nodes: readonly StepTarget[];
+  /** Per node (same order), what its install waits for besides the fetches: the node itself, its setup. */
+  readonly installAfter?: readonly (readonly pulumi.Resource[])[];
 }
 
-/** calicoctl, cnitool, the calico CNI plugins and the CNI reference plugins, fetched and verified once, then copied into every node and verified there. */
+/**
+ * calicoctl, cnitool, the calico CNI plugins and the CNI reference plugins, fetched and verified once, then
+ * copied into every node and verified there. The fetches wait for nothing: they run while the nodes start,
+ * and a download that fails its checksum fails the `up` before any install step runs. Give the component
+ * no `dependsOn` (its children would wait for it); each install waits for its own node via `installAfter`.
+ */
 export class NodeTools extends pulumi.ComponentResource {
   /** sha256 and file name of every fetched file, per tool. */
   public readonly checksums: pulumi.Output<Record<string, string>>;
@@ -37,7 +44,7 @@ export class NodeTools extends pulumi.ComponentResource {
       hostStep(
         `${name}-install-${index + 1}`,
         { create: cached.apply((tools) => toolInstallScript(node.shell, tools)), triggers: [node.instanceId, sums] },
-        { parent: this, dependsOn: fetches },
+        { parent: this, dependsOn: [...fetches, ...(args.installAfter?.[index] ?? [])] },
       );
     });
     this.checksums = sums.apply((outputs) => Object.fromEntries(names.map((tool, i) => [tool, (outputs[i] ?? "").trim()])));

@@ -3,6 +3,7 @@ import { workloadAddScript, workloadDelScript, type WorkloadRef } from "../../co
 import { parseCnitoolAdd } from "../../core/parsers/cnitool-result";
 import { nodeStep, type StepTarget } from "../lab/node-step";
 import { readStep } from "../lab/user-error";
+import type { PreparedDatastore } from "../scenarios/scenario";
 
 export interface WorkloadNode extends StepTarget {
   readonly nodeName: string;
@@ -14,6 +15,8 @@ export interface WorkloadsArgs {
   readonly perNode: number;
   /** The CNI network name in the conflist. */
   readonly network: pulumi.Input<string>;
+  /** The scenario's datastore object for each workload (kdd: its Pod), made before it is plumbed and removed after. */
+  readonly objectFor?: PreparedDatastore["workloadObject"];
 }
 
 export interface Workload {
@@ -38,18 +41,26 @@ export class Workloads extends pulumi.ComponentResource {
     const added: pulumi.Output<Workload>[] = [];
     args.nodes.forEach((node, nodeIndex) => {
       for (let index = 1; index <= args.perNode; index++) {
+        const namespace = workloadNamespace(node.nodeName, index);
+        const object = args.objectFor?.({ node: node.nodeName, name: namespace });
         const ref = pulumi
           .output(args.network)
-          .apply((network): WorkloadRef => ({ node: node.nodeName, namespace: workloadNamespace(node.nodeName, index), network }));
+          .apply((network): WorkloadRef => ({ node: node.nodeName, namespace, network, ...(object?.pod ? { pod: object.pod } : {}) }));
+        const objectSteps = object
+          ? [
+              nodeStep(
+                `${name}-${nodeIndex + 1}-${index}-object`,
+                object.target,
+                { create: object.create, delete: object.delete, deleteWhat: `removing ${namespace}'s datastore object` },
+                { parent: this },
+              ),
+            ]
+          : [];
         const step = nodeStep(
           `${name}-${nodeIndex + 1}-${index}`,
           node,
-          {
-            create: ref.apply(workloadAddScript),
-            delete: ref.apply(workloadDelScript),
-            deleteWhat: `cnitool del ${workloadNamespace(node.nodeName, index)}`,
-          },
-          { parent: this },
+          { create: ref.apply(workloadAddScript), delete: ref.apply(workloadDelScript), deleteWhat: `cnitool del ${namespace}` },
+          { parent: this, dependsOn: objectSteps },
         );
         added.push(
           pulumi.all([ref, step.stdout]).apply(([r, stdout]) => {

@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { comparisonProblems } from "../../core/observed";
+import { imageSetOf } from "../../core/config/image-mode";
 import { parseCidr } from "../../core/addressing";
 import { underlayPlanFor } from "../../core/config/plan";
 import type { LabConfig } from "../../core/config/types";
@@ -7,6 +9,7 @@ import { mermaidDiagram } from "../../core/diagram";
 import { routeReflectorScript } from "../../core/node-scripts";
 import type { ObservedDataplane } from "../../core/observed";
 import { renderBgpConfiguration, renderIpPools, renderNetworkProfile, renderRouteReflectorPeer } from "../../core/render";
+import { etcdEndpoint } from "../../core/scenarios/bird";
 import { expectedTopology, type ExpectedTopology } from "../../core/topology";
 import { BgpStatus } from "../calico/bgp-status";
 import { CalicoResources } from "../calico/calico-resources";
@@ -14,7 +17,7 @@ import { CniConfig } from "../calico/cni-config";
 import { NodeTools } from "../calico/node-tools";
 import { Workloads, type Workload } from "../calico/workloads";
 import type { Scenario, ScenarioContext } from "../scenarios/scenario";
-import type { Substrate } from "../substrates/substrate";
+import type { LabNode, Substrate } from "../substrates/substrate";
 import { nodeStep } from "./node-step";
 import type { BgpTopologyOutput, CniConfigOutput, EtcdOutput, IpPoolsOutput, LabNodeOutput } from "./outputs";
 
@@ -51,17 +54,34 @@ export class CalicoLab extends pulumi.ComponentResource {
     const { config, scenario } = args;
     const names = nodeNames(config);
     const plan = underlayPlanFor(config);
-    const context: ScenarioContext = { lab: name, config, plan, images: config.artifacts[config.imageMode] };
+    const context: ScenarioContext = { lab: name, config, plan, images: imageSetOf(config) };
 
     const substrate = args.substrate(
       { lab: name, stack: args.stack, parent: this },
       { subnet: plan.subnet, gateway: plan.gateway, internal: config.underlay.internal },
     );
-    const datastore = scenario.datastoreRuntimes(context).map((runtime) => substrate.node(runtime, [substrate.network]));
-    const datastoreReady = [...datastore.map((node) => node.resource), ...(scenario.prepare?.(context, datastore, this) ?? [])];
+    // Datastore nodes one after another (kube-apiserver needs its etcd), then the scenario's datastore steps.
+    const datastore: LabNode[] = [];
+    for (const runtime of scenario.datastoreRuntimes(context)) {
+      datastore.push(substrate.node(runtime, [datastore.at(-1)?.resource ?? substrate.network]));
+    }
+    const prepared = scenario.prepare?.(context, datastore, this) ?? { ready: [] };
+    const datastoreReady = [...datastore.map((node) => node.resource), ...prepared.ready];
     const nodes = names.map((nodeName, i) =>
       substrate.node(scenario.calicoRuntime(context, nodeName, plan.nodes[i] ?? ""), datastoreReady),
     );
+    // The setup script may carry credentials (kdd: the kubeconfig): the script is kept in the state as a secret.
+    const nodeSetup = prepared.nodeSetup;
+    const setups = nodeSetup
+      ? nodes.map((node) =>
+          nodeStep(
+            `${name}-${node.node}-setup`,
+            node,
+            { create: nodeSetup },
+            { parent: this, dependsOn: [node.resource], additionalSecretOutputs: ["create"] },
+          ),
+        )
+      : [];
     const first = nodes[0];
     const etcd = datastore[0];
     if (!first || !etcd) throw new Error("calico.nodes was not validated");
@@ -69,10 +89,17 @@ export class CalicoLab extends pulumi.ComponentResource {
     // calicoctl runs in the first node; re-apply the Calico resources if the datastore or that node was made anew.
     const datastoreTriggers = [...datastore.map((node) => node.instanceId), first.instanceId];
 
+    // Downloads start at once, alongside the nodes; each node's install waits for that node (and its setup).
     const tools = new NodeTools(
       `${name}-tools`,
-      { tools: context.images.tools, cacheDir: args.cacheDir, manifestPath: args.manifestPath, nodes },
-      { parent: this, dependsOn: nodes.map((node) => node.resource) },
+      {
+        tools: context.images.tools,
+        cacheDir: args.cacheDir,
+        manifestPath: args.manifestPath,
+        nodes,
+        installAfter: nodes.map((node, i) => [node.resource, ...(setups[i] ? [setups[i]] : [])]),
+      },
+      { parent: this },
     );
 
     const meshEnabled = config.bgp.mode === "mesh";
@@ -87,26 +114,27 @@ export class CalicoLab extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [tools] },
     );
-    const reflectorSteps = meshEnabled
-      ? []
-      : [
-          nodeStep(
-            `${name}-route-reflectors`,
-            first,
-            {
-              create: routeReflectorScript(datastoreEnv, config.bgp.routeReflectors, config.bgp.routeReflectorClusterId),
-              triggers: [...datastoreTriggers, ...nodes.map((n) => n.instanceId)],
-            },
-            { parent: this, dependsOn: [bgp] },
-          ),
-        ];
+    const reflectorSteps =
+      meshEnabled || scenario.reflectorsInDatastore
+        ? []
+        : [
+            nodeStep(
+              `${name}-route-reflectors`,
+              first,
+              {
+                create: routeReflectorScript(datastoreEnv, config.bgp.routeReflectors, config.bgp.routeReflectorClusterId),
+                triggers: [...datastoreTriggers, ...nodes.map((n) => n.instanceId)],
+              },
+              { parent: this, dependsOn: [bgp] },
+            ),
+          ];
 
     const poolsYaml = renderIpPools(config.ipPools);
-    // The network's profile goes in with the pools, before any workload (see renderNetworkProfile).
+    // On etcd, the network's profile goes in with the pools, before any workload (see renderNetworkProfile).
     const pools = new CalicoResources(
       `${name}-ippools`,
       {
-        yaml: `${poolsYaml}---\n${renderNetworkProfile(config.cni.networkName)}`,
+        yaml: scenario.networkProfile ? `${poolsYaml}---\n${renderNetworkProfile(config.cni.networkName)}` : poolsYaml,
         node: first,
         datastore: datastoreEnv,
         triggers: datastoreTriggers,
@@ -123,6 +151,7 @@ export class CalicoLab extends pulumi.ComponentResource {
         nodes: nodes.map((node) => ({ ...node, nodeName: node.node })),
         perNode: config.workloads.perNode,
         network: config.cni.networkName,
+        ...(prepared.workloadObject ? { objectFor: prepared.workloadObject } : {}),
       },
       { parent: this, dependsOn: [cni, pools] },
     );
@@ -151,7 +180,7 @@ export class CalicoLab extends pulumi.ComponentResource {
     );
 
     this.etcd = etcd.handle.apply((container) => ({
-      endpoints: [datastoreEnv.ETCD_ENDPOINTS ?? ""],
+      endpoints: [etcdEndpoint(etcd.address)],
       address: etcd.address,
       container,
     }));
@@ -163,15 +192,13 @@ export class CalicoLab extends pulumi.ComponentResource {
       expected,
       observed,
       matches: comparison.matches,
-      problems: [
-        ...comparison.missing.map((s) => `missing ${s}`),
-        ...comparison.unexpected.map((s) => `unexpected ${s}`),
-        ...comparison.notEstablished.map((s) => `not established ${s}`),
-      ],
+      problems: comparisonProblems(comparison),
     }));
     this.nodes = pulumi
       .all([pulumi.all(nodes.map((n) => n.handle)), workloads.workloads, status.dataplane])
-      .apply(([handles, all, dataplane]) => nodeOutputs(expected, handles, all, dataplane));
+      .apply(([handles, all, dataplane]) =>
+        nodeOutputs(expected, handles, all, dataplane).map((node, i) => ({ ...node, access: nodes[i]?.access })),
+      );
     this.diagram = pulumi
       .all([workloads.workloads, status.observed])
       .apply(([all, observed]) => mermaidDiagram({ etcdAddress: plan.etcd, expected, observed, workloads: groupWorkloads(all) }));

@@ -1,4 +1,5 @@
 import type { LabConfig } from "../../core/config/types";
+import type { NodeAccess } from "../../core/transports/access";
 import type { ObservedTopology } from "../../core/observed";
 import type { ExpectedTopology } from "../../core/topology";
 
@@ -16,6 +17,8 @@ export interface LabNodeOutput {
   /** The node's VXLAN (vxlan.calico) or IPIP (tunl0) tunnel address; null when no pool encapsulates. */
   readonly tunnelAddress: string | null;
   readonly workloads: ReadonlyArray<{ name: string; ip: string; namespace: string }>;
+  /** How to reach the node (npm run lab:status and lab:exec use it). */
+  readonly access?: NodeAccess;
 }
 
 export interface BgpTopologyOutput {

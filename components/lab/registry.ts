@@ -1,5 +1,6 @@
 import type { LabConfig, Scenario as ScenarioName, Substrate as SubstrateName } from "../../core/config/types";
 import { birdScenario } from "../scenarios/bird";
+import { kddScenario } from "../scenarios/kdd";
 import type { Scenario } from "../scenarios/scenario";
 import { dockerSubstrate } from "../substrates/docker";
 import { qemuSubstrate } from "../substrates/qemu";
@@ -20,7 +21,7 @@ export interface SubstrateOptions {
  * settings' validation (core/config/validate.ts). kind is a lab of its own (KindLab): a whole cluster,
  * not nodes. A substrate is made from the settings it needs (the qemu VMs' size, the ssh hosts).
  */
-export const LAB_SCENARIOS: Partial<Record<ScenarioName, Scenario>> = { bird: birdScenario };
+export const LAB_SCENARIOS: Partial<Record<ScenarioName, Scenario>> = { bird: birdScenario, kdd: kddScenario };
 export const LAB_SUBSTRATES: Partial<Record<SubstrateName, (options: SubstrateOptions) => Substrate>> = {
   docker: () => dockerSubstrate,
   qemu: ({ config, cacheDir }) => qemuSubstrate({ qemu: config.qemu, cacheDir }),

@@ -5,6 +5,8 @@ import type { Scenario } from "./scenario";
 
 /** bird: the etcd datastore and calico-node with BIRD. */
 export const birdScenario: Scenario = {
+  networkProfile: true,
+  reflectorsInDatastore: false,
   datastoreRuntimes: ({ lab, plan, images }) => [etcdRuntime({ name: `${lab}-etcd`, image: images.etcd, address: plan.etcd })],
   calicoRuntime: ({ config, plan, images }, nodeName, address) =>
     birdNodeRuntime({

@@ -3,6 +3,7 @@ import type { UnderlayPlan } from "../../core/addressing";
 import type { ImageSet, LabConfig } from "../../core/config/types";
 import type { DatastoreEnv } from "../../core/node-scripts";
 import type { NodeRuntime } from "../../core/node-runtime";
+import type { StepTarget } from "../lab/node-step";
 import type { LabNode } from "../substrates/substrate";
 
 export interface ScenarioContext {
@@ -12,13 +13,29 @@ export interface ScenarioContext {
   readonly images: ImageSet;
 }
 
+/** What a scenario's datastore steps leave for the rest of the lab. */
+export interface PreparedDatastore {
+  /** What the Calico nodes wait for (e.g. their Node objects). */
+  readonly ready: pulumi.Resource[];
+  /** A node-side script every Calico node runs first, once it exists (kdd: writing its kubeconfig). */
+  readonly nodeSetup?: pulumi.Output<string>;
+  /** A datastore object made before each workload is plumbed and removed after it is gone (kdd: its Pod). */
+  readonly workloadObject?: (workload: { readonly node: string; readonly name: string }) => {
+    readonly target: StepTarget;
+    readonly create: string;
+    readonly delete: string;
+    /** The Pod the CNI plugin is told about (CNI_ARGS). */
+    readonly pod?: { readonly namespace: string; readonly name: string };
+  };
+}
+
 /**
  * What Calico runs, independent of where: the datastore nodes made first, the calico-node each Calico node
  * runs, how calicoctl and the CNI plugin reach the datastore, and any datastore steps before the Calico
  * nodes start. The lab composes it with a substrate.
  */
 export interface Scenario {
-  /** Nodes that hold the datastore (bird: etcd), made before the Calico nodes. */
+  /** Nodes that hold the datastore (bird: etcd; kdd: etcd, then kube-apiserver), made in order, each once the one before is ready. */
   datastoreRuntimes(context: ScenarioContext): NodeRuntime[];
   /** The calico-node runtime of one Calico node. */
   calicoRuntime(context: ScenarioContext, nodeName: string, address: string): NodeRuntime;
@@ -26,6 +43,10 @@ export interface Scenario {
   datastoreEnv(context: ScenarioContext): DatastoreEnv;
   /** The calico + calico-ipam conflist written onto every node. */
   conflist(context: ScenarioContext): string;
-  /** Steps between the datastore nodes and the Calico nodes (e.g. Node objects); none for bird. */
-  prepare?(context: ScenarioContext, datastore: readonly LabNode[], parent: pulumi.Resource): pulumi.Resource[];
+  /** The lab makes the CNI network's profile before any workload (etcd; the Kubernetes datastore has none to make). */
+  readonly networkProfile: boolean;
+  /** Route reflectors are marked by the datastore steps (kdd: on the Node objects), not with calicoctl afterwards. */
+  readonly reflectorsInDatastore: boolean;
+  /** Steps between the datastore nodes and the Calico nodes; none for bird. */
+  prepare?(context: ScenarioContext, datastore: readonly LabNode[], parent: pulumi.Resource): PreparedDatastore;
 }

@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { NodeRuntime } from "../../core/node-runtime";
+import type { NodeAccess } from "../../core/transports/access";
 import type { NodeShell } from "../../core/transports/node-shell";
 
 /**
@@ -17,6 +18,8 @@ export interface LabNode {
   readonly handle: pulumi.Output<string>;
   /** Runs node-side scripts in it and copies files into it. */
   readonly shell: NodeShell;
+  /** The same, as plain data for the outputs (shellFor(access) gives this shell back); absent for test-only substrates. */
+  readonly access?: NodeAccess;
   /** Changes whenever the node is made anew, so that the steps inside it run again. */
   readonly instanceId: pulumi.Output<string>;
   /** What later steps wait for. */

@@ -14,6 +14,8 @@ const cniPluginsRelease = `https://github.com/containernetworking/plugins/releas
 const online: ImageSet = {
   etcd: `quay.io/coreos/etcd:v${versions.etcd.version}`,
   node: `quay.io/calico/node:${versions.calico.version}`,
+  // Calico publishes no image of kube-apiserver with its CRDs and openssl: kdd outside kind runs offline.
+  apiserver: "",
   tools: {
     calicoctl: {
       kind: "url",
@@ -40,6 +42,7 @@ const online: ImageSet = {
 const offline: ImageSet = {
   etcd: versions.offlineImages.etcd,
   node: versions.offlineImages.node,
+  apiserver: versions.offlineImages.kubeApiserver,
   tools: {
     calicoctl: { kind: "manifest", artifact: "calicoctl" },
     calico: { kind: "manifest", artifact: "calico" },
@@ -59,13 +62,16 @@ export const DEFAULT_ARTIFACTS: ArtifactSettings = {
   online,
   offline,
   manifest: "",
+  // Empty: the official quay.io and github.com. See core/config/mirrors.ts.
+  registryMirror: "",
+  releaseMirror: "",
 };
 
 /** The classic three-VM tutorial lab: one etcd node, calico1 and calico2, my.ippool-1. */
 export const DEFAULTS: LabConfig = {
   scenario: "bird",
   substrate: "docker",
-  imageMode: "online",
+  imageMode: "auto",
   underlay: { cidr: "192.168.4.0/24", internal: true },
   calico: { nodes: 2, namePrefix: "calico", names: [], logLevel: "info" },
   bgp: {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { registryMirrorProblem, releaseMirrorProblem } from "./mirrors";
 import {
   BGP_MODES,
   CNI_LOG_LEVELS,
@@ -39,6 +40,13 @@ const nodeName = z
   .string({ error: () => "allowed is a lowercase DNS label" })
   .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "allowed is a lowercase DNS label (a-z, 0-9, -)" });
 
+/** A mirror setting: a string that `problem` finds nothing wrong with (its message says what is allowed). */
+const mirrorSetting = (problem: (value: string) => string | undefined, what: string) =>
+  z.string({ error: () => `allowed is ${what}` }).check((ctx) => {
+    const said = problem(ctx.value);
+    if (said) ctx.issues.push({ code: "custom", message: said, input: ctx.value });
+  });
+
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, { error: "allowed is 64 lowercase hex digits" });
 
 const toolSource = z.discriminatedUnion(
@@ -61,6 +69,7 @@ const toolSource = z.discriminatedUnion(
 const imageSet = settings({
   etcd: text("an image reference"),
   node: text("an image reference"),
+  apiserver: z.string({ error: () => "allowed is an image reference, or empty for none" }),
   tools: settings({
     calicoctl: toolSource,
     calico: toolSource,
@@ -141,6 +150,8 @@ export const labConfigSchema = settings({
     online: imageSet,
     offline: imageSet,
     manifest: z.string({ error: () => "allowed is a file path (empty for the default)" }),
+    registryMirror: mirrorSetting(registryMirrorProblem, "a registry host[:port][/path], or empty for quay.io"),
+    releaseMirror: mirrorSetting(releaseMirrorProblem, "an http(s) URL prefix, or empty for github.com"),
   }),
   kind: settings({
     workers: integer(0, 16),

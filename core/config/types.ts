@@ -2,7 +2,7 @@
 
 export const SCENARIOS = ["bird", "kdd", "vpp"] as const;
 export const SUBSTRATES = ["docker", "kind", "qemu", "ssh"] as const;
-export const IMAGE_MODES = ["online", "offline"] as const;
+export const IMAGE_MODES = ["auto", "online", "offline"] as const;
 export const BGP_MODES = ["mesh", "routeReflectors"] as const;
 export const ENCAPSULATION_MODES = ["Never", "Always", "CrossSubnet"] as const;
 export const CNI_LOG_LEVELS = ["debug", "info", "warning", "error"] as const;
@@ -88,6 +88,8 @@ export interface ToolSet {
 export interface ImageSet {
   readonly etcd: string;
   readonly node: string;
+  /** kube-apiserver with kubectl, openssl and Calico's CRDs: the kdd scenario outside kind; empty where there is none. */
+  readonly apiserver: string;
   readonly tools: ToolSet;
 }
 
@@ -104,6 +106,10 @@ export interface ArtifactSettings {
   readonly offline: ImageSet;
   /** Offline build manifest; empty means $CALICO_LAB_ARTIFACTS or the default cache path. */
   readonly manifest: string;
+  /** host[:port][/path] of a registry serving quay.io's repositories at their paths; empty: quay.io. */
+  readonly registryMirror: string;
+  /** URL prefix serving https://github.com's release downloads at their paths; empty: github.com. */
+  readonly releaseMirror: string;
 }
 
 export interface KindSettings {

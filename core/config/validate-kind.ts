@@ -8,21 +8,21 @@ export const KIND_VPP_DRIVERS = ["af_packet", "af_xdp"] as const;
 /** Checks for the scenarios on kind (kdd, vpp); each passes for bird. */
 export const KIND_CHECKS: readonly CrossCheck[] = [
   {
-    reads: ["scenario", "imageMode"],
+    reads: ["scenario", "substrate", "imageMode"],
     run: (config, report) => {
-      if (config.scenario !== "bird" && config.imageMode !== "online") {
+      if (config.substrate === "kind" && config.imageMode === "offline") {
         report(
           "imageMode",
           config.imageMode,
-          `scenario ${config.scenario} runs online only: kind's nodes pull the tigera operator's Calico images from their registries; allowed is online`,
+          `scenario ${config.scenario} runs online only: kind's nodes pull the tigera operator's Calico images from their registries; allowed is online (or auto, which is online on kind)`,
         );
       }
     },
   },
   {
-    reads: ["scenario", "bgp.mode"],
+    reads: ["scenario", "substrate", "bgp.mode"],
     run: (config, report) => {
-      if (config.scenario !== "bird" && config.bgp.mode !== "mesh") {
+      if (config.substrate === "kind" && config.bgp.mode !== "mesh") {
         report(
           "bgp.mode",
           config.bgp.mode,
@@ -32,10 +32,10 @@ export const KIND_CHECKS: readonly CrossCheck[] = [
     },
   },
   {
-    reads: ["scenario", "kind.serviceSubnet"],
+    reads: ["scenario", "substrate", "kind.serviceSubnet"],
     run: (config, report) => {
       const service = parseCidr(config.kind.serviceSubnet);
-      if (config.scenario !== "bird" && service && service.version !== 4) {
+      if (config.substrate === "kind" && service && service.version !== 4) {
         report(
           "kind.serviceSubnet",
           config.kind.serviceSubnet,
@@ -45,11 +45,11 @@ export const KIND_CHECKS: readonly CrossCheck[] = [
     },
   },
   {
-    reads: ["scenario", "ipPools"],
+    reads: ["scenario", "substrate", "ipPools"],
     run: (config, report) => {
       const first = config.ipPools[0];
       const firstNetwork = first ? parseCidr(first.cidr) : undefined;
-      if (config.scenario !== "bird" && first && firstNetwork && firstNetwork.version !== 4) {
+      if (config.substrate === "kind" && first && firstNetwork && firstNetwork.version !== 4) {
         report(
           "ipPools[0].cidr",
           first.cidr,
@@ -59,9 +59,9 @@ export const KIND_CHECKS: readonly CrossCheck[] = [
     },
   },
   {
-    reads: ["scenario", "ipPools", "kind.serviceSubnet"],
+    reads: ["scenario", "substrate", "ipPools", "kind.serviceSubnet"],
     run: (config, report) => {
-      if (config.scenario === "bird") return;
+      if (config.substrate !== "kind") return;
       const service = parseCidr(config.kind.serviceSubnet);
       config.ipPools.forEach((pool, index) => {
         const network = parseCidr(pool.cidr);
@@ -76,7 +76,7 @@ export const KIND_CHECKS: readonly CrossCheck[] = [
     },
   },
   {
-    reads: ["scenario", "vpp.version", "artifacts.versions.calico"],
+    reads: ["scenario", "substrate", "vpp.version", "artifacts.versions.calico"],
     run: (config, report) => {
       if (config.scenario !== "vpp") return;
       const calico = config.artifacts.versions.calico;
@@ -93,7 +93,7 @@ export const KIND_CHECKS: readonly CrossCheck[] = [
     },
   },
   {
-    reads: ["scenario", "vpp.driver"],
+    reads: ["scenario", "substrate", "vpp.driver"],
     run: (config, report) => {
       if (config.scenario === "vpp" && !(KIND_VPP_DRIVERS as readonly string[]).includes(config.vpp.driver)) {
         report(

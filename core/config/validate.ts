@@ -1,6 +1,7 @@
 import { blockGeometry, overlaps, parseCidr, underlayNodeCapacity, type Network } from "../addressing";
 import { encapsulationOverhead, UNDERLAY_MTU } from "../mtu";
 import { DEFAULT_ARTIFACTS } from "./defaults";
+import { imagesOf, OFFICIAL_REGISTRY, OFFICIAL_RELEASE_SITE, registryOf, urlsOf } from "./mirrors";
 import type { ConfigIssue } from "./errors";
 import type { LabConfig } from "./types";
 import { KIND_CHECKS } from "./validate-kind";
@@ -9,7 +10,7 @@ import { SUBSTRATE_CHECKS, sshCalicoHosts } from "./validate-substrates";
 
 export const SUBSTRATES_FOR: Record<LabConfig["scenario"], readonly LabConfig["substrate"][]> = {
   bird: ["docker", "qemu", "ssh"],
-  kdd: ["kind"],
+  kdd: ["docker", "kind"],
   vpp: ["kind"],
 };
 
@@ -31,6 +32,9 @@ export interface CrossCheck {
   readonly reads: readonly string[];
   readonly run: (config: LabConfig, report: Report) => void;
 }
+
+/** The mirror settings (core/config/mirrors.ts). */
+const MIRROR_SETTINGS = ["artifacts.registryMirror", "artifacts.releaseMirror"];
 
 /** What nodeNames() reads. */
 const NODE_NAME_SETTINGS = ["calico.names", "calico.nodes", "calico.namePrefix", "substrate", "ssh"];
@@ -108,6 +112,61 @@ const CHECKS: readonly CrossCheck[] = [
     },
   },
   {
+    reads: ["scenario", "substrate", "imageMode"],
+    run: (config, report) => {
+      if (config.scenario === "kdd" && config.substrate !== "kind" && config.imageMode === "online") {
+        report(
+          "imageMode",
+          config.imageMode,
+          "scenario kdd outside kind runs a kube-apiserver image that only the offline build makes (kube-apiserver, kubectl and Calico's CRDs, from the Go module proxy); allowed are offline and auto (after npm run offline:build)",
+        );
+      }
+    },
+  },
+  {
+    reads: ["imageMode", "substrate", ...MIRROR_SETTINGS],
+    run: (config, report) => {
+      for (const setting of ["registryMirror", "releaseMirror"] as const) {
+        const value = config.artifacts[setting];
+        if (!value) continue;
+        if (config.imageMode === "offline") {
+          report(
+            `artifacts.${setting}`,
+            value,
+            "imageMode offline pulls and downloads nothing (its images and tools come from npm run offline:build); mirrors serve online mode: empty it, or set imageMode online (or auto)",
+          );
+        } else if (config.substrate === "kind") {
+          report(
+            `artifacts.${setting}`,
+            value,
+            "on the kind substrate the cluster pulls kind's node image and the tigera operator's images itself, and the operator manifest comes from raw.githubusercontent.com, none of them through these mirrors; mirrors serve the docker substrate: empty it",
+          );
+        }
+      }
+    },
+  },
+  {
+    // A mirror that would change nothing is a mistake to point out, not to ignore.
+    reads: ["artifacts.online", ...MIRROR_SETTINGS],
+    run: (config, report) => {
+      const { registryMirror, releaseMirror, online } = config.artifacts;
+      if (registryMirror && !imagesOf(online).some((image) => registryOf(image) === OFFICIAL_REGISTRY)) {
+        report(
+          "artifacts.registryMirror",
+          registryMirror,
+          `it stands in for ${OFFICIAL_REGISTRY}, and no image in artifacts.online is on ${OFFICIAL_REGISTRY}: empty it, or name the images by their ${OFFICIAL_REGISTRY} references`,
+        );
+      }
+      if (releaseMirror && !urlsOf(online).some((url) => url.startsWith(`${OFFICIAL_RELEASE_SITE}/`))) {
+        report(
+          "artifacts.releaseMirror",
+          releaseMirror,
+          `it stands in for ${OFFICIAL_RELEASE_SITE}, and no download in artifacts.online is under ${OFFICIAL_RELEASE_SITE}/: empty it, or name the downloads by their ${OFFICIAL_RELEASE_SITE} URLs`,
+        );
+      }
+    },
+  },
+  {
     reads: ["ipPools", "cni.mtu"],
     run: (config, report) => {
       const overhead = encapsulationOverhead(config.ipPools);
@@ -123,7 +182,7 @@ const CHECKS: readonly CrossCheck[] = [
   {
     reads: ["scenario", "kind.serviceSubnet"],
     run: (config, report) => {
-      if (config.scenario !== "bird" && !parseCidr(config.kind.serviceSubnet)) {
+      if (config.substrate === "kind" && !parseCidr(config.kind.serviceSubnet)) {
         report("kind.serviceSubnet", config.kind.serviceSubnet, "allowed is a network in CIDR form such as 10.96.0.0/12");
       }
     },

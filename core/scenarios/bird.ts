@@ -1,5 +1,5 @@
 import { BIRD_SOCKET, type DatastoreEnv } from "../node-scripts";
-import type { NodeRuntime } from "../node-runtime";
+import { calicoNodeRuntime, type NodeRuntime } from "../node-runtime";
 import { renderCalicoNodeEnv } from "../render";
 
 /**
@@ -51,12 +51,8 @@ export function birdNodeRuntime(input: {
   logLevel: string;
   readyTimeoutSeconds?: number;
 }): NodeRuntime {
-  return {
-    node: input.nodeName,
-    hostname: input.nodeName,
-    role: "calico-node",
-    image: input.image,
-    address: input.address,
+  return calicoNodeRuntime({
+    ...input,
     env: renderCalicoNodeEnv({
       nodeName: input.nodeName,
       ip: input.address,
@@ -65,7 +61,6 @@ export function birdNodeRuntime(input: {
       logLevel: input.logLevel,
     }),
     command: [],
-    dataplane: true,
     readiness: { command: [...CALICO_NODE_READINESS], timeoutSeconds: input.readyTimeoutSeconds ?? 120 },
-  };
+  });
 }

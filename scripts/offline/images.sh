@@ -5,6 +5,9 @@
 #   node  (offlineImages.node): the calico/node contract, images/node/, with the binaries
 #         from calico-binaries.sh (artifacts/manifest.json) and Calico's confd templates
 #         from the Go module cache
+#   kube-apiserver (offlineImages.kubeApiserver): Debian's openssl, kube-apiserver and
+#         kubectl from kube-binaries.sh and Calico's CRDs (both in artifacts/manifest.json),
+#         images/kube-apiserver/
 # Build contexts are assembled under $CALICO_LAB_CACHE/build/. Each image carries a label
 # with the hash of its inputs; an image whose label matches is not rebuilt.
 #   images.sh           build what is missing or out of date
@@ -17,6 +20,8 @@ check=0
 BASE_IMAGE=$(pin offlineImages.base)
 ETCD_IMAGE=$(pin offlineImages.etcd)
 NODE_IMAGE=$(pin offlineImages.node)
+KUBE_IMAGE=$(pin offlineImages.kubeApiserver)
+KUBE_VERSION=$(pin kubernetes.version)
 ETCD_VERSION=$(pin etcd.version)
 CALICO_VERSION=$(pin calico.version)
 CALICO_COMMIT=$(pin calico.commit)
@@ -97,6 +102,38 @@ EOF
   echo "$ctx"
 }
 
+context_kube_apiserver() { # assemble the kube-apiserver build context; prints its directory
+  local ctx="$BUILD/kube-apiserver"
+  [[ -f $MANIFEST ]] || { echo "no $MANIFEST: run kube-binaries.sh first" >&2; return 1; }
+  rm -rf "$ctx" && mkdir -p "$ctx/bin" "$ctx/crds"
+  cp -a "$CALICO_LAB_REPO/images/kube-apiserver/." "$ctx/"
+  node - "$MANIFEST" "$ctx" "$KUBE_VERSION" "$CALICO_VERSION" <<'EOF'
+const fs = require("fs"), crypto = require("crypto"), path = require("path");
+const [manifestPath, ctx, kube, calico] = process.argv.slice(2);
+const a = JSON.parse(fs.readFileSync(manifestPath, "utf8")).artifacts;
+const copy = (src, sum, dest, mode) => {
+  const data = fs.readFileSync(src);
+  const h = crypto.createHash("sha256").update(data).digest("hex");
+  if (h !== sum) throw new Error(`${src}: sha256 ${h} does not match the manifest (${sum})`);
+  fs.writeFileSync(dest, data, { mode });
+};
+for (const name of ["kube-apiserver", "kubectl"]) {
+  if (!a[name] || a[name].version !== kube) throw new Error(`manifest has ${name} ${a[name] ? a[name].version : "(none)"}, versions.json pins ${kube}: run kube-binaries.sh`);
+  copy(a[name].path, a[name].sha256, path.join(ctx, "bin", name), 0o755);
+}
+const crds = a["calico-crds"];
+if (!crds || crds.version !== calico) throw new Error(`manifest has calico-crds ${crds ? crds.version : "(none)"}, versions.json pins ${calico}: run kube-binaries.sh`);
+for (const [f, s] of Object.entries(crds.files)) copy(path.join(crds.dir, f), s, path.join(ctx, "crds", f), 0o644);
+const info = [
+  `kube-apiserver ${kube} (Go module proxy, k8s.io/kubernetes)`,
+  `kubectl ${kube} (Go module proxy, k8s.io/kubernetes)`,
+  `calico CRDs ${calico} commit ${crds.commit} (Go module proxy, libcalico-go/config/crd): ${Object.keys(crds.files).length} files`,
+];
+fs.writeFileSync(path.join(ctx, "build-info"), info.join("\n") + "\n");
+EOF
+  echo "$ctx"
+}
+
 inputs_of() { # image-name context-dir -> input hash (context + base image id)
   echo "$(tree_hash "$2") base=$(image_id "$BASE_IMAGE")" | sha256sum | cut -d' ' -f1
 }
@@ -122,6 +159,7 @@ if ((check)); then
   report "$BASE_IMAGE" "$(echo "$base_inputs" | sha256sum | cut -d' ' -f1)"
   if ctx=$(context_etcd); then report "$ETCD_IMAGE" "$(inputs_of etcd "$ctx")"; else bad=1; fi
   if ctx=$(context_node); then report "$NODE_IMAGE" "$(inputs_of node "$ctx")"; else bad=1; fi
+  if ctx=$(context_kube_apiserver); then report "$KUBE_IMAGE" "$(inputs_of kube-apiserver "$ctx")"; else bad=1; fi
   if [[ -n $(image_id "$ETCD_IMAGE") ]]; then
     v=$(docker run --rm --network none "$ETCD_IMAGE" etcd --version 2>&1)
     v=${v%%$'\n'*}
@@ -132,6 +170,11 @@ if ((check)); then
     docker run --rm --network none "$NODE_IMAGE" versions | sed 's/^/  /'
     v=$(docker run --rm --network none "$NODE_IMAGE" calico-node -v 2>&1)
     [[ $v == "$CALICO_VERSION" ]] || { echo "WRONG VERSION: $NODE_IMAGE has calico-node '$v', versions.json pins $CALICO_VERSION" >&2; bad=1; }
+  fi
+  if [[ -n $(image_id "$KUBE_IMAGE") ]]; then
+    v=$(docker run --rm --network none "$KUBE_IMAGE" kube-apiserver --version 2>&1)
+    echo "  $v"
+    [[ $v == "Kubernetes $KUBE_VERSION" ]] || { echo "WRONG VERSION: $KUBE_IMAGE runs '$v', versions.json pins $KUBE_VERSION" >&2; bad=1; }
   fi
   exit $bad
 fi
@@ -210,4 +253,10 @@ echo "$ETCD_IMAGE: $v"
 ctx=$(context_node)
 build_image "$NODE_IMAGE" "$ctx" --build-arg "CALICO_VERSION=$CALICO_VERSION"
 docker run --rm --network none "$NODE_IMAGE" versions
-echo "images: $BASE_IMAGE $ETCD_IMAGE $NODE_IMAGE (calico commit ${CALICO_COMMIT:0:12})"
+
+ctx=$(context_kube_apiserver)
+build_image "$KUBE_IMAGE" "$ctx" --build-arg "KUBE_VERSION=$KUBE_VERSION"
+v=$(docker run --rm --network none "$KUBE_IMAGE" kube-apiserver --version)
+echo "$KUBE_IMAGE: $v"
+[[ $v == "Kubernetes $KUBE_VERSION" ]] || { echo "$KUBE_IMAGE runs '$v', versions.json pins $KUBE_VERSION" >&2; exit 1; }
+echo "images: $BASE_IMAGE $ETCD_IMAGE $NODE_IMAGE $KUBE_IMAGE (calico commit ${CALICO_COMMIT:0:12})"

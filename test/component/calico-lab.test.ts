@@ -1,5 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadLabConfig } from "../../core/config/load";
+import { resolveImageMode } from "../../core/config/image-mode";
+import { loadLabConfig, type RawSettings } from "../../core/config/load";
+
+/** The settings as index.ts hands them over: `auto` resolved, here as on a machine without the airgapped build. */
+function online(raw: RawSettings) {
+  const config = loadLabConfig(raw);
+  return { ...config, imageMode: resolveImageMode(config, { offlineBuildPresent: false }) };
+}
 import { captureGraph, HOST_COMMAND_TYPE, installMocks, valueOf, type Registered } from "./harness";
 
 // Calico's protocol names for each node's peers, as BIRD would show them once up.
@@ -34,11 +41,14 @@ async function birdOnDocker() {
 async function buildLab(name: string, raw: Record<string, unknown>) {
   const mocks = captureGraph();
   const { CalicoLab } = await import("../../components/lab/calico-lab");
+  const { LAB_SCENARIOS } = await import("../../components/lab/registry");
+  const scenario = LAB_SCENARIOS[(raw.scenario as "bird" | "kdd" | undefined) ?? "bird"];
   const lab = new CalicoLab(
     name,
     {
       ...(await birdOnDocker()),
-      config: loadLabConfig(raw),
+      ...(scenario ? { scenario } : {}),
+      config: online(raw),
       stack: "test",
       cacheDir: "/cache",
       manifestPath: "/cache/artifacts/manifest.json",
@@ -56,6 +66,9 @@ async function buildLab(name: string, raw: Record<string, unknown>) {
   await Promise.all(mocks.pending);
   return { lab, registered: mocks.registered, outputs };
 }
+
+/** The tools in the order the lab fetches them (the ToolSet's keys). */
+const TOOLS = ["calicoctl", "calico", "calicoIpam", "cnitool", "cniPlugins"];
 
 const find = (registered: Registered[], name: string) => {
   const found = registered.find((r) => r.name === name);
@@ -103,7 +116,10 @@ describe("CalicoLab, mesh of three", () => {
     const deps = (name: string) => find(built.registered, name).dependsOn;
     expect(deps("lab-etcd")).toEqual(["lab-underlay"]);
     expect(deps("lab-calico2")).toEqual(["lab-etcd"]);
-    expect(deps("lab-tools")).toEqual(["lab-calico1", "lab-calico2", "lab-calico3"]);
+    // Downloads wait for nothing, so a bad one fails the up early; each install waits for the fetches and its node.
+    expect(deps("lab-tools")).toEqual([]);
+    for (const tool of TOOLS) expect(deps(`lab-tools-fetch-${tool}`), tool).toEqual([]);
+    expect(deps("lab-tools-install-2")).toEqual([...TOOLS.map((tool) => `lab-tools-fetch-${tool}`), "lab-calico2"]);
     expect(deps("lab-bgp")).toEqual(["lab-tools"]);
     expect(deps("lab-ippools")).toEqual(["lab-bgp"]);
     expect(deps("lab-cni")).toEqual(["lab-tools", "lab-ippools"]);
@@ -195,6 +211,37 @@ describe("CalicoLab, mesh of three", () => {
   });
 });
 
+describe("CalicoLab, online through mirrors", () => {
+  let built: Awaited<ReturnType<typeof buildLab>>;
+  beforeAll(async () => {
+    reflectors = [];
+    nodeCount = 2;
+    built = await buildLab("mir", {
+      imageMode: "online",
+      artifacts: { registryMirror: "127.0.0.1:5000", releaseMirror: "http://127.0.0.1:8080/gh" },
+    });
+  });
+
+  it("runs the nodes from the registry mirror and fetches every tool through the mirrors", () => {
+    expect(find(built.registered, "mir-etcd-container").inputs.image).toBe("127.0.0.1:5000/coreos/etcd:v3.4.23");
+    expect(find(built.registered, "mir-calico1-container").inputs.image).toBe("127.0.0.1:5000/calico/node:v3.28.5");
+    const fetch = (tool: string) => find(built.registered, `mir-tools-fetch-${tool}`).inputs.create as string;
+    expect(fetch("calicoctl")).toContain(
+      "\n  url=http://127.0.0.1:8080/gh/projectcalico/calico/releases/download/v3.28.5/calicoctl-linux-amd64\n",
+    );
+    expect(fetch("calicoctl")).toContain("\n  from=http://127.0.0.1:8080/gh/projectcalico/calico/releases/download/v3.28.5/SHA256SUMS\n");
+    expect(fetch("cniPlugins")).toContain(
+      "\n  from=http://127.0.0.1:8080/gh/containernetworking/plugins/releases/download/v1.7.1/cni-plugins-linux-amd64-v1.7.1.tgz.sha256\n",
+    );
+    expect(fetch("calico")).toContain("docker pull 127.0.0.1:5000/calico/cni:v3.28.5");
+    expect(fetch("calicoIpam")).toContain("docker create 127.0.0.1:5000/calico/cni:v3.28.5 /bin/true");
+    expect(fetch("cnitool")).toContain("go install github.com/containernetworking/cni/cnitool@v1.3.0");
+    for (const r of built.registered) {
+      expect(JSON.stringify(r.inputs), r.name).not.toMatch(/quay\.io|https:\/\/github\.com/);
+    }
+  });
+});
+
 describe("CalicoLab, route reflectors", () => {
   let built: Awaited<ReturnType<typeof buildLab>>;
   beforeAll(async () => {
@@ -237,7 +284,7 @@ describe("the caller's options", () => {
     const { CalicoLab } = await import("../../components/lab/calico-lab");
     new CalicoLab(
       "kept",
-      { ...(await birdOnDocker()), config: loadLabConfig({}), stack: "t", cacheDir: "/c", manifestPath: "/m" },
+      { ...(await birdOnDocker()), config: online({}), stack: "t", cacheDir: "/c", manifestPath: "/m" },
       { protect: true, transformations: [mocks.capture] },
     );
     await Promise.all(mocks.pending);
@@ -291,5 +338,50 @@ describe("CalicoLab, a session that is down", () => {
     expect(outputs.bgpTopology.matches).toBe(false);
     expect(outputs.bgpTopology.problems).toEqual(["not established calico1|calico3"]);
     expect(outputs.nodes.every((n) => n.tunnelAddress === null)).toBe(true);
+  });
+});
+
+describe("CalicoLab, kdd on docker", () => {
+  let built: Awaited<ReturnType<typeof buildLab>>;
+  beforeAll(async () => {
+    reflectors = [];
+    nodeCount = 2;
+    built = await buildLab("k", { scenario: "kdd", imageMode: "offline" });
+  });
+  const find2 = (name: string) => find(built.registered, name);
+
+  it("makes etcd, then kube-apiserver, then CRDs, Node objects and the kubeconfig, before the Calico nodes", () => {
+    expect(find2("k-apiserver-container").inputs).toMatchObject({
+      image: "calico-lab/kube-apiserver:v1.29.15",
+      ipv4Address: "192.168.4.3",
+    });
+    expect(find2("k-apiserver").dependsOn).toEqual(["k-etcd"]);
+    expect(find2("k-crds").dependsOn).toEqual(["k-apiserver"]);
+    expect(find2("k-k8s-nodes").dependsOn).toEqual(["k-crds"]);
+    expect(find2("k-k8s-nodes").inputs.create).toContain("kind: Node\nmetadata:\n  name: calico1");
+    expect(find2("k-calico1").dependsOn).toEqual(["k-etcd", "k-apiserver", "k-crds", "k-k8s-nodes", "k-kubeconfig"]);
+    expect(find2("k-calico1-container").inputs.env).toEqual(expect.arrayContaining(["DATASTORE_TYPE=kubernetes"]));
+  });
+
+  it("writes the kubeconfig into each Calico node first; BGP settings and pools go in with calicoctl on the Kubernetes datastore, with no profile", () => {
+    expect(find2("k-calico2-setup").dependsOn).toEqual(["k-calico2"]);
+    expect(find2("k-tools").dependsOn).toEqual([]);
+    expect(find2("k-tools-install-2").dependsOn).toEqual([...TOOLS.map((tool) => `k-tools-fetch-${tool}`), "k-calico2", "k-calico2-setup"]);
+    const pools = find2("k-ippools-apply").inputs.create as string;
+    expect(pools).toContain("DATASTORE_TYPE=kubernetes KUBECONFIG=/etc/cni/net.d/calico-kubeconfig calicoctl apply -f -");
+    expect(pools).not.toContain("kind: Profile");
+  });
+
+  it("makes each workload's Pod in the apiserver before cnitool plumbs it, naming the Pod in CNI_ARGS", () => {
+    const pod = find2("k-workloads-1-1-object");
+    expect(pod.inputs.create).toContain("docker exec -i k-apiserver sh -s");
+    expect(pod.inputs.create).toContain("kind: Pod\nmetadata:\n  name: calico1-wl1");
+    const add = find2("k-workloads-1-1");
+    expect(add.dependsOn).toEqual(["k-workloads-1-1-object"]);
+    expect(add.inputs.create).toContain("CNI_ARGS='K8S_POD_NAMESPACE=default;K8S_POD_NAME=calico1-wl1'");
+    expect(JSON.parse(built.outputs.cniConfig.conflist).plugins[0]).toMatchObject({
+      datastore_type: "kubernetes",
+      policy: { type: "k8s" },
+    });
   });
 });

@@ -1,6 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadLabConfig } from "../../core/config/load";
+import { resolveImageMode } from "../../core/config/image-mode";
+import { loadLabConfig, type RawSettings } from "../../core/config/load";
+
+/** The settings as index.ts hands them over: `auto` resolved, here as on a machine without the airgapped build. */
+function online(raw: RawSettings) {
+  const config = loadLabConfig(raw);
+  return { ...config, imageMode: resolveImageMode(config, { offlineBuildPresent: false }) };
+}
 import type { PreflightProblem } from "../../core/substrates/kind/preflight";
 import { HOST_COMMAND_TYPE, valueOf } from "./harness";
 
@@ -125,7 +132,7 @@ async function buildLab(name: string, raw: Record<string, unknown>, preflight: (
   const { KindLab } = await import("../../components/substrates/kind/kind-lab");
   const lab = new KindLab(
     name,
-    { config: loadLabConfig(raw), cacheDir: "/cache", manifestPath: "/cache/artifacts/manifest.json", preflight },
+    { config: online(raw), cacheDir: "/cache", manifestPath: "/cache/artifacts/manifest.json", preflight },
     { transformations: [graph.transformation] },
   );
   const outputs = {
@@ -393,7 +400,7 @@ describe("the preflight", () => {
       new KindLab(
         "nope",
         {
-          config: loadLabConfig({ ...KDD, kind: { workers: 1 } }),
+          config: online({ ...KDD, kind: { workers: 1 } }),
           cacheDir: "/c",
           manifestPath: "/m",
           preflight: (want) => {
@@ -422,7 +429,7 @@ describe("the preflight", () => {
     expect(
       () =>
         new KindLab("pages", {
-          config: loadLabConfig({ scenario: "vpp", substrate: "kind", vpp: { hugepages: 256 }, kind: { workers: 3 } }),
+          config: online({ scenario: "vpp", substrate: "kind", vpp: { hugepages: 256 }, kind: { workers: 3 } }),
           cacheDir: "/c",
           manifestPath: "/m",
           preflight: (want) => {

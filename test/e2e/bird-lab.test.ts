@@ -1,113 +1,31 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Stack, UpResult } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contains, parseCidr } from "../../core/addressing";
-import { peerFromProtocolName, parseBirdProtocols } from "../../core/parsers/birdc-protocols";
-import { parseIpRoutes } from "../../core/parsers/ip-route";
-import type { BgpTopologyOutput, LabNodeOutput } from "../../components/lab/outputs";
+import type { LiveStatus } from "../../core/status";
+import { expectIpamClean, expectLiveLab, liveSessions, outputsOf, ping, POOL, type LabOutputs } from "./lab-expectations";
 import { dockerExec, freeUnderlay, leftovers, missingPrerequisites, openStack, sh } from "./live";
 
 const missing = missingPrerequisites();
 if (missing.length > 0) throw new Error(`the end-to-end test cannot run:\n  ${missing.join("\n  ")}`);
 
-const POOL = "10.1.0.0/16";
 const run = Date.now().toString(36);
 
-interface LabOutputs {
-  nodes: LabNodeOutput[];
-  bgpTopology: BgpTopologyOutput;
-  etcd: { endpoints: string[]; address: string; container: string };
-  diagram: string;
-  cniConfig: { path: string; conflist: string };
-}
-
-function outputsOf(result: UpResult): LabOutputs {
-  return Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])) as unknown as LabOutputs;
-}
-
-/** BGP sessions as BIRD on each node reports them, read directly, not through the stack. */
-function liveSessions(nodes: LabNodeOutput[]): Map<string, Map<string, string>> {
-  const byAddress = new Map(nodes.map((n) => [n.underlayIp, n.name]));
-  return new Map(
-    nodes.map((node) => {
-      const peers = new Map<string, string>();
-      for (const p of parseBirdProtocols(dockerExec(node.container, "birdcl", "-s", "/var/run/calico/bird.ctl", "show", "protocols"))) {
-        const peer = p.protocol === "BGP" ? peerFromProtocolName(p.name) : undefined;
-        if (peer) peers.set(byAddress.get(peer.address) ?? peer.address, p.info);
-      }
-      return [node.name, peers];
-    }),
-  );
-}
-
-function expectLiveLab(outputs: LabOutputs, sessionPairs: Array<[string, string]>): void {
-  const { nodes } = outputs;
-  const sessions = liveSessions(nodes);
-  for (const [a, b] of sessionPairs) {
-    expect(sessions.get(a)?.get(b), `${a} sees ${b}`).toMatch(/^Established/);
-    expect(sessions.get(b)?.get(a), `${b} sees ${a}`).toMatch(/^Established/);
+/** Runs `npm run lab:status -- --json` on the stack's outputs (written to a file): its exit code and what it said. */
+function labStatus(outputs: LabOutputs): { code: number | null; status: LiveStatus; text: string } {
+  const dir = mkdtempSync(join(tmpdir(), "calico-lab-status-"));
+  try {
+    writeFileSync(join(dir, "outputs.json"), JSON.stringify(outputs));
+    const result = spawnSync("npm", ["run", "-s", "lab:status", "--", "--outputs", join(dir, "outputs.json"), "--json"], {
+      encoding: "utf8",
+    });
+    return { code: result.status, status: JSON.parse(result.stdout) as LiveStatus, text: `${result.stdout}${result.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  const totalSessions = [...sessions.values()].reduce((n, peers) => n + peers.size, 0);
-  expect(totalSessions, "no sessions beyond the expected ones").toBe(sessionPairs.length * 2);
-
-  const pool = parseCidr(POOL)!;
-  for (const node of nodes) {
-    const container = sh([
-      "docker",
-      "inspect",
-      "--format",
-      "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
-      node.container,
-    ]).trim();
-    expect(container, `${node.name} underlay address`).toBe(node.underlayIp);
-    expect(node.workloads).toHaveLength(1);
-    expect(node.blocks.length, `${node.name} owns a block`).toBeGreaterThan(0);
-    for (const w of node.workloads) {
-      const ip = w.ip.split("/")[0]!;
-      expect(
-        node.blocks.some((b) => contains(parseCidr(b)!, ip)),
-        `${w.name} ${ip} is in a block ${node.name} owns`,
-      ).toBe(true);
-    }
-    for (const w of node.workloads) expect(contains(pool, w.ip.split("/")[0]!), `${w.name} ${w.ip} in ${POOL}`).toBe(true);
-    const routes = parseIpRoutes(dockerExec(node.container, "ip", "-4", "route", "show", "proto", "bird"));
-    for (const other of nodes.filter((n) => n !== node)) {
-      for (const w of other.workloads) {
-        const ip = w.ip.split("/")[0]!;
-        const route = routes.find((r) => r.via && contains(parseCidr(r.prefix)!, ip));
-        expect(route, `${node.name} has a BIRD route to ${other.name}'s block holding ${ip}`).toBeDefined();
-        expect(route?.via).toBe(other.underlayIp);
-      }
-    }
-  }
-  expect(outputs.bgpTopology.matches, outputs.bgpTopology.problems.join("; ")).toBe(true);
-  expect(outputs.bgpTopology.observed.sessions.every((s) => s.established)).toBe(true);
-  expect(outputs.diagram).toMatch(/^flowchart LR/);
-}
-
-function ping(from: LabNodeOutput, to: LabNodeOutput): string {
-  const target = to.workloads[0]!.ip.split("/")[0]!;
-  return dockerExec(from.container, "ip", "netns", "exec", from.workloads[0]!.namespace, "ping", "-c", "3", "-W", "2", target);
-}
-
-/** `calicoctl ipam check` run in a node against the lab's etcd: every address has exactly one owner. */
-function expectIpamClean(outputs: LabOutputs): void {
-  const node = outputs.nodes[0]!;
-  const report = sh([
-    "docker",
-    "exec",
-    "-e",
-    "DATASTORE_TYPE=etcdv3",
-    "-e",
-    `ETCD_ENDPOINTS=${outputs.etcd.endpoints[0]}`,
-    node.container,
-    "calicoctl",
-    "ipam",
-    "check",
-  ]);
-  expect(report).toContain("Check complete; found 0 problems.");
 }
 
 function onlySame(changes: Record<string, number> | undefined): void {
@@ -160,6 +78,22 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
     expect(new Set(outputs.nodes.flatMap((n) => n.workloads.map((w) => w.ip))).size, "no address handed out twice").toBe(3);
   });
 
+  it("a second lab on the same underlay fails preview, naming this lab's network and stack", async () => {
+    const other = `e2e-overlap-${run}`;
+    const otherBackend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
+    const cidr = (await stack.getConfig("calico-lab:underlay.cidr", true)).value;
+    const second = await openStack(other, otherBackend, { imageMode: "offline", underlay: { cidr, internal: true } });
+    try {
+      await expect(second.preview({ onOutput: () => undefined })).rejects.toThrow(
+        new RegExp(`it overlaps calico-lab stack ${stackName}'s network calicolab-${stackName}-underlay-net`),
+      );
+      expect(leftovers(other)).toEqual([]);
+    } finally {
+      await second.workspace.removeStack(other, { force: true }).catch(() => undefined);
+      rmSync(otherBackend, { recursive: true, force: true });
+    }
+  });
+
   it("a second up changes nothing, preview expects nothing, refresh finds no drift", async () => {
     onlySame((await stack.up({ onOutput: () => undefined })).summary.resourceChanges);
     onlySame((await stack.preview({ onOutput: () => undefined })).changeSummary);
@@ -188,6 +122,13 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
   it("the outputs follow the live lab: BIRD stopped on a node shows in the next up, and so does its recovery", async () => {
     const victim = outputs.nodes[1]!;
     sh(["docker", "exec", victim.container, "sv", "-w", "20", "down", "/etc/service/enabled/bird"]);
+    // npm run lab:status reads the nodes now, without an up: exit 1 and the session named
+    const seen = labStatus(outputs);
+    expect(seen.code, seen.text).toBe(1);
+    expect(
+      seen.status.problems.some((p) => p.includes(victim.name)),
+      seen.text,
+    ).toBe(true);
     const broken = outputsOf(await stack.up({ refresh: true, onOutput: () => undefined })).bgpTopology;
     expect(broken.matches).toBe(false);
     expect(
@@ -200,6 +141,10 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
     }
     const healed = outputsOf(await stack.up({ refresh: true, onOutput: () => undefined })).bgpTopology;
     expect(healed.matches, healed.problems.join("; ")).toBe(true);
+    const again = labStatus(outputs);
+    expect(again.code, again.text).toBe(0);
+    expect(again.status.sessions.every((session) => session.established)).toBe(true);
+    expect(again.status.nodes.every((node) => node.up && node.blocks.length > 0)).toBe(true);
   });
 });
 
@@ -304,6 +249,8 @@ describe.sequential("bird lab on Docker: route reflector and three clients", () 
       underlay: { cidr: freeUnderlay(), internal: true },
       calico: { nodes: 4 },
       bgp: { mode: "routeReflectors", routeReflectors: ["calico1"] },
+      // 12 workloads whose first cnitool adds run at once on four nodes: none may race on the network's profile
+      workloads: { perNode: 3 },
     });
   });
 
@@ -320,11 +267,16 @@ describe.sequential("bird lab on Docker: route reflector and three clients", () 
   it("sessions only between the reflector and its clients", async () => {
     const outputs = outputsOf(await stack.up({ onOutput: () => undefined }));
     expect(outputs.nodes.map((n) => n.role)).toEqual(["reflector", "client", "client", "client"]);
-    expectLiveLab(outputs, [
-      ["calico1", "calico2"],
-      ["calico1", "calico3"],
-      ["calico1", "calico4"],
-    ]);
+    expectLiveLab(
+      outputs,
+      [
+        ["calico1", "calico2"],
+        ["calico1", "calico3"],
+        ["calico1", "calico4"],
+      ],
+      3,
+    );
+    expect(new Set(outputs.nodes.flatMap((n) => n.workloads.map((w) => w.ip))).size, "12 distinct addresses").toBe(12);
     expect(ping(outputs.nodes[2]!, outputs.nodes[3]!)).toMatch(/3 received/);
   });
 });

@@ -24,6 +24,7 @@ describe.sequential("an up killed mid-way (SIGKILL), then cancel and destroy", (
   const stackName = `e2e-kill-${Date.now().toString(36)}`;
   const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
   let stack: Stack;
+  let running: Promise<string> | undefined;
 
   beforeAll(async () => {
     stack = await openStack(stackName, backend, {
@@ -35,7 +36,10 @@ describe.sequential("an up killed mid-way (SIGKILL), then cancel and destroy", (
 
   afterAll(async () => {
     try {
+      // An up this test failed to kill is awaited first: a destroy beside it would leave its lab behind.
+      await running;
       await stack?.destroy({ onOutput: () => undefined }).catch(() => undefined);
+      expect(leftovers(stackName), "nothing labelled with the stack is left").toEqual([]);
     } finally {
       await stack?.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
       rmSync(backend, { recursive: true, force: true });
@@ -47,6 +51,7 @@ describe.sequential("an up killed mid-way (SIGKILL), then cancel and destroy", (
       () => "finished",
       () => "killed",
     );
+    running = up;
     // Kill the whole run as soon as the node containers start: the moment the state knows least.
     const label = `label=calico-lab.stack=${stackName}`;
     for (let i = 0; i < 600; i++) {

@@ -45,7 +45,9 @@ export function readIndex(root: string, pins: SchemaPins): SchemaIndex | undefin
     index.calico?.commit === pins.calico.commit &&
     index.kubernetes?.version === pins.kubernetes.version &&
     index.kind?.version === pins.kind.version &&
-    [index.calico.crds, index.kubernetes.openapi, index.kind.types].every((p) => typeof p === "string" && existsSync(p));
+    [index.calico.crds, index.kubernetes.openapi, index.kind.types, index.kind.defaultImage].every(
+      (p) => typeof p === "string" && existsSync(p),
+    );
   return matches ? index : undefined;
 }
 
@@ -82,9 +84,10 @@ function goModDownload(module: string, version: string): string {
 }
 
 /** Builds `root/name` through a private directory, so no reader or concurrent fetch sees a half-made one. */
-function buildInto(root: string, name: string, fill: (dir: string) => void): string {
+/** Fills root/name once (staged, then renamed into place); a folder that lacks one of `files` is made again. */
+function buildInto(root: string, name: string, fill: (dir: string) => void, files: readonly string[] = []): string {
   const target = join(root, name);
-  if (existsSync(join(target, ".complete"))) return target;
+  if (existsSync(join(target, ".complete")) && files.every((file) => existsSync(join(target, file)))) return target;
   const staging = mkdtempSync(join(root, `.staging-${name}-`));
   try {
     fill(staging);
@@ -136,14 +139,20 @@ export function fetchSchemas(root: string = schemaRoot(), log: (line: string) =>
 
   log(`fetching kind ${pins.kind.version}'s config types (sigs.k8s.io/kind@${pins.kind.version})`);
   const kindDir = goModDownload("sigs.k8s.io/kind", pins.kind.version);
-  const kindOut = buildInto(root, `kind-${pins.kind.version}`, (dir) =>
-    cpSync(join(kindDir, "pkg", "apis", "config", "v1alpha4", "types.go"), join(dir, "v1alpha4-types.go")),
+  const kindOut = buildInto(
+    root,
+    `kind-${pins.kind.version}`,
+    (dir) => {
+      cpSync(join(kindDir, "pkg", "apis", "config", "v1alpha4", "types.go"), join(dir, "v1alpha4-types.go"));
+      cpSync(join(kindDir, "pkg", "apis", "config", "defaults", "image.go"), join(dir, "defaults-image.go"));
+    },
+    ["v1alpha4-types.go", "defaults-image.go"],
   );
 
   const index: SchemaIndex = {
     calico: { ...pins.calico, crds: join(calicoOut, "crds") },
     kubernetes: { version: pins.kubernetes.version, openapi: join(k8sOut, "openapi-v3") },
-    kind: { version: pins.kind.version, types: join(kindOut, "v1alpha4-types.go") },
+    kind: { version: pins.kind.version, types: join(kindOut, "v1alpha4-types.go"), defaultImage: join(kindOut, "defaults-image.go") },
   };
   const staged = join(root, `.index-${process.pid}.json`);
   writeFileSync(staged, `${JSON.stringify(index, null, 2)}\n`);

@@ -3,8 +3,8 @@
 export interface SchemaIndex {
   readonly calico: { readonly version: string; readonly commit: string; readonly goModuleVersion: string; readonly crds: string };
   readonly kubernetes: { readonly version: string; readonly openapi: string };
-  /** kind's v1alpha4 config types (types.go), whose yaml tags are the fields kind's strict decoder accepts. */
-  readonly kind: { readonly version: string; readonly types: string };
+  /** kind's v1alpha4 config types (types.go), whose yaml tags are the fields kind's strict decoder accepts, and its defaults/image.go (the node image its release names). */
+  readonly kind: { readonly version: string; readonly types: string; readonly defaultImage: string };
 }
 
 export interface SchemaPins {

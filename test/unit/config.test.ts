@@ -156,11 +156,13 @@ describe("validation names the setting, the value and what is allowed", () => {
   it("an unknown scenario, substrate or image mode", () => {
     expect(messages({ scenario: "cilium" })).toEqual(['scenario = "cilium": allowed values are bird, kdd, vpp']);
     expect(messages({ substrate: "vagrant" })).toEqual(['substrate = "vagrant": allowed values are docker, kind, qemu, ssh']);
-    expect(messages({ imageMode: "airgap" })).toEqual(['imageMode = "airgap": allowed values are online, offline']);
-    expect(messages({ scenario: "kdd" })).toEqual(['substrate = "docker": scenario kdd runs on kind']);
+    expect(messages({ imageMode: "airgap" })).toEqual(['imageMode = "airgap": allowed values are auto, online, offline']);
+    expect(messages({ scenario: "vpp" })).toEqual(['substrate = "docker": scenario vpp runs on kind']);
+    expect(messages({ scenario: "kdd", imageMode: "online" })).toEqual([
+      'imageMode = "online": scenario kdd outside kind runs a kube-apiserver image that only the offline build makes (kube-apiserver, kubectl and Calico\'s CRDs, from the Go module proxy); allowed are offline and auto (after npm run offline:build)',
+    ]);
     expect(messages({ scenario: "kdd", substrate: "qemu", imageMode: "offline" })).toEqual([
-      'substrate = "qemu": scenario kdd runs on kind',
-      "imageMode = \"offline\": scenario kdd runs online only: kind's nodes pull the tigera operator's Calico images from their registries; allowed is online",
+      'substrate = "qemu": scenario kdd runs on docker, kind',
     ]);
   });
 
@@ -271,8 +273,8 @@ describe("every bad setting is reported in one pass", () => {
       "ipPools[0].cidr = 7: allowed is a CIDR such as 10.1.0.0/16",
     ]);
     // A refused group as a whole (a number for an object) stands in with its default for the other checks.
-    expect(messages({ underlay: 5, scenario: "kdd" })).toEqual([
-      'substrate = "docker": scenario kdd runs on kind',
+    expect(messages({ underlay: 5, scenario: "vpp" })).toEqual([
+      'substrate = "docker": scenario vpp runs on kind',
       "underlay = 5: allowed is an object of settings",
     ]);
     // A list entry the defaults do not have (ipPools[3]) restores the whole list for the other checks.
@@ -313,13 +315,14 @@ describe("the qemu substrate's settings", () => {
       subnet: "192.168.4.0/24",
       gateway: "192.168.4.1",
       etcd: "192.168.4.4",
+      apiserver: "192.168.4.3",
       nodes: ["192.168.4.5", "192.168.4.6"],
     });
   });
 
   it("refuses what its VMs cannot do: online images, a network with a route out, a bridge lab-vm.sh cannot make, bad sizes", () => {
-    expect(messages({ substrate: "qemu" })).toEqual([
-      'imageMode = "online": the qemu substrate\'s VMs reach no registry: their base image holds the offline images (npm run offline:vm-image); allowed is offline',
+    expect(messages({ substrate: "qemu", imageMode: "online" })).toEqual([
+      'imageMode = "online": the qemu substrate\'s VMs reach no registry: their base image holds the offline images (npm run offline:vm-image); allowed are offline and auto (offline on qemu)',
     ]);
     expect(messages({ ...qemu, underlay: { cidr: "10.9.9.0/30", internal: false } })).toEqual([
       'underlay.cidr = "10.9.9.0/30": the qemu substrate\'s lab bridge takes an IPv4 network from /8 to /29',

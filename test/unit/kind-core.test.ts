@@ -341,7 +341,7 @@ describe("kind settings are validated before anything runs", () => {
 
   it("offline images, route reflectors, IPv6 pod or service subnets, a pool over the services", () => {
     expect(messages({ ...kdd, imageMode: "offline" })).toEqual([
-      "imageMode = \"offline\": scenario kdd runs online only: kind's nodes pull the tigera operator's Calico images from their registries; allowed is online",
+      "imageMode = \"offline\": scenario kdd runs online only: kind's nodes pull the tigera operator's Calico images from their registries; allowed is online (or auto, which is online on kind)",
     ]);
     expect(messages({ ...kdd, calico: { nodes: 2 }, bgp: { mode: "routeReflectors", routeReflectors: ["calico1"] } })).toEqual([
       'bgp.mode = "routeReflectors": scenario kdd runs Calico\'s node-to-node mesh between the kind nodes; allowed is mesh',

@@ -2,52 +2,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseBirdProtocols, peerFromProtocolName } from "../../core/parsers/birdc-protocols";
-import { parseCalicoctlNodeStatus } from "../../core/parsers/calicoctl-node-status";
 import { CniResultError, parseCnitoolAdd } from "../../core/parsers/cnitool-result";
 import { parseIpRoutes } from "../../core/parsers/ip-route";
 
 const fixture = (name: string) => readFileSync(join(__dirname, "..", "fixtures", name), "utf8");
-
-describe("calicoctl node status", () => {
-  it("reads the tutorial's output, including 'No IPv6 peers found.'", () => {
-    expect(parseCalicoctlNodeStatus(fixture("calicoctl-node-status-tutorial.txt"))).toEqual({
-      running: true,
-      ipv4: [{ peerAddress: "192.168.4.6", peerType: "node-to-node mesh", state: "up", since: "23:26:50", info: "Established" }],
-      ipv6: [],
-    });
-  });
-
-  it("reads the output of the lab's own node (v3.28.5, IPv4 only: 'bird6' is not running)", () => {
-    expect(parseCalicoctlNodeStatus(fixture("calicoctl-node-status-live.txt"))).toEqual({
-      running: true,
-      ipv4: [{ peerAddress: "192.168.4.6", peerType: "node-to-node mesh", state: "up", since: "17:00:15", info: "Established" }],
-      ipv6: [],
-    });
-  });
-
-  it("reads several peers, a session that is not up, and a node that is not running", () => {
-    const output = [
-      "Calico process is running.",
-      "",
-      "IPv4 BGP status",
-      "+--------------+-------------------+-------+----------+--------------------------------+",
-      "| PEER ADDRESS |     PEER TYPE     | STATE |  SINCE   |              INFO              |",
-      "+--------------+-------------------+-------+----------+--------------------------------+",
-      "| 192.168.4.6  | node-to-node mesh | up    | 23:26:50 | Established                    |",
-      "| 192.168.4.7  | node-to-node mesh | start | 23:26:48 | Active Socket: Connection      |",
-      "+--------------+-------------------+-------+----------+--------------------------------+",
-      "",
-      "IPv6 BGP status",
-      "No IPv6 peers found.",
-    ].join("\n");
-    const status = parseCalicoctlNodeStatus(output);
-    expect(status.ipv4.map((p) => [p.peerAddress, p.state, p.info])).toEqual([
-      ["192.168.4.6", "up", "Established"],
-      ["192.168.4.7", "start", "Active Socket: Connection"],
-    ]);
-    expect(parseCalicoctlNodeStatus("Calico process is not running.\n")).toEqual({ running: false, ipv4: [], ipv6: [] });
-  });
-});
 
 describe("birdcl show protocols", () => {
   it("reads every protocol with its state and info", () => {

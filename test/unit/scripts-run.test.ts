@@ -1,11 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { calicoctlApplyScript, calicoctlDeleteScript, writeFileScript } from "../../core/node-scripts";
 import { etcdDatastoreEnv } from "../../core/scenarios/bird";
-import { toolInstallScript } from "../../core/tools";
+import type { ToolSource } from "../../core/config/types";
+import { toolCacheDir, toolFetchScript, toolInstallScript, type ToolName } from "../../core/tools";
 import { dockerShell } from "../../core/transports/docker";
 
 /** A folder holding a stand-in `docker` with this bash body ($LOG names the file it may write); removed after the file's tests. */
@@ -112,5 +114,89 @@ describe("tool install under bash", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toBe("cnitool: copied into the node, verified\n");
     expect(run.calls.slice(1)).toEqual(["exec n1 mkdir -p /usr/local/bin", `cp ${cache}/files/. n1:/usr/local/bin/`, "exec -i n1 sh -s"]);
+  });
+});
+
+describe("tool fetch under bash, from a release laid out as files (file:// URLs, no network)", () => {
+  const release = mkdtempSync(join(tmpdir(), "calico-lab-release-"));
+  afterAll(() => rmSync(release, { recursive: true, force: true }));
+  const sha = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
+  const good = "calicoctl, the real one\n";
+  writeFileSync(join(release, "calicoctl-linux-amd64"), good);
+  writeFileSync(join(release, "tampered-calicoctl-linux-amd64"), `${good}and something else\n`);
+  // Calico's SHA256SUMS lists every file of the release, `sha256sum` style.
+  writeFileSync(join(release, "SHA256SUMS"), `${sha("x")}  calicoctl-darwin-amd64\n${sha(good)}  calicoctl-linux-amd64\n`);
+  const plugins = join(release, "plugins");
+  mkdirSync(plugins);
+  writeFileSync(join(plugins, "bridge"), "bridge plugin\n");
+  writeFileSync(join(plugins, "loopback"), "loopback plugin\n");
+  spawnSync("tar", ["-C", plugins, "-czf", join(release, "cni-plugins-linux-amd64-v1.7.1.tgz"), "."]);
+  const tgz = readFileSync(join(release, "cni-plugins-linux-amd64-v1.7.1.tgz"));
+  writeFileSync(join(release, "cni-plugins-linux-amd64-v1.7.1.tgz.sha256"), `${sha(tgz)}  cni-plugins-linux-amd64-v1.7.1.tgz\n`);
+  const at = (file: string) => `file://${release}/${file}`;
+
+  function fetch(source: ToolSource, name: ToolName = "calicoctl") {
+    const cache = mkdtempSync(join(tmpdir(), "calico-lab-tools-"));
+    afterAll(() => rmSync(cache, { recursive: true, force: true }));
+    const result = spawnSync("/bin/bash", ["-c", toolFetchScript(name, source, cache, "/none")], { encoding: "utf8" });
+    const dir = toolCacheDir(cache, name, source);
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr, dir, cached: existsSync(dir) };
+  }
+
+  it("takes a file whose sha256 the checksum file lists, and records the sums the nodes check again", () => {
+    const run = fetch({ kind: "url", url: at("calicoctl-linux-amd64"), checksumUrl: at("SHA256SUMS") });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`${sha(good)}  calicoctl\n`);
+    expect(readFileSync(join(run.dir, "files", "calicoctl"), "utf8")).toBe(good);
+  });
+
+  it("refuses a file whose bytes differ from the checksum file, naming the file, the expected and the actual digest; caches nothing", () => {
+    // The mirror serves a different calicoctl under the official name.
+    const tampered = join(release, "t");
+    mkdirSync(tampered, { recursive: true });
+    writeFileSync(join(tampered, "calicoctl-linux-amd64"), readFileSync(join(release, "tampered-calicoctl-linux-amd64")));
+    const url = `file://${tampered}/calicoctl-linux-amd64`;
+    const run = fetch({ kind: "url", url, checksumUrl: at("SHA256SUMS") });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `tool calicoctl: refusing calicoctl-linux-amd64 from ${url}: its sha256 is ${sha(`${good}and something else\n`)}, but ${at("SHA256SUMS")} says ${sha(good)}\n`,
+    );
+    expect(run.stdout).toBe("");
+    expect(run.cached).toBe(false);
+  });
+
+  it("takes a pinned sha256 over the checksum file, without reading it; a wrong pin is refused, naming the pin", () => {
+    const pinned = fetch({
+      kind: "url",
+      url: at("tampered-calicoctl-linux-amd64"),
+      sha256: sha(`${good}and something else\n`),
+      checksumUrl: at("absent"),
+    });
+    expect(pinned.stderr).toBe("");
+    expect(pinned.code).toBe(0);
+    const wrong = fetch({ kind: "url", url: at("calicoctl-linux-amd64"), sha256: "b".repeat(64), checksumUrl: at("SHA256SUMS") });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toBe(
+      `tool calicoctl: refusing calicoctl-linux-amd64 from ${at("calicoctl-linux-amd64")}: its sha256 is ${sha(good)}, but the sha256 pinned in the calicoctl tool source says ${"b".repeat(64)}\n`,
+    );
+  });
+
+  it("unpacks a verified archive (the CNI plugins and their .sha256)", () => {
+    const tgzName = "cni-plugins-linux-amd64-v1.7.1.tgz";
+    const run = fetch({ kind: "url", url: at(tgzName), checksumUrl: at(`${tgzName}.sha256`), archive: true }, "cniPlugins");
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toBe(`${sha("bridge plugin\n")}  bridge\n${sha("loopback plugin\n")}  loopback\n`);
+  });
+
+  it("says which file the checksum file does not list, and which download failed", () => {
+    const unlisted = fetch({ kind: "url", url: at("tampered-calicoctl-linux-amd64"), checksumUrl: at("SHA256SUMS") });
+    expect(unlisted.code).toBe(1);
+    expect(unlisted.stderr).toBe(
+      `tool calicoctl: the checksum file ${at("SHA256SUMS")} lists no sha256 for tampered-calicoctl-linux-amd64\n`,
+    );
+    const missing = fetch({ kind: "url", url: at("calicoctl-linux-amd64"), checksumUrl: at("absent") });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(new RegExp(`tool calicoctl: cannot download the checksum file ${at("absent")}\\n$`));
   });
 });

@@ -95,17 +95,48 @@ describe("docker run for a Calico node", () => {
 });
 
 describe("tool scripts", () => {
-  it("verify downloads against the pinned sha256 or the release's checksum file", () => {
+  it("verify downloads against the release's checksum file, naming the file, the expected and the actual digest", () => {
+    const online = toolFetchScript("calicoctl", DEFAULTS.artifacts.online.tools.calicoctl, "/c", "/m.json");
+    const release = "https://github.com/projectcalico/calico/releases/download/v3.28.5";
+    expect(online).toBe(
+      [
+        "set -euo pipefail",
+        `dir=${toolCacheDir("/c", "calicoctl", DEFAULTS.artifacts.online.tools.calicoctl)}`,
+        'if [ ! -f "$dir/SHA256SUMS" ]; then',
+        `  work=$(mktemp -d); trap 'rm -rf "$work"' EXIT`,
+        '  files="$work/files"; mkdir -p "$files"',
+        `  url=${release}/calicoctl-linux-amd64`,
+        "  base=calicoctl-linux-amd64",
+        '  curl -fsSL -o "$work/$base" "$url" || { echo "tool calicoctl: cannot download $url" >&2; exit 1; }',
+        `  from=${release}/SHA256SUMS`,
+        '  sums=$(curl -fsSL "$from") || { echo "tool calicoctl: cannot download the checksum file $from" >&2; exit 1; }',
+        `  expected=$(printf '%s\\n' "$sums" | awk -v f="$base" '$2 == f || $2 == "*" f || $2 == "./" f || NF == 1 { print tolower($1); exit }')`,
+        '  [ -n "$expected" ] || { echo "tool calicoctl: the checksum file $from lists no sha256 for $base" >&2; exit 1; }',
+        `  actual=$(sha256sum "$work/$base" | cut -d ' ' -f 1)`,
+        '  [ "$actual" = "$expected" ] || { echo "tool calicoctl: refusing $base from $url: its sha256 is $actual, but $from says $expected" >&2; exit 1; }',
+        '  install -m 0755 "$work/$base" "$files/calicoctl"',
+        '  (cd "$files" && sha256sum -- * > ../SHA256SUMS)',
+        '  mkdir -p "$(dirname "$dir")"; rm -rf "$dir"; mv "$work" "$dir"; trap - EXIT',
+        "fi",
+        'cat "$dir/SHA256SUMS"',
+      ].join("\n"),
+    );
+  });
+
+  it("take a pinned sha256 over the checksum file, which they then do not read", () => {
     const pinned = toolFetchScript(
       "calicoctl",
-      { kind: "url", url: "https://example.invalid/calicoctl-linux-amd64", sha256: "a".repeat(64) },
+      {
+        kind: "url",
+        url: "https://example.invalid/calicoctl-linux-amd64",
+        sha256: "a".repeat(64),
+        checksumUrl: "https://example.invalid/SHA256SUMS",
+      },
       "/c",
       "/m.json",
     );
-    expect(pinned).toContain(`expected=${"a".repeat(64)}`);
-    expect(pinned).toContain("sha256sum --check --quiet -");
-    const online = toolFetchScript("calicoctl", DEFAULTS.artifacts.online.tools.calicoctl, "/c", "/m.json");
-    expect(online).toMatch(/curl -fsSL https:\/\/github.com\/projectcalico\/calico\/releases\/download\/v[\d.]+\/SHA256SUMS \| awk/);
+    expect(pinned).toContain(`\n  expected=${"a".repeat(64)}\n  from='the sha256 pinned in the calicoctl tool source'\n`);
+    expect(pinned).not.toContain("example.invalid/SHA256SUMS");
     const offline = toolFetchScript("cnitool", { kind: "manifest", artifact: "cnitool" }, "/c", "/m.json");
     expect(offline).toContain("manifest=/m.json");
     expect(offline).toContain("run npm run offline:build");

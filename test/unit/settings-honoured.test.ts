@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULTS } from "../../core/config/defaults";
 import { loadLabConfig } from "../../core/config/load";
 import { workloadMtu } from "../../core/mtu";
-import { dockerKernelIssues } from "../../core/substrates/docker/preflight";
+import { dockerKernelIssues, parseNetworkInspect, underlayOverlapIssues } from "../../core/substrates/docker/preflight";
 import { toolchainIssues } from "../../core/tools";
 
 const pool = DEFAULTS.ipPools[0]!;
@@ -60,5 +60,34 @@ describe("settings the lab would otherwise ignore or fail on mid-up", () => {
     ]);
     expect(toolchainIssues(DEFAULTS.artifacts.online.tools, "artifacts.online.tools", { go: true })).toEqual([]);
     expect(toolchainIssues(DEFAULTS.artifacts.offline.tools, "artifacts.offline.tools", { go: false })).toEqual([]);
+  });
+});
+
+describe("two labs on one machine", () => {
+  const inspected = [
+    "bridge||172.17.0.0/16 ",
+    "calicolab-bird-underlay-net|bird|192.168.4.0/24 ",
+    "calicolab-other-underlay-net|other|192.168.7.0/24 ",
+    "host|| ",
+  ].join("\n");
+
+  it("an underlay overlapping another network fails preview, naming that network and the stack that owns it", () => {
+    const networks = parseNetworkInspect(inspected);
+    expect(networks[1]).toEqual({ name: "calicolab-bird-underlay-net", subnets: ["192.168.4.0/24"], stack: "bird" });
+    expect(underlayOverlapIssues("192.168.7.0/25", "calicolab-mine-underlay-net", networks)).toEqual([
+      {
+        setting: "underlay.cidr",
+        value: "192.168.7.0/25",
+        allowed:
+          "it overlaps calico-lab stack other's network calicolab-other-underlay-net (192.168.7.0/24) on this machine; choose a free range, or bring that lab down first",
+      },
+    ]);
+    expect(underlayOverlapIssues("172.16.0.0/12", "x", networks)[0]?.allowed).toContain("network bridge (172.17.0.0/16)");
+  });
+
+  it("the lab's own network (a later up) and free ranges pass", () => {
+    const networks = parseNetworkInspect(inspected);
+    expect(underlayOverlapIssues("192.168.4.0/24", "calicolab-bird-underlay-net", networks)).toEqual([]);
+    expect(underlayOverlapIssues("192.168.9.0/24", "calicolab-x-underlay-net", networks)).toEqual([]);
   });
 });

@@ -15,6 +15,7 @@ describe("address plan", () => {
       subnet: "192.168.4.0/24",
       gateway: "192.168.4.1",
       etcd: "192.168.4.4",
+      apiserver: "192.168.4.3",
       nodes: ["192.168.4.5", "192.168.4.6"],
     });
     expect(underlayNodeCapacity(underlay)).toBe(250);

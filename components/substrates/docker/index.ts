@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { labLabels } from "../../../core/node-runtime";
-import { dockerShell } from "../../../core/transports/docker";
+import { shellFor } from "../../../core/transports/access";
 import type { Substrate } from "../substrate";
 import { DockerNode } from "./docker-node";
 import { LabNetwork } from "./lab-network";
@@ -13,6 +13,7 @@ export const dockerSubstrate: Substrate = (context, underlay) => {
     network,
     node(runtime, dependsOn) {
       const name = `${context.lab}-${runtime.node}`;
+      const access = { transport: "docker", container: name } as const;
       const node = new DockerNode(
         name,
         { runtime, network: network.networkName, labels: labels(runtime.role) },
@@ -22,7 +23,8 @@ export const dockerSubstrate: Substrate = (context, underlay) => {
         node: runtime.node,
         address: runtime.address,
         handle: node.containerName,
-        shell: dockerShell(name),
+        shell: shellFor(access),
+        access,
         instanceId: node.containerId,
         resource: node,
       };

@@ -1,5 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { comparisonProblems } from "../../../core/observed";
+import { imageSetOf } from "../../../core/config/image-mode";
 import type { LabConfig } from "../../../core/config/types";
 import { mermaidDiagram } from "../../../core/diagram";
 import { preflightMessage } from "../../../core/substrates/kind/preflight";
@@ -81,7 +83,7 @@ export class KindLab extends pulumi.ComponentResource {
     const calicoctl = new KindCalicoctl(
       `${name}-calicoctl`,
       {
-        source: config.artifacts[config.imageMode].tools.calicoctl,
+        source: imageSetOf(config).tools.calicoctl,
         cacheDir: args.cacheDir,
         manifestPath: args.manifestPath,
         nodes: names,
@@ -144,11 +146,7 @@ export class KindLab extends pulumi.ComponentResource {
       expected: exp,
       observed,
       matches: comparison.matches,
-      problems: [
-        ...comparison.missing.map((s) => `missing ${s}`),
-        ...comparison.unexpected.map((s) => `unexpected ${s}`),
-        ...comparison.notEstablished.map((s) => `not established ${s}`),
-      ],
+      problems: comparisonProblems(comparison),
     }));
     this.nodes = pulumi.all([expected, status.observed]).apply(([exp, observed]) => kindNodeOutputs(exp, observed));
     this.diagram = pulumi

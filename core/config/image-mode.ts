@@ -1,0 +1,31 @@
+import { mirrorImageSet } from "./mirrors";
+import type { ImageSet, LabConfig } from "./types";
+
+export type ConcreteImageMode = "online" | "offline";
+
+/**
+ * `auto` picks offline when this machine holds the airgapped build (its artifact manifest), online
+ * otherwise; kind's scenarios pull their images inside the cluster, so auto is online there. The
+ * README's `npm run lab:up` builds what is missing first on a machine without a Pulumi CLI, so a fresh
+ * machine of ours ends up offline and a user's machine with Pulumi and a registry stays online.
+ */
+export function resolveImageMode(
+  config: Pick<LabConfig, "imageMode" | "substrate">,
+  facts: { offlineBuildPresent: boolean },
+): ConcreteImageMode {
+  if (config.imageMode !== "auto") return config.imageMode;
+  if (config.substrate === "kind") return "online";
+  // The qemu substrate's VMs reach no registry: their base image holds the offline images.
+  if (config.substrate === "qemu") return "offline";
+  return facts.offlineBuildPresent ? "offline" : "online";
+}
+
+/**
+ * The images and tool sources of the lab's image mode, once `auto` has been resolved, with quay.io images
+ * and github.com downloads moved to `artifacts.registryMirror` and `artifacts.releaseMirror` when set
+ * (core/config/mirrors.ts). What the lab pulls, downloads and verifies is exactly this set.
+ */
+export function imageSetOf(config: Pick<LabConfig, "imageMode" | "artifacts">): ImageSet {
+  if (config.imageMode === "auto") throw new Error("imageMode auto must be resolved (resolveImageMode) before the lab is built");
+  return mirrorImageSet(config.artifacts[config.imageMode], config.artifacts);
+}

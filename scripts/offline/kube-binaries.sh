@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Builds kube-apiserver and kubectl from the Go module proxy only, and takes Calico's CRDs
+# from the calico module in the module cache; records them in
+# $CALICO_LAB_CACHE/artifacts/manifest.json (kube-apiserver, kubectl, calico-crds) next to
+# the entries of calico-binaries.sh. They serve the kdd scenario: a bare kube-apiserver
+# over the lab's etcd, no kubelet, no controller manager.
+#   kube-binaries.sh           build what is missing
+#   kube-binaries.sh --check   print versions; non-zero when an artifact is missing, at the
+#                              wrong version or not matching its sha256
+#
+# The build happens inside calico's wrapper module (calico_wrapper in lib.sh): calico
+# requires k8s.io/kubernetes at versions.json's kubernetes.version and replaces the
+# staging modules (k8s.io/api, apiserver, kubectl...) with the matching v0 versions, so
+# cmd/kube-apiserver and cmd/kubectl resolve there with no go.mod line of our own. That
+# also means the pin cannot move on its own: it must be the version calico requires, and
+# the build stops with a message when it is not. No kube-controller-manager: the kdd lab
+# uses the `default` namespace and deletes pods, never namespaces, so nothing waits on a
+# controller (namespace deletion never finishes without one).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+check=0
+[[ ${1:-} == --check ]] && check=1
+
+KUBE_VERSION=$(pin kubernetes.version)
+CALICO_VERSION=$(pin calico.version)
+CALICO_COMMIT=$(pin calico.commit)
+CALICO_MOD_VERSION=$(pin calico.goModuleVersion)
+
+ART="$CALICO_LAB_CACHE/artifacts"
+MANIFEST="$ART/manifest.json"
+KUBE_OUT="$ART/kubernetes/$KUBE_VERSION"
+CRD_OUT="$ART/calico-crds/$CALICO_VERSION"
+
+if [[ ! $KUBE_VERSION =~ ^v([0-9]+)\.([0-9]+)\.[0-9]+$ ]]; then
+  echo "versions.json: kubernetes.version ($KUBE_VERSION) must look like v1.29.15" >&2
+  exit 1
+fi
+KUBE_MAJOR=${BASH_REMATCH[1]}
+KUBE_MINOR=${BASH_REMATCH[2]}
+
+# ---------------------------------------------------------------- --check
+if ((check)); then
+  if [[ ! -f $MANIFEST ]]; then
+    echo "kube artifacts: no manifest at $MANIFEST" >&2
+    exit 1
+  fi
+  rc=0
+  node - "$MANIFEST" "$KUBE_VERSION" "$CALICO_VERSION" <<'EOF' || rc=1
+const fs = require("fs"), crypto = require("crypto"), path = require("path");
+const [manifestPath, kube, calico] = process.argv.slice(2);
+const m = JSON.parse(fs.readFileSync(manifestPath, "utf8")).artifacts || {};
+const want = { "kube-apiserver": kube, kubectl: kube, "calico-crds": calico };
+const hash = (p) => crypto.createHash("sha256").update(fs.readFileSync(p)).digest("hex");
+let bad = 0;
+const fail = (msg) => { console.error("MISSING/WRONG: " + msg); bad++; };
+for (const [name, version] of Object.entries(want)) {
+  const a = m[name];
+  if (!a) { fail(`${name}: not in manifest`); continue; }
+  if (a.version !== version) fail(`${name}: manifest has ${a.version}, versions.json pins ${version}`);
+  const files = a.files ? Object.entries(a.files).map(([f, s]) => [path.join(a.dir, f), s]) : [[a.path, a.sha256]];
+  if (a.files && Object.keys(a.files).length === 0) fail(`${name}: no files`);
+  for (const [p, s] of files) {
+    if (!fs.existsSync(p)) { fail(`${name}: ${p} does not exist`); continue; }
+    const h = hash(p);
+    if (h !== s) fail(`${name}: ${p} sha256 ${h} != manifest ${s}`);
+  }
+  console.log(`${name} ${a.version} ${a.path || a.dir + " (" + Object.keys(a.files).length + " files)"}`);
+}
+process.exit(bad ? 1 : 0);
+EOF
+  # The module the binaries were built from, as Go recorded it, and what they say.
+  for bin in kube-apiserver kubectl; do
+    f="$KUBE_OUT/$bin"
+    [[ -x $f ]] || continue
+    mod=$(go version -m "$f" | awk '$1 == "dep" && $2 == "k8s.io/kubernetes" { v = $3 } $1 == "=>" && $2 == "k8s.io/kubernetes" { v = $3 } END { print v }')
+    if [[ $mod == "$KUBE_VERSION" ]]; then
+      echo "$bin: go version -m: k8s.io/kubernetes $mod"
+    else
+      echo "WRONG VERSION: $f was built from k8s.io/kubernetes '${mod:-?}', versions.json pins $KUBE_VERSION" >&2
+      rc=1
+    fi
+  done
+  if [[ -x $KUBE_OUT/kube-apiserver ]]; then
+    v=$("$KUBE_OUT/kube-apiserver" --version 2>&1 || true)
+    echo "kube-apiserver --version: $v"
+    [[ $v == "Kubernetes $KUBE_VERSION" ]] || { echo "WRONG VERSION: kube-apiserver --version says '$v'" >&2; rc=1; }
+  fi
+  if [[ -x $KUBE_OUT/kubectl ]]; then
+    v=$("$KUBE_OUT/kubectl" version --client 2>&1 || true)
+    v=${v%%$'\n'*}
+    echo "kubectl version --client: $v"
+    [[ $v == "Client Version: $KUBE_VERSION" ]] || { echo "WRONG VERSION: kubectl version --client says '$v'" >&2; rc=1; }
+  fi
+  exit $rc
+fi
+
+# ---------------------------------------------------------------- build
+GO_VERSION=$(go env GOVERSION)
+export CGO_ENABLED=0
+stamp_ok() { [[ -f $1/.stamp && "$(cat "$1/.stamp")" == "$2" ]]; }
+
+W=$(calico_wrapper)
+wrapper_sum=$(sha256sum "$W/go.mod.gen" | cut -d' ' -f1)
+
+# --- kube-apiserver, kubectl
+# The stamp holds every input: the pin, the wrapper's go.mod (calico's pins), Go, cgo and
+# the ldflags' shape; a change to any of them rebuilds.
+kube_stamp="k8s=$KUBE_VERSION wrapper=$wrapper_sum go=$GO_VERSION cgo=0 ldflags=s,w,version v1"
+if stamp_ok "$KUBE_OUT" "$kube_stamp" && [[ -x $KUBE_OUT/kube-apiserver && -x $KUBE_OUT/kubectl ]]; then
+  echo "kubernetes $KUBE_VERSION: up to date in $KUBE_OUT"
+else
+  resolved=$(cd "$W" && go list -m -f '{{with .Replace}}{{.Version}}{{else}}{{.Version}}{{end}}' k8s.io/kubernetes)
+  if [[ $resolved != "$KUBE_VERSION" ]]; then
+    echo "versions.json pins kubernetes $KUBE_VERSION, but calico $CALICO_VERSION's build list has k8s.io/kubernetes $resolved;" >&2
+    echo "the two are built in one module: set kubernetes.version to $resolved (or move the calico pin)" >&2
+    exit 1
+  fi
+  mkdir -p "$KUBE_OUT"
+  v=k8s.io/component-base/version
+  ldflags="-s -w -X $v.gitVersion=$KUBE_VERSION -X $v.gitMajor=$KUBE_MAJOR -X $v.gitMinor=$KUBE_MINOR -X $v.gitTreeState=clean"
+  tmp="$KUBE_OUT/.tmp"
+  rm -rf "$tmp" && mkdir -p "$tmp"
+  echo "go build k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl ($KUBE_VERSION, in $W)"
+  (cd "$W" && go build -trimpath -buildvcs=false -o "$tmp/" -ldflags "$ldflags" \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl)
+  mv -f "$tmp/kube-apiserver" "$tmp/kubectl" "$KUBE_OUT/"
+  rmdir "$tmp"
+  if ! cmp -s "$W/go.mod" "$W/go.mod.gen"; then
+    echo "note: go build changed $W/go.mod (kubernetes needed modules outside calico's build list)"
+  fi
+  echo "$kube_stamp" >"$KUBE_OUT/.stamp"
+fi
+"$KUBE_OUT/kube-apiserver" --version
+v=$("$KUBE_OUT/kubectl" version --client)
+echo "${v%%$'\n'*}"
+
+# --- Calico's CRDs (crd.projectcalico.org/v1), from the calico module in the module cache
+crd_stamp="calico=$CALICO_MOD_VERSION dir=libcalico-go/config/crd"
+if stamp_ok "$CRD_OUT" "$crd_stamp" && compgen -G "$CRD_OUT/*.yaml" >/dev/null; then
+  echo "calico CRDs $CALICO_VERSION: up to date in $CRD_OUT"
+else
+  dir=$(module_dir "github.com/projectcalico/calico@$CALICO_MOD_VERSION")
+  rm -rf "$CRD_OUT" && mkdir -p "$CRD_OUT"
+  cp "$dir"/libcalico-go/config/crd/crd.projectcalico.org_*.yaml "$CRD_OUT/"
+  chmod 644 "$CRD_OUT"/*.yaml
+  echo "$crd_stamp" >"$CRD_OUT/.stamp"
+  echo "calico CRDs: $(ls "$CRD_OUT" | wc -l) files from $dir/libcalico-go/config/crd"
+fi
+
+# --- manifest
+manifest_merge "$(node - "$KUBE_VERSION" "$KUBE_OUT" "$CALICO_VERSION" "$CALICO_COMMIT" "$CRD_OUT" <<'EOF'
+const fs = require("fs"), crypto = require("crypto"), path = require("path");
+const [kube, kubeOut, calico, commit, crdOut] = process.argv.slice(2);
+const hash = (p) => crypto.createHash("sha256").update(fs.readFileSync(p)).digest("hex");
+const file = (version, p) => ({ version, path: p, sha256: hash(p) });
+const crds = fs.readdirSync(crdOut).filter((f) => f.endsWith(".yaml")).sort();
+process.stdout.write(JSON.stringify({
+  "kube-apiserver": file(kube, path.join(kubeOut, "kube-apiserver")),
+  kubectl: file(kube, path.join(kubeOut, "kubectl")),
+  "calico-crds": { version: calico, commit, dir: crdOut, files: Object.fromEntries(crds.map((f) => [f, hash(path.join(crdOut, f))])) },
+}));
+EOF
+)"

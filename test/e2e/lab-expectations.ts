@@ -1,0 +1,105 @@
+/** What the e2e tests expect of a live bird lab, read from the nodes themselves, not only from the stack's outputs. */
+import type { UpResult } from "@pulumi/pulumi/automation";
+import { expect } from "vitest";
+import { contains, parseCidr } from "../../core/addressing";
+import { peerFromProtocolName, parseBirdProtocols } from "../../core/parsers/birdc-protocols";
+import { parseIpRoutes } from "../../core/parsers/ip-route";
+import type { BgpTopologyOutput, LabNodeOutput } from "../../components/lab/outputs";
+import { dockerExec, sh } from "./live";
+
+export const POOL = "10.1.0.0/16";
+export interface LabOutputs {
+  nodes: LabNodeOutput[];
+  bgpTopology: BgpTopologyOutput;
+  etcd: { endpoints: string[]; address: string; container: string };
+  diagram: string;
+  cniConfig: { path: string; conflist: string };
+  ipPools: { pools: Array<{ cidr: string }> };
+}
+
+export function outputsOf(result: UpResult): LabOutputs {
+  return Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])) as unknown as LabOutputs;
+}
+
+/** BGP sessions as BIRD on each node reports them, read directly, not through the stack. */
+export function liveSessions(nodes: LabNodeOutput[]): Map<string, Map<string, string>> {
+  const byAddress = new Map(nodes.map((n) => [n.underlayIp, n.name]));
+  return new Map(
+    nodes.map((node) => {
+      const peers = new Map<string, string>();
+      for (const p of parseBirdProtocols(dockerExec(node.container, "birdcl", "-s", "/var/run/calico/bird.ctl", "show", "protocols"))) {
+        const peer = p.protocol === "BGP" ? peerFromProtocolName(p.name) : undefined;
+        if (peer) peers.set(byAddress.get(peer.address) ?? peer.address, p.info);
+      }
+      return [node.name, peers];
+    }),
+  );
+}
+
+export function expectLiveLab(outputs: LabOutputs, sessionPairs: Array<[string, string]>, perNode = 1): void {
+  const { nodes } = outputs;
+  const sessions = liveSessions(nodes);
+  for (const [a, b] of sessionPairs) {
+    expect(sessions.get(a)?.get(b), `${a} sees ${b}`).toMatch(/^Established/);
+    expect(sessions.get(b)?.get(a), `${b} sees ${a}`).toMatch(/^Established/);
+  }
+  const totalSessions = [...sessions.values()].reduce((n, peers) => n + peers.size, 0);
+  expect(totalSessions, "no sessions beyond the expected ones").toBe(sessionPairs.length * 2);
+
+  const pool = parseCidr(POOL)!;
+  for (const node of nodes) {
+    const container = sh([
+      "docker",
+      "inspect",
+      "--format",
+      "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+      node.container,
+    ]).trim();
+    expect(container, `${node.name} underlay address`).toBe(node.underlayIp);
+    expect(node.workloads).toHaveLength(perNode);
+    expect(node.blocks.length, `${node.name} owns a block`).toBeGreaterThan(0);
+    for (const w of node.workloads) {
+      const ip = w.ip.split("/")[0]!;
+      expect(
+        node.blocks.some((b) => contains(parseCidr(b)!, ip)),
+        `${w.name} ${ip} is in a block ${node.name} owns`,
+      ).toBe(true);
+    }
+    for (const w of node.workloads) expect(contains(pool, w.ip.split("/")[0]!), `${w.name} ${w.ip} in ${POOL}`).toBe(true);
+    const routes = parseIpRoutes(dockerExec(node.container, "ip", "-4", "route", "show", "proto", "bird"));
+    for (const other of nodes.filter((n) => n !== node)) {
+      for (const w of other.workloads) {
+        const ip = w.ip.split("/")[0]!;
+        const route = routes.find((r) => r.via && contains(parseCidr(r.prefix)!, ip));
+        expect(route, `${node.name} has a BIRD route to ${other.name}'s block holding ${ip}`).toBeDefined();
+        expect(route?.via).toBe(other.underlayIp);
+      }
+    }
+  }
+  expect(outputs.bgpTopology.matches, outputs.bgpTopology.problems.join("; ")).toBe(true);
+  expect(outputs.bgpTopology.observed.sessions.every((s) => s.established)).toBe(true);
+  expect(outputs.diagram).toMatch(/^flowchart LR/);
+}
+
+export function ping(from: LabNodeOutput, to: LabNodeOutput): string {
+  const target = to.workloads[0]!.ip.split("/")[0]!;
+  return dockerExec(from.container, "ip", "netns", "exec", from.workloads[0]!.namespace, "ping", "-c", "3", "-W", "2", target);
+}
+
+/** `calicoctl ipam check` run in a node against the lab's etcd: every address has exactly one owner. */
+export function expectIpamClean(outputs: LabOutputs): void {
+  const node = outputs.nodes[0]!;
+  const report = sh([
+    "docker",
+    "exec",
+    "-e",
+    "DATASTORE_TYPE=etcdv3",
+    "-e",
+    `ETCD_ENDPOINTS=${outputs.etcd.endpoints[0]}`,
+    node.container,
+    "calicoctl",
+    "ipam",
+    "check",
+  ]);
+  expect(report).toContain("Check complete; found 0 problems.");
+}
