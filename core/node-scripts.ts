@@ -98,6 +98,17 @@ export function workloadDelScript(ref: WorkloadRef): string {
   ].join("\n");
 }
 
+/** Waits, up to `seconds`, until `command` succeeds in the node; fails naming what it waited for. */
+export function waitUntilScript(command: readonly string[], seconds: number, what: string): string {
+  return [
+    "i=0",
+    `until ${shellJoin(command)} >/dev/null 2>&1; do`,
+    `  i=$((i + 1)); if [ "$i" -gt ${seconds} ]; then echo "calico-lab: ${what} not within ${seconds}s" >&2; exit 1; fi`,
+    "  sleep 1",
+    "done",
+  ].join("\n");
+}
+
 /** Succeeds once BIRD in this node reports at least `sessions` Established sessions. */
 export function sessionsEstablishedScript(sessions: number): string {
   return `[ "$(birdcl -s ${BIRD_SOCKET} show protocols 2>/dev/null | grep -c Established)" -ge ${sessions} ]`;

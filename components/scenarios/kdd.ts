@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { workloadMtu } from "../../core/mtu";
-import { etcdEndpoint, etcdRuntime } from "../../core/scenarios/bird";
+import { waitUntilScript } from "../../core/node-scripts";
+import { CALICO_NODE_READINESS, etcdEndpoint, etcdRuntime } from "../../core/scenarios/bird";
 import {
   applyCrdsScript,
   calicoNodeKddRuntime,
@@ -77,7 +78,14 @@ export const kddScenario: Scenario = {
     );
     return {
       ready: [crds, nodes, kubeconfig],
-      nodeSetup: pulumi.secret(kubeconfig.stdout).apply(writeNodeKubeconfigScript),
+      // calico-node starts once its kubeconfig is there; its startup (nodename, BIRD) must be done before
+      // anything uses the node: the CNI plugin reads /var/lib/calico/nodename.
+      nodeSetup: pulumi
+        .secret(kubeconfig.stdout)
+        .apply(
+          (text) =>
+            `${writeNodeKubeconfigScript(text)}\n${waitUntilScript(CALICO_NODE_READINESS, 180, "calico-node's startup (BIRD answering)")}`,
+        ),
       workloadObject: ({ node, name }) => {
         const pod = { name, nodeName: node };
         return {

@@ -200,3 +200,13 @@ describe("tool fetch under bash, from a release laid out as files (file:// URLs,
     expect(missing.stderr).toMatch(new RegExp(`tool calicoctl: cannot download the checksum file ${at("absent")}\\n$`));
   });
 });
+
+describe("waiting in a node", () => {
+  it("returns once the command succeeds, and fails naming what it waited for", async () => {
+    const { waitUntilScript } = await import("../../core/node-scripts");
+    const ok = spawnSync("sh", ["-c", waitUntilScript(["true"], 2, "x")], { encoding: "utf8" });
+    expect(ok.status).toBe(0);
+    const late = spawnSync("sh", ["-c", waitUntilScript(["false"], 1, "BIRD answering")], { encoding: "utf8" });
+    expect([late.status, late.stderr]).toEqual([1, "calico-lab: BIRD answering not within 1s\n"]);
+  });
+});
