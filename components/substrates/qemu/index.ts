@@ -11,10 +11,9 @@ import {
   vmStopScript,
   type QemuPaths,
 } from "../../../core/substrates/qemu/scripts";
-import { machineNodeShell } from "../../../core/substrates/ssh/runner";
 import { hostStep } from "../../lab/node-step";
 import type { Substrate } from "../substrate";
-import { MachineNode, type MachineNodeArgs } from "../ssh/machine-node";
+import { MachineNode, machineLabNode, type MachineNodeArgs } from "../ssh/machine-node";
 
 /** scripts/vm/lab-vm.sh of this checkout. */
 export const LAB_VM_SCRIPT = join(__dirname, "..", "..", "..", "scripts", "vm", "lab-vm.sh");
@@ -83,14 +82,7 @@ export function qemuSubstrate(options: QemuSubstrateOptions): Substrate {
           },
           { parent: context.parent },
         );
-        return {
-          node: runtime.node,
-          address: runtime.address,
-          handle: node.containerName,
-          shell: machineNodeShell(target, name),
-          instanceId: node.instanceId,
-          resource: node,
-        };
+        return machineLabNode(runtime, node, target, name);
       },
     };
   };

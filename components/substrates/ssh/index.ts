@@ -3,11 +3,10 @@ import type { IpPoolSettings, SshSettings } from "../../../core/config/types";
 import { labLabels } from "../../../core/node-runtime";
 import { shellQuote } from "../../../core/shell";
 import { hostCheckScript, sshHostTarget } from "../../../core/substrates/ssh/hosts";
-import { machineNodeShell } from "../../../core/substrates/ssh/runner";
 import { sshRunScript, sshWaitScript } from "../../../core/transports/ssh";
 import { hostStep } from "../../lab/node-step";
 import type { Substrate } from "../substrate";
-import { MachineNode, type MachineNodeArgs } from "./machine-node";
+import { MachineNode, machineLabNode, type MachineNodeArgs } from "./machine-node";
 
 /** Seconds for a host's SSH login, its Docker engine, and a runtime's readiness beyond its own timeout. */
 export const SSH_TIMEOUTS = { login: 30, docker: 60, ready: 0 } as const;
@@ -86,14 +85,7 @@ export function sshSubstrate(options: SshSubstrateOptions): Substrate {
           },
           { parent: context.parent },
         );
-        return {
-          node: runtime.node,
-          address: runtime.address,
-          handle: node.containerName,
-          shell: machineNodeShell(target, name),
-          instanceId: node.instanceId,
-          resource: node,
-        };
+        return machineLabNode(runtime, node, target, name);
       },
     };
   };

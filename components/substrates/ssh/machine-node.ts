@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { NodeRuntime } from "../../../core/node-runtime";
-import { runtimeCreateScript, runtimeDeleteScript } from "../../../core/substrates/ssh/runner";
+import { machineNodeShell, runtimeCreateScript, runtimeDeleteScript } from "../../../core/substrates/ssh/runner";
 import type { SshTarget } from "../../../core/transports/ssh";
 import type { HostCommand } from "../../lab/host-command";
 import { hostStep } from "../../lab/node-step";
+import type { LabNode } from "../substrate";
 
 export interface MachineNodeArgs {
   /** What the node runs, as the scenario asked. */
@@ -87,4 +88,16 @@ export class MachineNode extends pulumi.ComponentResource {
       .apply(([boot, container]) => `${boot.trim()}/${container.trim().split("\n").pop() ?? ""}`);
     this.registerOutputs({ containerName: this.containerName, instanceId: this.instanceId });
   }
+}
+
+/** The LabNode of a machine node: its container as the handle, ssh and then `docker exec` as its shell. */
+export function machineLabNode(runtime: NodeRuntime, node: MachineNode, target: SshTarget, container: string): LabNode {
+  return {
+    node: runtime.node,
+    address: runtime.address,
+    handle: node.containerName,
+    shell: machineNodeShell(target, container),
+    instanceId: node.instanceId,
+    resource: node,
+  };
 }
