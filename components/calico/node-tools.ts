@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ToolSet } from "../../core/config/types";
 import { toolCacheDir, toolFetchScript, toolInstallScript, type ToolName } from "../../core/tools";
+import type { HostCommand } from "../lab/host-command";
 import { hostStep, type StepTarget } from "../lab/node-step";
 
 export interface NodeToolsArgs {
@@ -14,6 +15,8 @@ export interface NodeToolsArgs {
   readonly nodes: readonly StepTarget[];
   /** Per node (same order), what its install waits for besides the fetches: the node itself, its setup. */
   readonly installAfter?: readonly (readonly pulumi.Resource[])[];
+  /** A datastore node that gets calicoctl only (bird: etcd's node, where calicoctl runs), after `after`. */
+  readonly datastoreClient?: { readonly target: StepTarget; readonly after: readonly pulumi.Resource[] };
 }
 
 /**
@@ -25,6 +28,10 @@ export interface NodeToolsArgs {
 export class NodeTools extends pulumi.ComponentResource {
   /** sha256 and file name of every fetched file, per tool. */
   public readonly checksums: pulumi.Output<Record<string, string>>;
+  /** Each node's install (same order as `nodes`): what a node's own later steps wait for. */
+  public readonly installs: HostCommand[];
+  /** calicoctl's install into the datastore client, when one was given. */
+  public readonly datastoreClientInstall?: HostCommand;
 
   constructor(name: string, args: NodeToolsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("calicolab:calico:NodeTools", name, {}, pulumi.mergeOptions(opts, { aliases: [{ type: "calicolab:docker:NodeTools" }] }));
@@ -40,13 +47,25 @@ export class NodeTools extends pulumi.ComponentResource {
     const cached = sums.apply((all) =>
       names.map((tool, i) => ({ name: tool, cacheDir: toolCacheDir(args.cacheDir, tool, args.tools[tool]), sums: all[i] ?? "" })),
     );
-    args.nodes.forEach((node, index) => {
+    this.installs = args.nodes.map((node, index) =>
       hostStep(
         `${name}-install-${index + 1}`,
         { create: cached.apply((tools) => toolInstallScript(node.shell, tools)), triggers: [node.instanceId, sums] },
         { parent: this, dependsOn: [...fetches, ...(args.installAfter?.[index] ?? [])] },
+      ),
+    );
+    const client = args.datastoreClient;
+    if (client) {
+      const calicoctl = names.indexOf("calicoctl");
+      this.datastoreClientInstall = hostStep(
+        `${name}-install-datastore`,
+        {
+          create: cached.apply((tools) => toolInstallScript(client.target.shell, tools.slice(calicoctl, calicoctl + 1))),
+          triggers: [client.target.instanceId, sums],
+        },
+        { parent: this, dependsOn: [...(fetches[calicoctl] ? [fetches[calicoctl]] : fetches), ...client.after] },
       );
-    });
+    }
     this.checksums = sums.apply((outputs) => Object.fromEntries(names.map((tool, i) => [tool, (outputs[i] ?? "").trim()])));
     this.registerOutputs({ checksums: this.checksums });
   }

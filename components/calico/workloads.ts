@@ -15,6 +15,8 @@ export interface WorkloadsArgs {
   readonly perNode: number;
   /** The CNI network name in the conflist. */
   readonly network: pulumi.Input<string>;
+  /** Per node (same order), what its workloads wait for: its CNI conf and tools, the pools. Give the component no `dependsOn`. */
+  readonly after?: readonly (readonly pulumi.Resource[])[];
   /** The scenario's datastore object for each workload (kdd: its Pod), made before it is plumbed and removed after. */
   readonly objectFor?: PreparedDatastore["workloadObject"];
 }
@@ -52,7 +54,7 @@ export class Workloads extends pulumi.ComponentResource {
                 `${name}-${nodeIndex + 1}-${index}-object`,
                 object.target,
                 { create: object.create, delete: object.delete, deleteWhat: `removing ${namespace}'s datastore object` },
-                { parent: this },
+                { parent: this, dependsOn: [...(args.after?.[nodeIndex] ?? [])] },
               ),
             ]
           : [];
@@ -60,7 +62,7 @@ export class Workloads extends pulumi.ComponentResource {
           `${name}-${nodeIndex + 1}-${index}`,
           node,
           { create: ref.apply(workloadAddScript), delete: ref.apply(workloadDelScript), deleteWhat: `cnitool del ${namespace}` },
-          { parent: this, dependsOn: objectSteps },
+          { parent: this, dependsOn: [...(args.after?.[nodeIndex] ?? []), ...objectSteps] },
         );
         added.push(
           pulumi.all([ref, step.stdout]).apply(([r, stdout]) => {

@@ -86,8 +86,12 @@ export class CalicoLab extends pulumi.ComponentResource {
     const etcd = datastore[0];
     if (!first || !etcd) throw new Error("calico.nodes was not validated");
     const datastoreEnv = scenario.datastoreEnv(context);
-    // calicoctl runs in the first node; re-apply the Calico resources if the datastore or that node was made anew.
-    const datastoreTriggers = [...datastore.map((node) => node.instanceId), first.instanceId];
+    // calicoctl runs next to the datastore (bird: in etcd's node) or, when the scenario needs a Calico node's
+    // credentials for it (kdd: the kubeconfig), in the first Calico node once that node is set up.
+    const inDatastore = scenario.calicoctlInDatastore === true;
+    const client: LabNode = inDatastore ? etcd : first;
+    // Re-apply the Calico resources if the datastore or the node calicoctl runs in was made anew.
+    const datastoreTriggers = [...datastore.map((node) => node.instanceId), ...(inDatastore ? [] : [first.instanceId])];
 
     // Downloads start at once, alongside the nodes; each node's install waits for that node (and its setup).
     const tools = new NodeTools(
@@ -98,9 +102,17 @@ export class CalicoLab extends pulumi.ComponentResource {
         manifestPath: args.manifestPath,
         nodes,
         installAfter: nodes.map((node, i) => [node.resource, ...(setups[i] ? [setups[i]] : [])]),
+        ...(inDatastore ? { datastoreClient: { target: etcd, after: datastoreReady } } : {}),
       },
       { parent: this },
     );
+    const firstInstall = tools.installs[0];
+    // What calicoctl waits for: its node with calicoctl in it. Nothing else: no Calico node on the etcd datastore.
+    const clientReady: pulumi.Resource[] = tools.datastoreClientInstall
+      ? [tools.datastoreClientInstall]
+      : [first.resource, ...(setups[0] ? [setups[0]] : []), ...(firstInstall ? [firstInstall] : [])];
+    // What the calicoctl resources make lives in the datastore: they go with it, whichever node calicoctl runs in.
+    const calicoctl = { ...client, ...(etcd.deletedWith ? { deletedWith: etcd.deletedWith } : {}) };
 
     const meshEnabled = config.bgp.mode === "mesh";
     const bgpConfiguration = renderBgpConfiguration({ meshEnabled, asNumber: config.bgp.asNumber });
@@ -108,24 +120,26 @@ export class CalicoLab extends pulumi.ComponentResource {
       `${name}-bgp`,
       {
         yaml: meshEnabled ? bgpConfiguration : `${bgpConfiguration}---\n${renderRouteReflectorPeer()}`,
-        node: first,
+        node: calicoctl,
         datastore: datastoreEnv,
         triggers: datastoreTriggers,
       },
-      { parent: this, dependsOn: [tools] },
+      { parent: this, dependsOn: clientReady },
     );
+    // Marking a reflector needs its Node in the datastore, which its calico-node makes at startup: only the reflectors are waited for.
+    const reflectorNodes = nodes.filter((node) => config.bgp.routeReflectors.includes(node.node));
     const reflectorSteps =
       meshEnabled || scenario.reflectorsInDatastore
         ? []
         : [
             nodeStep(
               `${name}-route-reflectors`,
-              first,
+              calicoctl,
               {
                 create: routeReflectorScript(datastoreEnv, config.bgp.routeReflectors, config.bgp.routeReflectorClusterId),
-                triggers: [...datastoreTriggers, ...nodes.map((n) => n.instanceId)],
+                triggers: [...datastoreTriggers, ...reflectorNodes.map((n) => n.instanceId)],
               },
-              { parent: this, dependsOn: [bgp] },
+              { parent: this, dependsOn: [bgp, ...reflectorNodes.map((n) => n.resource)] },
             ),
           ];
 
@@ -135,15 +149,20 @@ export class CalicoLab extends pulumi.ComponentResource {
       `${name}-ippools`,
       {
         yaml: scenario.networkProfile ? `${poolsYaml}---\n${renderNetworkProfile(config.cni.networkName)}` : poolsYaml,
-        node: first,
+        node: calicoctl,
         datastore: datastoreEnv,
         triggers: datastoreTriggers,
       },
-      { parent: this, dependsOn: [bgp, ...reflectorSteps] },
+      { parent: this, dependsOn: clientReady },
     );
 
+    // Each node's own chain: its conf once it is set up, its workloads once its tools and conf are in and the pools exist.
     const conflist = scenario.conflist(context);
-    const cni = new CniConfig(`${name}-cni`, { conflist, nodes }, { parent: this, dependsOn: [tools, pools] });
+    const cni = new CniConfig(
+      `${name}-cni`,
+      { conflist, nodes, after: nodes.map((node, i) => [node.resource, ...(setups[i] ? [setups[i]] : [])]) },
+      { parent: this },
+    );
 
     const workloads = new Workloads(
       `${name}-workloads`,
@@ -151,9 +170,10 @@ export class CalicoLab extends pulumi.ComponentResource {
         nodes: nodes.map((node) => ({ ...node, nodeName: node.node })),
         perNode: config.workloads.perNode,
         network: config.cni.networkName,
+        after: nodes.map((_, i) => [...[tools.installs[i], cni.writes[i]].filter((r) => r !== undefined), pools]),
         ...(prepared.workloadObject ? { objectFor: prepared.workloadObject } : {}),
       },
-      { parent: this, dependsOn: [cni, pools] },
+      { parent: this },
     );
 
     const expected = expectedTopology({
@@ -176,7 +196,7 @@ export class CalicoLab extends pulumi.ComponentResource {
         timeoutSeconds: config.bgp.convergeTimeoutSeconds,
         failWhenNotConverged: config.bgp.failWhenNotConverged,
       },
-      { parent: this, dependsOn: [workloads] },
+      { parent: this, dependsOn: [workloads, bgp, ...reflectorSteps] },
     );
 
     this.etcd = etcd.handle.apply((container) => ({

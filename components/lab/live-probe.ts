@@ -21,14 +21,20 @@ interface ProbeState {
   readonly readings: Record<string, ProbeReading>;
 }
 
+/** Runs the read commands a few at a time (each is a trip into a node), keeping their order in the result. */
 async function readAll(commands: Record<string, string[]>): Promise<Record<string, ProbeReading>> {
-  const readings: Record<string, ProbeReading> = {};
-  for (const [key, argv] of Object.entries(commands)) {
-    const result = await run(argv);
-    readings[key] =
-      result.code === 0 ? { stdout: result.stdout } : { stdout: result.stdout, error: `exit ${result.code}: ${result.stderr.trim()}` };
-  }
-  return readings;
+  const entries = Object.entries(commands);
+  const results: ProbeReading[] = [];
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < entries.length; i = next++) {
+      const result = await run(entries[i]?.[1] ?? []);
+      results[i] =
+        result.code === 0 ? { stdout: result.stdout } : { stdout: result.stdout, error: `exit ${result.code}: ${result.stderr.trim()}` };
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  return Object.fromEntries(entries.map(([key], i) => [key, results[i] ?? { stdout: "", error: "not read" }]));
 }
 
 /** Each diagnostic's output, its last lines only, so that the error stays readable. */
@@ -53,7 +59,7 @@ const probeProvider: pulumi.dynamic.ResourceProvider = {
     if (inputs.ready) {
       const deadline = Date.now() + inputs.ready.timeoutSeconds * 1000;
       let ready = false;
-      while (!(ready = (await run(inputs.ready.command)).code === 0) && Date.now() < deadline) await sleep(1000);
+      while (!(ready = (await run(inputs.ready.command)).code === 0) && Date.now() < deadline) await sleep(500);
       if (!ready && inputs.ready.failure) throw new Error(await diagnose(inputs.ready.failure, inputs.ready.timeoutSeconds));
     }
     const readings = await readAll(inputs.commands);

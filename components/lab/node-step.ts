@@ -17,6 +17,8 @@ export function hostStep(name: string, args: HostStepArgs, opts: pulumi.CustomRe
 export interface StepTarget {
   readonly shell: NodeShell;
   readonly instanceId: pulumi.Input<string>;
+  /** Deleting this takes the step's work away with the node: see LabNode.deletedWith. */
+  readonly deletedWith?: pulumi.Resource;
 }
 
 export interface NodeStepArgs {
@@ -30,7 +32,12 @@ export interface NodeStepArgs {
   readonly triggers?: pulumi.Input<unknown>[];
 }
 
-/** A step inside one node: its node-side scripts wrapped by the node's transport, re-run when the node is made anew. */
+/**
+ * A step inside one node: its node-side scripts wrapped by the node's transport, re-run when the node is
+ * made anew. Its delete is skipped when the node's `deletedWith` resource is deleted in the same update
+ * (destroy, or the node made anew); when only the step is replaced, its delete runs first as before.
+ * A caller's `deletedWith` (e.g. the datastore that holds what the step made) wins.
+ */
 export function nodeStep(name: string, target: StepTarget, args: NodeStepArgs, opts: pulumi.CustomResourceOptions): HostCommand {
   const remove = args.delete;
   return hostStep(
@@ -42,6 +49,6 @@ export function nodeStep(name: string, target: StepTarget, args: NodeStepArgs, o
         : {}),
       triggers: [target.instanceId, ...(args.triggers ?? [])],
     },
-    opts,
+    target.deletedWith ? pulumi.mergeOptions({ deletedWith: target.deletedWith }, opts) : opts,
   );
 }

@@ -7,6 +7,7 @@ import type { Scenario } from "./scenario";
 export const birdScenario: Scenario = {
   networkProfile: true,
   reflectorsInDatastore: false,
+  calicoctlInDatastore: true,
   datastoreRuntimes: ({ lab, plan, images }) => [etcdRuntime({ name: `${lab}-etcd`, image: images.etcd, address: plan.etcd })],
   calicoRuntime: ({ config, plan, images }, nodeName, address) =>
     birdNodeRuntime({

@@ -47,6 +47,12 @@ export interface Scenario {
   readonly networkProfile: boolean;
   /** Route reflectors are marked by the datastore steps (kdd: on the Node objects), not with calicoctl afterwards. */
   readonly reflectorsInDatastore: boolean;
+  /**
+   * calicoctl reaches the datastore from the first datastore node (bird: etcd's own node, with calicoctl
+   * installed there), so the BGP settings, pools and profile wait for no Calico node. Otherwise calicoctl
+   * runs in the first Calico node, once that node is set up (kdd: its kubeconfig).
+   */
+  readonly calicoctlInDatastore?: boolean;
   /** Steps between the datastore nodes and the Calico nodes; none for bird. */
   prepare?(context: ScenarioContext, datastore: readonly LabNode[], parent: pulumi.Resource): PreparedDatastore;
 }

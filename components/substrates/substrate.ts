@@ -24,6 +24,12 @@ export interface LabNode {
   readonly instanceId: pulumi.Output<string>;
   /** What later steps wait for. */
   readonly resource: pulumi.Resource;
+  /**
+   * Deleting this resource takes away everything the lab's steps put inside the node (docker: the
+   * container). Those steps' deletes are then skipped when it goes in the same update (Pulumi's
+   * `deletedWith`); absent where the node outlives the lab (ssh hosts), so every step cleans up after itself.
+   */
+  readonly deletedWith?: pulumi.Resource;
 }
 
 export interface SubstrateContext {

@@ -99,14 +99,16 @@ describe.skipIf(!canChroot)("the bird scenario on a test-only substrate (chroot 
     expect(existsSync(join(base, "nodes", "calico2", "opt", "cni", "bin", "cniPlugins-stand-in"))).toBe(true);
   });
 
-  it("applies BGP settings, pools and the network's profile with calicoctl in the first node, against etcd", () => {
-    const first = calls("calico1");
+  it("installs calicoctl, and only calicoctl, into etcd's node and applies BGP settings, pools and the network's profile there", () => {
+    expect(existsSync(join(base, "nodes", "etcd", ".usr-local-bin", "calicoctl-stand-in"))).toBe(true);
+    expect(existsSync(join(base, "nodes", "etcd", "opt", "cni", "bin", "cniPlugins-stand-in"))).toBe(false);
+    const first = calls("etcd");
     expect(first).toContain(
       "calicoctl apply -f - DATASTORE_TYPE=etcdv3 ETCD_ENDPOINTS=http://192.168.4.4:2379\napiVersion: projectcalico.org/v3\nkind: BGPConfiguration",
     );
     expect(first).toContain("kind: IPPool\nmetadata:\n  name: my.ippool-1");
     expect(first).toContain("kind: Profile\nmetadata:\n  name: test-calico");
-    expect(calls("calico2")).not.toContain("calicoctl");
+    for (const node of ["calico1", "calico2"]) expect(calls(node)).not.toContain("calicoctl");
   });
 
   it("writes the rendered conflist into every node and plumbs each workload in its own namespace", () => {

@@ -102,7 +102,12 @@ describe("CalicoLab, mesh of three", () => {
     expect(byName("lab-bgp-status")).toMatchObject({ type: "calicolab:calico:BgpStatus", parent: "lab" });
     expect(byName("lab-bgp-status-probe").type).toBe("pulumi-nodejs:dynamic/calicolab:LiveProbe");
     expect(built.registered.filter((r) => r.name.startsWith("lab-workloads-") && r.type === HOST_COMMAND_TYPE)).toHaveLength(3);
-    expect(built.registered.filter((r) => r.name.startsWith("lab-tools-install-"))).toHaveLength(3);
+    expect(
+      built.registered
+        .filter((r) => r.name.startsWith("lab-tools-install-"))
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["lab-tools-install-1", "lab-tools-install-2", "lab-tools-install-3", "lab-tools-install-datastore"]);
     expect(
       built.registered
         .filter((r) => r.name.startsWith("lab-tools-fetch-"))
@@ -112,7 +117,7 @@ describe("CalicoLab, mesh of three", () => {
     expect(built.registered.find((r) => r.name === "lab-route-reflectors")).toBeUndefined();
   });
 
-  it("orders the stages with dependsOn: network, etcd, nodes, tools, BGP, pools, CNI, workloads, status", () => {
+  it("gives each node its own chain (node, tools, CNI conf, workloads) and the datastore settings only etcd", () => {
     const deps = (name: string) => find(built.registered, name).dependsOn;
     expect(deps("lab-etcd")).toEqual(["lab-underlay"]);
     expect(deps("lab-calico2")).toEqual(["lab-etcd"]);
@@ -120,11 +125,38 @@ describe("CalicoLab, mesh of three", () => {
     expect(deps("lab-tools")).toEqual([]);
     for (const tool of TOOLS) expect(deps(`lab-tools-fetch-${tool}`), tool).toEqual([]);
     expect(deps("lab-tools-install-2")).toEqual([...TOOLS.map((tool) => `lab-tools-fetch-${tool}`), "lab-calico2"]);
-    expect(deps("lab-bgp")).toEqual(["lab-tools"]);
-    expect(deps("lab-ippools")).toEqual(["lab-bgp"]);
-    expect(deps("lab-cni")).toEqual(["lab-tools", "lab-ippools"]);
-    expect(deps("lab-workloads")).toEqual(["lab-cni", "lab-ippools"]);
-    expect(deps("lab-bgp-status")).toEqual(["lab-workloads"]);
+    // calicoctl goes into etcd's node, where the BGP settings, pools and profile are applied: no Calico node is waited for.
+    expect(deps("lab-tools-install-datastore")).toEqual(["lab-tools-fetch-calicoctl", "lab-etcd"]);
+    expect(find(built.registered, "lab-tools-install-datastore").inputs.create).toContain("calicoctl: already in the node, verified");
+    expect(find(built.registered, "lab-tools-install-datastore").inputs.create).not.toContain("cnitool");
+    expect(deps("lab-bgp")).toEqual(["lab-tools-install-datastore"]);
+    expect(deps("lab-ippools")).toEqual(["lab-tools-install-datastore"]);
+    // No lab-wide stage: the components wait for nothing, each node's steps for that node's own chain.
+    expect(deps("lab-cni")).toEqual([]);
+    expect(deps("lab-workloads")).toEqual([]);
+    expect(deps("lab-cni-write-2")).toEqual(["lab-calico2"]);
+    expect(deps("lab-workloads-2-1")).toEqual(["lab-tools-install-2", "lab-cni-write-2", "lab-ippools"]);
+    expect(deps("lab-bgp-status")).toEqual(["lab-workloads", "lab-bgp"]);
+  });
+
+  it("skips in-node deletes when the node goes too, and the datastore's when etcd goes; a step replaced alone still runs its own", () => {
+    const step = (name: string) => find(built.registered, name);
+    for (const [name, node] of [
+      ["lab-cni-write-2", "lab-calico2-container"],
+      ["lab-workloads-2-1", "lab-calico2-container"],
+      ["lab-bgp-apply", "lab-etcd-container"],
+      ["lab-ippools-apply", "lab-etcd-container"],
+      ["lab-underlay-forwarding", "lab-underlay-net"],
+    ] as const) {
+      // deletedWith names the container (a custom resource), not its component: the engine skips the delete only
+      // when that container is deleted in the same update, so a step replaced on its own keeps its delete.
+      expect(step(name).deletedWith, name).toBe(node);
+      expect(step(name).inputs.delete, name).toEqual(expect.any(String));
+      expect(step(name).deleteBeforeReplace, name).toBe(true);
+    }
+    // Host-side steps outside any node keep their own lifecycle.
+    expect(step("lab-tools-fetch-calicoctl").deletedWith).toBeUndefined();
+    expect(step("lab-tools-install-2").deletedWith).toBeUndefined();
   });
 
   it("runs Calico nodes with explicit capabilities on the internal network, never privileged", () => {
@@ -162,9 +194,9 @@ describe("CalicoLab, mesh of three", () => {
     expect(forwarding.inputs.delete).toContain(`iptables -D ${rule}`);
   });
 
-  it("applies the pools with calicoctl through the first node, writes the conflist into every node, and plumbs workloads", () => {
+  it("applies the pools with calicoctl in etcd's node, writes the conflist into every node, and plumbs workloads", () => {
     const pools = find(built.registered, "lab-ippools-apply").inputs;
-    expect(pools.create).toContain("docker exec -i lab-calico1 sh -s <<'CALICO_LAB_NODE_SCRIPT'\n");
+    expect(pools.create).toContain("docker exec -i lab-etcd sh -s <<'CALICO_LAB_NODE_SCRIPT'\n");
     expect(pools.create).toContain("DATASTORE_TYPE=etcdv3 ETCD_ENDPOINTS=http://192.168.4.4:2379 calicoctl apply -f -");
     expect(pools.create).toContain("  name: my.ippool-1\n");
     // the network's profile exists before any workload: two first ADDs would race to create it
@@ -259,9 +291,13 @@ describe("CalicoLab, route reflectors", () => {
     expect(bgpApply).toContain("nodeToNodeMeshEnabled: false");
     expect(bgpApply).toContain("peerSelector: route-reflector == 'true'");
     const marks = find(built.registered, "rr-route-reflectors");
-    expect(marks.dependsOn).toEqual(["rr-bgp"]);
+    // A reflector is marked once its calico-node has made its Node: only the reflectors are waited for.
+    expect(marks.dependsOn).toEqual(["rr-bgp", "rr-calico1"]);
+    expect(marks.inputs.create).toContain("docker exec -i rr-etcd sh -s");
     expect(marks.inputs.create).toContain("route-reflector=true");
-    expect(find(built.registered, "rr-ippools").dependsOn).toEqual(["rr-bgp", "rr-route-reflectors"]);
+    expect(marks.inputs.triggers).toEqual(["id-rr-etcd-container", "id-rr-etcd-container", "id-rr-calico1-container"]);
+    expect(find(built.registered, "rr-ippools").dependsOn).toEqual(["rr-tools-install-datastore"]);
+    expect(find(built.registered, "rr-bgp-status").dependsOn).toEqual(["rr-workloads", "rr-bgp", "rr-route-reflectors"]);
   });
 
   it("uses the offline images and the offline manifest", () => {
@@ -367,6 +403,17 @@ describe("CalicoLab, kdd on docker", () => {
     expect(find2("k-calico2-setup").dependsOn).toEqual(["k-calico2"]);
     expect(find2("k-tools").dependsOn).toEqual([]);
     expect(find2("k-tools-install-2").dependsOn).toEqual([...TOOLS.map((tool) => `k-tools-fetch-${tool}`), "k-calico2", "k-calico2-setup"]);
+    // calicoctl needs the kubeconfig the setup writes: it runs in the first Calico node, once that node alone is set up.
+    expect(find2("k-bgp").dependsOn).toEqual(["k-calico1", "k-calico1-setup", "k-tools-install-1"]);
+    expect(find2("k-ippools").dependsOn).toEqual(["k-calico1", "k-calico1-setup", "k-tools-install-1"]);
+    expect(find2("k-ippools-apply").inputs.create).toContain("docker exec -i k-calico1 sh -s");
+    expect(built.registered.find((r) => r.name === "k-tools-install-datastore")).toBeUndefined();
+    // Pools live in the datastore: their delete is skipped only when etcd goes, not with the node calicoctl ran in.
+    expect(find2("k-ippools-apply").deletedWith).toBe("k-etcd-container");
+    // Each node's conf and workloads wait for its own setup, which waits for calico-node's startup (the CNI plugin reads its nodename)
+    // (the setup script itself is a secret: see test/unit/kdd.test.ts).
+    expect(find2("k-cni-write-2").dependsOn).toEqual(["k-calico2", "k-calico2-setup"]);
+    expect(find2("k-workloads-2-1").dependsOn).toEqual(["k-tools-install-2", "k-cni-write-2", "k-ippools", "k-workloads-2-1-object"]);
     const pools = find2("k-ippools-apply").inputs.create as string;
     expect(pools).toContain("DATASTORE_TYPE=kubernetes KUBECONFIG=/etc/cni/net.d/calico-kubeconfig calicoctl apply -f -");
     expect(pools).not.toContain("kind: Profile");
@@ -377,7 +424,7 @@ describe("CalicoLab, kdd on docker", () => {
     expect(pod.inputs.create).toContain("docker exec -i k-apiserver sh -s");
     expect(pod.inputs.create).toContain("kind: Pod\nmetadata:\n  name: calico1-wl1");
     const add = find2("k-workloads-1-1");
-    expect(add.dependsOn).toEqual(["k-workloads-1-1-object"]);
+    expect(add.dependsOn).toEqual(["k-tools-install-1", "k-cni-write-1", "k-ippools", "k-workloads-1-1-object"]);
     expect(add.inputs.create).toContain("CNI_ARGS='K8S_POD_NAMESPACE=default;K8S_POD_NAME=calico1-wl1'");
     expect(JSON.parse(built.outputs.cniConfig.conflist).plugins[0]).toMatchObject({
       datastore_type: "kubernetes",

@@ -8,6 +8,8 @@ export interface Registered {
   readonly parent?: string;
   readonly dependsOn: string[];
   readonly deleteBeforeReplace: boolean;
+  /** The resource whose deletion skips this one's delete (Pulumi's `deletedWith`), by name. */
+  readonly deletedWith?: string;
   /** The protect flag the resource ended up with (its own, or inherited from its parent). */
   readonly protect?: boolean;
 }
@@ -88,7 +90,7 @@ export function captureGraph(): { registered: Registered[]; pending: Promise<voi
   const pending: Promise<void>[] = [];
   const capture: pulumi.ResourceTransformation = (args) => {
     const dependsOn = ([] as pulumi.Resource[]).concat((args.opts.dependsOn as pulumi.Resource[] | pulumi.Resource | undefined) ?? []);
-    const entry: Registered & { inputs: Record<string, unknown>; parent?: string; protect?: boolean } = {
+    const entry: Registered & { inputs: Record<string, unknown>; parent?: string; protect?: boolean; deletedWith?: string } = {
       deleteBeforeReplace: (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true,
       type: args.type,
       name: args.name,
@@ -104,6 +106,8 @@ export function captureGraph(): { registered: Registered[]; pending: Promise<voi
         entry.protect = (args.resource as unknown as { __protect?: boolean }).__protect;
         const parent = await nameOf(args.opts.parent);
         if (parent) entry.parent = parent;
+        const deletedWith = await nameOf(args.opts.deletedWith);
+        if (deletedWith) entry.deletedWith = deletedWith;
         for (const d of dependsOn) entry.dependsOn.push((await nameOf(d)) ?? "?");
       })(),
     );

@@ -123,8 +123,9 @@ describe("bird on the qemu substrate", () => {
   it("every step inside a node goes through ssh to its VM, then docker exec into its container, keyed on the node's instance", () => {
     const via = (address: string) => `${SSH_TO(address)} sh -s <<'CALICO_LAB_SSH_`;
     const pools = byName("lab-ippools-apply").inputs;
-    expect(pools.create).toContain(via("192.168.4.5"));
-    expect(pools.create).toContain("\ndocker exec -i lab-calico1 sh -s <<'CALICO_LAB_NODE_SCRIPT'\n");
+    // calicoctl runs in etcd's container on etcd's VM
+    expect(pools.create).toContain(via("192.168.4.4"));
+    expect(pools.create).toContain("\ndocker exec -i lab-etcd sh -s <<'CALICO_LAB_NODE_SCRIPT'\n");
     expect(pools.create).toContain("DATASTORE_TYPE=etcdv3 ETCD_ENDPOINTS=http://192.168.4.4:2379 calicoctl apply -f -");
     const cni = byName("lab-cni-write-2").inputs;
     expect(cni.create).toContain(via("192.168.4.6"));
@@ -134,6 +135,8 @@ describe("bird on the qemu substrate", () => {
     expect(workload.create).toContain("docker exec -i lab-calico1 sh -s");
     expect(workload.create).toContain("cnitool add test-calico /var/run/netns/calico1-wl1");
     expect(workload.delete).toMatch(/ \|\| echo "calico-lab: .* failed; the node may already be gone" >&2\n/);
+    // A VM or host substrate claims no deletedWith: every step's delete still runs on destroy.
+    expect(byName("lab-workloads-1-1").deletedWith).toBeUndefined();
     const tools = byName("lab-tools-install-1").inputs;
     expect(tools.create).toContain(`| ${SSH_TO("192.168.4.5")} 'set -e\nrm -rf /tmp/calico-lab-copy-`);
     expect(tools.create).toMatch(/\ndocker cp \/tmp\/calico-lab-copy-[0-9a-f]{16}\/\. lab-calico1:\/usr\/local\/bin\/'/);

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { dockerRunArgv, type ContainerSpec } from "../../../core/substrates/docker/argv";
-import { mustRun, run, waitFor } from "../../lab/process";
+import { mustRun, pollInside, run, waitFor } from "../../lab/process";
 
 export interface ReadinessCheck {
   /** Run inside the container with `docker exec`; ready when it exits 0. */
@@ -58,7 +58,8 @@ const containerProvider: pulumi.dynamic.ResourceProvider = {
     await removeOwnLeftover(inputs);
     const containerId = (await mustRun(dockerRunArgv(inputs), undefined, `starting node container ${inputs.name}`)).trim();
     if (inputs.readiness) {
-      const ready = await waitFor(["docker", "exec", inputs.name, ...inputs.readiness.command], inputs.readiness.timeoutSeconds);
+      const { command, timeoutSeconds } = inputs.readiness;
+      const ready = await waitFor(["docker", "exec", inputs.name, ...pollInside(command, timeoutSeconds)], timeoutSeconds);
       if (!ready) {
         const logs = await run(["docker", "logs", "--tail", "40", inputs.name]);
         await run(["docker", "rm", "--force", "--volumes", inputs.name]);

@@ -27,6 +27,7 @@ export const dockerSubstrate: Substrate = (context, underlay) => {
         access,
         instanceId: node.containerId,
         resource: node,
+        deletedWith: node.container,
       };
     },
   };

@@ -43,7 +43,8 @@ export class LabNetwork extends pulumi.ComponentResource {
           delete: bridge.apply(([id, net]) => readStep(`the lab network ${net}`, DOCKER_ADVICE, () => removeIntraBridgeScript(id, net))),
           triggers: [this.network.networkId],
         },
-        { parent: this },
+        // The network's own delete removes this rule too (see DockerNetwork): no need to run it when both go.
+        { parent: this, deletedWith: this.network },
       );
     }
     this.networkName = this.network.name;
