@@ -15,13 +15,21 @@ import {
 import { renderBgpConfiguration, renderCniConflist, renderIpPools, renderNetworkProfile, renderRouteReflectorPeer } from "../core/render";
 import { birdNodeRuntime, etcdDatastoreEnv, etcdEndpoint, etcdRuntime } from "../core/scenarios/bird";
 import { dockerNetworkCreateArgv, dockerRunArgv } from "../core/substrates/docker/argv";
+import { allowIntraBridgeScript, removeIntraBridgeScript } from "../core/substrates/docker/bridge-forwarding";
 import { containerSpecFor } from "../core/substrates/docker/container-spec";
+import { toolCacheDir, toolFetchScript, toolInstallScript, type ToolName } from "../core/tools";
 import { dockerShell } from "../core/transports/docker";
 import { expectedTopology } from "../core/topology";
+import { pollInside } from "../components/lab/process";
 
 /**
- * The same lab as the bird stack, brought up by the shortest direct script: docker and calicoctl commands
- * in sequence, no Pulumi. The offline node image already holds the tools, so there is no tool step.
+ * The same lab as the bird stack, brought up by the fastest honest direct script: the same docker and
+ * calicoctl commands from the same scripts (network and its forwarding rule, tool fetch and in-node
+ * verification, etcd, BGP settings, route reflectors with the configured cluster ID, pools and profile,
+ * CNI conf, workloads), no Pulumi, each step started as soon as what it really needs is done: the
+ * datastore settings run next to etcd while the Calico nodes start, and each node's chain (start, wait,
+ * tools, conf, workload) runs on its own. Down leaves the same end state as Pulumi's destroy: containers,
+ * the forwarding rule and the network gone.
  */
 export interface DirectLab {
   readonly up: () => Promise<number>;
@@ -31,7 +39,7 @@ export interface DirectLab {
 
 // Asynchronous, so that the benchmark's watcher samples memory and sessions while the script runs.
 const execFileAsync = promisify(execFile);
-const run = async (argv: string[]) => (await execFileAsync(argv[0]!, argv.slice(1), { encoding: "utf8" })).stdout;
+const run = async (argv: string[]) => (await execFileAsync(argv[0]!, argv.slice(1), { encoding: "utf8", maxBuffer: 64 << 20 })).stdout;
 const bash = (script: string) => run(["bash", "-c", script]);
 
 async function waitFor(argv: string[], seconds: number): Promise<void> {
@@ -47,7 +55,14 @@ async function waitFor(argv: string[], seconds: number): Promise<void> {
   }
 }
 
-export function directLab(input: { name: string; underlay: string; nodes: number; routeReflectors: string[] }): DirectLab {
+export function directLab(input: {
+  name: string;
+  underlay: string;
+  nodes: number;
+  routeReflectors: string[];
+  cacheDir: string;
+  manifestPath: string;
+}): DirectLab {
   const plan = planUnderlay(parseCidr(input.underlay)!, input.nodes);
   const names = Array.from({ length: input.nodes }, (_, i) => `calico${i + 1}`);
   const network = `${input.name}-net`;
@@ -57,50 +72,95 @@ export function directLab(input: { name: string; underlay: string; nodes: number
   const containers = [etcdName, ...names.map((n) => `${input.name}-${n}`)];
   const mode = input.routeReflectors.length > 0 ? "routeReflectors" : "mesh";
   const expected = expectedTopology({
-    asNumber: 64512,
+    asNumber: DEFAULTS.bgp.asNumber,
     mode,
     routeReflectors: input.routeReflectors,
     nodes: names.map((n, i) => ({ name: n, address: plan.nodes[i]! })),
   });
+  const tools = DEFAULTS.artifacts.offline.tools;
+  const toolNames = Object.keys(tools) as ToolName[];
+  let networkId = "";
 
   const up = async () => {
     const started = Date.now();
-    await run(
-      dockerNetworkCreateArgv({ name: network, subnet: plan.subnet, gateway: plan.gateway, internal: true, labels: labels("network") }),
+    // The tools are fetched (from the host cache) and checksummed while the network and etcd come up.
+    const fetched = Promise.all(
+      toolNames.map(async (tool) => ({
+        name: tool,
+        cacheDir: toolCacheDir(input.cacheDir, tool, tools[tool]),
+        sums: await bash(toolFetchScript(tool, tools[tool], input.cacheDir, input.manifestPath)),
+      })),
     );
+    networkId = (
+      await run(
+        dockerNetworkCreateArgv({ name: network, subnet: plan.subnet, gateway: plan.gateway, internal: true, labels: labels("network") }),
+      )
+    ).trim();
+    const forwarding = bash(allowIntraBridgeScript(networkId, network));
     const etcd = etcdRuntime({ name: etcdName, image: DEFAULTS.artifacts.offline.etcd, address: plan.etcd });
     await run(dockerRunArgv(containerSpecFor(etcd, { containerName: etcdName, network, labels: labels("etcd") })));
-    await waitFor(["docker", "exec", etcdName, ...etcd.readiness.command], 60);
+    await waitFor(["docker", "exec", etcdName, ...pollInside(etcd.readiness.command, 60)], 60);
+
     const runtimes = names.map((nodeName, i) =>
       birdNodeRuntime({
         nodeName,
         image: DEFAULTS.artifacts.offline.node,
         address: plan.nodes[i]!,
-        asNumber: 64512,
+        asNumber: DEFAULTS.bgp.asNumber,
         etcdEndpoints: endpoints,
-        logLevel: "info",
+        logLevel: DEFAULTS.calico.logLevel,
       }),
     );
-    for (const [i, runtime] of runtimes.entries()) {
-      await run(dockerRunArgv(containerSpecFor(runtime, { containerName: containers[i + 1]!, network, labels: labels("calico-node") })));
-    }
-    for (const [i, c] of containers.slice(1).entries()) await waitFor(["docker", "exec", c, ...runtimes[i]!.readiness.command], 180);
-    const first = dockerShell(containers[1]!);
+    // Each node's start and readiness, on its own.
+    const ready = runtimes.map(async (runtime, i) => {
+      const container = containers[i + 1]!;
+      await run(dockerRunArgv(containerSpecFor(runtime, { containerName: container, network, labels: labels("calico-node") })));
+      await waitFor(["docker", "exec", container, ...pollInside(runtime.readiness.command, 180)], 180);
+    });
+
+    // The datastore settings, with calicoctl in etcd's node, while the Calico nodes start.
     const datastore = etcdDatastoreEnv(endpoints);
-    const bgp = renderBgpConfiguration({ meshEnabled: mode === "mesh", asNumber: 64512 });
-    await bash(first.run(calicoctlApplyScript(datastore, mode === "mesh" ? bgp : `${bgp}---\n${renderRouteReflectorPeer()}`)));
-    if (input.routeReflectors.length > 0) await bash(first.run(routeReflectorScript(datastore, input.routeReflectors, "244.0.0.1")));
-    await bash(
-      first.run(
-        calicoctlApplyScript(datastore, `${renderIpPools(DEFAULTS.ipPools)}---\n${renderNetworkProfile(DEFAULTS.cni.networkName)}`),
+    const inEtcd = dockerShell(etcdName);
+    const client = fetched.then((all) =>
+      bash(
+        toolInstallScript(
+          inEtcd,
+          all.filter((t) => t.name === "calicoctl"),
+        ),
       ),
     );
+    const bgp = renderBgpConfiguration({ meshEnabled: mode === "mesh", asNumber: DEFAULTS.bgp.asNumber });
+    const bgpApplied = client.then(() =>
+      bash(inEtcd.run(calicoctlApplyScript(datastore, mode === "mesh" ? bgp : `${bgp}---\n${renderRouteReflectorPeer()}`))),
+    );
+    const poolsApplied = client.then(() =>
+      bash(
+        inEtcd.run(
+          calicoctlApplyScript(datastore, `${renderIpPools(DEFAULTS.ipPools)}---\n${renderNetworkProfile(DEFAULTS.cni.networkName)}`),
+        ),
+      ),
+    );
+    const reflectorsMarked =
+      input.routeReflectors.length > 0
+        ? Promise.all([bgpApplied, ...input.routeReflectors.map((r) => ready[names.indexOf(r)])]).then(() =>
+            bash(inEtcd.run(routeReflectorScript(datastore, input.routeReflectors, DEFAULTS.bgp.routeReflectorClusterId))),
+          )
+        : Promise.resolve("");
+
+    // Each node's chain: tools verified (copied when missing), conf, then its workloads once the pools exist.
     const conflist = renderCniConflist({ ...DEFAULTS.cni, mtu: workloadMtu(DEFAULTS.cni.mtu, DEFAULTS.ipPools) }, endpoints);
-    for (const [i, nodeName] of names.entries()) {
+    const chains = names.map(async (nodeName, i) => {
       const node = dockerShell(containers[i + 1]!);
+      await ready[i];
+      await bash(toolInstallScript(node, await fetched));
       await bash(node.run(writeFileScript(CNI_CONF_FILE, conflist)));
-      await bash(node.run(workloadAddScript({ node: nodeName, namespace: `${nodeName}-wl1`, network: DEFAULTS.cni.networkName })));
-    }
+      await poolsApplied;
+      for (let w = 1; w <= DEFAULTS.workloads.perNode; w++) {
+        await bash(node.run(workloadAddScript({ node: nodeName, namespace: `${nodeName}-wl${w}`, network: DEFAULTS.cni.networkName })));
+      }
+    });
+    await Promise.all([forwarding, bgpApplied, reflectorsMarked, ...chains]);
+
     const checks = names.map((n, i) =>
       dockerShell(containers[i + 1]!).run(sessionsEstablishedScript(expected.sessions.filter((s) => s.a === n || s.b === n).length)),
     );
@@ -111,6 +171,7 @@ export function directLab(input: { name: string; underlay: string; nodes: number
   const down = async () => {
     const started = Date.now();
     await run(["docker", "rm", "--force", "--volumes", ...containers]);
+    if (networkId) await bash(removeIntraBridgeScript(networkId, network));
     await run(["docker", "network", "rm", network]);
     return (Date.now() - started) / 1000;
   };

@@ -1,22 +1,27 @@
 /**
  * Benchmarks: for each lab size, seconds from the start of `up` until every expected BGP session is
- * Established, seconds for `destroy`, and the lab's peak memory; then the same lab brought up by the
- * direct script, and the ratio Pulumi/direct. Appends the figures to bench/results.md.
- *   npm run bench                 all cases
- *   npm run bench -- 2 4          only these mesh sizes
+ * Established, seconds for `destroy`, and peak memory (the lab's containers, per node, and Pulumi's own
+ * processes); then the same lab brought up by the direct script (bench/direct-lab.ts), and the ratio
+ * Pulumi/direct. Each case runs `--runs` times (3 by default), alternating which side goes first; the
+ * table gives medians and the spread (min-max). Appends the figures to bench/results.md.
+ *   npm run bench                       all cases
+ *   npm run bench -- 2 8                only these mesh sizes
+ *   npm run bench -- 16rr 64rr --runs 1 route-reflector cases (2 reflectors), one run each
  */
 import { execFile } from "node:child_process";
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { sessionsEstablishedScript } from "../core/node-scripts";
 import { dockerShell } from "../core/transports/docker";
 import { expectedTopology } from "../core/topology";
-import { freeUnderlay, missingPrerequisites, openStack } from "../test/e2e/live";
+import { cacheDir, freeUnderlay, missingPrerequisites, openStack } from "../test/e2e/live";
 import { directLab } from "./direct-lab";
 
 const exec = promisify(execFile);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Case {
   readonly nodes: number;
@@ -26,16 +31,27 @@ interface Case {
 interface Figures {
   readonly established: number;
   readonly destroy: number;
+  /** The lab's containers. */
   readonly peakMiB: number;
+  /** Pulumi's own processes (CLI, language host, dynamic providers); 0 for the direct script. */
+  readonly toolMiB: number;
+  /** Resources in the stack and the mean seconds of a custom resource's step during up (Pulumi only). */
+  readonly resources?: number;
+  readonly meanStep?: number;
 }
 
+const REFLECTORS = ["calico1", "calico2"];
 const ALL: Case[] = [
   { nodes: 2, routeReflectors: [] },
   { nodes: 4, routeReflectors: [] },
   { nodes: 8, routeReflectors: [] },
   { nodes: 16, routeReflectors: [] },
-  { nodes: 16, routeReflectors: ["calico1", "calico2"] },
+  { nodes: 16, routeReflectors: REFLECTORS },
+  { nodes: 32, routeReflectors: [] },
+  { nodes: 64, routeReflectors: REFLECTORS },
 ];
+/** How often the memory sampler runs: `docker stats` and `ps` cost CPU the labs need; the sampler's own cost is printed. */
+const SAMPLE_EVERY_MS = 2000;
 
 function mib(text: string): number {
   const match = /^([\d.]+)\s*([KMG]i?B|B)/.exec(text.trim());
@@ -45,7 +61,29 @@ function mib(text: string): number {
   return unit.startsWith("G") ? value * 1024 : unit.startsWith("M") ? value : unit.startsWith("K") ? value / 1024 : value / 1048576;
 }
 
-/** Watches a lab while it comes up: when all sessions are Established, and the peak of its containers' memory. */
+/** RSS (MiB) of every process below this one: the Pulumi CLI, its language host and provider plugins. */
+async function descendantsMiB(): Promise<number> {
+  const { stdout } = await exec("ps", ["-e", "-o", "pid=,ppid=,rss="]).catch(() => ({ stdout: "" }));
+  const rows = stdout
+    .trim()
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number, number]);
+  const children = new Map<number, number[]>();
+  for (const [pid, ppid] of rows) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  const rss = new Map(rows.map(([pid, , kb]) => [pid, kb]));
+  let total = 0;
+  const queue = [...(children.get(process.pid) ?? [])];
+  for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
+    total += rss.get(pid) ?? 0;
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return total / 1024;
+}
+
+let samplerMs = 0;
+let samples = 0;
+
+/** Watches a lab while it comes up: when all sessions are Established, and the peak memory of its containers and of Pulumi. */
 function watch(prefix: string, c: Case, started: number) {
   const names = Array.from({ length: c.nodes }, (_, i) => `calico${i + 1}`);
   const mode = c.routeReflectors.length > 0 ? "routeReflectors" : "mesh";
@@ -67,6 +105,7 @@ function watch(prefix: string, c: Case, started: number) {
   ];
   let established = 0;
   let peakMiB = 0;
+  let toolMiB = 0;
   let stopped = false;
   const sessions = (async () => {
     while (!stopped && established === 0) {
@@ -75,19 +114,25 @@ function watch(prefix: string, c: Case, started: number) {
         () => false,
       );
       if (ok) established = (Date.now() - started) / 1000;
-      else await new Promise((r) => setTimeout(r, 1000));
+      else await sleep(1000);
     }
   })();
   const memory = (async () => {
     while (!stopped) {
-      const { stdout } = await exec("docker", ["stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}"]).catch(() => ({
-        stdout: "",
-      }));
+      const t0 = Date.now();
+      const [{ stdout }, tool] = await Promise.all([
+        exec("docker", ["stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}"]).catch(() => ({ stdout: "" })),
+        descendantsMiB(),
+      ]);
+      samplerMs += Date.now() - t0;
+      samples++;
       const total = stdout
         .split("\n")
         .filter((line) => line.startsWith(`${prefix}-`))
         .reduce((sum, line) => sum + mib(line.split(" ").slice(1).join(" ")), 0);
       peakMiB = Math.max(peakMiB, total);
+      toolMiB = Math.max(toolMiB, tool);
+      for (let waited = 0; waited < SAMPLE_EVERY_MS && !stopped; waited += 250) await sleep(250);
     }
   })();
   return {
@@ -95,18 +140,35 @@ function watch(prefix: string, c: Case, started: number) {
     stop: async () => {
       stopped = true;
       await Promise.all([sessions, memory]);
-      return { established, peakMiB };
+      return { established, peakMiB, toolMiB };
     },
   };
 }
 
-/** Up has returned; give the sessions a last minute, then fail rather than report a lab that never converged. */
-async function waitEstablished(watcher: ReturnType<typeof watch>, lab: string): Promise<{ established: number; peakMiB: number }> {
-  const deadline = Date.now() + 60_000;
-  while (!watcher.established() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+/** Up has returned; give the sessions a last two minutes, then fail rather than report a lab that never converged. */
+async function waitEstablished(watcher: ReturnType<typeof watch>, lab: string) {
+  const deadline = Date.now() + 120_000;
+  while (!watcher.established() && Date.now() < deadline) await sleep(500);
   const seen = await watcher.stop();
-  if (seen.established === 0) throw new Error(`${lab}: not every BGP session was Established within a minute of up`);
+  if (seen.established === 0) throw new Error(`${lab}: not every BGP session was Established within two minutes of up`);
   return seen;
+}
+
+/** Counts the custom resources' steps of an update and their mean duration. */
+function stepClock() {
+  const starts = new Map<string, number>();
+  const took: number[] = [];
+  return {
+    onEvent: (event: EngineEvent) => {
+      const pre = event.resourcePreEvent?.metadata;
+      if (pre && pre.op !== "same" && !pre.type.startsWith("calicolab:") && pre.type !== "pulumi:pulumi:Stack")
+        starts.set(pre.urn, Date.now());
+      const done = event.resOutputsEvent?.metadata;
+      const start = done ? starts.get(done.urn) : undefined;
+      if (start !== undefined) took.push((Date.now() - start) / 1000);
+    },
+    mean: () => took.reduce((a, b) => a + b, 0) / Math.max(1, took.length),
+  };
 }
 
 async function viaPulumi(c: Case, id: string): Promise<Figures> {
@@ -118,15 +180,20 @@ async function viaPulumi(c: Case, id: string): Promise<Figures> {
     calico: { nodes: c.nodes },
     ...(c.routeReflectors.length > 0 ? { bgp: { mode: "routeReflectors", routeReflectors: c.routeReflectors } } : {}),
   });
+  let watcher: ReturnType<typeof watch> | undefined;
   try {
     const started = Date.now();
-    const watcher = watch(`calicolab-${stackName}`, c, started);
-    await stack.up({ onOutput: () => undefined });
+    watcher = watch(`calicolab-${stackName}`, c, started);
+    const clock = stepClock();
+    await stack.up({ onOutput: () => undefined, onEvent: clock.onEvent });
     const seen = await waitEstablished(watcher, stackName);
+    watcher = undefined;
+    const resources = ((await stack.exportStack()).deployment as { resources?: unknown[] }).resources?.length ?? 0;
     const destroyStarted = Date.now();
     await stack.destroy({ onOutput: () => undefined });
-    return { established: seen.established, destroy: (Date.now() - destroyStarted) / 1000, peakMiB: seen.peakMiB };
+    return { ...seen, destroy: (Date.now() - destroyStarted) / 1000, resources, meanStep: clock.mean() };
   } finally {
+    await watcher?.stop();
     await stack.destroy({ onOutput: () => undefined }).catch(() => undefined);
     await stack.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
     rmSync(backend, { recursive: true, force: true });
@@ -135,13 +202,20 @@ async function viaPulumi(c: Case, id: string): Promise<Figures> {
 
 async function direct(c: Case, id: string): Promise<Figures> {
   const name = `direct-${id}`;
-  const lab = directLab({ name, underlay: freeUnderlay(), nodes: c.nodes, routeReflectors: c.routeReflectors });
+  const lab = directLab({
+    name,
+    underlay: freeUnderlay(),
+    nodes: c.nodes,
+    routeReflectors: c.routeReflectors,
+    cacheDir,
+    manifestPath: join(cacheDir, "artifacts", "manifest.json"),
+  });
   const started = Date.now();
   const watcher = watch(name, c, started);
   try {
     await lab.up();
     const seen = await waitEstablished(watcher, name);
-    return { established: seen.established, destroy: await lab.down(), peakMiB: seen.peakMiB };
+    return { ...seen, toolMiB: 0, destroy: await lab.down() };
   } catch (error) {
     await watcher.stop();
     await lab.down().catch(() => undefined); // already partly gone
@@ -149,33 +223,102 @@ async function direct(c: Case, id: string): Promise<Figures> {
   }
 }
 
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+/** Median, and the spread when there is more than one run: `12.3 (11.9-13.0)`. */
+const fig = (xs: number[], digits = 1) =>
+  xs.length > 1
+    ? `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`
+    : median(xs).toFixed(digits);
+
+function parseArgs(argv: string[]): { cases: Case[]; runs: number } {
+  let runs = 3;
+  const picked: Case[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--runs") runs = Number(argv[++i]);
+    else {
+      const match = /^(\d+)(rr)?$/.exec(arg);
+      if (!match) throw new Error(`bench: ${arg} is neither a mesh size (8), a route-reflector case (16rr) nor --runs N`);
+      picked.push({ nodes: Number(match[1]), routeReflectors: match[2] ? REFLECTORS : [] });
+    }
+  }
+  if (!(runs >= 1)) throw new Error("bench: --runs takes a whole number of runs, 1 or more");
+  return { cases: picked.length > 0 ? picked : ALL, runs };
+}
+
 async function main(): Promise<void> {
   const missing = missingPrerequisites();
   if (missing.length > 0) throw new Error(missing.join("\n"));
-  const sizes = process.argv
-    .slice(2)
-    .map(Number)
-    .filter((n) => n > 0);
-  const cases = sizes.length > 0 ? ALL.filter((c) => sizes.includes(c.nodes) && c.routeReflectors.length === 0) : ALL;
+  const { cases, runs } = parseArgs(process.argv.slice(2));
+  const benchStarted = Date.now();
   const run = Date.now().toString(36);
   const rows: string[] = [];
   for (const c of cases) {
     const label = `${c.nodes} nodes, ${c.routeReflectors.length > 0 ? `${c.routeReflectors.length} reflectors` : "mesh"}`;
-    const id = `${run}-${c.nodes}${c.routeReflectors.length > 0 ? "rr" : "m"}`;
-    const p = await viaPulumi(c, id);
-    const d = await direct(c, id);
-    const row = `| ${label} | ${p.established.toFixed(1)} | ${d.established.toFixed(1)} | ${(p.established / d.established).toFixed(2)} | ${p.destroy.toFixed(1)} | ${d.destroy.toFixed(1)} | ${(p.destroy / d.destroy).toFixed(2)} | ${p.peakMiB.toFixed(0)} | ${d.peakMiB.toFixed(0)} |`;
-    console.log(row);
-    rows.push(row);
+    const p: Figures[] = [];
+    const d: Figures[] = [];
+    for (let r = 0; r < runs; r++) {
+      const id = `${run}-${c.nodes}${c.routeReflectors.length > 0 ? "rr" : "m"}${r}`;
+      // Alternate which side goes first: the second one runs on a machine the first has just warmed (or loaded).
+      if (r % 2 === 0) {
+        p.push(await viaPulumi(c, id));
+        d.push(await direct(c, id));
+      } else {
+        d.push(await direct(c, id));
+        p.push(await viaPulumi(c, id));
+      }
+      console.log(
+        `  ${label} run ${r + 1}: Pulumi ${p.at(-1)!.established.toFixed(1)} s up, ${p.at(-1)!.destroy.toFixed(1)} s destroy; direct ${d.at(-1)!.established.toFixed(1)} s up, ${d.at(-1)!.destroy.toFixed(1)} s down`,
+      );
+    }
+    const ratios = (a: Figures[], b: Figures[], key: "established" | "destroy") => a.map((x, i) => x[key] / b[i]![key]);
+    const perNode = (xs: Figures[]) => xs.map((x) => x.peakMiB / (c.nodes + 1));
+    const row = [
+      label,
+      fig(p.map((x) => x.established)),
+      fig(d.map((x) => x.established)),
+      fig(ratios(p, d, "established"), 2),
+      fig(p.map((x) => x.destroy)),
+      fig(d.map((x) => x.destroy)),
+      fig(ratios(p, d, "destroy"), 2),
+      fig(
+        p.map((x) => x.peakMiB),
+        0,
+      ),
+      fig(
+        d.map((x) => x.peakMiB),
+        0,
+      ),
+      fig(perNode(p), 0),
+      fig(
+        p.map((x) => x.toolMiB),
+        0,
+      ),
+      String(p[0]?.resources ?? 0),
+      fig(
+        p.map((x) => x.meanStep ?? 0),
+        2,
+      ),
+    ];
+    console.log(`| ${row.join(" | ")} |`);
+    rows.push(`| ${row.join(" | ")} |`);
   }
+  const minutes = (Date.now() - benchStarted) / 60000;
+  const sampler = `the memory sampler ran ${samples} times, ${(samplerMs / Math.max(1, samples)).toFixed(0)} ms each on average (every ${SAMPLE_EVERY_MS / 1000} s)`;
+  console.log(`bench: ${minutes.toFixed(1)} min in all; ${sampler}`);
   const header = [
     "",
-    `## ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, offline images`,
+    `## ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, offline images, ${runs} run(s) per case: median (min-max)`,
     "",
-    "| lab | up to Established, Pulumi (s) | direct (s) | ratio | destroy, Pulumi (s) | direct (s) | ratio | peak memory, Pulumi (MiB) | direct (MiB) |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| lab | up to Established, Pulumi (s) | direct (s) | ratio | destroy, Pulumi (s) | direct (s) | ratio | peak lab memory, Pulumi (MiB) | direct (MiB) | per node (MiB) | Pulumi's processes (MiB) | resources | mean step (s) |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
-  appendFileSync(join(__dirname, "results.md"), `${[...header, ...rows].join("\n")}\n`);
+  const footer = ["", `Whole bench: ${minutes.toFixed(1)} min; ${sampler}.`];
+  appendFileSync(join(__dirname, "results.md"), `${[...header, ...rows, ...footer].join("\n")}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mustRun, run } from "../../components/lab/process";
+import { mustRun, pollInside, run } from "../../components/lab/process";
 
 // The CLI runner every dynamic provider uses, with real processes.
 describe("docker CLI runner", () => {
@@ -19,5 +19,27 @@ describe("docker CLI runner", () => {
 
   it("a command that does not exist rejects with the spawn error", async () => {
     await expect(run(["calico-lab-no-such-command"], "input")).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe("readiness polled inside a node", () => {
+  it("passes once the command does, with the command's arguments kept whole", async () => {
+    const dir = await run(["mktemp", "-d"]);
+    const flag = `${dir.stdout.trim()}/ready file`;
+    const started = Date.now();
+    const [first, second] = await Promise.all([
+      run(pollInside(["test", "-e", flag], 10)),
+      new Promise((resolve) => setTimeout(resolve, 600)).then(() => run(["touch", flag])),
+    ]);
+    expect(second.code).toBe(0);
+    expect(first.code).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+    await run(["rm", "-rf", dir.stdout.trim()]);
+  });
+
+  it("gives up with exit 1 once its deadline passes", async () => {
+    const started = Date.now();
+    expect((await run(pollInside(["false"], 1))).code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(10000);
   });
 });
