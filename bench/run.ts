@@ -21,6 +21,8 @@ import { cacheDir, freeUnderlay, missingPrerequisites, openStack } from "../test
 import { directLab } from "./direct-lab";
 
 const exec = promisify(execFile);
+// As `npm run lab:*` runs Pulumi (scripts/lab.sh): the lab's steps wait more than they compute.
+process.env.PULUMI_PARALLEL ??= "256";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Case {

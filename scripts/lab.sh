@@ -95,6 +95,11 @@ sweep() {
   docker volume ls -q --filter "$label" | xargs -r docker volume rm >/dev/null
 }
 
+# The lab's steps mostly wait (a node's readiness, docker exec), they do not compute: Pulumi's default of 4
+# operations per core (8 on 2 cores) started the nodes of a big lab in waves of 8 and left the rest of
+# each node's chain queued behind them. Set PULUMI_PARALLEL yourself to change it.
+export PULUMI_PARALLEL="${PULUMI_PARALLEL:-256}"
+
 case "$action" in
   # --refresh: the live BGP status (and any node removed by hand) is read again before the update, so the
   # outputs say what the lab is doing now, not what it did at the last up.
