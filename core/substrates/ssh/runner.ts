@@ -1,9 +1,9 @@
 import type { NodeRuntime } from "../../node-runtime";
 import { shellJoin, shellQuote } from "../../shell";
-import { dockerShell } from "../../transports/docker";
 import type { NodeShell } from "../../transports/node-shell";
 import { orWarn } from "../../transports/node-shell";
-import { sshClient, sshRunScript, sshShell, type SshTarget } from "../../transports/ssh";
+import { shellFor, sshAccess } from "../../transports/access";
+import { sshClient, sshRunScript, type SshTarget } from "../../transports/ssh";
 import { CALICO_NODE_SYSCTLS } from "../docker/container-spec";
 
 /**
@@ -129,7 +129,7 @@ export function runtimeDeleteScript(target: SshTarget, container: string): strin
 
 /** A node's shell: ssh to its machine, then `docker exec -i <container> sh -s` there. */
 export function machineNodeShell(target: SshTarget, container: string): NodeShell {
-  return sshShell(target, dockerShell(container));
+  return shellFor(sshAccess(target, container));
 }
 
 /** Machine-side: the machine's boot id, which changes whenever it boots (the VM or host was made anew). */
