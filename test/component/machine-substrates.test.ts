@@ -177,6 +177,10 @@ describe("bird on the qemu substrate", () => {
 
   it("a VM step's refresh asks lab-vm.sh whether its QEMU still runs; the node's instance is its boot id and container id", () => {
     expect(byName("lab-calico2-vm").inputs.read).toMatch(/CALICO_LAB_CACHE=\/cache bash \S+\/scripts\/vm\/lab-vm\.sh alive lab calico2$/);
+    // and the runtime's asks its VM whether the container runs: a killed VM drops both, so up creates them anew
+    expect(byName("lab-calico2-runtime").inputs.read).toBe(
+      `${SSH_TO("192.168.4.6")} '[ "$(docker inspect --format '\\''{{.State.Running}}'\\'' lab-calico2 2>/dev/null)" = true ]' </dev/null`,
+    );
     expect((byName("lab-cni-write-2").inputs.triggers as unknown[])[0]).toBe("boot-lab-calico2-vm/id-lab-calico2-runtime");
   });
 });

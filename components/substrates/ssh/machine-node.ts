@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { NodeRuntime } from "../../../core/node-runtime";
-import { runtimeCreateScript, runtimeDeleteScript } from "../../../core/substrates/ssh/runner";
+import { runtimeAliveScript, runtimeCreateScript, runtimeDeleteScript } from "../../../core/substrates/ssh/runner";
 import { shellFor, sshAccess } from "../../../core/transports/access";
 import type { SshTarget } from "../../../core/transports/ssh";
 import type { HostCommand } from "../../lab/host-command";
@@ -83,6 +83,7 @@ export class MachineNode extends pulumi.ComponentResource {
           .output(args.labels)
           .apply((labels) => runtimeCreateScript(args.target, { ...run, labels }, args.dockerTimeoutSeconds)),
         ...(args.removeOnDelete ? { delete: runtimeDeleteScript(args.target, args.container) } : {}),
+        read: runtimeAliveScript(args.target, args.container),
         triggers: [this.machine.stdout],
       },
       { parent: this, dependsOn: [this.machine, ...args.runtimeDependsOn] },
