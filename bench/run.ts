@@ -7,6 +7,8 @@
  *   npm run bench                       all cases
  *   npm run bench -- 2 8                only these mesh sizes
  *   npm run bench -- 16rr 64rr --runs 1 route-reflector cases (2 reflectors), one run each
+ *   npm run bench -- --qemu             the tutorial lab (etcd and 2 Calico nodes) on qemu VMs next to the same
+ *                                       lab on Docker, both through Pulumi, with the VMs' accelerator (KVM or TCG)
  */
 import { execFile } from "node:child_process";
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
@@ -14,10 +16,16 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
+import { labNameFor } from "../core/config/keys";
+import { loadLabConfig } from "../core/config/load";
+import { underlayPlanFor } from "../core/config/plan";
 import { sessionsEstablishedScript } from "../core/node-scripts";
+import { vmLabName, vmSshTarget } from "../core/substrates/qemu/scripts";
+import { machineNodeShell } from "../core/substrates/ssh/runner";
 import { dockerShell } from "../core/transports/docker";
+import type { NodeShell } from "../core/transports/node-shell";
 import { expectedTopology } from "../core/topology";
-import { cacheDir, freeUnderlay, missingPrerequisites, openStack } from "../test/e2e/live";
+import { cacheDir, freeUnderlay, missingPrerequisites, openStack, repoRoot, sh } from "../test/e2e/live";
 import { directLab } from "./direct-lab";
 
 const exec = promisify(execFile);
@@ -85,8 +93,54 @@ async function descendantsMiB(): Promise<number> {
 let samplerMs = 0;
 let samples = 0;
 
-/** Watches a lab while it comes up: when all sessions are Established, and the peak memory of its containers and of Pulumi. */
-function watch(prefix: string, c: Case, started: number) {
+/** How the watcher reaches a lab's nodes and measures its memory (MiB): containers here, or VMs. */
+interface Probe {
+  readonly shellOf: (node: string) => NodeShell;
+  readonly memoryMiB: () => Promise<number>;
+  /** Seconds between session checks (each check into a VM under TCG costs it CPU). */
+  readonly intervalSeconds: number;
+}
+
+/** The lab's containers on this machine's engine. */
+function dockerProbe(prefix: string): Probe {
+  return {
+    shellOf: (node) => dockerShell(`${prefix}-${node}`),
+    memoryMiB: async () => {
+      const { stdout } = await exec("docker", ["stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}"]).catch(() => ({
+        stdout: "",
+      }));
+      return stdout
+        .split("\n")
+        .filter((line) => line.startsWith(`${prefix}-`))
+        .reduce((sum, line) => sum + mib(line.split(" ").slice(1).join(" ")), 0);
+    },
+    intervalSeconds: 1,
+  };
+}
+
+/** The lab's VMs (qemu substrate): ssh into each VM as the lab does, the QEMU processes' resident memory. */
+function qemuProbe(stackName: string, underlay: string, c: Case): Probe {
+  const vmLab = vmLabName(labNameFor(stackName));
+  const plan = underlayPlanFor(loadLabConfig({ substrate: "qemu", underlay: { cidr: underlay }, calico: { nodes: c.nodes } }));
+  const paths = { labVm: join(repoRoot, "scripts", "vm", "lab-vm.sh"), cacheDir };
+  return {
+    shellOf: (node) => {
+      const address = plan.nodes[Number(node.replace(/^calico/, "")) - 1] ?? "";
+      return machineNodeShell(vmSshTarget(paths, vmLab, node, address), `calicolab-${stackName}-${node}`);
+    },
+    memoryMiB: async () => {
+      const { stdout } = await exec("ps", ["-eo", "rss=,args="]).catch(() => ({ stdout: "" }));
+      return stdout
+        .split("\n")
+        .filter((line) => line.includes(`-name calicolab-${vmLab}-`))
+        .reduce((sum, line) => sum + Number(line.trim().split(/\s+/)[0] ?? 0) / 1024, 0);
+    },
+    intervalSeconds: 5,
+  };
+}
+
+/** Watches a lab while it comes up: when all sessions are Established, and the peak memory of its nodes and of Pulumi. */
+function watch(probe: Probe, c: Case, started: number) {
   const names = Array.from({ length: c.nodes }, (_, i) => `calico${i + 1}`);
   const mode = c.routeReflectors.length > 0 ? "routeReflectors" : "mesh";
   const expected = expectedTopology({
@@ -100,9 +154,7 @@ function watch(prefix: string, c: Case, started: number) {
     "-c",
     [
       "set -e",
-      ...names.map((n) =>
-        dockerShell(`${prefix}-${n}`).run(sessionsEstablishedScript(expected.sessions.filter((s) => s.a === n || s.b === n).length)),
-      ),
+      ...names.map((n) => probe.shellOf(n).run(sessionsEstablishedScript(expected.sessions.filter((s) => s.a === n || s.b === n).length))),
     ].join("\n"),
   ];
   let established = 0;
@@ -116,22 +168,15 @@ function watch(prefix: string, c: Case, started: number) {
         () => false,
       );
       if (ok) established = (Date.now() - started) / 1000;
-      else await sleep(1000);
+      else await sleep(probe.intervalSeconds * 1000);
     }
   })();
   const memory = (async () => {
     while (!stopped) {
       const t0 = Date.now();
-      const [{ stdout }, tool] = await Promise.all([
-        exec("docker", ["stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}"]).catch(() => ({ stdout: "" })),
-        descendantsMiB(),
-      ]);
+      const [total, tool] = await Promise.all([probe.memoryMiB(), descendantsMiB()]);
       samplerMs += Date.now() - t0;
       samples++;
-      const total = stdout
-        .split("\n")
-        .filter((line) => line.startsWith(`${prefix}-`))
-        .reduce((sum, line) => sum + mib(line.split(" ").slice(1).join(" ")), 0);
       peakMiB = Math.max(peakMiB, total);
       toolMiB = Math.max(toolMiB, tool);
       for (let waited = 0; waited < SAMPLE_EVERY_MS && !stopped; waited += 250) await sleep(250);
@@ -173,19 +218,22 @@ function stepClock() {
   };
 }
 
-async function viaPulumi(c: Case, id: string): Promise<Figures> {
+async function viaPulumi(c: Case, id: string, substrate: "docker" | "qemu" = "docker"): Promise<Figures> {
   const backend = mkdtempSync(join(tmpdir(), "calico-lab-bench-"));
   const stackName = `bench-${id}`;
+  const underlay = freeUnderlay();
   const stack = await openStack(stackName, backend, {
     imageMode: "offline",
-    underlay: { cidr: freeUnderlay(), internal: true },
+    underlay: { cidr: underlay, internal: true },
     calico: { nodes: c.nodes },
     ...(c.routeReflectors.length > 0 ? { bgp: { mode: "routeReflectors", routeReflectors: c.routeReflectors } } : {}),
+    ...(substrate === "qemu" ? { substrate, bgp: { convergeTimeoutSeconds: 600 } } : {}),
   });
   let watcher: ReturnType<typeof watch> | undefined;
   try {
     const started = Date.now();
-    watcher = watch(`calicolab-${stackName}`, c, started);
+    const probe = substrate === "qemu" ? qemuProbe(stackName, underlay, c) : dockerProbe(`calicolab-${stackName}`);
+    watcher = watch(probe, c, started);
     const clock = stepClock();
     await stack.up({ onOutput: () => undefined, onEvent: clock.onEvent });
     const seen = await waitEstablished(watcher, stackName);
@@ -213,7 +261,7 @@ async function direct(c: Case, id: string): Promise<Figures> {
     manifestPath: join(cacheDir, "artifacts", "manifest.json"),
   });
   const started = Date.now();
-  const watcher = watch(name, c, started);
+  const watcher = watch(dockerProbe(name), c, started);
   try {
     await lab.up();
     const seen = await waitEstablished(watcher, name);
@@ -252,9 +300,37 @@ function parseArgs(argv: string[]): { cases: Case[]; runs: number } {
   return { cases: picked.length > 0 ? picked : ALL, runs };
 }
 
+const machine = () =>
+  `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, offline images`;
+
+/** The tutorial lab on qemu VMs next to the same lab on Docker, both through Pulumi. */
+async function qemuNextToDocker(run: string): Promise<void> {
+  const c: Case = { nodes: 2, routeReflectors: [] };
+  const docker = await viaPulumi(c, `${run}-2d`);
+  const qemu = await viaPulumi(c, `${run}-2q`, "qemu");
+  const accelerator =
+    sh(["bash", join(repoRoot, "scripts", "vm", "lab-vm.sh"), "accel"])
+      .trim()
+      .split(":")[0] ?? "";
+  const rows = [
+    `| etcd + 2 nodes, mesh | docker | - | ${docker.established.toFixed(1)} | ${docker.destroy.toFixed(1)} | ${docker.peakMiB.toFixed(0)} | 1.00 |`,
+    `| etcd + 2 nodes, mesh | qemu | ${accelerator} | ${qemu.established.toFixed(1)} | ${qemu.destroy.toFixed(1)} | ${qemu.peakMiB.toFixed(0)} | ${(qemu.established / docker.established).toFixed(2)} |`,
+  ];
+  for (const row of rows) console.log(row);
+  const header = [
+    "",
+    `## ${machine()}: qemu VMs next to Docker`,
+    "",
+    "| lab | substrate | accelerator | up to Established, Pulumi (s) | destroy (s) | peak memory (MiB) | up ratio to docker |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: |",
+  ];
+  appendFileSync(join(__dirname, "results.md"), `${[...header, ...rows].join("\n")}\n`);
+}
+
 async function main(): Promise<void> {
   const missing = missingPrerequisites();
   if (missing.length > 0) throw new Error(missing.join("\n"));
+  if (process.argv.includes("--qemu")) return qemuNextToDocker(Date.now().toString(36));
   const { cases, runs } = parseArgs(process.argv.slice(2));
   const benchStarted = Date.now();
   const run = Date.now().toString(36);
@@ -314,7 +390,7 @@ async function main(): Promise<void> {
   console.log(`bench: ${minutes.toFixed(1)} min in all; ${sampler}`);
   const header = [
     "",
-    `## ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, offline images, ${runs} run(s) per case: median (min-max)`,
+    `## ${machine()}, ${runs} run(s) per case: median (min-max)`,
     "",
     "| lab | up to Established, Pulumi (s) | direct (s) | ratio | destroy, Pulumi (s) | direct (s) | ratio | peak lab memory, Pulumi (MiB) | direct (MiB) | per node (MiB) | Pulumi's processes (MiB) | resources | mean step (s) |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",

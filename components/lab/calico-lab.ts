@@ -199,10 +199,11 @@ export class CalicoLab extends pulumi.ComponentResource {
       { parent: this, dependsOn: [workloads, bgp, ...reflectorSteps] },
     );
 
-    this.etcd = etcd.handle.apply((container) => ({
+    this.etcd = pulumi.all([etcd.handle, etcd.accelerator]).apply(([container, accelerator]) => ({
       endpoints: [etcdEndpoint(etcd.address)],
       address: etcd.address,
       container,
+      ...(accelerator !== undefined ? { accelerator } : {}),
     }));
     this.ipPools = pulumi.output({ yaml: poolsYaml, pools: config.ipPools });
     this.cniConfig = pulumi.output({ path: cni.path, conflist });
@@ -215,9 +216,13 @@ export class CalicoLab extends pulumi.ComponentResource {
       problems: comparisonProblems(comparison),
     }));
     this.nodes = pulumi
-      .all([pulumi.all(nodes.map((n) => n.handle)), workloads.workloads, status.dataplane])
-      .apply(([handles, all, dataplane]) =>
-        nodeOutputs(expected, handles, all, dataplane).map((node, i) => ({ ...node, access: nodes[i]?.access })),
+      .all([pulumi.all(nodes.map((n) => n.handle)), pulumi.all(nodes.map((n) => n.accelerator)), workloads.workloads, status.dataplane])
+      .apply(([handles, accelerators, all, dataplane]) =>
+        nodeOutputs(expected, handles, all, dataplane).map((node, i) => ({
+          ...node,
+          access: nodes[i]?.access,
+          ...(accelerators[i] !== undefined ? { accelerator: accelerators[i] } : {}),
+        })),
       );
     this.diagram = pulumi
       .all([workloads.workloads, status.observed])

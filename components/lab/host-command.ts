@@ -4,6 +4,7 @@ import { run } from "./process";
 interface HostCommandState {
   readonly create: string;
   readonly delete?: string;
+  readonly read?: string | null;
   readonly triggers: unknown;
   readonly stdout: string;
 }
@@ -23,7 +24,9 @@ async function bash(script: string, step: string): Promise<string> {
  * A bash script run on the machine running Pulumi when the resource is created, and another when it is
  * deleted: the shape of command.local.Command, as a dynamic provider, so the bird lab needs no provider
  * plugin beyond Pulumi's own Node.js host (the command plugin cannot be built from the registries we
- * have; see README, Airgapped mode). Any input change replaces it, deleting first.
+ * have; see README, Airgapped mode). Any change of its scripts or triggers replaces it, deleting first.
+ * An optional `read` script is its refresh: exit 0 keeps it, any other exit drops it from the state (a
+ * VM killed by hand), so the next up creates it again; without one, refresh keeps it as it is.
  */
 export const hostCommandProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: HostCommandState) {
@@ -31,9 +34,20 @@ export const hostCommandProvider: pulumi.dynamic.ResourceProvider = {
     return { id: `cmd-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`, outs: { ...inputs, stdout } };
   },
 
+  async read(id: string, props: HostCommandState) {
+    if (!props.read) return { id, props };
+    const result = await run(["/bin/bash", "-c", props.read]);
+    return result.code === 0 ? { id, props } : { id: "", props: {} };
+  },
+
   async diff(_id: string, olds: HostCommandState, news: HostCommandState) {
     const replaces = REPLACE_ON.filter((key) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null));
-    return { changes: replaces.length > 0, replaces: [...replaces], deleteBeforeReplace: true };
+    const readChanged = (olds.read ?? null) !== (news.read ?? null);
+    return { changes: replaces.length > 0 || readChanged, replaces: [...replaces], deleteBeforeReplace: true };
+  },
+
+  async update(_id: string, olds: HostCommandState, news: HostCommandState) {
+    return { outs: { ...news, stdout: olds.stdout } };
   },
 
   async delete(_id: string, props: HostCommandState) {
@@ -46,6 +60,8 @@ export interface HostCommandArgs {
   readonly create: pulumi.Input<string>;
   /** Run on delete with the inputs the resource was created with. */
   readonly delete?: pulumi.Input<string>;
+  /** Run on refresh: exit 0 keeps the resource, any other exit drops it from the state (it is gone; up makes it again). */
+  readonly read?: pulumi.Input<string>;
   /** Any change re-runs the command (delete, then create), e.g. a node container's id after it is recreated. */
   readonly triggers?: pulumi.Input<unknown>[];
 }
@@ -57,7 +73,7 @@ export class HostCommand extends pulumi.dynamic.Resource {
     super(
       hostCommandProvider,
       name,
-      { create: args.create, delete: args.delete ?? null, triggers: args.triggers ?? null, stdout: undefined },
+      { create: args.create, delete: args.delete ?? null, read: args.read ?? null, triggers: args.triggers ?? null, stdout: undefined },
       opts,
       "calicolab",
       "HostCommand",

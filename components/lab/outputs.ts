@@ -19,6 +19,8 @@ export interface LabNodeOutput {
   readonly workloads: ReadonlyArray<{ name: string; ip: string; namespace: string }>;
   /** How to reach the node (npm run lab:status and lab:exec use it). */
   readonly access?: NodeAccess;
+  /** The accelerator the node's VM runs under: `kvm` or `tcg` (qemu substrate only). */
+  readonly accelerator?: string;
 }
 
 export interface BgpTopologyOutput {
@@ -34,6 +36,8 @@ export interface EtcdOutput {
   readonly endpoints: string[];
   readonly address: string;
   readonly container: string;
+  /** The accelerator of the etcd VM: `kvm` or `tcg` (qemu substrate only). */
+  readonly accelerator?: string;
 }
 
 export interface IpPoolsOutput {

@@ -20,6 +20,8 @@ export interface LabNode {
   readonly shell: NodeShell;
   /** The same, as plain data for the outputs (shellFor(access) gives this shell back); absent for test-only substrates. */
   readonly access?: NodeAccess;
+  /** The accelerator of the node's VM (`kvm` or `tcg`), as started: VMs only. */
+  readonly accelerator?: pulumi.Output<string>;
   /** Changes whenever the node is made anew, so that the steps inside it run again. */
   readonly instanceId: pulumi.Output<string>;
   /** What later steps wait for. */

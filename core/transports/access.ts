@@ -1,16 +1,31 @@
 import { dockerShell } from "./docker";
 import type { NodeShell } from "./node-shell";
+import { sshShell, type SshTarget } from "./ssh";
 
 /**
  * How to reach a node, as plain data: exported with the stack's outputs, so that tools outside the Pulumi
  * program (npm run lab:status, lab:exec) reach every node the way the lab itself does.
+ * - docker: a container on this machine's engine.
+ * - ssh: a container on a machine reached over ssh (a VM of the qemu substrate, a host of the ssh
+ *   substrate): the machine's address, port, user and the private key's **path** on this machine (never
+ *   the key itself; empty: the ssh agent), the lab's known_hosts and connection settings, then
+ *   `docker exec` into `container` there.
  */
-export type NodeAccess = { readonly transport: "docker"; readonly container: string };
+export type NodeAccess =
+  | { readonly transport: "docker"; readonly container: string }
+  | ({ readonly transport: "ssh"; readonly container: string } & Readonly<SshTarget>);
+
+/** The ssh access of a container on a machine that `target` reaches. */
+export function sshAccess(target: SshTarget, container: string): NodeAccess {
+  return { transport: "ssh", container, ...target };
+}
 
 /** The NodeShell for a node's access: the one place that maps a transport's name to its code. */
 export function shellFor(access: NodeAccess): NodeShell {
   switch (access.transport) {
     case "docker":
       return dockerShell(access.container);
+    case "ssh":
+      return sshShell(access, dockerShell(access.container));
   }
 }

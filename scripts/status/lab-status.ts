@@ -33,7 +33,9 @@ function readOutputs(args: string[]): Outputs | undefined {
 function readNode(node: LabNodeOutput): NodeReadings {
   if (!node.access) return { node: node.name, birdProtocols: "", routes: "", error: "its outputs do not say how to reach it" };
   const shell = shellFor(node.access);
-  const inNode = (script: string) => spawnSync("bash", ["-c", shell.run(script)], { encoding: "utf8", timeout: 20000 });
+  // A VM under TCG on a busy machine takes seconds per ssh login and docker exec (seen: over 20 s at load 20).
+  const timeoutSeconds = node.access.transport === "ssh" ? 120 : 20;
+  const inNode = (script: string) => spawnSync("bash", ["-c", shell.run(script)], { encoding: "utf8", timeout: timeoutSeconds * 1000 });
   const protocols = inNode(BIRD_PROTOCOLS_SCRIPT);
   const routes = inNode(ROUTES_SCRIPT);
   const tunnels = inNode(TUNNELS_SCRIPT);
@@ -43,7 +45,14 @@ function readNode(node: LabNodeOutput): NodeReadings {
     birdProtocols: protocols.stdout ?? "",
     routes: routes.stdout ?? "",
     tunnels: tunnels.stdout ?? "",
-    ...(failed ? { error: (failed.stderr || `exit ${failed.status}`).trim().split("\n").slice(-1)[0] ?? "" } : {}),
+    ...(failed
+      ? {
+          error:
+            failed.status === null
+              ? `no answer within ${timeoutSeconds}s`
+              : ((failed.stderr || `exit ${failed.status}`).trim().split("\n").slice(-1)[0] ?? ""),
+        }
+      : {}),
   };
 }
 

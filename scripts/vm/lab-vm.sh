@@ -14,6 +14,8 @@
 #   lab-vm.sh stop     LAB VM               QEMU, tap, overlay, logs and known_hosts entry go
 #   lab-vm.sh net-down LAB                  every VM of the lab, the namespace, the lab's files
 #   lab-vm.sh status   LAB                  the lab's VMs: address, pid, state
+#   lab-vm.sh alive    LAB VM               exit 0 when the VM's QEMU runs, 1 (saying so) when not
+#   lab-vm.sh accel-of LAB VM               the accelerator the VM was started with: kvm or tcg
 #   lab-vm.sh accel                         the accelerator VMs get (probed once, then cached)
 # Settings: LAB_VM_MEMORY (MiB, default 1024), LAB_VM_CPUS (default 2), LAB_VM_ACCEL
 # (tcg or kvm:CPU to skip the probe), LAB_VM_TCG_TB_MIB (TCG translation cache, default
@@ -200,6 +202,14 @@ cmd_start() {
   fi
   [[ -f $BASE/base.qcow2 ]] || die "no VM base image in $BASE: run scripts/offline/vm-image.sh"
   acc=$(accel)
+  # A VM that ran and died (killed by hand, or the machine rebooted) is made anew: its overlay may be
+  # torn (cache=unsafe), and its host key and the lab's ssh connection to it are stale.
+  if [[ -f $vdir/started ]]; then
+    echo "VM $vm: its QEMU (pid $(cat "$vdir/pid" 2>/dev/null || echo unknown)) is gone; starting it anew from a fresh overlay"
+    rm -f "$vdir/disk.qcow2" "$vdir/pid"
+    ssh-keygen -q -R "$address" -f "$(known_hosts_of "$lab")" >/dev/null 2>&1 || true
+    rm -f "$(known_hosts_of "$lab").old"
+  fi
   mkdir -p "$vdir"
   echo "$address" >"$vdir/address"
   # An overlay is only good on the base it was made from: a rebuilt base (vm-image.sh
@@ -222,6 +232,7 @@ cmd_start() {
   key=$(base64 -w0 <"$dir/id_ed25519.pub")
   rm -f "$vdir/serial.log"
   date +%s.%N >"$vdir/started"
+  echo "${acc%%:*}" >"$vdir/accel"
   # shellcheck disable=SC2046 # accel_args prints separate words
   ip netns exec "$ns" "$QEMU" -name "calicolab-$lab-$vm" $(accel_args "$acc") -m "$MEMORY" -smp "$CPUS" \
     -nodefaults -no-user-config -display none -serial "file:$vdir/serial.log" \
@@ -321,6 +332,27 @@ cmd_status() {
   done
 }
 
+cmd_alive() {
+  (($# == 2)) || usage
+  local lab=$1 vm=$2 vdir
+  check_lab "$lab"
+  check_vm "$vm"
+  vdir="$(lab_dir "$lab")/vms/$vm"
+  qemu_alive "$vdir/pid" && return 0
+  echo "VM $vm of lab $lab: not running" >&2
+  return 1
+}
+
+cmd_accel_of() {
+  (($# == 2)) || usage
+  local f
+  check_lab "$1"
+  check_vm "$2"
+  f="$(lab_dir "$1")/vms/$2/accel"
+  [[ -f $f ]] || die "VM '$2' of lab '$1' was never started"
+  cat "$f"
+}
+
 sub=${1:-}
 (($#)) && shift
 case $sub in
@@ -331,6 +363,8 @@ case $sub in
   stop) cmd_stop "$@" ;;
   net-down) cmd_net_down "$@" ;;
   status) cmd_status "$@" ;;
+  alive) cmd_alive "$@" ;;
+  accel-of) cmd_accel_of "$@" ;;
   accel) accel ;;
   *) usage ;;
 esac

@@ -51,12 +51,14 @@ export function installMocks(
         if (args.type.endsWith(":DockerContainer")) state.containerId = `id-${args.name}`;
         if (args.type.endsWith(":DockerNetwork")) state.networkId = "5f3c0a9e1b2d4c6e8f0a1b2c3d4e5f60";
         if (args.type === HOST_COMMAND_TYPE) {
-          // A machine node's steps print the machine's boot id and the runtime container's id.
-          const machine = /-(vm|host)$/.test(args.name)
-            ? `boot-${args.name}\n`
-            : args.name.endsWith("-runtime")
-              ? `id-${args.name}\n`
-              : undefined;
+          // A machine node's steps print the machine's boot id (and a VM's accelerator) and the runtime container's id.
+          const machine = args.name.endsWith("-vm")
+            ? `boot-${args.name}\ntcg\n`
+            : args.name.endsWith("-host")
+              ? `boot-${args.name}\n`
+              : args.name.endsWith("-runtime")
+                ? `id-${args.name}\n`
+                : undefined;
           const cniResult = () =>
             JSON.stringify({
               cniVersion: "0.3.1",

@@ -37,3 +37,24 @@ describe("HostCommand provider", () => {
     await expect(provider.delete("x", { ...inputs("true"), stdout: "" })).resolves.toBeUndefined();
   });
 });
+
+describe("HostCommand provider: refresh", () => {
+  it("without a read script, refresh keeps the resource as it is", async () => {
+    const props = { ...inputs("true"), stdout: "boot-1\n" };
+    expect(await provider.read("cmd-1", props)).toEqual({ id: "cmd-1", props });
+  });
+
+  it("a read script that exits 0 keeps it; any other exit drops it from the state", async () => {
+    const alive = { ...inputs("true"), read: "test -d /", stdout: "boot-1\n" };
+    expect(await provider.read("cmd-1", alive)).toEqual({ id: "cmd-1", props: alive });
+    const gone = { ...inputs("true"), read: "echo 'VM calico2: not running' >&2; exit 1", stdout: "boot-1\n" };
+    expect(await provider.read("cmd-1", gone)).toEqual({ id: "", props: {} });
+  });
+
+  it("a changed read script updates it in place, keeping what create printed", async () => {
+    const old = { ...inputs("a"), read: "old", stdout: "boot-1\n" };
+    const news = { ...inputs("a"), read: "new" };
+    expect(await provider.diff("x", old, news)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+    expect(await provider.update("x", old, news)).toEqual({ outs: { ...news, stdout: "boot-1\n" } });
+  });
+});

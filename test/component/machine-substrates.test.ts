@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { resolveImageMode } from "../../core/config/image-mode";
 import { loadLabConfig } from "../../core/config/load";
+import { shellFor } from "../../core/transports/access";
 import { controlPathFor } from "../../core/transports/ssh";
 import { captureGraph, HOST_COMMAND_TYPE, installMocks, valueOf, type Registered } from "./harness";
 
@@ -80,7 +81,7 @@ describe("bird on the qemu substrate", () => {
     expect(deps("lab-tools")).toEqual([]);
     expect(deps("lab-tools-install-1")).toEqual(expect.arrayContaining(["lab-calico1"]));
     // the runtime runs again when its VM is made anew (a new boot id)
-    expect(byName("lab-calico1-runtime").inputs.triggers).toEqual(["boot-lab-calico1-vm\n"]);
+    expect(byName("lab-calico1-runtime").inputs.triggers).toEqual(["boot-lab-calico1-vm\ntcg\n"]);
   });
 
   it("starts each VM at the node's address with the VM size, waits for SSH, reads its boot id; delete stops it", () => {
@@ -147,13 +148,43 @@ describe("bird on the qemu substrate", () => {
     );
   });
 
-  it("exports the nodes at their VMs' addresses, with their containers, and the BGP topology", () => {
-    expect(built.outputs.etcd).toEqual({ endpoints: ["http://192.168.4.4:2379"], address: "192.168.4.4", container: "lab-etcd" });
-    expect(built.outputs.nodes.map((n) => [n.name, n.container, n.underlayIp])).toEqual([
-      ["calico1", "lab-calico1", "192.168.4.5"],
-      ["calico2", "lab-calico2", "192.168.4.6"],
+  it("exports the nodes at their VMs' addresses, with their containers, accelerators and ssh access, and the BGP topology", () => {
+    expect(built.outputs.etcd).toEqual({
+      endpoints: ["http://192.168.4.4:2379"],
+      address: "192.168.4.4",
+      container: "lab-etcd",
+      accelerator: "tcg",
+    });
+    expect(built.outputs.nodes.map((n) => [n.name, n.container, n.underlayIp, n.accelerator])).toEqual([
+      ["calico1", "lab-calico1", "192.168.4.5", "tcg"],
+      ["calico2", "lab-calico2", "192.168.4.6", "tcg"],
     ]);
+    expect(built.outputs.nodes[1]?.access).toEqual({
+      transport: "ssh",
+      container: "lab-calico2",
+      lab: "lab",
+      host: "calico2",
+      address: "192.168.4.6",
+      user: "root",
+      port: 22,
+      keyPath: "/cache/vm/labs/lab/id_ed25519",
+      netns: "calicolab-lab",
+      controlPath: controlPathFor("lab", "calicolab-lab"),
+    });
+    // the access gives back the very shell the lab's steps use
+    const cni = byName("lab-cni-write-2").inputs.create as string;
+    expect(cni.startsWith(`${SSH_TO("192.168.4.6")} sh -s <<'CALICO_LAB_SSH_`)).toBe(true);
+    expect(shellFor(built.outputs.nodes[1]!.access!).run("true")).toContain(`${SSH_TO("192.168.4.6")} sh -s <<'CALICO_LAB_SSH_`);
     expect(built.outputs.bgpTopology.matches).toBe(true);
+  });
+
+  it("a VM step's refresh asks lab-vm.sh whether its QEMU still runs; the node's instance is its boot id and container id", () => {
+    expect(byName("lab-calico2-vm").inputs.read).toMatch(/CALICO_LAB_CACHE=\/cache bash \S+\/scripts\/vm\/lab-vm\.sh alive lab calico2$/);
+    // and the runtime's asks its VM whether the container runs: a killed VM drops both, so up creates them anew
+    expect(byName("lab-calico2-runtime").inputs.read).toBe(
+      `${SSH_TO("192.168.4.6")} '[ "$(docker inspect --format '\\''{{.State.Running}}'\\'' lab-calico2 2>/dev/null)" = true ]' </dev/null`,
+    );
+    expect((byName("lab-cni-write-2").inputs.triggers as unknown[])[0]).toBe("boot-lab-calico2-vm/id-lab-calico2-runtime");
   });
 });
 
@@ -197,6 +228,21 @@ describe("bird on the ssh substrate", () => {
       ["calico1", "192.168.4.5"],
       ["calico2", "192.168.4.9"],
     ]);
+    // how lab:status reaches a host: its address, port, user and the key's path (never the key); no accelerator
+    expect(built.outputs.nodes[0]?.access).toEqual({
+      transport: "ssh",
+      container: "lab-calico1",
+      lab: "lab",
+      host: "calico1",
+      address: "192.168.4.5",
+      user: "vagrant",
+      port: 2222,
+      keyPath: "/home/me/.ssh/lab",
+      hostKeys: "accept-new",
+      controlPath: controlPathFor("lab"),
+    });
+    expect(built.outputs.nodes[0]?.accelerator).toBeUndefined();
+    expect(built.outputs.etcd).not.toHaveProperty("accelerator");
   });
 
   it("checks each host before its node starts: its login, Docker, and for a Calico node sudo, the pools' tunnel module and port 179", () => {

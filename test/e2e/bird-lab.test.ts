@@ -1,32 +1,16 @@
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contains, parseCidr } from "../../core/addressing";
-import type { LiveStatus } from "../../core/status";
-import { expectIpamClean, expectLiveLab, liveSessions, outputsOf, ping, POOL, type LabOutputs } from "./lab-expectations";
+import { expectIpamClean, expectLiveLab, labStatus, liveSessions, outputsOf, ping, POOL, type LabOutputs } from "./lab-expectations";
 import { dockerExec, freeUnderlay, leftovers, missingPrerequisites, openStack, sh } from "./live";
 
 const missing = missingPrerequisites();
 if (missing.length > 0) throw new Error(`the end-to-end test cannot run:\n  ${missing.join("\n  ")}`);
 
 const run = Date.now().toString(36);
-
-/** Runs `npm run lab:status -- --json` on the stack's outputs (written to a file): its exit code and what it said. */
-function labStatus(outputs: LabOutputs): { code: number | null; status: LiveStatus; text: string } {
-  const dir = mkdtempSync(join(tmpdir(), "calico-lab-status-"));
-  try {
-    writeFileSync(join(dir, "outputs.json"), JSON.stringify(outputs));
-    const result = spawnSync("npm", ["run", "-s", "lab:status", "--", "--outputs", join(dir, "outputs.json"), "--json"], {
-      encoding: "utf8",
-    });
-    return { code: result.status, status: JSON.parse(result.stdout) as LiveStatus, text: `${result.stdout}${result.stderr}` };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 function onlySame(changes: Record<string, number> | undefined): void {
   const changed = Object.entries(changes ?? {}).filter(([op, n]) => op !== "same" && n > 0);

@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Stack, UpResult } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contains, parseCidr } from "../../core/addressing";
 import { labNameFor } from "../../core/config/keys";
@@ -10,7 +10,8 @@ import { peerFromProtocolName, parseBirdProtocols } from "../../core/parsers/bir
 import { parseIpRoutes } from "../../core/parsers/ip-route";
 import { vmLabName, vmNamespace } from "../../core/substrates/qemu/scripts";
 import { VM_BASE_FILES } from "../../core/substrates/qemu/preflight";
-import type { BgpTopologyOutput, LabNodeOutput } from "../../components/lab/outputs";
+import type { LabNodeOutput } from "../../components/lab/outputs";
+import { labStatus, outputsOf, POOL, type LabOutputs } from "./lab-expectations";
 import { cacheDir, missingPrerequisites, openStack, repoRoot, sh, stepTimeline } from "./live";
 
 // The bird scenario on the qemu substrate: an etcd VM and two Calico VMs from the VM base image, under
@@ -28,26 +29,20 @@ try {
 }
 if (missing.length > 0) throw new Error(`the qemu end-to-end test cannot run:\n  ${missing.join("\n  ")}`);
 
-const POOL = "10.1.0.0/16";
 const stackName = `e2e-qemu-${Date.now().toString(36)}`;
 const vmLab = vmLabName(labNameFor(stackName));
 const labVm = join(repoRoot, "scripts", "vm", "lab-vm.sh");
 // A /24 in the lab's own namespace: nothing outside it can see it, but keep it apart from other labs' anyway.
 const underlay = `192.168.${100 + Math.floor(Math.random() * 150)}.0/24`;
 
-interface LabOutputs {
-  nodes: LabNodeOutput[];
-  bgpTopology: BgpTopologyOutput;
-  etcd: { endpoints: string[]; address: string; container: string };
-}
-
-function outputsOf(result: UpResult): LabOutputs {
-  return Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])) as unknown as LabOutputs;
+/** A command in a node's VM: lab-vm.sh ssh. */
+function inNodeVm(node: { name: string }, ...argv: string[]): string {
+  return sh(["bash", labVm, "ssh", vmLab, node.name, ...argv]);
 }
 
 /** A command in a node's container, inside its VM: lab-vm.sh ssh, then docker exec. */
 function inNode(node: { name: string; container: string }, ...argv: string[]): string {
-  return sh(["bash", labVm, "ssh", vmLab, node.name, "docker", "exec", node.container, ...argv]);
+  return inNodeVm(node, "docker", "exec", node.container, ...argv);
 }
 
 /**
@@ -129,58 +124,124 @@ describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
     times.up = (Date.now() - started) / 1000;
     console.log(`up, step by step (seconds from its start):\n${timeline.report()}`);
     outputs = outputsOf(result);
-    const [a, b] = outputs.nodes;
-    expect(outputs.nodes.map((n) => n.name)).toEqual(["calico1", "calico2"]);
-    expect(outputs.bgpTopology.matches, outputs.bgpTopology.problems.join("; ")).toBe(true);
-
-    // Read live, in each VM (one trip per VM): its name and address, BIRD's sessions and routes, the workload.
-    const live = Object.fromEntries(
-      outputs.nodes.map((node) => [
-        node.name,
-        readNode(node, {
-          hostname: ["vm", "hostname"],
-          address: ["vm", "ip -4 -o addr show dev eth0"],
-          protocols: ["node", "birdcl -s /var/run/calico/bird.ctl show protocols"],
-          routes: ["node", "ip -4 route show proto bird"],
-          workload: ["node", `ip netns exec ${node.workloads[0]?.namespace ?? "none"} ip -4 -o addr show dev eth0`],
-        }),
-      ]),
-    );
-    const pool = parseCidr(POOL)!;
-    for (const [node, peer] of [
-      [a!, b!],
-      [b!, a!],
-    ] as const) {
-      const seen = live[node.name]!;
-      expect(seen.hostname!.trim()).toBe(node.name);
-      expect(seen.address).toContain(`inet ${node.underlayIp}/`);
-      const sessions = parseBirdProtocols(seen.protocols!).filter((p) => p.protocol === "BGP");
-      expect(sessions.map((p) => peerFromProtocolName(p.name)?.address)).toEqual([peer.underlayIp]);
-      expect(sessions[0]?.info, `${node.name} sees ${peer.name}`).toMatch(/^Established/);
-
-      // the workload is plumbed: its namespace holds an address of the pool, in a block the node owns, on eth0
-      expect(node.workloads, `${node.name} has its workload`).toHaveLength(1);
-      const ip = node.workloads[0]!.ip.split("/")[0]!;
-      expect(contains(pool, ip), `${ip} in ${POOL}`).toBe(true);
-      expect(node.blocks.some((block) => contains(parseCidr(block)!, ip))).toBe(true);
-      expect(seen.workload).toContain(`inet ${ip}/`);
-
-      // BIRD routes the peer's block via the peer VM's address
-      const peerIp = peer.workloads[0]!.ip.split("/")[0]!;
-      const route = parseIpRoutes(seen.routes!).find((r) => r.via && contains(parseCidr(r.prefix)!, peerIp));
-      expect(route, `${node.name} has a BIRD route to ${peer.name}'s block`).toBeDefined();
-      expect(route?.via).toBe(peer.underlayIp);
-    }
-    times.assertions = (Date.now() - started) / 1000 - times.up!;
+    expectLiveVmLab(outputs);
+    times.assertions = (Date.now() - started) / 1000 - times.up;
   });
 
   it("a workload in one VM reaches a workload in the other", () => {
     const started = Date.now();
-    const [a, b] = outputs.nodes;
-    const ping = (from: LabNodeOutput, to: LabNodeOutput) =>
-      inNode(from, "ip", "netns", "exec", from.workloads[0]!.namespace, "ping", "-c", "3", "-W", "3", to.workloads[0]!.ip.split("/")[0]!);
-    expect(ping(a!, b!)).toMatch(/3 received/);
-    expect(ping(b!, a!)).toMatch(/3 received/);
+    expectPingsBothWays(outputs);
     times.ping = (Date.now() - started) / 1000;
   });
+
+  it("outputs: each VM's accelerator and ssh access (the key's path, never the key); lab:status reaches the VMs with it", () => {
+    const started = Date.now();
+    const accelerator = sh(["bash", labVm, "accel"]).trim().split(":")[0];
+    expect(["kvm", "tcg"]).toContain(accelerator);
+    expect(outputs.etcd.accelerator).toBe(accelerator);
+    const keyPath = join(cacheDir, "vm", "labs", vmLab, "id_ed25519");
+    for (const node of outputs.nodes) {
+      expect(node.accelerator, node.name).toBe(accelerator);
+      expect(node.access).toMatchObject({
+        transport: "ssh",
+        container: node.container,
+        address: node.underlayIp,
+        port: 22,
+        user: "root",
+        keyPath,
+        netns: vmNamespace(vmLab),
+      });
+    }
+    const key = readFileSync(keyPath, "utf8");
+    const keyBody = key.split("\n").find((line) => line.length > 40 && !line.startsWith("-----"));
+    const all = JSON.stringify(outputs);
+    expect(all).not.toContain("PRIVATE KEY");
+    expect(keyBody && all.includes(keyBody), "the private key is not in the outputs").toBe(false);
+    const seen = labStatus(outputs);
+    expect(seen.code, seen.text).toBe(0);
+    expect(seen.status.sessions.every((session) => session.established)).toBe(true);
+    expect(seen.status.nodes.every((node) => node.up && node.blocks.length > 0)).toBe(true);
+    times.status = (Date.now() - started) / 1000;
+  });
+
+  it("a VM killed by hand is noticed by refresh and healed by up: made anew, sessions Established, workloads plumbed again", async () => {
+    const victim = outputs.nodes[1]!;
+    const vmDir = join(cacheDir, "vm", "labs", vmLab, "vms", victim.name);
+    const bootBefore = inNodeVm(victim, "cat", "/proc/sys/kernel/random/boot_id").trim();
+    const pid = readFileSync(join(vmDir, "pid"), "utf8").trim();
+    sh(["kill", "-9", pid]);
+    for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+
+    let started = Date.now();
+    const refreshed = await stack.refresh({ onOutput: () => undefined });
+    times.refresh = (Date.now() - started) / 1000;
+    expect(refreshed.summary.resourceChanges?.delete ?? 0, "refresh drops the killed VM").toBeGreaterThan(0);
+
+    started = Date.now();
+    const timeline = stepTimeline();
+    const result = await stack.up({ onOutput: () => undefined, onEvent: timeline.onEvent });
+    times.heal = (Date.now() - started) / 1000;
+    console.log(`up after the VM was killed, step by step:\n${timeline.report()}`);
+    expect(result.summary.resourceChanges?.create ?? 0).toBeGreaterThan(0);
+    outputs = outputsOf(result);
+    expect(readFileSync(join(vmDir, "pid"), "utf8").trim(), "a new QEMU").not.toBe(pid);
+    expect(inNodeVm(victim, "cat", "/proc/sys/kernel/random/boot_id").trim(), "the VM booted anew").not.toBe(bootBefore);
+    expectLiveVmLab(outputs);
+    expectPingsBothWays(outputs);
+    const seen = labStatus(outputs);
+    expect(seen.code, seen.text).toBe(0);
+  });
 });
+
+/** The lab as each VM shows it (one trip per VM): name, address, sessions, BIRD routes via the peer VM, the workload. */
+function expectLiveVmLab(outputs: LabOutputs): void {
+  const [a, b] = outputs.nodes;
+  expect(outputs.nodes.map((n) => n.name)).toEqual(["calico1", "calico2"]);
+  expect(outputs.bgpTopology.matches, outputs.bgpTopology.problems.join("; ")).toBe(true);
+  const live = Object.fromEntries(
+    outputs.nodes.map((node) => [
+      node.name,
+      readNode(node, {
+        hostname: ["vm", "hostname"],
+        address: ["vm", "ip -4 -o addr show dev eth0"],
+        protocols: ["node", "birdcl -s /var/run/calico/bird.ctl show protocols"],
+        routes: ["node", "ip -4 route show proto bird"],
+        workload: ["node", `ip netns exec ${node.workloads[0]?.namespace ?? "none"} ip -4 -o addr show dev eth0`],
+      }),
+    ]),
+  );
+  const pool = parseCidr(POOL)!;
+  for (const [node, peer] of [
+    [a!, b!],
+    [b!, a!],
+  ] as const) {
+    const seen = live[node.name]!;
+    expect(seen.hostname!.trim()).toBe(node.name);
+    expect(seen.address).toContain(`inet ${node.underlayIp}/`);
+    const sessions = parseBirdProtocols(seen.protocols!).filter((p) => p.protocol === "BGP");
+    expect(sessions.map((p) => peerFromProtocolName(p.name)?.address)).toEqual([peer.underlayIp]);
+    expect(sessions[0]?.info, `${node.name} sees ${peer.name}`).toMatch(/^Established/);
+
+    // the workload is plumbed: its namespace holds an address of the pool, in a block the node owns, on eth0
+    expect(node.workloads, `${node.name} has its workload`).toHaveLength(1);
+    const ip = node.workloads[0]!.ip.split("/")[0]!;
+    expect(contains(pool, ip), `${ip} in ${POOL}`).toBe(true);
+    expect(node.blocks.some((block) => contains(parseCidr(block)!, ip))).toBe(true);
+    expect(seen.workload).toContain(`inet ${ip}/`);
+
+    // BIRD routes the peer's block via the peer VM's address
+    const peerIp = peer.workloads[0]!.ip.split("/")[0]!;
+    const route = parseIpRoutes(seen.routes!).find((r) => r.via && contains(parseCidr(r.prefix)!, peerIp));
+    expect(route, `${node.name} has a BIRD route to ${peer.name}'s block`).toBeDefined();
+    expect(route?.via).toBe(peer.underlayIp);
+  }
+}
+
+/** A ping from the workload in each VM to the workload in the other. */
+function expectPingsBothWays(outputs: LabOutputs): void {
+  const [a, b] = outputs.nodes;
+  const ping = (from: LabNodeOutput, to: LabNodeOutput) =>
+    inNode(from, "ip", "netns", "exec", from.workloads[0]!.namespace, "ping", "-c", "3", "-W", "3", to.workloads[0]!.ip.split("/")[0]!);
+  expect(ping(a!, b!)).toMatch(/3 received/);
+  expect(ping(b!, a!)).toMatch(/3 received/);
+}

@@ -1,17 +1,22 @@
 /** What the e2e tests expect of a live bird lab, read from the nodes themselves, not only from the stack's outputs. */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { UpResult } from "@pulumi/pulumi/automation";
 import { expect } from "vitest";
 import { contains, parseCidr } from "../../core/addressing";
 import { peerFromProtocolName, parseBirdProtocols } from "../../core/parsers/birdc-protocols";
 import { parseIpRoutes } from "../../core/parsers/ip-route";
 import type { BgpTopologyOutput, LabNodeOutput } from "../../components/lab/outputs";
+import type { LiveStatus } from "../../core/status";
 import { dockerExec, sh } from "./live";
 
 export const POOL = "10.1.0.0/16";
 export interface LabOutputs {
   nodes: LabNodeOutput[];
   bgpTopology: BgpTopologyOutput;
-  etcd: { endpoints: string[]; address: string; container: string };
+  etcd: { endpoints: string[]; address: string; container: string; accelerator?: string };
   diagram: string;
   cniConfig: { path: string; conflist: string };
   ipPools: { pools: Array<{ cidr: string }> };
@@ -102,4 +107,25 @@ export function expectIpamClean(outputs: LabOutputs): void {
     "check",
   ]);
   expect(report).toContain("Check complete; found 0 problems.");
+}
+
+/** Runs `npm run lab:status -- --json` on the stack's outputs (written to a file): its exit code and what it said. */
+export function labStatus(outputs: LabOutputs): { code: number | null; status: LiveStatus; text: string } {
+  const dir = mkdtempSync(join(tmpdir(), "calico-lab-status-"));
+  try {
+    writeFileSync(join(dir, "outputs.json"), JSON.stringify(outputs));
+    const result = spawnSync("npm", ["run", "-s", "lab:status", "--", "--outputs", join(dir, "outputs.json"), "--json"], {
+      encoding: "utf8",
+    });
+    const text = `${result.stdout}${result.stderr}`;
+    let status: LiveStatus;
+    try {
+      status = JSON.parse(result.stdout) as LiveStatus;
+    } catch {
+      throw new Error(`lab:status printed no status (exit ${result.status}):\n${text}`);
+    }
+    return { code: result.status, status, text };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -14,7 +14,7 @@ function labVm(...args: string[]) {
     encoding: "utf8",
     env: { ...process.env, CALICO_LAB_CACHE: cache },
   });
-  return { code: result.status, stderr: result.stderr };
+  return { code: result.status, stderr: result.stderr, ...(result.stdout ? { stdout: result.stdout } : {}) };
 }
 
 describe("lab-vm.sh refuses bad arguments before it makes anything", () => {
@@ -30,6 +30,9 @@ describe("lab-vm.sh refuses bad arguments before it makes anything", () => {
     [["start", "lab1", "calico_1", "192.168.4.5"], "lab-vm: VM name 'calico_1': allowed is a DNS label (a-z, 0-9, '-')\n"],
     [["start", "lab1", "calico1", "192.168.4.5"], "lab-vm: lab 'lab1' has no network: run lab-vm.sh net-up lab1 CIDR first\n"],
     [["ssh", "lab1", "calico1", "true"], "lab-vm: no VM 'calico1' in lab 'lab1'\n"],
+    [["accel-of", "lab1", "calico1"], "lab-vm: VM 'calico1' of lab 'lab1' was never started\n"],
+    // the VM step's refresh: a VM without a running QEMU is gone
+    [["alive", "lab1", "calico1"], "VM calico1 of lab lab1: not running\n"],
   ])("%j", (args, message) => {
     const result = labVm(...args);
     expect(result.stderr).toBe(message);
@@ -44,6 +47,19 @@ describe("lab-vm.sh refuses bad arguments before it makes anything", () => {
       expect(result.stderr.split("\n")[0]).toBe(
         "lab-vm.sh net-up   LAB CIDR             namespace, bridge (gateway = first address), key pair",
       );
+    }
+  });
+
+  it("alive: a pid file naming a process that is not a QEMU of a lab is not a running VM", () => {
+    const vm = join(cache, "vm", "labs", "lab2", "vms", "calico1");
+    mkdirSync(vm, { recursive: true });
+    writeFileSync(join(vm, "pid"), `${process.pid}\n`);
+    writeFileSync(join(vm, "accel"), "tcg\n");
+    try {
+      expect(labVm("alive", "lab2", "calico1")).toEqual({ code: 1, stderr: "VM calico1 of lab lab2: not running\n" });
+      expect(labVm("accel-of", "lab2", "calico1")).toEqual({ code: 0, stderr: "", stdout: "tcg\n" });
+    } finally {
+      rmSync(join(cache, "vm", "labs", "lab2"), { recursive: true, force: true });
     }
   });
 

@@ -19,6 +19,8 @@ import {
   networkUpScript,
   vmLabName,
   vmSshTarget,
+  vmAliveScript,
+  acceleratorOf,
   vmStartScript,
   vmStopScript,
 } from "../../core/substrates/qemu/scripts";
@@ -263,19 +265,30 @@ describe("the qemu substrate's host-side scripts", () => {
       size: { cpus: 2, memoryMiB: 1024 },
       bootTimeoutSeconds: 300,
     });
-    expect(start.split("\n").slice(0, 3)).toEqual([
+    expect(start.split("\n").slice(0, 4)).toEqual([
       "set -euo pipefail",
+      // a connection kept to a VM of that name that died (killed by hand) goes first
+      `ip netns exec calicolab-lab1 ssh -o ControlPath=${vm.controlPath} -p 22 -O exit root@192.168.4.5 >/dev/null 2>&1 || true`,
       "CALICO_LAB_CACHE=/cache LAB_VM_CPUS=2 LAB_VM_MEMORY=1024 bash /repo/scripts/vm/lab-vm.sh start lab1 calico1 192.168.4.5 >&2",
       "CALICO_LAB_CACHE=/cache bash /repo/scripts/vm/lab-vm.sh wait-ssh lab1 calico1 300 >&2",
     ]);
     expect(start).toContain("ip netns exec calicolab-lab1 ssh -i /cache/vm/labs/lab1/id_ed25519 -p 22");
     expect(start).toContain("\ncat /proc/sys/kernel/random/boot_id\n");
+    expect(start.endsWith("\nCALICO_LAB_CACHE=/cache bash /repo/scripts/vm/lab-vm.sh accel-of lab1 calico1")).toBe(true);
+    expect(vmAliveScript(paths, "lab1", "calico1")).toBe("CALICO_LAB_CACHE=/cache bash /repo/scripts/vm/lab-vm.sh alive lab1 calico1");
     expect(vmStopScript(paths, "lab1", "calico1", "192.168.4.5").split("\n")).toEqual([
       "set -euo pipefail",
       `ip netns exec calicolab-lab1 ssh -o ControlPath=${vm.controlPath} -p 22 -O exit root@192.168.4.5 >/dev/null 2>&1 || true`,
       "CALICO_LAB_CACHE=/cache bash /repo/scripts/vm/lab-vm.sh stop lab1 calico1",
     ]);
     expect(vm.controlPath).toMatch(/^\/tmp\/calico-lab-ssh-[0-9a-f]{12}-%r@%h:%p$/);
+  });
+
+  it("read the accelerator from the VM step's output: its second line, kvm or tcg", () => {
+    expect(acceleratorOf("0c6f-boot\ntcg\n")).toBe("tcg");
+    expect(acceleratorOf("0c6f-boot\nkvm\n")).toBe("kvm");
+    expect(acceleratorOf("0c6f-boot\n")).toBe("unknown");
+    expect(acceleratorOf("0c6f-boot\nkvm:host\n")).toBe("unknown");
   });
 });
 

@@ -7,6 +7,8 @@ import {
   networkUpScript,
   vmLabName,
   vmSshTarget,
+  acceleratorOf,
+  vmAliveScript,
   vmStartScript,
   vmStopScript,
   type QemuPaths,
@@ -71,6 +73,8 @@ export function qemuSubstrate(options: QemuSubstrateOptions): Substrate {
               suffix: "vm",
               create: vmStartScript(paths, spec),
               delete: vmStopScript(paths, vmLab, runtime.node, runtime.address),
+              // refresh notices a VM that is gone (killed by hand): the step drops, and up starts it anew
+              read: vmAliveScript(paths, vmLab, runtime.node),
               // the network's delete (net-down) stops every VM of the lab: a new network means new VMs
               triggers: [network.id],
             },
@@ -82,7 +86,7 @@ export function qemuSubstrate(options: QemuSubstrateOptions): Substrate {
           },
           { parent: context.parent },
         );
-        return machineLabNode(runtime, node, target, name);
+        return machineLabNode(runtime, node, target, name, { accelerator: node.machine.stdout.apply(acceleratorOf) });
       },
     };
   };

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { NodeRuntime } from "../../../core/node-runtime";
-import { machineNodeShell, runtimeCreateScript, runtimeDeleteScript } from "../../../core/substrates/ssh/runner";
+import { runtimeAliveScript, runtimeCreateScript, runtimeDeleteScript } from "../../../core/substrates/ssh/runner";
+import { shellFor, sshAccess } from "../../../core/transports/access";
 import type { SshTarget } from "../../../core/transports/ssh";
 import type { HostCommand } from "../../lab/host-command";
 import { hostStep } from "../../lab/node-step";
@@ -16,12 +17,15 @@ export interface MachineNodeArgs {
   readonly labels: pulumi.Input<Record<string, string>>;
   /**
    * The machine step: made first (a VM started, or a host checked); its create prints the machine's boot
-   * id, so the runtime runs again whenever the machine is made anew. Its delete (stopping a VM) runs last.
+   * id (first line; more lines are the substrate's), so the runtime runs again whenever the machine is
+   * made anew. Its delete (stopping a VM) runs last.
    */
   readonly machine: {
     readonly suffix: string;
     readonly create: pulumi.Input<string>;
     readonly delete?: pulumi.Input<string>;
+    /** Its refresh: exit 0 while the machine is there; any other exit drops the step, so the next up makes the machine anew. */
+    readonly read?: pulumi.Input<string>;
     /** More reasons to make the machine anew (a VM whose lab network was made anew). */
     readonly triggers?: pulumi.Input<unknown>[];
   };
@@ -61,6 +65,7 @@ export class MachineNode extends pulumi.ComponentResource {
       {
         create: args.machine.create,
         ...(args.machine.delete !== undefined ? { delete: args.machine.delete } : {}),
+        ...(args.machine.read !== undefined ? { read: args.machine.read } : {}),
         ...(args.machine.triggers !== undefined ? { triggers: args.machine.triggers } : {}),
       },
       { parent: this, dependsOn: [...args.machineDependsOn] },
@@ -78,6 +83,7 @@ export class MachineNode extends pulumi.ComponentResource {
           .output(args.labels)
           .apply((labels) => runtimeCreateScript(args.target, { ...run, labels }, args.dockerTimeoutSeconds)),
         ...(args.removeOnDelete ? { delete: runtimeDeleteScript(args.target, args.container) } : {}),
+        read: runtimeAliveScript(args.target, args.container),
         triggers: [this.machine.stdout],
       },
       { parent: this, dependsOn: [this.machine, ...args.runtimeDependsOn] },
@@ -85,19 +91,31 @@ export class MachineNode extends pulumi.ComponentResource {
     this.containerName = pulumi.output(args.container);
     this.instanceId = pulumi
       .all([this.machine.stdout, this.runtime.stdout])
-      .apply(([boot, container]) => `${boot.trim()}/${container.trim().split("\n").pop() ?? ""}`);
+      .apply(([boot, container]) => `${boot.trim().split("\n")[0] ?? ""}/${container.trim().split("\n").pop() ?? ""}`);
     this.registerOutputs({ containerName: this.containerName, instanceId: this.instanceId });
   }
 }
 
-/** The LabNode of a machine node: its container as the handle, ssh and then `docker exec` as its shell. */
-export function machineLabNode(runtime: NodeRuntime, node: MachineNode, target: SshTarget, container: string): LabNode {
+/**
+ * The LabNode of a machine node: its container as the handle, ssh and then `docker exec` as its shell
+ * (and as its access in the outputs); `extra` adds what the substrate knows of the machine.
+ */
+export function machineLabNode(
+  runtime: NodeRuntime,
+  node: MachineNode,
+  target: SshTarget,
+  container: string,
+  extra: Pick<LabNode, "accelerator"> = {},
+): LabNode {
+  const access = sshAccess(target, container);
   return {
     node: runtime.node,
     address: runtime.address,
     handle: node.containerName,
-    shell: machineNodeShell(target, container),
+    shell: shellFor(access),
+    access,
     instanceId: node.instanceId,
     resource: node,
+    ...extra,
   };
 }

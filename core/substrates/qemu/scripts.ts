@@ -80,16 +80,32 @@ export interface VmSpec {
 
 /**
  * Host-side: starts the VM (an overlay of the base image, a tap on the lab's bridge, KVM if a boot probe
- * works, else TCG), waits for its SSH login and prints its boot id. lab-vm.sh's own messages go to stderr.
+ * works, else TCG), waits for its SSH login and prints its boot id, then the accelerator it runs under
+ * (`kvm` or `tcg`) on a line of its own. A connection the lab kept to a VM of that name that died goes
+ * first. lab-vm.sh's own messages go to stderr.
  */
 export function vmStartScript(paths: QemuPaths, spec: VmSpec): string {
   const size = { LAB_VM_CPUS: String(spec.size.cpus), LAB_VM_MEMORY: String(spec.size.memoryMiB) };
+  const target = vmSshTarget(paths, spec.vmLab, spec.vm, spec.address);
   return [
     "set -euo pipefail",
+    sshCloseScript(target),
     `${labVm(paths, ["start", spec.vmLab, spec.vm, spec.address], size)} >&2`,
     `${labVm(paths, ["wait-ssh", spec.vmLab, spec.vm, String(spec.bootTimeoutSeconds)])} >&2`,
-    sshRunScript(vmSshTarget(paths, spec.vmLab, spec.vm, spec.address), BOOT_ID_SCRIPT),
+    sshRunScript(target, BOOT_ID_SCRIPT),
+    labVm(paths, ["accel-of", spec.vmLab, spec.vm]),
   ].join("\n");
+}
+
+/** The accelerator line of vmStartScript's output (`kvm` or `tcg`); `unknown` when it has none. */
+export function acceleratorOf(startOutput: string): string {
+  const line = startOutput.trim().split("\n")[1]?.trim();
+  return line === "kvm" || line === "tcg" ? line : "unknown";
+}
+
+/** Host-side, the VM step's refresh: exits 0 while the VM's QEMU runs, 1 once it is gone (killed by hand, say). */
+export function vmAliveScript(paths: QemuPaths, vmLab: string, vm: string): string {
+  return labVm(paths, ["alive", vmLab, vm]);
 }
 
 /** Host-side: the lab's ssh connection to the VM closes; QEMU, the tap, the overlay and the VM's known_hosts entry go. */

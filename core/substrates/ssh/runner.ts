@@ -1,9 +1,9 @@
 import type { NodeRuntime } from "../../node-runtime";
 import { shellJoin, shellQuote } from "../../shell";
-import { dockerShell } from "../../transports/docker";
 import type { NodeShell } from "../../transports/node-shell";
 import { orWarn } from "../../transports/node-shell";
-import { sshClient, sshRunScript, sshShell, type SshTarget } from "../../transports/ssh";
+import { shellFor, sshAccess } from "../../transports/access";
+import { sshClient, sshRunScript, type SshTarget } from "../../transports/ssh";
 import { CALICO_NODE_SYSCTLS } from "../docker/container-spec";
 
 /**
@@ -127,9 +127,20 @@ export function runtimeDeleteScript(target: SshTarget, container: string): strin
   return `${sshClient(target)} ${shellQuote(remote)} </dev/null${orWarn(`removing container ${container} on ${target.host}`)}`;
 }
 
+/**
+ * Host-side, the runtime step's refresh: exits 0 while the container runs on its machine; any failure
+ * (the container stopped or gone, the machine unreachable: a VM killed) drops the step, so the next up
+ * starts the runtime anew (created, not replaced: the steps inside it then run their deletes against
+ * the new container, not against a machine that has none yet).
+ */
+export function runtimeAliveScript(target: SshTarget, container: string): string {
+  const remote = `[ "$(docker inspect --format '{{.State.Running}}' ${shellQuote(container)} 2>/dev/null)" = true ]`;
+  return `${sshClient(target)} ${shellQuote(remote)} </dev/null`;
+}
+
 /** A node's shell: ssh to its machine, then `docker exec -i <container> sh -s` there. */
 export function machineNodeShell(target: SshTarget, container: string): NodeShell {
-  return sshShell(target, dockerShell(container));
+  return shellFor(sshAccess(target, container));
 }
 
 /** Machine-side: the machine's boot id, which changes whenever it boots (the VM or host was made anew). */
