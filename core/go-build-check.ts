@@ -122,6 +122,7 @@ export function formatGoBuildMismatch(m: GoBuildMismatch): string {
 export function formatGoBuildOk(info: GoBuildInfo, want: GoBuildExpectation): string {
   const m = info.main && effectiveModule(info.main);
   const commit = want.commit !== undefined ? ` commit ${recordedCommit(info) ?? "?"}` : "";
-  const checked = want.deps.length ? ` (${want.deps.length} dependencies checked)` : "";
+  const n = want.deps.length;
+  const checked = n ? ` (${n} ${n === 1 ? "dependency" : "dependencies"} checked)` : "";
   return `ok      ${want.name} ${info.goVersion} ${m ? `${m.path}@${m.version}` : info.path}${commit}${checked}`;
 }
