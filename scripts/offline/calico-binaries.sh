@@ -24,11 +24,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 check=0
 [[ ${1:-} == --check ]] && check=1
+# --check downloads nothing: modules come from the module cache only.
+((check)) && export GOPROXY=off
 
-CALICO_VERSION=$(pin calico.version)
-CALICO_COMMIT=$(pin calico.commit)
-CALICO_MOD_VERSION=$(pin calico.goModuleVersion)
-CALICO_API_VERSION=$(pin calico.apiGoModuleVersion)
+calico_pins
 CNITOOL_VERSION=$(pin cnitool.version)
 CNI_PLUGINS_VERSION=$(pin cniPlugins.version)
 
@@ -43,13 +42,25 @@ CNI_PLUGINS=(
   ipam/dhcp ipam/host-local ipam/static
   meta/bandwidth meta/firewall meta/portmap meta/sbr meta/tuning meta/vrf
 )
-
-if [[ ${#CALICO_COMMIT} -ne 40 || $CALICO_MOD_VERSION != *-"${CALICO_COMMIT:0:12}" ]]; then
-  echo "versions.json: calico.commit ($CALICO_COMMIT) must be a full hash and calico.goModuleVersion ($CALICO_MOD_VERSION) must end with its first 12 digits" >&2
-  exit 1
-fi
+# Calico's binaries and their main packages (calico-ipam is a copy of calico).
+CALICO_PKG=github.com/projectcalico/calico
+CALICO_BINS=(calico-node calicoctl calico calico-ipam)
+declare -A CALICO_MAINS=(
+  [calico-node]=$CALICO_PKG/node/cmd/calico-node
+  [calicoctl]=$CALICO_PKG/calicoctl/calicoctl
+  [calico]=$CALICO_PKG/cni-plugin/cmd/calico
+  [calico-ipam]=$CALICO_PKG/cni-plugin/cmd/calico
+)
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+# The recipes written to the stamps (everything that decides the binaries' bytes): the calico
+# pseudo-version carries the commit, the wrapper module follows from it and the api pin; the
+# build flags are this script's (-trimpath, -s -w, the -X stamps of the version).
+go_build_env
+calico_stamp="calico=$CALICO_MOD_VERSION api=$CALICO_API_VERSION go=$GO_VERSION cgo=0 v=$CALICO_VERSION reproducible"
+cnitool_stamp="cni=$CNITOOL_VERSION go=$GO_VERSION cgo=0"
+cni_stamp="plugins=$CNI_PLUGINS_VERSION go=$GO_VERSION cgo=0 list=${CNI_PLUGINS[*]}"
 
 # ---------------------------------------------------------------- --check
 if ((check)); then
@@ -57,7 +68,8 @@ if ((check)); then
     echo "calico artifacts: no manifest at $MANIFEST" >&2
     exit 1
   fi
-  node - "$MANIFEST" "$CALICO_VERSION" "$CNITOOL_VERSION" "$CNI_PLUGINS_VERSION" "${CNI_PLUGINS[@]##*/}" <<'EOF'
+  rc=0
+  node - "$MANIFEST" "$CALICO_VERSION" "$CNITOOL_VERSION" "$CNI_PLUGINS_VERSION" "${CNI_PLUGINS[@]##*/}" <<'EOF' || rc=1
 const fs = require("fs"), crypto = require("crypto"), path = require("path");
 const [manifestPath, calico, cnitool, cniPlugins, ...plugins] = process.argv.slice(2);
 const m = JSON.parse(fs.readFileSync(manifestPath, "utf8")).artifacts || {};
@@ -80,21 +92,33 @@ for (const [name, version] of Object.entries(want)) {
 }
 process.exit(bad ? 1 : 0);
 EOF
-  rc=$?
+  # The stamps: what the build would write now.
+  stamp_check calico "$CALICO_OUT/.stamp" "$calico_stamp" || rc=1
+  stamp_check cnitool "$CNITOOL_OUT/.stamp" "$cnitool_stamp" || rc=1
+  stamp_check cni-plugins "$CNI_OUT/.stamp" "$cni_stamp" || rc=1
+  # What Go recorded in each binary, against the pins.
+  common="go=$GO_VERSION setting=CGO_ENABLED=0 setting=-trimpath=true"
+  {
+    # calico-node links Kubernetes itself: the version kube-binaries.sh builds (calico requires it).
+    for b in "${CALICO_BINS[@]}"; do
+      echo "$b $CALICO_OUT/$b path=${CALICO_MAINS[$b]} mod=$CALICO_PKG@$CALICO_MOD_VERSION commit=$CALICO_COMMIT" \
+        "dep=github.com/projectcalico/api@$CALICO_API_VERSION $common" \
+        "$([[ $b == calico-node ]] && echo "dep=k8s.io/kubernetes@$KUBE_VERSION")"
+    done
+    echo "cnitool $CNITOOL_OUT/cnitool path=github.com/containernetworking/cni/cnitool" \
+      "mod=github.com/containernetworking/cni@$CNITOOL_VERSION $common"
+    for p in "${CNI_PLUGINS[@]}"; do
+      echo "${p##*/} $CNI_OUT/${p##*/} path=github.com/containernetworking/plugins/plugins/$p" \
+        "mod=github.com/containernetworking/plugins@$CNI_PLUGINS_VERSION $common"
+    done
+  } | go_builds_check || rc=1
   "$CALICO_OUT/calico-node" -v 2>/dev/null | sed 's/^/calico-node -v: /' || true
   exit $rc
 fi
 
 # ---------------------------------------------------------------- build
-GO_VERSION=$(go env GOVERSION)
-export CGO_ENABLED=0
-
-# Stamp files record the inputs of each finished build; equal stamp + present outputs = skip.
-stamp_ok() { [[ -f $1/.stamp && "$(cat "$1/.stamp")" == "$2" ]]; }
-
 # --- Calico (calico-node, calicoctl, calico CNI plugin + calico-ipam)
-calico_stamp="calico=$CALICO_MOD_VERSION api=$CALICO_API_VERSION go=$GO_VERSION cgo=0 v=$CALICO_VERSION reproducible"
-if stamp_ok "$CALICO_OUT" "$calico_stamp" && [[ -x $CALICO_OUT/calico-node && -x $CALICO_OUT/calicoctl && -x $CALICO_OUT/calico && -x $CALICO_OUT/calico-ipam ]]; then
+if stamp_ok "$CALICO_OUT/.stamp" "$calico_stamp" "${CALICO_BINS[@]/#/$CALICO_OUT/}"; then
   echo "calico $CALICO_VERSION: up to date in $CALICO_OUT"
 else
   W=$(calico_wrapper)
@@ -106,7 +130,7 @@ else
   ts=${CALICO_MOD_VERSION%-*}
   ts=${ts##*.}
   build_date="${ts:0:4}-${ts:4:2}-${ts:6:2}T${ts:8:2}:${ts:10:2}:${ts:12:2}Z"
-  pkg=github.com/projectcalico/calico
+  pkg=$CALICO_PKG
   gobuild() { # out main-package ldflags...
     local out=$1 main=$2
     shift 2
@@ -114,37 +138,35 @@ else
     (cd "$W" && go build -trimpath -buildvcs=false -o "$out.tmp" -ldflags "-s -w $*" "$main")
     mv -f "$out.tmp" "$out"
   }
-  gobuild "$CALICO_OUT/calico-node" $pkg/node/cmd/calico-node \
+  gobuild "$CALICO_OUT/calico-node" "${CALICO_MAINS[calico-node]}" \
     "-X $pkg/node/pkg/lifecycle/startup.VERSION=$CALICO_VERSION" \
     "-X $pkg/node/buildinfo.GitVersion=$CALICO_VERSION" \
     "-X $pkg/node/buildinfo.BuildDate=$build_date" \
     "-X $pkg/node/buildinfo.GitRevision=$commit_short"
-  gobuild "$CALICO_OUT/calicoctl" $pkg/calicoctl/calicoctl \
+  gobuild "$CALICO_OUT/calicoctl" "${CALICO_MAINS[calicoctl]}" \
     "-X $pkg/calicoctl/calicoctl/commands.VERSION=$CALICO_VERSION" \
     "-X $pkg/calicoctl/calicoctl/commands.GIT_REVISION=$commit_short" \
     "-X $pkg/calicoctl/calicoctl/commands/common.VERSION=$CALICO_VERSION" \
     "-X main.VERSION=$CALICO_VERSION"
-  gobuild "$CALICO_OUT/calico" $pkg/cni-plugin/cmd/calico "-X main.VERSION=$CALICO_VERSION"
+  gobuild "$CALICO_OUT/calico" "${CALICO_MAINS[calico]}" "-X main.VERSION=$CALICO_VERSION"
   # The same binary acts as the IPAM plugin when it is called calico-ipam.
   cp -f "$CALICO_OUT/calico" "$CALICO_OUT/calico-ipam"
-  echo "$calico_stamp" >"$CALICO_OUT/.stamp"
+  stamp_set "$CALICO_OUT/.stamp" "$calico_stamp"
 fi
 
 # --- cnitool
-cnitool_stamp="cni=$CNITOOL_VERSION go=$GO_VERSION cgo=0"
-if stamp_ok "$CNITOOL_OUT" "$cnitool_stamp" && [[ -x $CNITOOL_OUT/cnitool ]]; then
+if stamp_ok "$CNITOOL_OUT/.stamp" "$cnitool_stamp" "$CNITOOL_OUT/cnitool"; then
   echo "cnitool $CNITOOL_VERSION: up to date in $CNITOOL_OUT"
 else
   mkdir -p "$CNITOOL_OUT"
   echo "go install github.com/containernetworking/cni/cnitool@$CNITOOL_VERSION"
   (cd "$CNITOOL_OUT" && GOFLAGS= GOBIN="$CNITOOL_OUT" go install -trimpath -ldflags "-s -w" \
     "github.com/containernetworking/cni/cnitool@$CNITOOL_VERSION")
-  echo "$cnitool_stamp" >"$CNITOOL_OUT/.stamp"
+  stamp_set "$CNITOOL_OUT/.stamp" "$cnitool_stamp"
 fi
 
 # --- CNI reference plugins
-cni_stamp="plugins=$CNI_PLUGINS_VERSION go=$GO_VERSION cgo=0 list=${CNI_PLUGINS[*]}"
-if stamp_ok "$CNI_OUT" "$cni_stamp"; then
+if stamp_ok "$CNI_OUT/.stamp" "$cni_stamp" "${CNI_PLUGINS[@]/#*\//$CNI_OUT/}"; then
   echo "cni plugins $CNI_PLUGINS_VERSION: up to date in $CNI_OUT"
 else
   mkdir -p "$CNI_OUT"
@@ -154,7 +176,7 @@ else
   (cd "$CNI_OUT" && GOFLAGS= GOBIN="$CNI_OUT" go install -trimpath \
     -ldflags "-s -w -X github.com/containernetworking/plugins/pkg/utils/buildversion.BuildVersion=$CNI_PLUGINS_VERSION" \
     "${pkgs[@]}")
-  echo "$cni_stamp" >"$CNI_OUT/.stamp"
+  stamp_set "$CNI_OUT/.stamp" "$cni_stamp"
 fi
 
 # --- manifest

@@ -11,7 +11,10 @@
 # Build contexts are assembled under $CALICO_LAB_CACHE/build/. Each image carries a label
 # with the hash of its inputs; an image whose label matches is not rebuilt.
 #   images.sh           build what is missing or out of date
-#   images.sh --check   print versions; non-zero when an image is missing or out of date
+#   images.sh --check   print versions; non-zero when an image is missing or out of date.
+#                       Changes nothing: no build, no tag; the build contexts whose hashes it
+#                       compares with the images' labels are assembled in a temporary folder
+#                       (removed on exit), modules come from the module cache only (GOPROXY=off).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 check=0
@@ -21,13 +24,15 @@ BASE_IMAGE=$(pin offlineImages.base)
 ETCD_IMAGE=$(pin offlineImages.etcd)
 NODE_IMAGE=$(pin offlineImages.node)
 KUBE_IMAGE=$(pin offlineImages.kubeApiserver)
-KUBE_VERSION=$(pin kubernetes.version)
 ETCD_VERSION=$(pin etcd.version)
-CALICO_VERSION=$(pin calico.version)
-CALICO_COMMIT=$(pin calico.commit)
-CALICO_MOD_VERSION=$(pin calico.goModuleVersion)
+calico_pins
 MANIFEST="$CALICO_LAB_CACHE/artifacts/manifest.json"
 BUILD="$CALICO_LAB_CACHE/build"
+if ((check)); then
+  BUILD=$(mktemp -d "${TMPDIR:-/tmp}/calico-lab-images-check.XXXXXX")
+  trap 'rm -rf "$BUILD"' EXIT
+  export GOPROXY=off
+fi
 SUITE=bookworm
 MIRROR=http://deb.debian.org/debian
 LABEL_KEY=calico-lab.inputs
@@ -81,8 +86,7 @@ fs.writeFileSync(path.join(ctx, "build-info"), info.join("\n") + "\n");
 EOF
   # Calico's confd files, from the module cache (downloaded by calico-binaries.sh).
   local dir
-  dir=$(cd "$BUILD" && GOFLAGS= go mod download -json "github.com/projectcalico/calico@$CALICO_MOD_VERSION" |
-    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s); if(j.Error){console.error(j.Error);process.exit(1)} process.stdout.write(j.Dir)})')
+  dir=$(module_dir "github.com/projectcalico/calico@$CALICO_MOD_VERSION")
   cp -r "$dir/confd/etc/calico/confd/conf.d" "$dir/confd/etc/calico/confd/templates" "$ctx/confd/"
   chmod -R u+w "$ctx/confd"
   rm -f "$ctx/confd/templates/README.md"

@@ -20,11 +20,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 check=0
 [[ ${1:-} == --check ]] && check=1
+# --check downloads nothing: modules come from the module cache only.
+((check)) && export GOPROXY=off
 
-KUBE_VERSION=$(pin kubernetes.version)
-CALICO_VERSION=$(pin calico.version)
-CALICO_COMMIT=$(pin calico.commit)
-CALICO_MOD_VERSION=$(pin calico.goModuleVersion)
+calico_pins
 
 ART="$CALICO_LAB_CACHE/artifacts"
 MANIFEST="$ART/manifest.json"
@@ -37,6 +36,14 @@ if [[ ! $KUBE_VERSION =~ ^v([0-9]+)\.([0-9]+)\.[0-9]+$ ]]; then
 fi
 KUBE_MAJOR=${BASH_REMATCH[1]}
 KUBE_MINOR=${BASH_REMATCH[2]}
+
+# The recipes written to the stamps. kube-apiserver and kubectl: the pin, the wrapper's go.mod
+# (calico's pins, generated from the module cache, never written here), Go, cgo and the
+# ldflags' shape; a change to any of them rebuilds. The CRDs: the calico module.
+go_build_env
+wrapper_sum=$(calico_wrapper_gomod | sha256sum | cut -d' ' -f1)
+kube_stamp="k8s=$KUBE_VERSION wrapper=$wrapper_sum go=$GO_VERSION cgo=0 ldflags=s,w,version v1"
+crd_stamp="calico=$CALICO_MOD_VERSION dir=libcalico-go/config/crd"
 
 # ---------------------------------------------------------------- --check
 if ((check)); then
@@ -68,18 +75,17 @@ for (const [name, version] of Object.entries(want)) {
 }
 process.exit(bad ? 1 : 0);
 EOF
-  # The module the binaries were built from, as Go recorded it, and what they say.
+  # The stamps: what the build would write now.
+  stamp_check kubernetes "$KUBE_OUT/.stamp" "$kube_stamp" || rc=1
+  stamp_check calico-crds "$CRD_OUT/.stamp" "$crd_stamp" || rc=1
+  # What Go recorded in the binaries, against the pins: k8s.io/kubernetes and its staging
+  # modules (v0.MINOR.PATCH) as calico's build list has them.
+  staging="v0.${KUBE_VERSION#v1.}"
   for bin in kube-apiserver kubectl; do
-    f="$KUBE_OUT/$bin"
-    [[ -x $f ]] || continue
-    mod=$(go version -m "$f" | awk '$1 == "dep" && $2 == "k8s.io/kubernetes" { v = $3 } $1 == "=>" && $2 == "k8s.io/kubernetes" { v = $3 } END { print v }')
-    if [[ $mod == "$KUBE_VERSION" ]]; then
-      echo "$bin: go version -m: k8s.io/kubernetes $mod"
-    else
-      echo "WRONG VERSION: $f was built from k8s.io/kubernetes '${mod:-?}', versions.json pins $KUBE_VERSION" >&2
-      rc=1
-    fi
-  done
+    echo "$bin $KUBE_OUT/$bin go=$GO_VERSION path=k8s.io/kubernetes/cmd/$bin mod=k8s.io/kubernetes@$KUBE_VERSION" \
+      "dep=k8s.io/api@$staging dep=k8s.io/apimachinery@$staging dep=k8s.io/client-go@$staging" \
+      "dep=k8s.io/component-base@$staging setting=CGO_ENABLED=0 setting=-trimpath=true"
+  done | go_builds_check || rc=1
   if [[ -x $KUBE_OUT/kube-apiserver ]]; then
     v=$("$KUBE_OUT/kube-apiserver" --version 2>&1 || true)
     echo "kube-apiserver --version: $v"
@@ -95,18 +101,10 @@ EOF
 fi
 
 # ---------------------------------------------------------------- build
-GO_VERSION=$(go env GOVERSION)
-export CGO_ENABLED=0
-stamp_ok() { [[ -f $1/.stamp && "$(cat "$1/.stamp")" == "$2" ]]; }
-
 W=$(calico_wrapper)
-wrapper_sum=$(sha256sum "$W/go.mod.gen" | cut -d' ' -f1)
 
 # --- kube-apiserver, kubectl
-# The stamp holds every input: the pin, the wrapper's go.mod (calico's pins), Go, cgo and
-# the ldflags' shape; a change to any of them rebuilds.
-kube_stamp="k8s=$KUBE_VERSION wrapper=$wrapper_sum go=$GO_VERSION cgo=0 ldflags=s,w,version v1"
-if stamp_ok "$KUBE_OUT" "$kube_stamp" && [[ -x $KUBE_OUT/kube-apiserver && -x $KUBE_OUT/kubectl ]]; then
+if stamp_ok "$KUBE_OUT/.stamp" "$kube_stamp" "$KUBE_OUT/kube-apiserver" "$KUBE_OUT/kubectl"; then
   echo "kubernetes $KUBE_VERSION: up to date in $KUBE_OUT"
 else
   resolved=$(cd "$W" && go list -m -f '{{with .Replace}}{{.Version}}{{else}}{{.Version}}{{end}}' k8s.io/kubernetes)
@@ -128,22 +126,21 @@ else
   if ! cmp -s "$W/go.mod" "$W/go.mod.gen"; then
     echo "note: go build changed $W/go.mod (kubernetes needed modules outside calico's build list)"
   fi
-  echo "$kube_stamp" >"$KUBE_OUT/.stamp"
+  stamp_set "$KUBE_OUT/.stamp" "$kube_stamp"
 fi
 "$KUBE_OUT/kube-apiserver" --version
 v=$("$KUBE_OUT/kubectl" version --client)
 echo "${v%%$'\n'*}"
 
 # --- Calico's CRDs (crd.projectcalico.org/v1), from the calico module in the module cache
-crd_stamp="calico=$CALICO_MOD_VERSION dir=libcalico-go/config/crd"
-if stamp_ok "$CRD_OUT" "$crd_stamp" && compgen -G "$CRD_OUT/*.yaml" >/dev/null; then
+if stamp_ok "$CRD_OUT/.stamp" "$crd_stamp" && compgen -G "$CRD_OUT/*.yaml" >/dev/null; then
   echo "calico CRDs $CALICO_VERSION: up to date in $CRD_OUT"
 else
   dir=$(module_dir "github.com/projectcalico/calico@$CALICO_MOD_VERSION")
   rm -rf "$CRD_OUT" && mkdir -p "$CRD_OUT"
   cp "$dir"/libcalico-go/config/crd/crd.projectcalico.org_*.yaml "$CRD_OUT/"
   chmod 644 "$CRD_OUT"/*.yaml
-  echo "$crd_stamp" >"$CRD_OUT/.stamp"
+  stamp_set "$CRD_OUT/.stamp" "$crd_stamp"
   echo "calico CRDs: $(ls "$CRD_OUT" | wc -l) files from $dir/libcalico-go/config/crd"
 fi
 

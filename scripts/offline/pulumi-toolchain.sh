@@ -72,9 +72,24 @@ for arg in "$@"; do
   esac
 done
 
-# stamp_ok NAME RECIPE FILE: FILE exists and was built from RECIPE.
-stamp_ok() { [[ -e $3 && -f $STAMPS/$1 && "$(cat "$STAMPS/$1")" == "$2" ]]; }
-stamp_set() { printf '%s\n' "$2" >"$STAMPS/$1"; }
+go_build_env
+# The recipes (stamps/NAME.stamp, lib.sh's stamp_ok) hold every input: module@version, ldflags,
+# cgo, Go and the wrapper's go.mod (gomod_sum).
+gomod_sum() { printf '%s\n' "$1" | sha256sum | cut -c1-16; }
+
+# Stamps written before the recipe held Go and the wrapper's go.mod (stamps/NAME, the recipe
+# without those fields) are taken over without a rebuild when nothing changed: the binary says
+# this Go built it and the wrapper's go.mod.in is the current text.
+legacy_stamp_same() { # name legacy-recipe binary wrapper-dir gomod
+  [[ -f $STAMPS/$1 && "$(cat "$STAMPS/$1")" == "$2" && -e $3 ]] || return 1
+  [[ "$(go version "$3" 2>/dev/null)" == "$3: $GO_VERSION" ]] || return 1
+  [[ -f $4/go.mod.in && "$(cat "$4/go.mod.in")" == "$5" ]] || return 1
+}
+legacy_stamp_adopt() { # name legacy-recipe recipe binary wrapper-dir gomod
+  legacy_stamp_same "$1" "$2" "$4" "$5" "$6" || return 1
+  stamp_set "$STAMPS/$1.stamp" "$3"
+  echo "    $1: stamp taken over from $STAMPS/$1 (same inputs, now with Go and go.mod recorded)"
+}
 
 # go_build WRAPPERDIR OUT PACKAGE LDFLAGS: builds into OUT.tmp, then renames (no half binaries).
 go_build() {
@@ -104,7 +119,8 @@ require (
 
 replace $CLIPBOARD_REPLACE"
 CLI_LDFLAGS="-s -w -X $VERSION_PKG=$PULUMI_VERSION"
-CLI_RECIPE="github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$PULUMI_VERSION ldflags=$CLI_LDFLAGS cgo=0"
+CLI_RECIPE_V1="github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$PULUMI_VERSION ldflags=$CLI_LDFLAGS cgo=0"
+CLI_RECIPE="$CLI_RECIPE_V1 go=$GO_VERSION gomod=$(gomod_sum "$CLI_GOMOD")"
 
 cli_prepare() {
   write_gomod "$CLI_DIR" "$CLI_GOMOD"
@@ -122,7 +138,8 @@ cli_build() {
 }
 
 build_cli() {
-  if stamp_ok pulumi-cli "$CLI_RECIPE" "$BIN/pulumi"; then
+  if stamp_ok "$STAMPS/pulumi-cli.stamp" "$CLI_RECIPE" "$BIN/pulumi" ||
+    legacy_stamp_adopt pulumi-cli "$CLI_RECIPE_V1" "$CLI_RECIPE" "$BIN/pulumi" "$CLI_DIR" "$CLI_GOMOD"; then
     echo "==> pulumi-cli: up to date ($("$BIN/pulumi" version))"
     return
   fi
@@ -131,7 +148,7 @@ build_cli() {
   local got
   got=$("$BIN/pulumi" version)
   [[ $got == "$PULUMI_VERSION" ]] || { echo "pulumi version printed '$got', expected $PULUMI_VERSION" >&2; return 1; }
-  stamp_set pulumi-cli "$CLI_RECIPE"
+  stamp_set "$STAMPS/pulumi-cli.stamp" "$CLI_RECIPE"
 }
 
 # --- 2. Node.js language host ---------------------------------------------------------------------
@@ -147,7 +164,7 @@ require (
 )
 
 replace $CLIPBOARD_REPLACE"
-LH_EXACT_RECIPE="$LANGHOST_MODULE@$LANGHOST_PSEUDO ldflags=-s -w -X $VERSION_PKG=$PULUMI_VERSION cgo=0"
+LH_EXACT_RECIPE="$LANGHOST_MODULE@$LANGHOST_PSEUDO ldflags=-s -w -X $VERSION_PKG=$PULUMI_VERSION cgo=0 go=$GO_VERSION gomod=$(gomod_sum "$LH_EXACT_GOMOD")"
 LH_FB_DIR="$WRAPPERS/pulumi-language-nodejs-$LANGHOST_FALLBACK_SDK"
 LH_FB_GOMOD="module calico-lab/pulumi-language-nodejs-fallback
 
@@ -156,7 +173,8 @@ go 1.18
 require github.com/pulumi/pulumi/sdk/v3 $LANGHOST_FALLBACK_SDK
 
 replace golang.org/x/text => golang.org/x/text v0.3.6"
-LH_FB_RECIPE="github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs@$LANGHOST_FALLBACK_SDK ldflags=-s -w -X $VERSION_PKG=$LANGHOST_FALLBACK_SDK cgo=0"
+LH_FB_RECIPE_V1="github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs@$LANGHOST_FALLBACK_SDK ldflags=-s -w -X $VERSION_PKG=$LANGHOST_FALLBACK_SDK cgo=0"
+LH_FB_RECIPE="$LH_FB_RECIPE_V1 go=$GO_VERSION gomod=$(gomod_sum "$LH_FB_GOMOD")"
 
 langhost_probe_exact() {
   (cd "$CLI_DIR" && go mod download -json "$LANGHOST_MODULE@$LANGHOST_PSEUDO")
@@ -181,32 +199,39 @@ langhost_build_fallback() {
 }
 
 build_langhost() {
-  if stamp_ok pulumi-language-nodejs "$LH_EXACT_RECIPE" "$BIN/pulumi-language-nodejs"; then
+  if stamp_ok "$STAMPS/pulumi-language-nodejs.stamp" "$LH_EXACT_RECIPE" "$BIN/pulumi-language-nodejs"; then
     echo "==> pulumi-language-nodejs: up to date ($LANGHOST_PSEUDO)"
     return
   fi
   # The exact host is tried on every run while only the fallback is installed (one proxy request).
   if step pulumi-language-nodejs-probe langhost_probe_exact 2>/dev/null; then
     step pulumi-language-nodejs-build langhost_build_exact
-    stamp_set pulumi-language-nodejs "$LH_EXACT_RECIPE"
+    stamp_set "$STAMPS/pulumi-language-nodejs.stamp" "$LH_EXACT_RECIPE"
     return
   fi
   echo "    the proxy does not serve $LANGHOST_MODULE@$LANGHOST_PSEUDO" \
     "(see $CALICO_LAB_LOGS/pulumi-language-nodejs-probe.log);" \
     "using the language host of sdk/v3@$LANGHOST_FALLBACK_SDK"
-  if stamp_ok pulumi-language-nodejs "$LH_FB_RECIPE" "$BIN/pulumi-language-nodejs"; then
+  if stamp_ok "$STAMPS/pulumi-language-nodejs.stamp" "$LH_FB_RECIPE" "$BIN/pulumi-language-nodejs" ||
+    legacy_stamp_adopt pulumi-language-nodejs "$LH_FB_RECIPE_V1" "$LH_FB_RECIPE" "$BIN/pulumi-language-nodejs" "$LH_FB_DIR" "$LH_FB_GOMOD"; then
     echo "==> pulumi-language-nodejs: up to date ($LANGHOST_FALLBACK_SDK fallback)"
     return
   fi
   step pulumi-language-nodejs-fallback-build langhost_build_fallback
-  stamp_set pulumi-language-nodejs "$LH_FB_RECIPE"
+  stamp_set "$STAMPS/pulumi-language-nodejs.stamp" "$LH_FB_RECIPE"
 }
 
 # --- 3. dynamic provider shim ---------------------------------------------------------------------
+# The shim's source: the file of that name in the sdk module the CLI is built with.
+shim_source() {
+  local dir
+  dir=$(module_dir "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION") || return 1
+  echo "$dir/nodejs/dist/pulumi-resource-pulumi-nodejs"
+}
+
 install_dynamic_shim() {
-  local dir src
-  dir=$(cd "$CLI_DIR" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)
-  src="$dir/nodejs/dist/pulumi-resource-pulumi-nodejs"
+  local src
+  src=$(shim_source)
   [[ -f $src ]] || { echo "missing $src" >&2; return 1; }
   if ! cmp -s "$src" "$BIN/pulumi-resource-pulumi-nodejs"; then
     install -m 0755 "$src" "$BIN/pulumi-resource-pulumi-nodejs"
@@ -222,7 +247,7 @@ go 1.25.0
 
 require $COMMAND_MODULE $COMMAND_PSEUDO"
 CMD_LDFLAGS="-s -w -X $COMMAND_MODULE/pkg/version.Version=$COMMAND_VERSION"
-CMD_RECIPE="$COMMAND_MODULE@$COMMAND_PSEUDO ldflags=$CMD_LDFLAGS cgo=0"
+CMD_RECIPE="$COMMAND_MODULE@$COMMAND_PSEUDO ldflags=$CMD_LDFLAGS cgo=0 go=$GO_VERSION gomod=$(gomod_sum "$CMD_GOMOD")"
 CMD_OUT="$CALICO_LAB_CACHE/plugins-src/pulumi-resource-command-v$COMMAND_VERSION"
 
 command_installed() {
@@ -242,7 +267,7 @@ command_build() {
 }
 
 build_command() {
-  if stamp_ok pulumi-resource-command "$CMD_RECIPE" "$CMD_OUT" && command_installed; then
+  if stamp_ok "$STAMPS/pulumi-resource-command.stamp" "$CMD_RECIPE" "$CMD_OUT" && command_installed; then
     echo "==> pulumi-resource-command: up to date ($COMMAND_VERSION)"
     return 0
   fi
@@ -254,7 +279,7 @@ build_command() {
     return 1
   fi
   step pulumi-resource-command-build command_build
-  stamp_set pulumi-resource-command "$CMD_RECIPE"
+  stamp_set "$STAMPS/pulumi-resource-command.stamp" "$CMD_RECIPE"
 }
 
 # --- 6. env.sh ------------------------------------------------------------------------------------
@@ -278,30 +303,57 @@ EOF
 }
 
 # --- 7. --check -----------------------------------------------------------------------------------
+# replace_dep 'A => B VERSION': the expectation that dependency A was replaced by B at VERSION.
+replace_dep() {
+  local from to version
+  read -r from _ to version <<<"$1"
+  echo "dep=$from=$to@$version"
+}
+
 run_check() {
-  local bad=0 v
+  local bad=0 v lh_stamp="" src
   if [[ -x $BIN/pulumi ]] && v=$("$BIN/pulumi" version 2>/dev/null) && [[ $v == "$PULUMI_VERSION" ]]; then
-    echo "ok      pulumi $v"
+    echo "ok      pulumi version: $v"
   else
     echo "MISSING pulumi $PULUMI_VERSION (found: ${v:-nothing})"; bad=1
   fi
-  v=""
-  if [[ -x $BIN/pulumi-language-nodejs ]]; then
-    v=$(go version -m "$BIN/pulumi-language-nodejs" | awk '
-      ($1 == "mod" || $1 == "dep") && ($2 == "'"$LANGHOST_MODULE"'" || $2 == "github.com/pulumi/pulumi/sdk/v3") { print $2 "@" $3 }' |
-      paste -sd' ')
-  fi
-  if [[ $v == *"$LANGHOST_MODULE@$LANGHOST_PSEUDO"* ]]; then
-    echo "ok      pulumi-language-nodejs $v"
-  elif [[ $v == *"github.com/pulumi/pulumi/sdk/v3@$LANGHOST_FALLBACK_SDK"* ]]; then
-    echo "ok      pulumi-language-nodejs $v (fallback: $LANGHOST_PSEUDO is not served by the proxy)"
+  # The stamps (what a build would write now), and what Go recorded in the binaries. The
+  # language host is checked against the recipe its stamp names (exact or fallback).
+  if [[ ! -f $STAMPS/pulumi-cli.stamp ]] && legacy_stamp_same pulumi-cli "$CLI_RECIPE_V1" "$BIN/pulumi" "$CLI_DIR" "$CLI_GOMOD"; then
+    echo "ok      pulumi-cli stamp $STAMPS/pulumi-cli (older form, same inputs; the next build rewrites it)"
   else
-    echo "MISSING pulumi-language-nodejs (found: ${v:-nothing})"; bad=1
+    stamp_check pulumi-cli "$STAMPS/pulumi-cli.stamp" "$CLI_RECIPE" || bad=1
   fi
-  if [[ -x $BIN/pulumi-resource-pulumi-nodejs ]] && grep -q dynamic-provider "$BIN/pulumi-resource-pulumi-nodejs"; then
-    echo "ok      pulumi-resource-pulumi-nodejs present ($BIN/pulumi-resource-pulumi-nodejs)"
+  [[ -f $STAMPS/pulumi-language-nodejs.stamp ]] && lh_stamp=$(cat "$STAMPS/pulumi-language-nodejs.stamp")
+  if [[ $lh_stamp == "$LH_EXACT_RECIPE" ]]; then
+    echo "ok      pulumi-language-nodejs stamp $STAMPS/pulumi-language-nodejs.stamp (exact)"
+    lh_want="path=$LANGHOST_MODULE mod=$LANGHOST_MODULE@$LANGHOST_PSEUDO commit=$PULUMI_RELEASE_COMMIT dep=github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION"
   else
-    echo "MISSING pulumi-resource-pulumi-nodejs"; bad=1
+    if [[ ! -f $STAMPS/pulumi-language-nodejs.stamp ]] && legacy_stamp_same pulumi-language-nodejs "$LH_FB_RECIPE_V1" \
+      "$BIN/pulumi-language-nodejs" "$LH_FB_DIR" "$LH_FB_GOMOD"; then
+      echo "ok      pulumi-language-nodejs stamp $STAMPS/pulumi-language-nodejs (older form, same inputs; the next build rewrites it)"
+    else
+      stamp_check pulumi-language-nodejs "$STAMPS/pulumi-language-nodejs.stamp" "$LH_FB_RECIPE" || bad=1
+    fi
+    echo "        (fallback: the proxy does not serve $LANGHOST_MODULE@$LANGHOST_PSEUDO)"
+    lh_want="path=github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs mod=github.com/pulumi/pulumi/sdk/v3@$LANGHOST_FALLBACK_SDK $(replace_dep "${LH_FB_GOMOD##*replace }")"
+  fi
+  local common="go=$GO_VERSION setting=CGO_ENABLED=0 setting=-trimpath=true"
+  {
+    echo "pulumi $BIN/pulumi path=github.com/pulumi/pulumi/pkg/v3/cmd/pulumi mod=github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION" \
+      "dep=github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION $(replace_dep "$CLIPBOARD_REPLACE") $common"
+    echo "pulumi-language-nodejs $BIN/pulumi-language-nodejs $lh_want $common"
+  } | go_builds_check || bad=1
+  # The dynamic provider shim: the same bytes as its source in the sdk module.
+  if ! src=$(shim_source) || [[ ! -f $src ]]; then
+    echo "WRONG BUILD: pulumi-resource-pulumi-nodejs: source: expected $src, found no such file" >&2; bad=1
+  elif cmp -s "$src" "$BIN/pulumi-resource-pulumi-nodejs"; then
+    echo "ok      pulumi-resource-pulumi-nodejs: the same bytes as $src"
+  else
+    echo "WRONG BUILD: pulumi-resource-pulumi-nodejs ($BIN/pulumi-resource-pulumi-nodejs): bytes: expected sha256" \
+      "$(sha256sum <"$src" | cut -c1-16)... ($src), found $( [[ -f $BIN/pulumi-resource-pulumi-nodejs ]] &&
+        sha256sum <"$BIN/pulumi-resource-pulumi-nodejs" | cut -c1-16)..." >&2
+    bad=1
   fi
   if [[ -x $BIN/pulumi ]] && command_installed; then
     echo "ok      resource plugin command $COMMAND_VERSION (PULUMI_HOME=$PULUMI_HOME)"
@@ -320,6 +372,7 @@ run_check() {
 }
 
 if $check; then
+  export GOPROXY=off
   run_check
   exit $?
 fi
