@@ -1,4 +1,4 @@
-import { dockerShell } from "./docker";
+import { dockerNetnsTool, dockerShell } from "./docker";
 import type { NodeShell } from "./node-shell";
 
 /**
@@ -12,5 +12,17 @@ export function shellFor(access: NodeAccess): NodeShell {
   switch (access.transport) {
     case "docker":
       return dockerShell(access.container);
+  }
+}
+
+/**
+ * Host-side bash that runs a network tool (`argv`, e.g. tcpdump) where it sees the node's interfaces,
+ * its stdout the tool's: for a container, beside it in its network namespace from `image` (the node
+ * image need not carry the tool).
+ */
+export function netnsToolFor(access: NodeAccess, image: string, argv: readonly string[]): string {
+  switch (access.transport) {
+    case "docker":
+      return dockerNetnsTool(access.container, image, argv);
   }
 }
