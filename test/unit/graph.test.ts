@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseCidr } from "../../core/addressing";
 import { topologyDot } from "../../core/graph";
+import { renderGraph } from "../../scripts/status/render-graph";
 import { liveStatus } from "../../core/status";
 import { expectedTopology } from "../../core/topology";
 
@@ -65,6 +66,28 @@ describe("lab:graph's DOT", () => {
       {},
     );
     expect(topologyDot({ stack: "rr", status, expectedSessions: expected.sessions, datastore: null })).toBe(RR_DOT);
+  });
+});
+
+describe("lab:graph's rendering", () => {
+  it("the DOT laid out by Graphviz (WebAssembly) into SVG, every label line a text; resvg makes a PNG twice the size", async () => {
+    const { svg, png } = await renderGraph(RR_DOT);
+    const texts = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    expect(texts).toEqual(
+      expect.arrayContaining([
+        "calico1",
+        "192.168.4.5",
+        "AS 64512 route reflector",
+        "DOWN: No such container: calico3",
+        "RR not established",
+        "calico1: Active Socket: Connection refused",
+        "RR missing",
+        "peer 192.168.4.9",
+      ]),
+    );
+    const width = Number(/<svg width="(\d+)pt"/.exec(svg)?.[1]);
+    expect(png.subarray(1, 4).toString()).toBe("PNG");
+    expect(png.readUInt32BE(16)).toBeGreaterThanOrEqual(Math.floor(width * 2 * (96 / 72)) - 2);
   });
 });
 
