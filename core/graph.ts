@@ -44,8 +44,15 @@ function attributes(attrs: Record<string, string | number>): string {
 
 const lines = (parts: readonly string[]) => `<${parts.join("<br/>")}>`;
 
-const KEY =
-  "sessions: green Established from both ends, red not established (each end's state), grey dashed expected but missing;  orange double border: route reflector";
+/** An edge's label on a white ground, so that a line passing under it does not strike it through. */
+const onWhite = (parts: readonly string[]) =>
+  `<<table border="0" cellborder="0" cellpadding="1" bgcolor="white"><tr><td>${parts.map(html).join("<br/>")}</td></tr></table>>`;
+
+/** The picture's key, under its title. */
+const KEY = [
+  "sessions: green Established from both ends, red not established (each end's state),",
+  "grey dashed expected but missing; orange double border: route reflector",
+];
 
 /**
  * The lab as Graphviz DOT, for the dot layout: the datastore on top (every node uses it: no edges), then the nodes (address, AS, role,
@@ -63,7 +70,10 @@ export function topologyDot(input: GraphInput): string {
   const out: string[] = [
     "graph lab {",
     `  graph [${attributes({
-      label: lines([`<b>${html(`calico-lab ${input.stack}: ${verdict}`)}</b>`, `<font point-size="10">${html(KEY)}</font>`]),
+      label: lines([
+        `<b>${html(`calico-lab ${input.stack}: ${verdict}`)}</b>`,
+        ...KEY.map((line) => `<font point-size="10">${html(line)}</font>`),
+      ]),
       labelloc: "t",
       fontname: font,
       fontsize: 14,
@@ -136,10 +146,10 @@ export function topologyDot(input: GraphInput): string {
       const end = session.ends.find((e) => e.node === name);
       return `${name}: ${end ? (end.info || end.state).replace(/\s+/g, " ") : "no session"}`;
     });
-    const state = session.established ? "Established" : ["not established", ...ends].join("\n");
+    const type = `${expected.has(key) ? "" : "unexpected "}${SHORT_TYPE[session.type] ?? session.type}`;
     const colour = session.established ? c.established : c.notEstablished;
     edge(session.a, session.b, {
-      label: `${expected.has(key) ? "" : "unexpected "}${SHORT_TYPE[session.type] ?? session.type} ${state}`,
+      label: onWhite(session.established ? [`${type} Established`] : [`${type} not established`, ...ends]),
       color: colour,
       fontcolor: colour,
       penwidth: 2.5,
@@ -148,7 +158,7 @@ export function topologyDot(input: GraphInput): string {
   for (const session of input.expectedSessions) {
     if (seen.has(sessionKey(session.a, session.b))) continue;
     edge(session.a, session.b, {
-      label: `${SHORT_TYPE[session.type] ?? session.type} missing`,
+      label: onWhite([`${SHORT_TYPE[session.type] ?? session.type} missing`]),
       color: c.missing,
       fontcolor: c.missing,
       style: "dashed",

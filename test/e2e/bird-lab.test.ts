@@ -40,7 +40,9 @@ function labCommand(dir: string, outputs: LabOutputs, script: string, args: stri
 
 /** The texts of an SVG's <text> elements (Graphviz writes one per label line), entities decoded. */
 function svgTexts(svg: string): string[] {
-  return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => (m[1] ?? "").replace(/&#39;/g, "'").replace(/&amp;/g, "&"));
+  return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) =>
+    (m[1] ?? "").replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))).replace(/&amp;/g, "&"),
+  );
 }
 
 function onlySame(changes: Record<string, number> | undefined): void {

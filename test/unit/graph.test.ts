@@ -92,7 +92,7 @@ describe("lab:graph's rendering", () => {
 });
 
 const MESH_DOT = `graph lab {
-  graph [label=<<b>calico-lab bird: matches its settings</b><br/><font point-size="10">sessions: green Established from both ends, red not established (each end's state), grey dashed expected but missing;  orange double border: route reflector</font>>, labelloc="t", fontname="Courier", fontsize=14, rankdir="TB", nodesep=0.6, ranksep=0.8, pad=0.3, bgcolor="white"];
+  graph [label=<<b>calico-lab bird: matches its settings</b><br/><font point-size="10">sessions: green Established from both ends, red not established (each end's state),</font><br/><font point-size="10">grey dashed expected but missing; orange double border: route reflector</font>>, labelloc="t", fontname="Courier", fontsize=14, rankdir="TB", nodesep=0.6, ranksep=0.8, pad=0.3, bgcolor="white"];
   node [fontname="Courier", fontsize=11, shape="box", style="rounded,filled", fillcolor="white", penwidth=1.5];
   edge [fontname="Courier", fontsize=10];
   datastore [label=<<b>etcd</b><br/>192.168.4.2<br/>every node's datastore>, shape="cylinder", style="filled", color="#6a1b9a", fillcolor="#f3e5f5"];
@@ -102,14 +102,14 @@ const MESH_DOT = `graph lab {
   }
   datastore -- "node:calico1" [style=invis];
   datastore -- "node:calico2" [style=invis];
-  "node:calico1" -- "node:calico2" [label="mesh Established", color="#2e7d32", fontcolor="#2e7d32", penwidth=2.5, constraint="false"];
+  "node:calico1" -- "node:calico2" [label=<<table border="0" cellborder="0" cellpadding="1" bgcolor="white"><tr><td>mesh Established</td></tr></table>>, color="#2e7d32", fontcolor="#2e7d32", penwidth=2.5, constraint="false"];
   "workload:calico1-wl1" [label=<calico1-wl1<br/>10.1.127.193/32>, fontsize=9, color="#607d8b", fillcolor="#eceff1"];
   "node:calico1" -- "workload:calico1-wl1" [color="#607d8b"];
 }
 `;
 
 const RR_DOT = `graph lab {
-  graph [label=<<b>calico-lab rr: 4 difference(s) from its settings</b><br/><font point-size="10">sessions: green Established from both ends, red not established (each end's state), grey dashed expected but missing;  orange double border: route reflector</font>>, labelloc="t", fontname="Courier", fontsize=14, rankdir="TB", nodesep=0.6, ranksep=0.8, pad=0.3, bgcolor="white"];
+  graph [label=<<b>calico-lab rr: 4 difference(s) from its settings</b><br/><font point-size="10">sessions: green Established from both ends, red not established (each end's state),</font><br/><font point-size="10">grey dashed expected but missing; orange double border: route reflector</font>>, labelloc="t", fontname="Courier", fontsize=14, rankdir="TB", nodesep=0.6, ranksep=0.8, pad=0.3, bgcolor="white"];
   node [fontname="Courier", fontsize=11, shape="box", style="rounded,filled", fillcolor="white", penwidth=1.5];
   edge [fontname="Courier", fontsize=10];
   { rank=same;
@@ -119,9 +119,9 @@ const RR_DOT = `graph lab {
     "node:calico2" [label=<<b>calico2</b><br/>192.168.4.6<br/>AS 64512 client>, color="#1565c0", fillcolor="#e3f2fd"];
     "node:calico3" [label=<<b>calico3</b><br/>192.168.4.7<br/>AS 64512 client<br/><font color="#c62828">DOWN: No such container: calico3</font>>, color="#c62828", fillcolor="#ffebee"];
   }
-  "node:192.168.4.9" -- "node:calico1" [label="unexpected RR not established\\n192.168.4.9: no session\\ncalico1: Established", color="#c62828", fontcolor="#c62828", penwidth=2.5];
-  "node:calico1" -- "node:calico2" [label="RR not established\\ncalico1: Active Socket: Connection refused\\ncalico2: Established", color="#c62828", fontcolor="#c62828", penwidth=2.5];
-  "node:calico1" -- "node:calico3" [label="RR missing", color="#9e9e9e", fontcolor="#9e9e9e", style="dashed", penwidth=2];
+  "node:192.168.4.9" -- "node:calico1" [label=<<table border="0" cellborder="0" cellpadding="1" bgcolor="white"><tr><td>unexpected RR not established<br/>192.168.4.9: no session<br/>calico1: Established</td></tr></table>>, color="#c62828", fontcolor="#c62828", penwidth=2.5];
+  "node:calico1" -- "node:calico2" [label=<<table border="0" cellborder="0" cellpadding="1" bgcolor="white"><tr><td>RR not established<br/>calico1: Active Socket: Connection refused<br/>calico2: Established</td></tr></table>>, color="#c62828", fontcolor="#c62828", penwidth=2.5];
+  "node:calico1" -- "node:calico3" [label=<<table border="0" cellborder="0" cellpadding="1" bgcolor="white"><tr><td>RR missing</td></tr></table>>, color="#9e9e9e", fontcolor="#9e9e9e", style="dashed", penwidth=2];
   "node:192.168.4.9" [label="peer 192.168.4.9\\n(not a lab node)", style="rounded,dashed", color="#c62828"];
 }
 `;
