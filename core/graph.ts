@@ -55,8 +55,8 @@ const KEY = [
 ];
 
 /**
- * The lab as Graphviz DOT, for the dot layout: the datastore on top (every node uses it: no edges), then the nodes (address, AS, role,
- * blocks, tunnel address) with their BGP sessions between them, coloured by state (green Established
+ * The lab as Graphviz DOT, for the dot layout: the datastore on top (every node uses it: no edges),
+ * then the nodes (address, AS, role, blocks, tunnel address) with their BGP sessions between them, coloured by state (green Established
  * from both ends, red otherwise with each end's state, grey dashed when an expected session is
  * missing); route reflectors in orange with a double border, a row above their clients; nodes that
  * cannot be read in red; each node's workloads below it. Text is monospaced (Courier, whose widths

@@ -11,7 +11,7 @@ import { parseCidr } from "../../core/addressing";
 import { noLabMessage, unknownNodeMessage, unreachableNodeMessage } from "../../core/lab-messages";
 import { BIRD_PROTOCOLS_SCRIPT, ROUTES_SCRIPT, TUNNELS_SCRIPT } from "../../core/node-scripts";
 import type { NodeReadings } from "../../core/observed";
-import { liveStatus, type LiveStatus } from "../../core/status";
+import { liveStatus, STATUS_EXIT, type LiveStatus } from "../../core/status";
 import type { ExpectedTopology } from "../../core/topology";
 import { shellFor, type NodeAccess } from "../../core/transports/access";
 
@@ -36,9 +36,6 @@ export class LabError extends Error {
   }
 }
 
-/** Exit code of every command when the stack has no lab (as lab:status's). */
-export const NO_LAB = 2;
-
 /** The stack's outputs, or the file given with --outputs; a LabError (exit 2) when there is no lab. */
 export function readLab(stack: string, outputsFile?: string): Lab {
   let outputs: LabOutputs;
@@ -48,11 +45,11 @@ export function readLab(stack: string, outputsFile?: string): Lab {
     const result = spawnSync("bash", [join(__dirname, "..", "lab.sh"), "outputs", stack], { encoding: "utf8" });
     if (result.status !== 0) {
       const reason = (result.stderr ?? "").trim().split("\n").slice(-1)[0] || `scripts/lab.sh outputs exited ${result.status}`;
-      throw new LabError(noLabMessage(stack, reason), NO_LAB);
+      throw new LabError(noLabMessage(stack, reason), STATUS_EXIT.noLab);
     }
     outputs = JSON.parse(result.stdout) as LabOutputs;
   }
-  if (!outputs.nodes || !outputs.bgpTopology) throw new LabError(noLabMessage(stack), NO_LAB);
+  if (!outputs.nodes || !outputs.bgpTopology) throw new LabError(noLabMessage(stack), STATUS_EXIT.noLab);
   return outputs as Lab;
 }
 
