@@ -1,4 +1,4 @@
-import { dockerShell } from "./docker";
+import { dockerNetnsTool, dockerShell } from "./docker";
 import type { NodeShell } from "./node-shell";
 import { sshShell, type SshTarget } from "./ssh";
 
@@ -27,5 +27,22 @@ export function shellFor(access: NodeAccess): NodeShell {
       return dockerShell(access.container);
     case "ssh":
       return sshShell(access, dockerShell(access.container));
+  }
+}
+
+/**
+ * Host-side bash that runs a network tool (`argv`, e.g. tcpdump) where it sees the node's interfaces,
+ * its stdout the tool's: for a container, beside it in its network namespace from `image` (the node
+ * image need not carry the tool).
+ */
+export function netnsToolFor(access: NodeAccess, image: string, argv: readonly string[]): string {
+  switch (access.transport) {
+    case "docker":
+      return dockerNetnsTool(access.container, image, argv);
+    case "ssh":
+      // The helper image lives on this machine's engine, not on the VM or host behind ssh.
+      throw new Error(
+        `${argv[0] ?? "the tool"} runs beside docker nodes only: ${access.container} is reached over ssh (${access.address})`,
+      );
   }
 }

@@ -12,3 +12,31 @@ export function dockerShell(container: string): NodeShell {
       ].join("\n"),
   };
 }
+
+/**
+ * Host-side bash that runs `argv` from `image` in a container's network namespace (`--network
+ * container:`), for tools the node image does not carry (tcpdump): the helper container sees the node's
+ * interfaces and goes when the tool exits. Its stdout is the tool's; a missing image is named, never pulled.
+ */
+export function dockerNetnsTool(container: string, image: string, argv: readonly string[]): string {
+  return [
+    `docker image inspect ${shellQuote(image)} >/dev/null 2>&1 || { echo ${shellQuote(`no image ${image} on this Docker engine: build it with npm run offline:build`)} >&2; exit 3; }`,
+    shellJoin([
+      "docker",
+      "run",
+      "--rm",
+      "--pull",
+      "never",
+      "--network",
+      `container:${container}`,
+      "--cap-add",
+      "NET_RAW",
+      "--cap-add",
+      "NET_ADMIN",
+      "--label",
+      `calico-lab.helper-of=${container}`,
+      image,
+      ...argv,
+    ]),
+  ].join("\n");
+}

@@ -8,6 +8,8 @@
 #   kube-apiserver (offlineImages.kubeApiserver): Debian's openssl, kube-apiserver and
 #         kubectl from kube-binaries.sh and Calico's CRDs (both in artifacts/manifest.json),
 #         images/kube-apiserver/
+#   tcpdump (offlineImages.tcpdump): Debian's tcpdump, images/tcpdump/: npm run lab:capture runs it
+#         in a Docker node's network namespace
 # Build contexts are assembled under $CALICO_LAB_CACHE/build/. Each image carries a label
 # with the hash of its inputs; an image whose label matches is not rebuilt.
 #   images.sh           build what is missing or out of date
@@ -24,6 +26,7 @@ BASE_IMAGE=$(pin offlineImages.base)
 ETCD_IMAGE=$(pin offlineImages.etcd)
 NODE_IMAGE=$(pin offlineImages.node)
 KUBE_IMAGE=$(pin offlineImages.kubeApiserver)
+TCPDUMP_IMAGE=$(pin offlineImages.tcpdump)
 ETCD_VERSION=$(pin etcd.version)
 calico_pins
 MANIFEST="$CALICO_LAB_CACHE/artifacts/manifest.json"
@@ -51,6 +54,13 @@ context_etcd() { # assemble the etcd build context; prints its directory
   local ctx="$BUILD/etcd"
   rm -rf "$ctx" && mkdir -p "$ctx"
   cp -a "$CALICO_LAB_REPO/images/etcd/." "$ctx/"
+  echo "$ctx"
+}
+
+context_tcpdump() { # assemble the tcpdump build context; prints its directory
+  local ctx="$BUILD/tcpdump"
+  rm -rf "$ctx" && mkdir -p "$ctx"
+  cp -a "$CALICO_LAB_REPO/images/tcpdump/." "$ctx/"
   echo "$ctx"
 }
 
@@ -164,6 +174,7 @@ if ((check)); then
   if ctx=$(context_etcd); then report "$ETCD_IMAGE" "$(inputs_of etcd "$ctx")"; else bad=1; fi
   if ctx=$(context_node); then report "$NODE_IMAGE" "$(inputs_of node "$ctx")"; else bad=1; fi
   if ctx=$(context_kube_apiserver); then report "$KUBE_IMAGE" "$(inputs_of kube-apiserver "$ctx")"; else bad=1; fi
+  if ctx=$(context_tcpdump); then report "$TCPDUMP_IMAGE" "$(inputs_of tcpdump "$ctx")"; else bad=1; fi
   if [[ -n $(image_id "$ETCD_IMAGE") ]]; then
     v=$(docker run --rm --network none "$ETCD_IMAGE" etcd --version 2>&1)
     v=${v%%$'\n'*}
@@ -263,4 +274,8 @@ build_image "$KUBE_IMAGE" "$ctx" --build-arg "KUBE_VERSION=$KUBE_VERSION"
 v=$(docker run --rm --network none "$KUBE_IMAGE" kube-apiserver --version)
 echo "$KUBE_IMAGE: $v"
 [[ $v == "Kubernetes $KUBE_VERSION" ]] || { echo "$KUBE_IMAGE runs '$v', versions.json pins $KUBE_VERSION" >&2; exit 1; }
-echo "images: $BASE_IMAGE $ETCD_IMAGE $NODE_IMAGE $KUBE_IMAGE (calico commit ${CALICO_COMMIT:0:12})"
+ctx=$(context_tcpdump)
+build_image "$TCPDUMP_IMAGE" "$ctx"
+echo "$TCPDUMP_IMAGE: $(docker run --rm --network none "$TCPDUMP_IMAGE" tcpdump --version 2>&1 | head -n 1)"
+
+echo "images: $BASE_IMAGE $ETCD_IMAGE $NODE_IMAGE $KUBE_IMAGE $TCPDUMP_IMAGE (calico commit ${CALICO_COMMIT:0:12})"

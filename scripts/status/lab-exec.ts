@@ -4,35 +4,28 @@
  * datastore: its environment is set as the lab's own steps set it. Exit code: the command's.
  */
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
-import type { LabNodeOutput } from "../../components/lab/outputs";
 import { shellJoin, shellQuote } from "../../core/shell";
 import { KDD_NODE_KUBECONFIG } from "../../core/scenarios/kdd/paths";
 import { shellFor } from "../../core/transports/access";
-
-interface Outputs {
-  scenario?: string;
-  nodes?: LabNodeOutput[];
-  etcd?: { endpoints: string[] };
-}
+import { findNode, readLab, runCommand } from "./lab-outputs";
 
 function main(argv: string[]): number {
+  // Options come before the node: everything after it is the command's own.
   const args = [...argv];
-  const stackAt = args.indexOf("--stack");
-  const stack = stackAt >= 0 ? (args.splice(stackAt, 2)[1] ?? "bird") : "bird";
+  const options: Record<string, string | undefined> = {};
+  while ((args[0] === "--stack" || args[0] === "--outputs") && args.length >= 2) {
+    const [name, value] = args.splice(0, 2);
+    options[name ?? ""] = value;
+  }
+  const stack = options["--stack"] ?? "bird";
+  const outputsFile = options["--outputs"];
   const [nodeName, ...command] = args;
   if (!nodeName || command.length === 0) {
-    console.error("usage: npm run lab:exec -- [--stack <stack>] <node> <command...>");
+    console.error("usage: npm run lab:exec -- [--stack <stack>] [--outputs <file>] <node> <command...>");
     return 2;
   }
-  const result = spawnSync("bash", [join(__dirname, "..", "lab.sh"), "outputs", stack], { encoding: "utf8" });
-  const outputs = result.status === 0 ? (JSON.parse(result.stdout) as Outputs) : {};
-  const node = outputs.nodes?.find((n) => n.name === nodeName);
-  if (!node?.access) {
-    const known = (outputs.nodes ?? []).map((n) => n.name).join(", ") || "none (is the lab up?)";
-    console.error(`no node ${nodeName} in stack ${stack}; its nodes: ${known}`);
-    return 2;
-  }
+  const outputs = readLab(stack, outputsFile);
+  const node = findNode(outputs, stack, nodeName);
   const env: Record<string, string> =
     outputs.scenario === "kdd"
       ? { DATASTORE_TYPE: "kubernetes", KUBECONFIG: KDD_NODE_KUBECONFIG }
@@ -44,4 +37,4 @@ function main(argv: string[]): number {
   return run.status ?? 1;
 }
 
-process.exitCode = main(process.argv.slice(2));
+runCommand(() => main(process.argv.slice(2)));

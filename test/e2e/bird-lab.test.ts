@@ -1,9 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contains, parseCidr } from "../../core/addressing";
+import { unknownInterfaceMessage } from "../../core/lab-messages";
+import { ipv4Packets, parsePcap } from "../../core/parsers/pcap";
 import { expectIpamClean, expectLiveLab, labStatus, liveSessions, outputsOf, ping, POOL, type LabOutputs } from "./lab-expectations";
 import { dockerExec, freeUnderlay, leftovers, missingPrerequisites, openStack, sh } from "./live";
 
@@ -11,6 +14,21 @@ const missing = missingPrerequisites();
 if (missing.length > 0) throw new Error(`the end-to-end test cannot run:\n  ${missing.join("\n  ")}`);
 
 const run = Date.now().toString(36);
+
+/** Runs an npm script on the stack's outputs (written to `dir`): exit code and what it said. */
+function labCommand(dir: string, outputs: LabOutputs, script: string, args: string[]): { code: number | null; text: string; ms: number } {
+  writeFileSync(join(dir, "outputs.json"), JSON.stringify(outputs));
+  const started = Date.now();
+  const result = spawnSync("npm", ["run", "-s", script, "--", "--outputs", join(dir, "outputs.json"), ...args], { encoding: "utf8" });
+  return { code: result.status, text: `${result.stdout}${result.stderr}`, ms: Date.now() - started };
+}
+
+/** The texts of an SVG's <text> elements (Graphviz writes one per label line), entities decoded. */
+function svgTexts(svg: string): string[] {
+  return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) =>
+    (m[1] ?? "").replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))).replace(/&amp;/g, "&"),
+  );
+}
 
 function onlySame(changes: Record<string, number> | undefined): void {
   const changed = Object.entries(changes ?? {}).filter(([op, n]) => op !== "same" && n > 0);
@@ -60,6 +78,85 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
     expect(ping(c!, a!)).toMatch(/3 received/);
     expectIpamClean(outputs);
     expect(new Set(outputs.nodes.flatMap((n) => n.workloads.map((w) => w.ip))).size, "no address handed out twice").toBe(3);
+  });
+
+  it("lab:graph draws the live lab: every node with its address and blocks, the sessions Established, the workloads", () => {
+    const dir = mkdtempSync(join(tmpdir(), "calico-lab-graph-"));
+    try {
+      const graph = labCommand(dir, outputs, "lab:graph", [stackName, "--out", join(dir, "lab")]);
+      expect(graph.code, graph.text).toBe(0);
+      console.log(`lab:graph on a live mesh of three took ${(graph.ms / 1000).toFixed(1)} s: ${graph.text.trim()}`);
+      const texts = svgTexts(readFileSync(join(dir, "lab.svg"), "utf8"));
+      expect(texts).toContain(`calico-lab ${stackName}: matches its settings`);
+      expect(texts).toContain("etcd");
+      expect(texts).toContain(outputs.etcd.address);
+      for (const node of outputs.nodes) {
+        expect(texts).toContain(node.name);
+        expect(texts).toContain(node.underlayIp);
+        expect(texts).toContain("AS 64512 mesh");
+        for (const block of node.blocks) expect(texts).toContain(`block ${block}`);
+        for (const workload of node.workloads) expect(texts).toEqual(expect.arrayContaining([workload.name, workload.ip]));
+      }
+      expect(texts.filter((t) => t === "mesh Established")).toHaveLength(3);
+      const png = readFileSync(join(dir, "lab.png"));
+      expect(png.subarray(1, 4).toString()).toBe("PNG");
+      expect(png.readUInt32BE(16), "PNG width").toBeGreaterThan(500);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("lab:capture records the ICMP of a ping between workloads on a node's eth0; an unknown interface is named with the node's", async () => {
+    const [a, b] = outputs.nodes;
+    const dir = mkdtempSync(join(tmpdir(), "calico-lab-capture-"));
+    try {
+      writeFileSync(join(dir, "outputs.json"), JSON.stringify(outputs));
+      const pcap = join(dir, "eth0.pcap");
+      const started = Date.now();
+      const capture = spawn("npm", [
+        "run",
+        "-s",
+        "lab:capture",
+        "--",
+        "--outputs",
+        join(dir, "outputs.json"),
+        b!.name,
+        "eth0",
+        "6",
+        "--out",
+        pcap,
+      ]);
+      let said = "";
+      const listening = new Promise<void>((resolve) => {
+        const heard = (chunk: Buffer) => {
+          said += chunk.toString();
+          if (said.includes("listening on eth0")) resolve();
+        };
+        capture.stderr.on("data", heard);
+        capture.stdout.on("data", heard);
+      });
+      const exited = new Promise<number | null>((resolve) => capture.on("exit", resolve));
+      await Promise.race([listening, exited]);
+      expect(ping(a!, b!)).toMatch(/3 received/);
+      const code = await exited;
+      const took = Date.now() - started;
+      expect(code, said).toBe(0);
+      console.log(`lab:capture of 6 s took ${(took / 1000).toFixed(1)} s: ${said.trim().split("\n").slice(-1)[0]}`);
+      const [from, to] = [a!.workloads[0]!.ip.split("/")[0]!, b!.workloads[0]!.ip.split("/")[0]!];
+      const icmp = ipv4Packets(parsePcap(readFileSync(pcap))).filter((p) => p.protocol === 1);
+      expect(icmp.filter((p) => p.source === from && p.destination === to).length, "echo requests").toBeGreaterThanOrEqual(3);
+      expect(icmp.filter((p) => p.source === to && p.destination === from).length, "echo replies").toBeGreaterThanOrEqual(3);
+
+      const wrong = labCommand(dir, outputs, "lab:capture", [a!.name, "eth9", "1"]);
+      expect(wrong.code).toBe(2);
+      const interfaces = dockerExec(a!.container, "ls", "/sys/class/net").split(/\s+/).filter(Boolean);
+      expect(interfaces).toContain("eth0");
+      const listed = /its interfaces: (.*) \(or any\)/.exec(wrong.text)?.[1]?.split(", ") ?? [];
+      expect([...listed].sort(), wrong.text).toEqual([...interfaces].sort());
+      expect(wrong.text.trim()).toBe(unknownInterfaceMessage(a!.name, "eth9", listed));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("a second lab on the same underlay fails preview, naming this lab's network and stack", async () => {

@@ -1,0 +1,133 @@
+/**
+ * What the lab commands (npm run lab:status, lab:graph, lab:exec, lab:capture) share: the stack's
+ * outputs (from `scripts/lab.sh outputs`, or a file with --outputs), its nodes found by name, and the
+ * live status read from every node through the transport the lab itself uses (the node's `access`).
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import type { EtcdOutput, LabNodeOutput } from "../../components/lab/outputs";
+import { parseCidr } from "../../core/addressing";
+import { noLabMessage, unknownNodeMessage, unreachableNodeMessage } from "../../core/lab-messages";
+import { BIRD_PROTOCOLS_SCRIPT, ROUTES_SCRIPT, TUNNELS_SCRIPT } from "../../core/node-scripts";
+import type { NodeReadings } from "../../core/observed";
+import { liveStatus, STATUS_EXIT, type LiveStatus } from "../../core/status";
+import type { ExpectedTopology } from "../../core/topology";
+import { shellFor, type NodeAccess } from "../../core/transports/access";
+
+export interface LabOutputs {
+  scenario?: string;
+  nodes?: LabNodeOutput[];
+  etcd?: EtcdOutput;
+  bgpTopology?: { expected: ExpectedTopology };
+  ipPools?: { pools: Array<{ cidr: string }> };
+}
+
+/** A lab whose outputs have what the commands read. */
+export type Lab = LabOutputs & Required<Pick<LabOutputs, "nodes" | "bgpTopology">>;
+
+/** A command's failure: what it says on stderr, and its exit code. */
+export class LabError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The stack's outputs, or the file given with --outputs; a LabError (exit 2) when there is no lab. */
+export function readLab(stack: string, outputsFile?: string): Lab {
+  let outputs: LabOutputs;
+  if (outputsFile) {
+    outputs = JSON.parse(readFileSync(outputsFile, "utf8")) as LabOutputs;
+  } else {
+    const result = spawnSync("bash", [join(__dirname, "..", "lab.sh"), "outputs", stack], { encoding: "utf8" });
+    if (result.status !== 0) {
+      const reason = (result.stderr ?? "").trim().split("\n").slice(-1)[0] || `scripts/lab.sh outputs exited ${result.status}`;
+      throw new LabError(noLabMessage(stack, reason), STATUS_EXIT.noLab);
+    }
+    outputs = JSON.parse(result.stdout) as LabOutputs;
+  }
+  if (!outputs.nodes || !outputs.bgpTopology) throw new LabError(noLabMessage(stack), STATUS_EXIT.noLab);
+  return outputs as Lab;
+}
+
+/** The node of that name and how to reach it; a LabError (exit 2) naming the lab's nodes when there is none. */
+export function findNode(lab: Lab, stack: string, name: string): LabNodeOutput & { access: NodeAccess } {
+  const node = lab.nodes.find((n) => n.name === name);
+  if (!node)
+    throw new LabError(
+      unknownNodeMessage(
+        stack,
+        name,
+        lab.nodes.map((n) => n.name),
+      ),
+      2,
+    );
+  if (!node.access) throw new LabError(unreachableNodeMessage(stack, name), 2);
+  return { ...node, access: node.access };
+}
+
+/** Seconds a command in a node may take: a VM under TCG on a busy machine takes seconds per ssh login (seen: over 20 s at load 20). */
+export const nodeTimeoutSeconds = (access: NodeAccess) => (access.transport === "ssh" ? 120 : 20);
+
+/** Runs a node-side script through the node's transport. */
+export function runInNode(access: NodeAccess, script: string, timeoutSeconds = nodeTimeoutSeconds(access)) {
+  return spawnSync("bash", ["-c", shellFor(access).run(script)], { encoding: "utf8", timeout: timeoutSeconds * 1000 });
+}
+
+function readNode(node: LabNodeOutput): NodeReadings {
+  if (!node.access) return { node: node.name, birdProtocols: "", routes: "", error: "its outputs do not say how to reach it" };
+  const { access } = node;
+  const protocols = runInNode(access, BIRD_PROTOCOLS_SCRIPT);
+  const routes = runInNode(access, ROUTES_SCRIPT);
+  const tunnels = runInNode(access, TUNNELS_SCRIPT);
+  const failed = [protocols, routes].find((r) => r.status !== 0);
+  return {
+    node: node.name,
+    birdProtocols: protocols.stdout ?? "",
+    routes: routes.stdout ?? "",
+    tunnels: tunnels.stdout ?? "",
+    ...(failed
+      ? {
+          error:
+            failed.status === null
+              ? `no answer within ${nodeTimeoutSeconds(access)}s`
+              : ((failed.stderr || `exit ${failed.status}`).trim().split("\n").slice(-1)[0] ?? ""),
+        }
+      : {}),
+  };
+}
+
+/** The lab as it is now: every node read, compared with what its settings expect. */
+export function readLiveStatus(lab: Lab): LiveStatus {
+  const pools = (lab.ipPools?.pools ?? []).flatMap((p) => parseCidr(p.cidr) ?? []);
+  return liveStatus(
+    lab.bgpTopology.expected,
+    lab.nodes.map(readNode),
+    pools,
+    Object.fromEntries(lab.nodes.map((n) => [n.name, n.workloads.map((w) => ({ name: w.name, ip: w.ip }))])),
+  );
+}
+
+/** A path the user gave, relative to where they ran npm (npm runs scripts in the repository's root). */
+export function userPath(path: string): string {
+  return isAbsolute(path) ? path : resolve(process.env.INIT_CWD ?? process.cwd(), path);
+}
+
+/** Runs a command's main: a LabError is its message on stderr and its exit code. */
+export function runCommand(main: () => number | Promise<number>): void {
+  Promise.resolve()
+    .then(main)
+    .then(
+      (code) => {
+        process.exitCode = code;
+      },
+      (error: unknown) => {
+        if (!(error instanceof LabError)) throw error;
+        console.error(error.message);
+        process.exitCode = error.exitCode;
+      },
+    );
+}
