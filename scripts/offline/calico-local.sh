@@ -131,6 +131,13 @@ else
     --label "calico-lab.digest=$digest" -t "$image" "$ctx" >&2
 fi
 
+# Earlier builds of this tree: their images are removed once no container uses them (docker refuses while one does).
+touch "$OUT/images"
+while read -r old; do
+  [[ $old == "$image" ]] || docker image rm "$old" >/dev/null 2>&1 || echo "$old"
+done <"$OUT/images" | grep -vx "$image" >"$OUT/images.keep" || true
+{ cat "$OUT/images.keep"; echo "$image"; } >"$OUT/images" && rm -f "$OUT/images.keep"
+
 # --- the record and the manifest the lab's tool steps read (cnitool, reference plugins: the offline build's)
 node - "$PINNED_MANIFEST" "$OUT" "$TREE" "$commit" "$dirty" "$version" "$digest" "$image" "$((SECONDS - started))" "$built" <<'EOF'
 const fs = require("fs"), crypto = require("crypto"), path = require("path");
