@@ -3,6 +3,7 @@
  * with a line Felix logs at startup changed, built by the lab (scripts/offline/calico-local.sh) into a node image
  * that a two-node lab runs; then changed again, and `up` rolls the nodes onto the new build and the lab converges.
  */
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -77,9 +78,12 @@ describe.sequential("bird lab on Docker from a local Calico tree (artifacts.cali
       const key = createHash("sha256").update(realpathSync(tree)).digest("hex").slice(0, 12);
       const built = join(cacheDir, "local", key);
       const images = existsSync(join(built, "images")) ? readFileSync(join(built, "images"), "utf8").split("\n").filter(Boolean) : [];
-      for (const image of images) sh(["docker", "image", "rm", image]);
+      // calico-local.sh may have removed an earlier one already; any other that stays is named.
+      for (const image of images) spawnSync("docker", ["image", "rm", image], { stdio: "ignore" });
+      const kept = images.filter((image) => spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status === 0);
       rmSync(built, { recursive: true, force: true });
       rmSync(work, { recursive: true, force: true });
+      expect(kept, "the build's images are removed").toEqual([]);
     }
   });
 
@@ -90,11 +94,11 @@ describe.sequential("bird lab on Docker from a local Calico tree (artifacts.cali
     mkdirSync(tooNew);
     writeFileSync(join(tooNew, "go.mod"), readFileSync(join(tree, "go.mod"), "utf8").replace(/^go \S+$/m, "go 9.99"));
     try {
-      await stack.setConfig("calico-lab:artifacts.calicoSource", { value: notCalico });
+      await stack.setConfig("calico-lab:artifacts.calicoSource", { value: notCalico }, true);
       await expect(stack.preview({ onOutput: () => undefined })).rejects.toThrow(
         `calico-lab:artifacts.calicoSource = "${notCalico}": there is no go.mod there; allowed is a Calico source tree`,
       );
-      await stack.setConfig("calico-lab:artifacts.calicoSource", { value: tooNew });
+      await stack.setConfig("calico-lab:artifacts.calicoSource", { value: tooNew }, true);
       await expect(stack.preview({ onOutput: () => undefined })).rejects.toThrow(
         new RegExp(
           `calico-lab:artifacts\\.calicoSource = "${tooNew}": the build cannot use it: its go.mod needs Go 9\\.99 and this machine has Go `,
@@ -102,7 +106,7 @@ describe.sequential("bird lab on Docker from a local Calico tree (artifacts.cali
       );
       expect(leftovers(stackName)).toEqual([]);
     } finally {
-      await stack.setConfig("calico-lab:artifacts.calicoSource", { value: tree });
+      await stack.setConfig("calico-lab:artifacts.calicoSource", { value: tree }, true);
     }
   });
 
