@@ -77,7 +77,8 @@ function localCalicoBuild(): CalicoBuild | undefined {
   }
   const record = built.stdout.trim().split("\n").at(-1) ?? "";
   const build = parseCalicoBuild(readFileSync(record, "utf8"), record);
-  void pulumi.log.info(`calico from ${build.source}: ${build.image} (${built.stderr.trim().split("\n").at(-1) ?? ""})`);
+  // calico-local.sh's last line: the tree, the image and how long the build took.
+  void pulumi.log.info(built.stderr.trim().split("\n").at(-1) ?? build.image);
   return build;
 }
 
