@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Stack } from "@pulumi/pulumi/automation";
+import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import versions from "../../versions.json";
 import { expectIpamClean, expectLiveLab, outputsOf, ping, type LabOutputs } from "./lab-expectations";
@@ -141,11 +141,29 @@ describe.sequential("bird lab on Docker from a local Calico tree (artifacts.cali
     const oldImage = outputs.calico.image;
     setFelixLine(mark("B"), `buildInfoLogCxt.Info(${JSON.stringify(mark("A"))})`);
     const timeline = stepTimeline();
+    // When each node container's old one is deleted and its new one made: [op, node, "start" | "end", ms].
+    const steps: Array<[string, string, string, number]> = [];
+    const onEvent = (event: EngineEvent) => {
+      timeline.onEvent(event);
+      for (const [meta, when] of [
+        [event.resourcePreEvent?.metadata, "start"],
+        [event.resOutputsEvent?.metadata, "end"],
+      ] as const) {
+        const node = meta?.urn.match(/-(calico\d+)-container$/)?.[1];
+        if (meta && node) steps.push([meta.op, node, when, Date.now()]);
+      }
+    };
+    const at = (op: string, node: string, when: string) => steps.find((s) => s[0] === op && s[1] === node && s[2] === when)?.[3];
     const started = Date.now();
-    const result = await stack.up({ onOutput: () => undefined, onEvent: timeline.onEvent });
+    const result = await stack.up({ onOutput: () => undefined, onEvent });
     console.log(`up after a one-line change (rebuild + roll): ${((Date.now() - started) / 1000).toFixed(0)} s\n${timeline.report()}`);
     outputs = outputsOf(result) as Outputs;
     expect(result.summary.resourceChanges?.replace ?? 0, "the nodes were replaced").toBeGreaterThanOrEqual(2);
+    // In turn: calico2's old container goes only once calico1's new one is up.
+    const calico1Up = at("create-replacement", "calico1", "end");
+    const calico2Down = at("delete-replaced", "calico2", "start");
+    expect([calico1Up, calico2Down, at("delete-replaced", "calico1", "start")], JSON.stringify(steps)).not.toContain(undefined);
+    expect(calico2Down!, JSON.stringify(steps)).toBeGreaterThanOrEqual(calico1Up!);
     expect(outputs.calico.image).not.toBe(oldImage);
     for (const node of outputs.nodes) {
       expect(idOf(node.container), `${node.name} is a new container`).not.toBe(before.get(node.name));
