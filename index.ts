@@ -1,11 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, existsSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
+import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { CalicoLab } from "./components/lab/calico-lab";
 import { LAB_SCENARIOS, LAB_SUBSTRATES } from "./components/lab/registry";
 import { KindLab } from "./components/substrates/kind/kind-lab";
 import { runKindPreflight } from "./components/substrates/kind/preflight";
+import { calicoSourceIssues, parseCalicoBuild, type CalicoBuild } from "./core/config/calico-source";
 import { ConfigError, type ConfigIssue } from "./core/config/errors";
 import { imageSetOf, resolveImageMode } from "./core/config/image-mode";
 import { defaultCacheDir, labNameFor, manifestPathFor } from "./core/config/keys";
@@ -14,6 +16,7 @@ import { dockerKernelIssues, parseNetworkInspect, underlayOverlapIssues, type Ex
 import { QEMU_COMMANDS, qemuHostIssues, VM_BASE_FILES } from "./core/substrates/qemu/preflight";
 import { sshLocalIssues } from "./core/substrates/ssh/preflight";
 import { toolchainIssues } from "./core/tools";
+import versions from "./versions.json";
 
 /** Every key in the calico-lab namespace, known or not (pulumi.Config can only get keys by name). */
 function readSettings(): RawSettings {
@@ -33,8 +36,58 @@ function loadOrExplain() {
 const loaded = loadOrExplain();
 const stack = pulumi.getStack();
 const cacheDir = defaultCacheDir(process.env, homedir());
-const manifestPath = manifestPathFor(loaded.artifacts.manifest, process.env, cacheDir);
-const config = { ...loaded, imageMode: resolveImageMode(loaded, { offlineBuildPresent: existsSync(manifestPath) }) };
+const pinnedManifestPath = manifestPathFor(loaded.artifacts.manifest, process.env, cacheDir);
+const resolved = { ...loaded, imageMode: resolveImageMode(loaded, { offlineBuildPresent: existsSync(pinnedManifestPath) }) };
+
+/**
+ * artifacts.calicoSource: checks the tree, then builds it (scripts/offline/calico-local.sh: Go's build cache makes an
+ * unchanged tree a few seconds) before any resource is declared, in preview as in up, so the node image's tag (a digest
+ * of the build) is known and a changed build shows as the nodes' replacement in the preview itself.
+ */
+function localCalicoBuild(): CalicoBuild | undefined {
+  const setting = loaded.artifacts.calicoSource;
+  if (!setting || loaded.substrate === "kind") return undefined;
+  const tree = resolve(setting.replace(/^~(?=\/|$)/, homedir()));
+  let goMod: string | undefined;
+  try {
+    goMod = readFileSync(join(tree, "go.mod"), "utf8");
+  } catch {
+    goMod = undefined;
+  }
+  const go = spawnSync("go", ["env", "GOVERSION"], { encoding: "utf8" });
+  const goVersion = go.status === 0 ? go.stdout.trim().replace(/^go/, "") : undefined;
+  const issues = calicoSourceIssues(setting, { goMod, goVersion });
+  if (issues.length > 0) throw new pulumi.RunError(new ConfigError(issues).message);
+  if (resolved.imageMode !== "offline") {
+    throw new pulumi.RunError(
+      `calico-lab:artifacts.calicoSource = ${JSON.stringify(setting)}: the local build layers on the offline node image, and imageMode auto found no offline build at ${pinnedManifestPath}: run npm run offline:build`,
+    );
+  }
+  const log = join(cacheDir, "logs", "calico-local.log");
+  mkdirSync(join(cacheDir, "logs"), { recursive: true });
+  const built = spawnSync("bash", [join(__dirname, "scripts", "offline", "calico-local.sh"), tree], {
+    encoding: "utf8",
+    env: { ...process.env, CALICO_LAB_CACHE: cacheDir },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  writeFileSync(log, `${built.stderr}${built.stdout}`);
+  if (built.status !== 0) {
+    const tail = built.stderr.trim().split("\n").slice(-15).join("\n");
+    throw new pulumi.RunError(`calico-lab:artifacts.calicoSource = ${JSON.stringify(setting)}: the build failed (log ${log}):\n${tail}`);
+  }
+  const record = built.stdout.trim().split("\n").at(-1) ?? "";
+  const build = parseCalicoBuild(readFileSync(record, "utf8"), record);
+  // calico-local.sh's last line: the tree, the image and how long the build took.
+  void pulumi.log.info(built.stderr.trim().split("\n").at(-1) ?? build.image);
+  return build;
+}
+
+const calicoBuild = localCalicoBuild();
+/** With a local build, the node image and the calico tools are that build's; everything else stays the offline build's. */
+const manifestPath = calicoBuild?.manifest ?? pinnedManifestPath;
+const config = calicoBuild
+  ? { ...resolved, artifacts: { ...resolved.artifacts, offline: { ...resolved.artifacts.offline, node: calicoBuild.image } } }
+  : resolved;
 const onPath = (command: string) => spawnSync("sh", ["-c", 'command -v "$1"', "sh", command]).status === 0;
 const readable = (path: string) => {
   try {
@@ -137,7 +190,20 @@ const lab = makeLab();
 export const scenario = config.scenario;
 export const imageMode = config.imageMode;
 export const etcd = lab.etcd;
-export const nodes = lab.nodes;
+/** Which Calico each node runs: the local build (its tree, commit, dirty flag, digest) or the pinned release. */
+const calicoOfNodes = calicoBuild
+  ? {
+      source: calicoBuild.source,
+      commit: calicoBuild.commit,
+      dirty: calicoBuild.dirty,
+      version: calicoBuild.version,
+      digest: calicoBuild.digest,
+      calicoNodeSha256: calicoBuild.calicoNodeSha256,
+      image: calicoBuild.image,
+    }
+  : { source: "release", commit: versions.calico.commit, dirty: false, version: versions.calico.version, image: imageSetOf(config).node };
+export const calico = calicoOfNodes;
+export const nodes = lab.nodes.apply((all) => all.map((node) => ({ ...node, calico: calicoOfNodes })));
 export const ipPools = lab.ipPools;
 export const cniConfig = lab.cniConfig;
 export const bgpTopology = lab.bgpTopology;

@@ -67,9 +67,15 @@ export class CalicoLab extends pulumi.ComponentResource {
     }
     const prepared = scenario.prepare?.(context, datastore, this) ?? { ready: [] };
     const datastoreReady = [...datastore.map((node) => node.resource), ...prepared.ready];
-    const nodes = names.map((nodeName, i) =>
-      substrate.node(scenario.calicoRuntime(context, nodeName, plan.nodes[i] ?? ""), datastoreReady),
-    );
+    // From a local Calico tree, each node waits for the one before it: a new build then replaces them in turn (one
+    // node down at a time, the others keeping their sessions), not all at once. Otherwise they start together.
+    const inTurn = config.artifacts.calicoSource !== "";
+    const nodes: LabNode[] = [];
+    names.forEach((nodeName, i) => {
+      const previous = inTurn ? nodes.at(-1)?.resource : undefined;
+      const runtime = scenario.calicoRuntime(context, nodeName, plan.nodes[i] ?? "");
+      nodes.push(substrate.node(runtime, previous ? [...datastoreReady, previous] : datastoreReady));
+    });
     // The setup script may carry credentials (kdd: the kubeconfig): the script is kept in the state as a secret.
     const nodeSetup = prepared.nodeSetup;
     const setups = nodeSetup

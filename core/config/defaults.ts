@@ -65,6 +65,8 @@ export const DEFAULT_ARTIFACTS: ArtifactSettings = {
   // Empty: the official quay.io and github.com. See core/config/mirrors.ts.
   registryMirror: "",
   releaseMirror: "",
+  // Empty: the pinned release. See core/config/calico-source.ts.
+  calicoSource: "",
 };
 
 /** The classic three-VM tutorial lab: one etcd node, calico1 and calico2, my.ippool-1. */

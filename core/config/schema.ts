@@ -152,6 +152,7 @@ export const labConfigSchema = settings({
     manifest: z.string({ error: () => "allowed is a file path (empty for the default)" }),
     registryMirror: mirrorSetting(registryMirrorProblem, "a registry host[:port][/path], or empty for quay.io"),
     releaseMirror: mirrorSetting(releaseMirrorProblem, "an http(s) URL prefix, or empty for github.com"),
+    calicoSource: z.string({ error: () => "allowed is the path of a Calico source tree (empty for the pinned release)" }),
   }),
   kind: settings({
     workers: integer(0, 16),

@@ -110,6 +110,11 @@ export interface ArtifactSettings {
   readonly registryMirror: string;
   /** URL prefix serving https://github.com's release downloads at their paths; empty: github.com. */
   readonly releaseMirror: string;
+  /**
+   * A local Calico source tree (a checkout, or any folder with Calico's go.mod) to build calico-node, calicoctl,
+   * the calico CNI plugins and the node image from, instead of the pinned release; empty: the pinned release.
+   */
+  readonly calicoSource: string;
 }
 
 export interface KindSettings {

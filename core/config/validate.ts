@@ -146,6 +146,27 @@ const CHECKS: readonly CrossCheck[] = [
     },
   },
   {
+    // The local build is a node image for this machine's engine, layered on the offline one.
+    reads: ["imageMode", "substrate", "artifacts.calicoSource"],
+    run: (config, report) => {
+      const source = config.artifacts.calicoSource;
+      if (!source) return;
+      if (config.substrate !== "docker") {
+        report(
+          "artifacts.calicoSource",
+          source,
+          `a build from a local tree runs on the docker substrate (its node image lives in this machine's engine), not on ${config.substrate}: empty it, or set substrate docker`,
+        );
+      } else if (config.imageMode === "online") {
+        report(
+          "artifacts.calicoSource",
+          source,
+          "a build from a local tree layers on the offline node image and runs offline; allowed with imageMode offline or auto, not online: empty it, or set imageMode offline",
+        );
+      }
+    },
+  },
+  {
     // A mirror that would change nothing is a mistake to point out, not to ignore.
     reads: ["artifacts.online", ...MIRROR_SETTINGS],
     run: (config, report) => {

@@ -18,6 +18,7 @@
 #                       compares with the images' labels are assembled in a temporary folder
 #                       (removed on exit), modules come from the module cache only (GOPROXY=off).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/node-confd.sh"
 
 check=0
 [[ ${1:-} == --check ]] && check=1
@@ -97,21 +98,7 @@ EOF
   # Calico's confd files, from the module cache (downloaded by calico-binaries.sh).
   local dir
   dir=$(module_dir "github.com/projectcalico/calico@$CALICO_MOD_VERSION")
-  cp -r "$dir/confd/etc/calico/confd/conf.d" "$dir/confd/etc/calico/confd/templates" "$ctx/confd/"
-  chmod -R u+w "$ctx/confd"
-  rm -f "$ctx/confd/templates/README.md"
-  # `krt_tunnel` (the kernel route's IPIP tunnel device) exists only in Calico's BIRD
-  # fork; Debian's BIRD 1.6.8 rejects it. IPIP can't run here anyway, so drop it: the
-  # cross-subnet if/else that only chooses a krt_tunnel value goes whole, and the
-  # remaining single assignments go.
-  perl -0pi -e '
-    s/^[ \t]*if defined\(bgp_next_hop\) && \( bgp_next_hop ~ \{\{\$network\}\} \) then\n[ \t]*krt_tunnel = [^\n]*\n[ \t]*else\n[ \t]*krt_tunnel = [^\n]*\n//mg;
-    s/^[ \t]*krt_tunnel = [^\n]*\n//mg;
-  ' "$ctx"/confd/templates/*.template
-  if grep -rn krt_tunnel "$ctx/confd"; then
-    echo "krt_tunnel still present in the confd templates: the template layout changed" >&2
-    return 1
-  fi
+  node_confd "$dir" "$ctx/confd"
   echo "confd from github.com/projectcalico/calico@$CALICO_MOD_VERSION with krt_tunnel removed" >>"$ctx/build-info"
   echo "$ctx"
 }

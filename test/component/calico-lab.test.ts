@@ -76,6 +76,32 @@ const find = (registered: Registered[], name: string) => {
   return found;
 };
 
+describe("CalicoLab from a local Calico tree (artifacts.calicoSource)", () => {
+  let built: Awaited<ReturnType<typeof buildLab>>;
+  beforeAll(async () => {
+    reflectors = [];
+    nodeCount = 3;
+    built = await buildLab("src", {
+      imageMode: "offline",
+      calico: { nodes: 3 },
+      artifacts: { calicoSource: "/src/calico", offline: { node: "calico-lab/node-local:0123456789ab" } },
+    });
+  });
+
+  it("makes each Calico node after the one before it, so a new build replaces them in turn", () => {
+    const deps = (name: string) => find(built.registered, name).dependsOn;
+    expect(deps("src-calico1")).toEqual(["src-etcd"]);
+    expect(deps("src-calico2")).toEqual(["src-etcd", "src-calico1"]);
+    expect(deps("src-calico3")).toEqual(["src-etcd", "src-calico2"]);
+  });
+
+  it("runs the node image the program put in artifacts.offline.node (the build's content tag)", () => {
+    for (const n of ["calico1", "calico2", "calico3"]) {
+      expect(find(built.registered, `src-${n}-container`).inputs.image).toBe("calico-lab/node-local:0123456789ab");
+    }
+  });
+});
+
 describe("CalicoLab, mesh of three", () => {
   let built: Awaited<ReturnType<typeof buildLab>>;
   beforeAll(async () => {
