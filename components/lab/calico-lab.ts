@@ -179,10 +179,12 @@ export class CalicoLab extends pulumi.ComponentResource {
       { parent: this, dependsOn: [workloads] },
     );
 
-    this.etcd = etcd.handle.apply((container) => ({
-      endpoints: [etcdEndpoint(etcd.address)],
+    const etcdTls = prepared.etcdTls;
+    this.etcd = pulumi.all([etcd.handle, etcdTls ?? null]).apply(([container, tls]) => ({
+      endpoints: [etcdEndpoint(etcd.address, !!etcdTls)],
       address: etcd.address,
       container,
+      tls,
     }));
     this.ipPools = pulumi.output({ yaml: poolsYaml, pools: config.ipPools });
     this.cniConfig = pulumi.output({ path: cni.path, conflist });

@@ -5,7 +5,8 @@
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import type { LabNodeOutput } from "../../components/lab/outputs";
+import type { EtcdOutput, LabNodeOutput } from "../../components/lab/outputs";
+import { etcdDatastoreEnv } from "../../core/scenarios/bird";
 import { shellJoin, shellQuote } from "../../core/shell";
 import { KDD_NODE_KUBECONFIG } from "../../core/scenarios/kdd/paths";
 import { shellFor } from "../../core/transports/access";
@@ -13,7 +14,7 @@ import { shellFor } from "../../core/transports/access";
 interface Outputs {
   scenario?: string;
   nodes?: LabNodeOutput[];
-  etcd?: { endpoints: string[] };
+  etcd?: Pick<EtcdOutput, "endpoints"> & Partial<Pick<EtcdOutput, "tls">>;
 }
 
 function main(argv: string[]): number {
@@ -36,7 +37,7 @@ function main(argv: string[]): number {
   const env: Record<string, string> =
     outputs.scenario === "kdd"
       ? { DATASTORE_TYPE: "kubernetes", KUBECONFIG: KDD_NODE_KUBECONFIG }
-      : { DATASTORE_TYPE: "etcdv3", ETCD_ENDPOINTS: outputs.etcd?.endpoints[0] ?? "" };
+      : { ...etcdDatastoreEnv(outputs.etcd?.endpoints[0] ?? "", outputs.etcd?.tls?.clientFiles) };
   const script = `${Object.entries(env)
     .map(([k, v]) => `export ${k}=${shellQuote(v)}`)
     .join("\n")}\nexec ${shellJoin(command)}`;

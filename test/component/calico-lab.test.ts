@@ -194,7 +194,7 @@ describe("CalicoLab, mesh of three", () => {
 
   it("exports etcd, nodes with workloads, pools, CNI conf, topology and diagram", () => {
     const { outputs } = built;
-    expect(outputs.etcd).toEqual({ endpoints: ["http://192.168.4.4:2379"], address: "192.168.4.4", container: "lab-etcd" });
+    expect(outputs.etcd).toEqual({ endpoints: ["http://192.168.4.4:2379"], address: "192.168.4.4", container: "lab-etcd", tls: null });
     expect(outputs.nodes.map((n) => [n.name, n.underlayIp, n.asNumber, n.role, n.workloads.length])).toEqual([
       ["calico1", "192.168.4.5", 64512, "mesh", 1],
       ["calico2", "192.168.4.6", 64512, "mesh", 1],

@@ -145,7 +145,12 @@ describe("bird on the qemu substrate", () => {
   });
 
   it("exports the nodes at their VMs' addresses, with their containers, and the BGP topology", () => {
-    expect(built.outputs.etcd).toEqual({ endpoints: ["http://192.168.4.4:2379"], address: "192.168.4.4", container: "lab-etcd" });
+    expect(built.outputs.etcd).toEqual({
+      endpoints: ["http://192.168.4.4:2379"],
+      address: "192.168.4.4",
+      container: "lab-etcd",
+      tls: null,
+    });
     expect(built.outputs.nodes.map((n) => [n.name, n.container, n.underlayIp])).toEqual([
       ["calico1", "lab-calico1", "192.168.4.5"],
       ["calico2", "lab-calico2", "192.168.4.6"],
