@@ -10,7 +10,7 @@ import { X509Certificate } from "node:crypto";
  */
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-/** A DNS name (RFC 1123 labels, lowercase). */
+/** A DNS name (RFC 1123 labels, lowercase; the last label not all digits, so that 10.0.0.256 is no name). */
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 
 export function isIpv4(value: string): boolean {
@@ -18,7 +18,7 @@ export function isIpv4(value: string): boolean {
 }
 
 export function isDnsName(value: string): boolean {
-  return DNS_NAME.test(value);
+  return DNS_NAME.test(value) && !/(^|\.)\d+$/.test(value);
 }
 
 export function assertIpv4(value: string, what: string): void {
@@ -54,12 +54,14 @@ export interface PkiSpec {
 }
 
 const NAME = /^[a-z][a-z0-9]*$/;
+/** Sections of the openssl config that a certificate's own section must not take. */
+const RESERVED_SECTIONS = ["ca", "req", "dn"];
 const SUBJECT = /^(\/[A-Za-z]+=[A-Za-z0-9:._ -]+)+$/;
 
 function check(spec: PkiSpec): void {
   const names = [...spec.certificates.map((cert) => cert.name), ...(spec.keyPairs ?? [])];
   for (const name of names)
-    if (!NAME.test(name) || name === "ca") throw new Error(`certificate name: not allowed: ${JSON.stringify(name)}`);
+    if (!NAME.test(name) || RESERVED_SECTIONS.includes(name)) throw new Error(`certificate name: not allowed: ${JSON.stringify(name)}`);
   if (new Set(names).size !== names.length) throw new Error(`certificate names: not unique: ${names.join(", ")}`);
   for (const cert of spec.certificates)
     if (!SUBJECT.test(cert.subject)) throw new Error(`certificate subject: not allowed: ${JSON.stringify(cert.subject)}`);

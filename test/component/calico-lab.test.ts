@@ -1,4 +1,10 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { etcdPkiScript, writeEtcdClientBundleScript } from "../../core/scenarios/etcd-tls";
 import { resolveImageMode } from "../../core/config/image-mode";
 import { loadLabConfig, type RawSettings } from "../../core/config/load";
 
@@ -23,6 +29,20 @@ function peersOf(node: string): string[] {
 // Readings of the live probe other than BIRD's protocols, by `node/what`; sessions shown as down, by node pair.
 let readings: Record<string, string> = {};
 let down: string[] = [];
+// A real CA, etcd serving certificate and client certificate (this machine's openssl), for what the etcd node prints with etcd.tls.
+const PKI = (() => {
+  const dir = mkdtempSync(join(tmpdir(), "calico-lab-component-pki-"));
+  try {
+    const script = etcdPkiScript({ hostname: "t-etcd", address: "192.168.4.4", tls: { days: 30, extraSans: ["etcd.lab.example"] } });
+    const made = spawnSync("sh", ["-c", script.replace("pki=/etc/etcd/pki", `pki=${dir}/pki`)], { encoding: "utf8" });
+    if (made.status !== 0) throw new Error(`openssl: ${made.stderr}`);
+    const read = (file: string) => readFileSync(`${dir}/pki/${file}`, "utf8");
+    return { ca: read("ca.crt"), server: read("server.crt"), cert: read("calico.crt"), key: read("calico.key") };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+})();
+
 installMocks(
   peersOf,
   (node, what) => readings[`${node}/${what}`] ?? "",
@@ -30,6 +50,12 @@ installMocks(
     const other = Object.keys(ADDRESS).find((n) => peer.endsWith(ADDRESS[n] ?? "?"));
     return down.includes(node) && other !== undefined && down.includes(other) ? "Active        Socket: Connection refused" : "Established";
   },
+  (name) =>
+    name.endsWith("-etcd-certificates")
+      ? `${PKI.ca}${PKI.server}`
+      : name.endsWith("-etcd-client-bundle")
+        ? `${PKI.ca}${PKI.cert}${PKI.key}`
+        : undefined,
 );
 
 async function birdOnDocker() {
@@ -383,5 +409,101 @@ describe("CalicoLab, kdd on docker", () => {
       datastore_type: "kubernetes",
       policy: { type: "k8s" },
     });
+  });
+});
+
+describe("CalicoLab, bird with etcd over TLS", () => {
+  let built: Awaited<ReturnType<typeof buildLab>>;
+  beforeAll(async () => {
+    reflectors = [];
+    nodeCount = 2;
+    built = await buildLab("t", { imageMode: "offline", etcd: { tls: true, certValidityDays: 30, extraSans: ["etcd.lab.example"] } });
+  });
+  const findT = (name: string) => find(built.registered, name);
+  const FILES = [
+    "ETCD_CA_CERT_FILE=/etc/calico/etcd-tls/ca.crt",
+    "ETCD_CERT_FILE=/etc/calico/etcd-tls/client.crt",
+    "ETCD_KEY_FILE=/etc/calico/etcd-tls/client.key",
+  ];
+
+  it("etcd makes its certificates and serves https with client certificates required", () => {
+    const etcd = findT("t-etcd-container").inputs;
+    const command = etcd.command as string[];
+    expect(command.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
+    expect(command[2]).toBe(
+      `${etcdPkiScript({ hostname: "t-etcd", address: "192.168.4.4", tls: { days: 30, extraSans: ["etcd.lab.example"] } })}\nexec etcd "$@"`,
+    );
+    expect(command).toEqual(
+      expect.arrayContaining([
+        "--advertise-client-urls=https://192.168.4.4:2379",
+        "--listen-client-urls=https://0.0.0.0:2379",
+        "--client-cert-auth=true",
+        "--trusted-ca-file=/etc/etcd/pki/ca.crt",
+      ]),
+    );
+    expect(etcd.readiness).toEqual({
+      command: ["etcdctl", "--endpoints=https://127.0.0.1:2379", "endpoint", "health"],
+      timeoutSeconds: 60,
+    });
+  });
+
+  it("reads the certificates and the client bundle out of etcd before the Calico nodes; only the bundle is secret", async () => {
+    expect(findT("t-etcd-certificates").dependsOn).toEqual(["t-etcd"]);
+    expect(findT("t-etcd-client-bundle").dependsOn).toEqual(["t-etcd"]);
+    expect(findT("t-etcd-certificates").inputs.create).toContain("cat /etc/etcd/pki/ca.crt /etc/etcd/pki/server.crt");
+    expect(findT("t-etcd-client-bundle").inputs.create).toContain(
+      "cat /etc/etcd/pki/ca.crt /etc/etcd/pki/calico.crt /etc/etcd/pki/calico.key",
+    );
+    expect(findT("t-calico1").dependsOn).toEqual(["t-etcd", "t-etcd-certificates", "t-etcd-client-bundle"]);
+    expect(await pulumi.isSecret(built.lab.etcd)).toBe(false);
+  });
+
+  it("writes the bundle into each Calico node as a secret step before its tools; calico-node waits for the key", () => {
+    for (const node of ["calico1", "calico2"]) {
+      const setup = findT(`t-${node}-setup`);
+      expect(setup.dependsOn).toEqual([`t-${node}`]);
+      // Pulumi's secret signature around the script: the key never sits in the state in plain text
+      const create = setup.inputs.create as Record<string, string>;
+      expect(create["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
+      expect(create.value).toContain(writeEtcdClientBundleScript({ caCert: PKI.ca, cert: PKI.cert, key: PKI.key }));
+      const container = findT(`t-${node}-container`).inputs;
+      expect(container.env).toEqual(expect.arrayContaining(["ETCD_ENDPOINTS=https://192.168.4.4:2379", ...FILES]));
+      expect((container.command as string[])[2]).toContain("until [ -s /etc/calico/etcd-tls/client.key ]");
+    }
+    expect(findT("t-tools-install-1").dependsOn).toEqual([...TOOLS.map((tool) => `t-tools-fetch-${tool}`), "t-calico1", "t-calico1-setup"]);
+  });
+
+  it("calicoctl and the CNI conf use the client certificate", () => {
+    expect(findT("t-ippools-apply").inputs.create).toContain(
+      "DATASTORE_TYPE=etcdv3 ETCD_ENDPOINTS=https://192.168.4.4:2379 ETCD_CA_CERT_FILE=/etc/calico/etcd-tls/ca.crt ETCD_CERT_FILE=/etc/calico/etcd-tls/client.crt ETCD_KEY_FILE=/etc/calico/etcd-tls/client.key calicoctl apply -f -",
+    );
+    expect(JSON.parse(built.outputs.cniConfig.conflist).plugins[0]).toMatchObject({
+      etcd_endpoints: "https://192.168.4.4:2379",
+      etcd_ca_cert_file: "/etc/calico/etcd-tls/ca.crt",
+      etcd_cert_file: "/etc/calico/etcd-tls/client.crt",
+      etcd_key_file: "/etc/calico/etcd-tls/client.key",
+    });
+  });
+
+  it("exports the https endpoint, the CA and the serving certificate's SANs and dates, never a key", () => {
+    const { etcd } = built.outputs;
+    expect(etcd.endpoints).toEqual(["https://192.168.4.4:2379"]);
+    expect(etcd.tls?.caCert).toBe(PKI.ca);
+    expect(etcd.tls?.server.sans).toEqual([
+      "IP:192.168.4.4",
+      "IP:127.0.0.1",
+      "DNS:t-etcd",
+      "DNS:etcd",
+      "DNS:localhost",
+      "DNS:etcd.lab.example",
+    ]);
+    expect(etcd.tls?.server.subject).toBe("CN=calico-lab-etcd");
+    expect((Date.parse(etcd.tls!.server.notAfter) - Date.parse(etcd.tls!.server.notBefore)) / 86_400_000).toBe(30);
+    expect(etcd.tls?.clientFiles).toEqual({
+      caCertFile: "/etc/calico/etcd-tls/ca.crt",
+      certFile: "/etc/calico/etcd-tls/client.crt",
+      keyFile: "/etc/calico/etcd-tls/client.key",
+    });
+    expect(JSON.stringify(built.outputs)).not.toMatch(/PRIVATE KEY/);
   });
 });

@@ -39,6 +39,8 @@ export function installMocks(
   readingOf: (node: string, what: string) => string = () => "",
   /** BIRD's info column for a node's session with a peer protocol; Established when not given. */
   infoOf: (node: string, peer: string) => string = () => "Established",
+  /** What a host step prints, by the step's name; undefined for the default (empty, or what the lab's steps above print). */
+  stdoutOf: (name: string) => string | undefined = () => undefined,
 ): void {
   let workload = 0;
   pulumi.runtime.setMocks(
@@ -61,7 +63,7 @@ export function installMocks(
               interfaces: [{ name: `cali${workload}` }],
               ips: [{ version: "4", address: `10.1.0.${++workload}/32` }],
             });
-          state.stdout = machine ?? (args.name.includes("-workloads-") ? cniResult() : "");
+          state.stdout = stdoutOf(args.name) ?? machine ?? (args.name.includes("-workloads-") ? cniResult() : "");
         }
         if (args.type.endsWith(":LiveProbe")) {
           const commands = args.inputs.commands as Record<string, string[]>;
