@@ -73,6 +73,7 @@ describe("the stack configs", () => {
   for (const [stack, scenario, substrate] of [
     ["bird", "bird", "docker"],
     ["bird-offline", "bird", "docker"],
+    ["bird-tls", "bird", "docker"],
     ["bird-qemu", "bird", "qemu"],
     ["bird-ssh", "bird", "ssh"],
     ["kdd", "kdd", "kind"],
