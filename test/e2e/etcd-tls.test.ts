@@ -1,12 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EtcdOutput } from "../../components/lab/outputs";
 import { expectIpamClean, expectLiveLab, outputsOf, ping, type LabOutputs } from "./lab-expectations";
-import { dockerExec, freeUnderlay, leftovers, missingPrerequisites, openStack, sh } from "./live";
+import { destroyAndForget, dockerExec, freeUnderlay, leftovers, missingPrerequisites, openStack, sh } from "./live";
 
 const missing = missingPrerequisites();
 if (missing.length > 0) throw new Error(`the end-to-end test cannot run:\n  ${missing.join("\n  ")}`);
@@ -46,15 +46,7 @@ describe.sequential("bird lab with etcd over TLS: client certificates required, 
     });
   });
 
-  afterAll(async () => {
-    try {
-      await stack?.destroy({ onOutput: () => undefined });
-      expect(leftovers(stackName), "nothing labelled with the stack is left").toEqual([]);
-    } finally {
-      await stack?.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
-      rmSync(backend, { recursive: true, force: true });
-    }
-  });
+  afterAll(() => destroyAndForget(stack, stackName, backend));
 
   it("up: an https endpoint, sessions Established from both ends, workloads plumbed", async () => {
     const started = Date.now();
