@@ -17,7 +17,7 @@ const CLIENT = { ca: "/etc/calico/etcd-tls/ca.crt", cert: "/etc/calico/etcd-tls/
 
 type TlsOutputs = LabOutputs & { etcd: EtcdOutput };
 
-/** Runs a script in a container; the exit code and everything it said (never throws). */
+/** Runs a bash script in a container; the exit code and everything it said (never throws). */
 function tryIn(container: string, script: string, env: Record<string, string> = {}): { code: number | null; said: string } {
   const envArgs = Object.entries(env).flatMap(([key, value]) => ["-e", `${key}=${value}`]);
   const result = spawnSync("docker", ["exec", ...envArgs, container, "sh", "-c", script], { encoding: "utf8", timeout: 90_000 });
@@ -101,27 +101,30 @@ describe.sequential("bird lab with etcd over TLS: client certificates required, 
     // plain HTTP from a Calico node, across the lab network (bash's /dev/tcp: the node image has no curl)
     const plain = tryIn(
       node.container,
-      `exec 3<>/dev/tcp/${outputs.etcd.address}/2379 && printf 'GET /version HTTP/1.1\\r\\nHost: etcd\\r\\nConnection: close\\r\\n\\r\\n' >&3 && timeout 10 cat <&3`,
+      `exec 3<>/dev/tcp/${outputs.etcd.address}/2379 && printf 'GET /version HTTP/1.1\\r\\nHost: etcd\\r\\nConnection: close\\r\\n\\r\\n' >&3 && { timeout 10 cat <&3; echo connected; }`,
     );
+    expect(plain.said, "the request reached etcd").toContain("connected");
     expect(plain.said, "no version answered over plain HTTP").not.toMatch(/etcdserver/);
+    const plainRefused = refusals(etcd, node.underlayIp, since);
+    expect(
+      plainRefused.some((line) => line.includes("first record does not look like a TLS handshake")),
+      `etcd refused the plain request: ${plainRefused.join("\n")}`,
+    ).toBe(true);
     // calicoctl over plain HTTP, and over TLS without a client certificate
     const overHttp = tryIn(node.container, "timeout 30 calicoctl get nodes", {
       DATASTORE_TYPE: "etcdv3",
       ETCD_ENDPOINTS: `http://${outputs.etcd.address}:2379`,
     });
     expect(overHttp.code, overHttp.said).not.toBe(0);
+    const afterHttp = new Date().toISOString();
     const noCert = tryIn(node.container, "timeout 30 calicoctl get nodes", {
       DATASTORE_TYPE: "etcdv3",
       ETCD_ENDPOINTS: outputs.etcd.endpoints[0]!,
       ETCD_CA_CERT_FILE: CLIENT.ca,
     });
     expect(noCert.code, noCert.said).not.toBe(0);
-    // etcd itself says why it refused them
-    const refused = refusals(etcd, node.underlayIp, since);
-    expect(
-      refused.some((line) => line.includes("first record does not look like a TLS handshake")),
-      refused.join("\n"),
-    ).toBe(true);
+    // etcd itself says why it refused the certificate-less client
+    const refused = refusals(etcd, node.underlayIp, afterHttp);
     expect(
       refused.some((line) => line.includes("didn't provide a certificate")),
       refused.join("\n"),
