@@ -1,7 +1,3 @@
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { etcdPkiScript, writeEtcdClientBundleScript } from "../../core/scenarios/etcd-tls";
@@ -13,7 +9,16 @@ function online(raw: RawSettings) {
   const config = loadLabConfig(raw);
   return { ...config, imageMode: resolveImageMode(config, { offlineBuildPresent: false }) };
 }
-import { captureGraph, HOST_COMMAND_TYPE, installMocks, valueOf, type Registered } from "./harness";
+import {
+  captureGraph,
+  etcdTlsStdout,
+  HOST_COMMAND_TYPE,
+  installMocks,
+  makeTestPki,
+  TEST_ETCD_TLS,
+  valueOf,
+  type Registered,
+} from "./harness";
 
 // Calico's protocol names for each node's peers, as BIRD would show them once up.
 const ADDRESS: Record<string, string> = { calico1: "192_168_4_5", calico2: "192_168_4_6", calico3: "192_168_4_7", calico4: "192_168_4_8" };
@@ -29,19 +34,7 @@ function peersOf(node: string): string[] {
 // Readings of the live probe other than BIRD's protocols, by `node/what`; sessions shown as down, by node pair.
 let readings: Record<string, string> = {};
 let down: string[] = [];
-// A real CA, etcd serving certificate and client certificate (this machine's openssl), for what the etcd node prints with etcd.tls.
-const PKI = (() => {
-  const dir = mkdtempSync(join(tmpdir(), "calico-lab-component-pki-"));
-  try {
-    const script = etcdPkiScript({ hostname: "t-etcd", address: "192.168.4.4", tls: { days: 30, extraSans: ["etcd.lab.example"] } });
-    const made = spawnSync("sh", ["-c", script.replace("pki=/etc/etcd/pki", `pki=${dir}/pki`)], { encoding: "utf8" });
-    if (made.status !== 0) throw new Error(`openssl: ${made.stderr}`);
-    const read = (file: string) => readFileSync(`${dir}/pki/${file}`, "utf8");
-    return { ca: read("ca.crt"), server: read("server.crt"), cert: read("calico.crt"), key: read("calico.key") };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-})();
+const PKI = makeTestPki("t-etcd");
 
 installMocks(
   peersOf,
@@ -50,12 +43,7 @@ installMocks(
     const other = Object.keys(ADDRESS).find((n) => peer.endsWith(ADDRESS[n] ?? "?"));
     return down.includes(node) && other !== undefined && down.includes(other) ? "Active        Socket: Connection refused" : "Established";
   },
-  (name) =>
-    name.endsWith("-etcd-certificates")
-      ? `${PKI.ca}${PKI.server}`
-      : name.endsWith("-etcd-client-bundle")
-        ? `${PKI.ca}${PKI.cert}${PKI.key}`
-        : undefined,
+  etcdTlsStdout(PKI),
 );
 
 async function birdOnDocker() {
@@ -417,7 +405,10 @@ describe("CalicoLab, bird with etcd over TLS", () => {
   beforeAll(async () => {
     reflectors = [];
     nodeCount = 2;
-    built = await buildLab("t", { imageMode: "offline", etcd: { tls: true, certValidityDays: 30, extraSans: ["etcd.lab.example"] } });
+    built = await buildLab("t", {
+      imageMode: "offline",
+      etcd: { tls: true, certValidityDays: TEST_ETCD_TLS.days, extraSans: TEST_ETCD_TLS.extraSans },
+    });
   });
   const findT = (name: string) => find(built.registered, name);
   const FILES = [
@@ -430,9 +421,7 @@ describe("CalicoLab, bird with etcd over TLS", () => {
     const etcd = findT("t-etcd-container").inputs;
     const command = etcd.command as string[];
     expect(command.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
-    expect(command[2]).toBe(
-      `${etcdPkiScript({ hostname: "t-etcd", address: "192.168.4.4", tls: { days: 30, extraSans: ["etcd.lab.example"] } })}\nexec etcd "$@"`,
-    );
+    expect(command[2]).toBe(`${etcdPkiScript({ hostname: "t-etcd", address: "192.168.4.4", tls: TEST_ETCD_TLS })}\nexec etcd "$@"`);
     expect(command).toEqual(
       expect.arrayContaining([
         "--advertise-client-urls=https://192.168.4.4:2379",
