@@ -20,7 +20,7 @@ type TlsOutputs = LabOutputs & { etcd: EtcdOutput };
 /** Runs a bash script in a container; the exit code and everything it said (never throws). */
 function tryIn(container: string, script: string, env: Record<string, string> = {}): { code: number | null; said: string } {
   const envArgs = Object.entries(env).flatMap(([key, value]) => ["-e", `${key}=${value}`]);
-  const result = spawnSync("docker", ["exec", ...envArgs, container, "sh", "-c", script], { encoding: "utf8", timeout: 90_000 });
+  const result = spawnSync("docker", ["exec", ...envArgs, container, "bash", "-c", script], { encoding: "utf8", timeout: 90_000 });
   return { code: result.status, said: `${result.stdout}${result.stderr}` };
 }
 
