@@ -150,11 +150,16 @@ function ipipWarning(): void {
   }
 }
 
-/** kdd outside kind runs the offline build's kube-apiserver image: auto found no build, so say what to run. */
+/** kdd outside kind, and etcd.tls, run offline images: auto found no build, so say what to run. */
 function checkResolvedImages(): void {
   if (config.scenario === "kdd" && config.substrate !== "kind" && config.imageMode === "online") {
     throw new pulumi.RunError(
       `scenario kdd on ${config.substrate} needs the offline build's kube-apiserver image, and imageMode auto found no offline build at ${manifestPath}: run npm run offline:build`,
+    );
+  }
+  if (config.etcd.tls && config.imageMode === "online") {
+    throw new pulumi.RunError(
+      `etcd.tls needs the offline build's etcd image (openssl makes the certificates inside the etcd node), and imageMode auto found no offline build at ${manifestPath}: run npm run offline:build`,
     );
   }
 }

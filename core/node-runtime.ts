@@ -43,6 +43,18 @@ export function calicoNodeRuntime(input: {
   };
 }
 
+/**
+ * A Calico node's command when calico-node must not start before the lab writes a file in (kdd: its
+ * kubeconfig; etcd over TLS: its client key): wait for it, then the image's usual start_runit.
+ */
+export function startRunitAfterFile(path: string, what: string, waitSeconds = 600): string[] {
+  return [
+    "/bin/sh",
+    "-c",
+    `i=0; until [ -s ${path} ]; do i=$((i + 1)); if [ "$i" -gt ${waitSeconds} ]; then echo "calico-lab: no ${what} at ${path} after ${waitSeconds}s" >&2; exit 1; fi; sleep 1; done; exec start_runit`,
+  ];
+}
+
 export const LABEL_PREFIX = "calico-lab";
 
 /** Labels on everything a lab makes, so that leftovers of any stack can be found and removed. */

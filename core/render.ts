@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Handlebars from "handlebars";
 import type { CniSettings, IpPoolSettings } from "./config/types";
+import type { EtcdClientFiles } from "./scenarios/etcd-tls";
 
 export const TEMPLATES_DIR = join(__dirname, "..", "templates");
 
@@ -39,9 +40,12 @@ export function renderRouteReflectorPeer(): string {
   return renderTemplate("bgp-peer-route-reflectors.yaml.hbs", {});
 }
 
-/** The conflist; `cni.mtu` here is the workloads' effective MTU (see core/mtu.ts), never 0. */
-export function renderCniConflist(cni: CniSettings, etcdEndpoints: string): string {
-  return renderTemplate("cni-conflist.json.hbs", { ...cni, etcdEndpoints });
+/**
+ * The conflist; `cni.mtu` here is the workloads' effective MTU (see core/mtu.ts), never 0. With etcd over
+ * TLS, the plugin's etcd_ca_cert_file, etcd_cert_file and etcd_key_file.
+ */
+export function renderCniConflist(cni: CniSettings, etcdEndpoints: string, etcdTls: EtcdClientFiles | false = false): string {
+  return renderTemplate("cni-conflist.json.hbs", { ...cni, etcdEndpoints, etcdTls });
 }
 
 export interface CalicoNodeEnvValues {
@@ -50,11 +54,13 @@ export interface CalicoNodeEnvValues {
   readonly asNumber: number;
   readonly etcdEndpoints: string;
   readonly logLevel: string;
+  /** etcd over TLS: ETCD_CA_CERT_FILE, ETCD_CERT_FILE, ETCD_KEY_FILE; false for plain HTTP. */
+  readonly etcdTls?: EtcdClientFiles | false;
 }
 
 /** The environment `calicoctl node run` would give calico-node, as KEY=VALUE lines. */
 export function renderCalicoNodeEnv(values: CalicoNodeEnvValues): string[] {
-  return renderTemplate("calico-node.env.hbs", values)
+  return renderTemplate("calico-node.env.hbs", { ...values, etcdTls: values.etcdTls ?? false })
     .split("\n")
     .filter((line) => line.trim() !== "");
 }

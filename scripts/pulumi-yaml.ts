@@ -28,6 +28,10 @@ const d: Record<string, [string, string]> = {
     "object",
     "BGP: asNumber, mode (mesh: node-to-node full mesh; routeReflectors: the named nodes reflect, the rest peer only with them, the mesh is off), routeReflectors, routeReflectorClusterId, convergeTimeoutSeconds (how long up waits for every session to be Established) and failWhenNotConverged (fail the up, with diagnostics, when they are not).",
   ],
+  etcd: [
+    "object",
+    "The bird scenario's etcd: tls (https only, client certificates required; a CA, etcd's serving certificate and client certificates made with openssl in the etcd node at up time, the Calico nodes' key kept as a Pulumi secret; needs the offline etcd image), certValidityDays (1 to 3650: the CA and every certificate) and extraSans (more IPv4 addresses or DNS names in etcd's certificate).",
+  ],
   ipPools: [
     "array",
     "Calico IP pools: name, cidr, blockSize (20-32 IPv4, 116-128 IPv6), ipipMode and vxlanMode (Never, Always, CrossSubnet; not both enabled), natOutgoing, disabled.",

@@ -94,7 +94,7 @@ export class CalicoLab extends pulumi.ComponentResource {
     const datastoreEnv = scenario.datastoreEnv(context);
     // calicoctl runs next to the datastore (bird: in etcd's node) or, when the scenario needs a Calico node's
     // credentials for it (kdd: the kubeconfig), in the first Calico node once that node is set up.
-    const inDatastore = scenario.calicoctlInDatastore === true;
+    const inDatastore = scenario.calicoctlInDatastore?.(context) === true;
     const client: LabNode = inDatastore ? etcd : first;
     // Re-apply the Calico resources if the datastore or the node calicoctl runs in was made anew.
     const datastoreTriggers = [...datastore.map((node) => node.instanceId), ...(inDatastore ? [] : [first.instanceId])];
@@ -205,10 +205,12 @@ export class CalicoLab extends pulumi.ComponentResource {
       { parent: this, dependsOn: [workloads, bgp, ...reflectorSteps] },
     );
 
-    this.etcd = pulumi.all([etcd.handle, etcd.accelerator]).apply(([container, accelerator]) => ({
-      endpoints: [etcdEndpoint(etcd.address)],
+    const etcdTls = prepared.etcdTls;
+    this.etcd = pulumi.all([etcd.handle, etcd.accelerator, etcdTls ?? null]).apply(([container, accelerator, tls]) => ({
+      endpoints: [etcdEndpoint(etcd.address, !!etcdTls)],
       address: etcd.address,
       container,
+      tls,
       ...(accelerator !== undefined ? { accelerator } : {}),
     }));
     this.ipPools = pulumi.output({ yaml: poolsYaml, pools: config.ipPools });

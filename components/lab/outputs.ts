@@ -1,4 +1,6 @@
 import type { LabConfig } from "../../core/config/types";
+import type { CertificateFacts } from "../../core/pki";
+import type { EtcdClientFiles } from "../../core/scenarios/etcd-tls";
 import type { NodeAccess } from "../../core/transports/access";
 import type { ObservedTopology } from "../../core/observed";
 import type { ExpectedTopology } from "../../core/topology";
@@ -32,12 +34,26 @@ export interface BgpTopologyOutput {
   readonly problems: readonly string[];
 }
 
+/** etcd over TLS (etcd.tls), as the lab reports it: public parts only, never a key. */
+export interface EtcdTlsOutput {
+  /** The lab's CA certificate (PEM): what a client outside the lab trusts. */
+  readonly caCert: string;
+  readonly ca: CertificateFacts;
+  /** etcd's serving certificate: its subjectAltNames and validity. */
+  readonly server: CertificateFacts;
+  /** Where each Calico node holds its CA, client certificate and key. */
+  readonly clientFiles: EtcdClientFiles;
+}
+
 export interface EtcdOutput {
+  /** http://<address>:2379, or https:// with etcd.tls. */
   readonly endpoints: string[];
   readonly address: string;
   readonly container: string;
   /** The accelerator of the etcd VM: `kvm` or `tcg` (qemu substrate only). */
   readonly accelerator?: string;
+  /** null when etcd serves plain HTTP. */
+  readonly tls: EtcdTlsOutput | null;
 }
 
 export interface IpPoolsOutput {

@@ -4,6 +4,7 @@ import type { ImageSet, LabConfig } from "../../core/config/types";
 import type { DatastoreEnv } from "../../core/node-scripts";
 import type { NodeRuntime } from "../../core/node-runtime";
 import type { StepTarget } from "../lab/node-step";
+import type { EtcdTlsOutput } from "../lab/outputs";
 import type { LabNode } from "../substrates/substrate";
 
 export interface ScenarioContext {
@@ -27,6 +28,8 @@ export interface PreparedDatastore {
     /** The Pod the CNI plugin is told about (CNI_ARGS). */
     readonly pod?: { readonly namespace: string; readonly name: string };
   };
+  /** Set when etcd serves TLS (bird with etcd.tls): its endpoint is https, and this is what the lab reports of it. */
+  readonly etcdTls?: pulumi.Output<EtcdTlsOutput>;
 }
 
 /**
@@ -52,7 +55,7 @@ export interface Scenario {
    * installed there), so the BGP settings, pools and profile wait for no Calico node. Otherwise calicoctl
    * runs in the first Calico node, once that node is set up (kdd: its kubeconfig).
    */
-  readonly calicoctlInDatastore?: boolean;
+  calicoctlInDatastore?(context: ScenarioContext): boolean;
   /** Steps between the datastore nodes and the Calico nodes; none for bird. */
   prepare?(context: ScenarioContext, datastore: readonly LabNode[], parent: pulumi.Resource): PreparedDatastore;
 }

@@ -84,6 +84,7 @@ export const DEFAULTS: LabConfig = {
     convergeTimeoutSeconds: 180,
     failWhenNotConverged: true,
   },
+  etcd: { tls: false, certValidityDays: 365, extraSans: [] },
   ipPools: [
     {
       name: "my.ippool-1",

@@ -8,6 +8,7 @@ export const SETTING_KEYS: readonly (keyof LabConfig)[] = [
   "underlay",
   "calico",
   "bgp",
+  "etcd",
   "ipPools",
   "cni",
   "workloads",

@@ -11,6 +11,7 @@ import {
   VPP_DRIVERS,
 } from "./types";
 import { SSH_HOST_DEFAULTS } from "./defaults";
+import { isDnsName, isIpv4 } from "../pki";
 
 /** Each schema's error text says what is allowed; the loader adds the setting and the value. */
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
@@ -93,6 +94,8 @@ export const ipPoolSchema = settings({
   disabled: flag,
 });
 
+const SAN_ALLOWED = "allowed is an IPv4 address or a lowercase DNS name, such as 10.0.0.4 or etcd.lab.example";
+
 const PRIVATE_KEY_ALLOWED = "allowed is the path of a private key file on this machine (absolute, or ~/...), or empty for the ssh agent";
 
 export const sshHostSchema = settings({
@@ -129,6 +132,13 @@ export const labConfigSchema = settings({
     routeReflectorClusterId: z.ipv4({ error: "allowed is an IPv4-formatted cluster ID such as 244.0.0.1" }),
     convergeTimeoutSeconds: integer(10, 3600),
     failWhenNotConverged: flag,
+  }),
+  etcd: settings({
+    tls: flag,
+    certValidityDays: integer(1, 3650),
+    extraSans: list(
+      z.string({ error: () => SAN_ALLOWED }).refine((value) => isIpv4(value) || isDnsName(value), { error: () => SAN_ALLOWED }),
+    ),
   }),
   ipPools: list(ipPoolSchema).min(1, { error: "allowed is a list of at least one IP pool" }),
   cni: settings({

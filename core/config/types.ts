@@ -49,6 +49,16 @@ export interface IpPoolSettings {
   readonly disabled: boolean;
 }
 
+/** The bird scenario's etcd. */
+export interface EtcdSettings {
+  /** https only, client certificates required; the CA and certificates are made at up time in the etcd node. */
+  readonly tls: boolean;
+  /** How long the lab's CA and etcd's certificates are valid, in days. */
+  readonly certValidityDays: number;
+  /** More subjectAltNames (IPv4 addresses or DNS names) of etcd's serving certificate. */
+  readonly extraSans: readonly string[];
+}
+
 export interface CniSettings {
   readonly cniVersion: string;
   readonly networkName: string;
@@ -161,6 +171,7 @@ export interface LabConfig {
   readonly underlay: UnderlaySettings;
   readonly calico: CalicoSettings;
   readonly bgp: BgpSettings;
+  readonly etcd: EtcdSettings;
   readonly ipPools: readonly IpPoolSettings[];
   readonly cni: CniSettings;
   readonly workloads: WorkloadSettings;

@@ -124,6 +124,26 @@ const CHECKS: readonly CrossCheck[] = [
     },
   },
   {
+    // etcd.tls is built for the bird scenario's etcd, whose image must make the certificates (openssl).
+    reads: ["etcd.tls", "scenario", "imageMode"],
+    run: (config, report) => {
+      if (!config.etcd.tls) return;
+      if (config.scenario !== "bird") {
+        report(
+          "etcd.tls",
+          true,
+          `TLS for etcd is built for scenario bird only (kdd's etcd serves its kube-apiserver in plain HTTP; kind runs its own etcd); allowed with scenario ${config.scenario} is false`,
+        );
+      } else if (config.imageMode === "online") {
+        report(
+          "etcd.tls",
+          true,
+          "the certificates are made with openssl inside the etcd node, and only the offline build's etcd image has openssl (the official etcd image has none); with imageMode online allowed is false: set imageMode offline or auto (after npm run offline:build)",
+        );
+      }
+    },
+  },
+  {
     reads: ["imageMode", "substrate", ...MIRROR_SETTINGS],
     run: (config, report) => {
       for (const setting of ["registryMirror", "releaseMirror"] as const) {

@@ -4,6 +4,7 @@
  * datastore: its environment is set as the lab's own steps set it. Exit code: the command's.
  */
 import { spawnSync } from "node:child_process";
+import { etcdDatastoreEnv } from "../../core/scenarios/bird";
 import { shellJoin, shellQuote } from "../../core/shell";
 import { KDD_NODE_KUBECONFIG } from "../../core/scenarios/kdd/paths";
 import { shellFor } from "../../core/transports/access";
@@ -29,7 +30,7 @@ function main(argv: string[]): number {
   const env: Record<string, string> =
     outputs.scenario === "kdd"
       ? { DATASTORE_TYPE: "kubernetes", KUBECONFIG: KDD_NODE_KUBECONFIG }
-      : { DATASTORE_TYPE: "etcdv3", ETCD_ENDPOINTS: outputs.etcd?.endpoints[0] ?? "" };
+      : { ...etcdDatastoreEnv(outputs.etcd?.endpoints[0] ?? "", outputs.etcd?.tls?.clientFiles) };
   const script = `${Object.entries(env)
     .map(([k, v]) => `export ${k}=${shellQuote(v)}`)
     .join("\n")}\nexec ${shellJoin(command)}`;

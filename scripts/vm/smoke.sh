@@ -81,9 +81,9 @@ on calico1 docker run -d --name etcd --net=host --restart=unless-stopped "$ETCD_
 until_ok 180 "etcd healthy" on calico1 docker exec etcd etcdctl --endpoints=http://127.0.0.1:2379 endpoint health
 mark "etcd healthy"
 
-# calico-node on both, host network, the env of templates/calico-node.env.hbs.
+# calico-node on both, host network, the env of templates/calico-node.env.hbs (plain HTTP: its etcdTls block dropped).
 for v in calico1 calico2; do
-  sed -e "s|{{nodeName}}|$v|g" -e "s|{{ip}}|${ADDR[$v]}|g" -e "s|{{asNumber}}|64512|g" \
+  sed -e '/^{{#if etcdTls}}$/,/^{{\/if}}$/d' -e "s|{{nodeName}}|$v|g" -e "s|{{ip}}|${ADDR[$v]}|g" -e "s|{{asNumber}}|64512|g" \
     -e "s|{{etcdEndpoints}}|$ETCD_ENDPOINTS|g" -e "s|{{logLevel}}|info|g" "$repo/templates/calico-node.env.hbs" |
     on "$v" "mkdir -p /etc/calico-lab && cat > /etc/calico-lab/calico-node.env"
   on "$v" "sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 &&

@@ -1,4 +1,6 @@
+import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { etcdPkiScript, writeEtcdClientBundleScript } from "../../core/scenarios/etcd-tls";
 import { resolveImageMode } from "../../core/config/image-mode";
 import { loadLabConfig, type RawSettings } from "../../core/config/load";
 
@@ -7,7 +9,16 @@ function online(raw: RawSettings) {
   const config = loadLabConfig(raw);
   return { ...config, imageMode: resolveImageMode(config, { offlineBuildPresent: false }) };
 }
-import { captureGraph, HOST_COMMAND_TYPE, installMocks, valueOf, type Registered } from "./harness";
+import {
+  captureGraph,
+  etcdTlsStdout,
+  HOST_COMMAND_TYPE,
+  installMocks,
+  makeTestPki,
+  TEST_ETCD_TLS,
+  valueOf,
+  type Registered,
+} from "./harness";
 
 // Calico's protocol names for each node's peers, as BIRD would show them once up.
 const ADDRESS: Record<string, string> = { calico1: "192_168_4_5", calico2: "192_168_4_6", calico3: "192_168_4_7", calico4: "192_168_4_8" };
@@ -23,6 +34,8 @@ function peersOf(node: string): string[] {
 // Readings of the live probe other than BIRD's protocols, by `node/what`; sessions shown as down, by node pair.
 let readings: Record<string, string> = {};
 let down: string[] = [];
+const PKI = makeTestPki("t-etcd");
+
 installMocks(
   peersOf,
   (node, what) => readings[`${node}/${what}`] ?? "",
@@ -30,6 +43,7 @@ installMocks(
     const other = Object.keys(ADDRESS).find((n) => peer.endsWith(ADDRESS[n] ?? "?"));
     return down.includes(node) && other !== undefined && down.includes(other) ? "Active        Socket: Connection refused" : "Established";
   },
+  etcdTlsStdout(PKI),
 );
 
 async function birdOnDocker() {
@@ -107,7 +121,7 @@ describe("CalicoLab, mesh of three", () => {
   beforeAll(async () => {
     reflectors = [];
     nodeCount = 3;
-    built = await buildLab("lab", { calico: { nodes: 3 }, underlay: { cidr: "192.168.4.0/24", internal: true } });
+    built = await buildLab("lab", { imageMode: "offline", calico: { nodes: 3 }, underlay: { cidr: "192.168.4.0/24", internal: true } });
   });
 
   it("registers the expected children, typed, named from the lab and parented", () => {
@@ -245,14 +259,14 @@ describe("CalicoLab, mesh of three", () => {
     expect(find(built.registered, "lab-workloads-2-1").deleteBeforeReplace).toBe(true);
   });
 
-  it("uses the online images by default", () => {
-    expect(find(built.registered, "lab-calico1-container").inputs.image).toMatch(/^quay\.io\/calico\/node:v3\./);
-    expect(find(built.registered, "lab-etcd-container").inputs.image).toMatch(/^quay\.io\/coreos\/etcd:v3\./);
+  it("runs the offline build's images", () => {
+    expect(find(built.registered, "lab-calico1-container").inputs.image).toBe("calico-lab/node:v3.28.5");
+    expect(find(built.registered, "lab-etcd-container").inputs.image).toBe("calico-lab/etcd:3.4.23");
   });
 
   it("exports etcd, nodes with workloads, pools, CNI conf, topology and diagram", () => {
     const { outputs } = built;
-    expect(outputs.etcd).toEqual({ endpoints: ["http://192.168.4.4:2379"], address: "192.168.4.4", container: "lab-etcd" });
+    expect(outputs.etcd).toEqual({ endpoints: ["http://192.168.4.4:2379"], address: "192.168.4.4", container: "lab-etcd", tls: null });
     expect(outputs.nodes.map((n) => [n.name, n.underlayIp, n.asNumber, n.role, n.workloads.length])).toEqual([
       ["calico1", "192.168.4.5", 64512, "mesh", 1],
       ["calico2", "192.168.4.6", 64512, "mesh", 1],
@@ -297,6 +311,11 @@ describe("CalicoLab, online through mirrors", () => {
     for (const r of built.registered) {
       expect(JSON.stringify(r.inputs), r.name).not.toMatch(/quay\.io|https:\/\/github\.com/);
     }
+  });
+
+  it("runs calicoctl in the first Calico node: the official etcd image has no coreutils to install it into", () => {
+    expect(find(built.registered, "mir-ippools-apply").inputs.create).toContain("docker exec -i mir-calico1 sh -s <<");
+    expect(built.registered.map((r) => r.name)).not.toContain("mir-tools-install-datastore");
   });
 });
 
@@ -456,5 +475,102 @@ describe("CalicoLab, kdd on docker", () => {
       datastore_type: "kubernetes",
       policy: { type: "k8s" },
     });
+  });
+});
+
+describe("CalicoLab, bird with etcd over TLS", () => {
+  let built: Awaited<ReturnType<typeof buildLab>>;
+  beforeAll(async () => {
+    reflectors = [];
+    nodeCount = 2;
+    built = await buildLab("t", {
+      imageMode: "offline",
+      etcd: { tls: true, certValidityDays: TEST_ETCD_TLS.days, extraSans: TEST_ETCD_TLS.extraSans },
+    });
+  });
+  const findT = (name: string) => find(built.registered, name);
+  const FILES = [
+    "ETCD_CA_CERT_FILE=/etc/calico/etcd-tls/ca.crt",
+    "ETCD_CERT_FILE=/etc/calico/etcd-tls/client.crt",
+    "ETCD_KEY_FILE=/etc/calico/etcd-tls/client.key",
+  ];
+
+  it("etcd makes its certificates and serves https with client certificates required", () => {
+    const etcd = findT("t-etcd-container").inputs;
+    const command = etcd.command as string[];
+    expect(command.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
+    expect(command[2]).toBe(`${etcdPkiScript({ hostname: "t-etcd", address: "192.168.4.4", tls: TEST_ETCD_TLS })}\nexec etcd "$@"`);
+    expect(command).toEqual(
+      expect.arrayContaining([
+        "--advertise-client-urls=https://192.168.4.4:2379",
+        "--listen-client-urls=https://0.0.0.0:2379",
+        "--client-cert-auth=true",
+        "--trusted-ca-file=/etc/etcd/pki/ca.crt",
+      ]),
+    );
+    expect(etcd.readiness).toEqual({
+      command: ["etcdctl", "--endpoints=https://127.0.0.1:2379", "endpoint", "health"],
+      timeoutSeconds: 60,
+    });
+  });
+
+  it("reads the certificates and the client bundle out of etcd before the Calico nodes; only the bundle is secret", async () => {
+    expect(findT("t-etcd-certificates").dependsOn).toEqual(["t-etcd"]);
+    expect(findT("t-etcd-client-bundle").dependsOn).toEqual(["t-etcd"]);
+    expect(findT("t-etcd-certificates").inputs.create).toContain("cat /etc/etcd/pki/ca.crt /etc/etcd/pki/server.crt");
+    expect(findT("t-etcd-client-bundle").inputs.create).toContain(
+      "cat /etc/etcd/pki/ca.crt /etc/etcd/pki/calico.crt /etc/etcd/pki/calico.key",
+    );
+    expect(findT("t-calico1").dependsOn).toEqual(["t-etcd", "t-etcd-certificates", "t-etcd-client-bundle"]);
+    expect(await pulumi.isSecret(built.lab.etcd)).toBe(false);
+  });
+
+  it("writes the bundle into each Calico node as a secret step before its tools; calico-node waits for the key", () => {
+    for (const node of ["calico1", "calico2"]) {
+      const setup = findT(`t-${node}-setup`);
+      expect(setup.dependsOn).toEqual([`t-${node}`]);
+      // Pulumi's secret signature around the script: the key never sits in the state in plain text
+      const create = setup.inputs.create as Record<string, string>;
+      expect(create["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
+      expect(create.value).toContain(writeEtcdClientBundleScript({ caCert: PKI.ca, cert: PKI.cert, key: PKI.key }));
+      const container = findT(`t-${node}-container`).inputs;
+      expect(container.env).toEqual(expect.arrayContaining(["ETCD_ENDPOINTS=https://192.168.4.4:2379", ...FILES]));
+      expect((container.command as string[])[2]).toContain("until [ -s /etc/calico/etcd-tls/client.key ]");
+    }
+    expect(findT("t-tools-install-1").dependsOn).toEqual([...TOOLS.map((tool) => `t-tools-fetch-${tool}`), "t-calico1", "t-calico1-setup"]);
+  });
+
+  it("calicoctl and the CNI conf use the client certificate", () => {
+    expect(findT("t-ippools-apply").inputs.create).toContain(
+      "DATASTORE_TYPE=etcdv3 ETCD_ENDPOINTS=https://192.168.4.4:2379 ETCD_CA_CERT_FILE=/etc/calico/etcd-tls/ca.crt ETCD_CERT_FILE=/etc/calico/etcd-tls/client.crt ETCD_KEY_FILE=/etc/calico/etcd-tls/client.key calicoctl apply -f -",
+    );
+    expect(JSON.parse(built.outputs.cniConfig.conflist).plugins[0]).toMatchObject({
+      etcd_endpoints: "https://192.168.4.4:2379",
+      etcd_ca_cert_file: "/etc/calico/etcd-tls/ca.crt",
+      etcd_cert_file: "/etc/calico/etcd-tls/client.crt",
+      etcd_key_file: "/etc/calico/etcd-tls/client.key",
+    });
+  });
+
+  it("exports the https endpoint, the CA and the serving certificate's SANs and dates, never a key", () => {
+    const { etcd } = built.outputs;
+    expect(etcd.endpoints).toEqual(["https://192.168.4.4:2379"]);
+    expect(etcd.tls?.caCert).toBe(PKI.ca);
+    expect(etcd.tls?.server.sans).toEqual([
+      "IP:192.168.4.4",
+      "IP:127.0.0.1",
+      "DNS:t-etcd",
+      "DNS:etcd",
+      "DNS:localhost",
+      "DNS:etcd.lab.example",
+    ]);
+    expect(etcd.tls?.server.subject).toBe("CN=calico-lab-etcd");
+    expect((Date.parse(etcd.tls!.server.notAfter) - Date.parse(etcd.tls!.server.notBefore)) / 86_400_000).toBe(30);
+    expect(etcd.tls?.clientFiles).toEqual({
+      caCertFile: "/etc/calico/etcd-tls/ca.crt",
+      certFile: "/etc/calico/etcd-tls/client.crt",
+      keyFile: "/etc/calico/etcd-tls/client.key",
+    });
+    expect(JSON.stringify(built.outputs)).not.toMatch(/PRIVATE KEY/);
   });
 });

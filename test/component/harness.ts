@@ -1,4 +1,9 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { etcdPkiScript } from "../../core/scenarios/etcd-tls";
 
 /** What the mocks saw of one resource: enough to check the graph's shape. */
 export interface Registered {
@@ -41,6 +46,8 @@ export function installMocks(
   readingOf: (node: string, what: string) => string = () => "",
   /** BIRD's info column for a node's session with a peer protocol; Established when not given. */
   infoOf: (node: string, peer: string) => string = () => "Established",
+  /** What a host step prints, by the step's name; undefined for the default (empty, or what the lab's steps above print). */
+  stdoutOf: (name: string) => string | undefined = () => undefined,
 ): void {
   let workload = 0;
   pulumi.runtime.setMocks(
@@ -65,7 +72,7 @@ export function installMocks(
               interfaces: [{ name: `cali${workload}` }],
               ips: [{ version: "4", address: `10.1.0.${++workload}/32` }],
             });
-          state.stdout = machine ?? (args.name.includes("-workloads-") ? cniResult() : "");
+          state.stdout = stdoutOf(args.name) ?? machine ?? (args.name.includes("-workloads-") ? cniResult() : "");
         }
         if (args.type.endsWith(":LiveProbe")) {
           const commands = args.inputs.commands as Record<string, string[]>;
@@ -116,4 +123,34 @@ export function captureGraph(): { registered: Registered[]; pending: Promise<voi
     return undefined;
   };
   return { registered, pending, capture };
+}
+
+/** The etcd.tls settings the TLS labs under mocks are built with, and the certificates that go with them. */
+export const TEST_ETCD_TLS = { days: 30, extraSans: ["etcd.lab.example"] };
+
+/**
+ * A real CA, etcd serving certificate and Calico client certificate for a lab's etcd at 192.168.4.4, made
+ * with this machine's openssl by the lab's own script (in a temp dir instead of /etc/etcd/pki).
+ */
+export function makeTestPki(hostname: string): { ca: string; server: string; cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), "calico-lab-component-pki-"));
+  try {
+    const script = etcdPkiScript({ hostname, address: "192.168.4.4", tls: TEST_ETCD_TLS });
+    const made = spawnSync("sh", ["-c", script.replace("pki=/etc/etcd/pki", `pki=${dir}/pki`)], { encoding: "utf8" });
+    if (made.status !== 0) throw new Error(`openssl: ${made.stderr}`);
+    const read = (file: string) => readFileSync(`${dir}/pki/${file}`, "utf8");
+    return { ca: read("ca.crt"), server: read("server.crt"), cert: read("calico.crt"), key: read("calico.key") };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** What the etcd node's TLS read-out steps print (installMocks' stdoutOf). */
+export function etcdTlsStdout(pki: ReturnType<typeof makeTestPki>): (name: string) => string | undefined {
+  return (name) =>
+    name.endsWith("-etcd-certificates")
+      ? `${pki.ca}${pki.server}`
+      : name.endsWith("-etcd-client-bundle")
+        ? `${pki.ca}${pki.cert}${pki.key}`
+        : undefined;
 }

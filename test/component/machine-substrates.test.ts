@@ -3,16 +3,30 @@ import { resolveImageMode } from "../../core/config/image-mode";
 import { loadLabConfig } from "../../core/config/load";
 import { shellFor } from "../../core/transports/access";
 import { controlPathFor } from "../../core/transports/ssh";
-import { captureGraph, HOST_COMMAND_TYPE, installMocks, valueOf, type Registered } from "./harness";
+import {
+  captureGraph,
+  etcdTlsStdout,
+  HOST_COMMAND_TYPE,
+  installMocks,
+  makeTestPki,
+  TEST_ETCD_TLS,
+  valueOf,
+  type Registered,
+} from "./harness";
 
 // The bird scenario on the qemu and ssh substrates under mocks: the graph (types, names, parents,
 // dependencies), the host-side scripts (lab-vm.sh, the ssh node runner) and every node-side step going
 // through ssh and then `docker exec` in the node's container.
 const ADDRESS: Record<string, string> = { calico1: "192_168_4_5", calico2: "192_168_4_6" };
-installMocks((node) =>
-  Object.keys(ADDRESS)
-    .filter((n) => n !== node)
-    .map((n) => `Mesh_${ADDRESS[n]}`),
+const PKI = makeTestPki("lab-etcd");
+installMocks(
+  (node) =>
+    Object.keys(ADDRESS)
+      .filter((n) => n !== node)
+      .map((n) => `Mesh_${ADDRESS[n]}`),
+  undefined,
+  undefined,
+  etcdTlsStdout(PKI),
 );
 
 async function buildLab(name: string, raw: Record<string, unknown>, home = "/home/me") {
@@ -153,6 +167,7 @@ describe("bird on the qemu substrate", () => {
       endpoints: ["http://192.168.4.4:2379"],
       address: "192.168.4.4",
       container: "lab-etcd",
+      tls: null,
       accelerator: "tcg",
     });
     expect(built.outputs.nodes.map((n) => [n.name, n.container, n.underlayIp, n.accelerator])).toEqual([
@@ -272,5 +287,39 @@ describe("bird on the ssh substrate", () => {
     expect(byName("lab-calico2-runtime").inputs.delete).toBe(
       `${client("root@192.168.4.9", 22, [])} 'docker rm -f lab-calico2 >/dev/null 2>&1 || true' </dev/null || echo "calico-lab: removing container lab-calico2 on calico2 failed; the node may already be gone" >&2`,
     );
+  });
+});
+
+describe("bird with etcd over TLS on the qemu substrate: the same scenario code, through ssh", () => {
+  let byName: ReturnType<typeof finder>;
+  let built: Awaited<ReturnType<typeof buildLab>>;
+  beforeAll(async () => {
+    built = await buildLab("lab", {
+      substrate: "qemu",
+      imageMode: "offline",
+      etcd: { tls: true, certValidityDays: TEST_ETCD_TLS.days, extraSans: TEST_ETCD_TLS.extraSans },
+    });
+    byName = finder(built.registered);
+  });
+
+  it("etcd in its VM makes its certificates and serves https with client certificates; readiness over TLS", () => {
+    const etcd = byName("lab-etcd-runtime").inputs.create as string;
+    expect(etcd).toContain("calico-lab/etcd:3.4.23 /bin/sh -c ");
+    expect(etcd).toContain("openssl genpkey -algorithm EC");
+    expect(etcd).toContain("--listen-client-urls=https://0.0.0.0:2379 --cert-file=/etc/etcd/pki/server.crt");
+    expect(etcd).toContain("--client-cert-auth=true --trusted-ca-file=/etc/etcd/pki/ca.crt");
+    expect(etcd).toContain("docker exec lab-etcd etcdctl --endpoints=https://127.0.0.1:2379 endpoint health");
+  });
+
+  it("the client bundle goes into each Calico VM's container as a secret, through ssh; calico-node and calicoctl use it", () => {
+    const setup = byName("lab-calico1-setup").inputs.create as Record<string, string>;
+    expect(setup["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
+    expect(setup.value).toContain(`${SSH_TO("192.168.4.5")} sh -s <<'CALICO_LAB_SSH_`);
+    expect(setup.value).toContain("cat > /etc/calico/etcd-tls/client.key.new");
+    const calico = byName("lab-calico1-runtime").inputs.create as string;
+    expect(calico).toContain("--env ETCD_ENDPOINTS=https://192.168.4.4:2379 --env ETCD_CA_CERT_FILE=/etc/calico/etcd-tls/ca.crt");
+    expect(byName("lab-ippools-apply").inputs.create).toContain("ETCD_KEY_FILE=/etc/calico/etcd-tls/client.key calicoctl apply -f -");
+    expect(built.outputs.etcd.endpoints).toEqual(["https://192.168.4.4:2379"]);
+    expect(built.outputs.etcd.tls?.server.sans).toContain("IP:192.168.4.4");
   });
 });

@@ -8,7 +8,7 @@ import { contains, parseCidr } from "../../core/addressing";
 import { unknownInterfaceMessage } from "../../core/lab-messages";
 import { ipv4Packets, parsePcap } from "../../core/parsers/pcap";
 import { expectIpamClean, expectLiveLab, labStatus, liveSessions, outputsOf, ping, POOL, type LabOutputs } from "./lab-expectations";
-import { dockerExec, freeUnderlay, leftovers, missingPrerequisites, openStack, sh } from "./live";
+import { destroyAndForget, dockerExec, freeUnderlay, leftovers, missingPrerequisites, openStack, sh } from "./live";
 
 const missing = missingPrerequisites();
 if (missing.length > 0) throw new Error(`the end-to-end test cannot run:\n  ${missing.join("\n  ")}`);
@@ -50,15 +50,7 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
     });
   });
 
-  afterAll(async () => {
-    try {
-      await stack?.destroy({ onOutput: () => undefined });
-      expect(leftovers(stackName), "nothing labelled with the stack is left").toEqual([]);
-    } finally {
-      await stack?.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
-      rmSync(backend, { recursive: true, force: true });
-    }
-  });
+  afterAll(() => destroyAndForget(stack, stackName, backend));
 
   it("up: sessions Established both ways, BIRD routes to every block, workloads in the pool, outputs agree", async () => {
     const result = await stack.up({ onOutput: () => undefined });
@@ -245,15 +237,7 @@ describe.sequential("bird lab on Docker: VXLAN pool", () => {
     });
   });
 
-  afterAll(async () => {
-    try {
-      await stack?.destroy({ onOutput: () => undefined });
-      expect(leftovers(stackName)).toEqual([]);
-    } finally {
-      await stack?.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
-      rmSync(backend, { recursive: true, force: true });
-    }
-  });
+  afterAll(() => destroyAndForget(stack, stackName, backend));
 
   it("full-size packets that must not fragment cross nodes over vxlan.calico (the workload MTU leaves room for VXLAN)", async () => {
     const outputs = outputsOf(await stack.up({ onOutput: () => undefined }));
@@ -335,15 +319,7 @@ describe.sequential("bird lab on Docker: route reflector and three clients", () 
     });
   });
 
-  afterAll(async () => {
-    try {
-      await stack?.destroy({ onOutput: () => undefined });
-      expect(leftovers(stackName)).toEqual([]);
-    } finally {
-      await stack?.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
-      rmSync(backend, { recursive: true, force: true });
-    }
-  });
+  afterAll(() => destroyAndForget(stack, stackName, backend));
 
   it("sessions only between the reflector and its clients", async () => {
     const outputs = outputsOf(await stack.up({ onOutput: () => undefined }));

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Stack, UpResult } from "@pulumi/pulumi/automation";
@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BgpTopologyOutput, LabNodeOutput } from "../../components/lab/outputs";
 import { contains, parseCidr } from "../../core/addressing";
 import { parseBirdProtocols } from "../../core/parsers/birdc-protocols";
-import { dockerExec, freeUnderlay, leftovers, missingPrerequisites, openStack, sh } from "./live";
+import { destroyAndForget, dockerExec, freeUnderlay, missingPrerequisites, openStack, sh } from "./live";
 
 const missing = missingPrerequisites();
 if (missing.length > 0) throw new Error(`the end-to-end test cannot run:\n  ${missing.join("\n  ")}`);
@@ -40,15 +40,7 @@ describe.sequential(
       });
     });
 
-    afterAll(async () => {
-      try {
-        await stack?.destroy({ onOutput: () => undefined });
-        expect(leftovers(stackName), "nothing labelled with the stack is left").toEqual([]);
-      } finally {
-        await stack?.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
-        rmSync(backend, { recursive: true, force: true });
-      }
-    });
+    afterAll(() => destroyAndForget(stack, stackName, backend));
 
     it("up: Node objects, the mesh Established from both ends, pods with addresses from the pool CRD", async () => {
       outputs = outputsOf(await stack.up({ onOutput: () => undefined }));

@@ -8,15 +8,16 @@ import { expect } from "vitest";
 import { contains, parseCidr } from "../../core/addressing";
 import { peerFromProtocolName, parseBirdProtocols } from "../../core/parsers/birdc-protocols";
 import { parseIpRoutes } from "../../core/parsers/ip-route";
-import type { BgpTopologyOutput, LabNodeOutput } from "../../components/lab/outputs";
+import type { BgpTopologyOutput, EtcdOutput, LabNodeOutput } from "../../components/lab/outputs";
 import type { LiveStatus } from "../../core/status";
+import { etcdDatastoreEnv } from "../../core/scenarios/bird";
 import { dockerExec, sh } from "./live";
 
 export const POOL = "10.1.0.0/16";
 export interface LabOutputs {
   nodes: LabNodeOutput[];
   bgpTopology: BgpTopologyOutput;
-  etcd: { endpoints: string[]; address: string; container: string; accelerator?: string };
+  etcd: { endpoints: string[]; address: string; container: string; accelerator?: string; tls?: EtcdOutput["tls"] };
   diagram: string;
   cniConfig: { path: string; conflist: string };
   ipPools: { pools: Array<{ cidr: string }> };
@@ -91,16 +92,14 @@ export function ping(from: LabNodeOutput, to: LabNodeOutput): string {
   return dockerExec(from.container, "ip", "netns", "exec", from.workloads[0]!.namespace, "ping", "-c", "3", "-W", "2", target);
 }
 
-/** `calicoctl ipam check` run in a node against the lab's etcd: every address has exactly one owner. */
+/** `calicoctl ipam check` run in a node against the lab's etcd (with its client certificate over TLS): every address has exactly one owner. */
 export function expectIpamClean(outputs: LabOutputs): void {
   const node = outputs.nodes[0]!;
+  const env = etcdDatastoreEnv(outputs.etcd.endpoints[0] ?? "", outputs.etcd.tls?.clientFiles);
   const report = sh([
     "docker",
     "exec",
-    "-e",
-    "DATASTORE_TYPE=etcdv3",
-    "-e",
-    `ETCD_ENDPOINTS=${outputs.etcd.endpoints[0]}`,
+    ...Object.entries(env).flatMap(([key, value]) => ["-e", `${key}=${value}`]),
     node.container,
     "calicoctl",
     "ipam",

@@ -73,6 +73,7 @@ describe("the stack configs", () => {
   for (const [stack, scenario, substrate] of [
     ["bird", "bird", "docker"],
     ["bird-offline", "bird", "docker"],
+    ["bird-tls", "bird", "docker"],
     ["bird-qemu", "bird", "qemu"],
     ["bird-ssh", "bird", "ssh"],
     ["kdd", "kdd", "kind"],
@@ -453,5 +454,34 @@ describe("the ssh substrate's settings", () => {
     expect(messages({ ...tutorial, bgp: { mode: "routeReflectors", routeReflectors: ["etcd"] } })).toEqual([
       'bgp.routeReflectors[0] = "etcd": allowed are the lab\'s node names: calico1, calico2',
     ]);
+  });
+});
+
+describe("etcd over TLS: settings", () => {
+  it("defaults: off, certificates valid 365 days, no extra SANs", () => {
+    expect(loadLabConfig({}).etcd).toEqual({ tls: false, certValidityDays: 365, extraSans: [] });
+    expect(loadLabConfig({ etcd: { tls: true }, imageMode: "offline" }).etcd).toEqual({ tls: true, certValidityDays: 365, extraSans: [] });
+  });
+
+  it("refuses validity outside 1 to 3650 days and SANs that are neither IPv4 addresses nor DNS names", () => {
+    expect(messages({ etcd: { certValidityDays: 0 } })).toEqual(["etcd.certValidityDays = 0: allowed is an integer from 1 to 3650"]);
+    expect(messages({ etcd: { certValidityDays: 3651 } })).toEqual(["etcd.certValidityDays = 3651: allowed is an integer from 1 to 3650"]);
+    expect(messages({ etcd: { extraSans: ["ok.example", "Not_A_Name", "10.0.0.256"] } })).toEqual([
+      'etcd.extraSans[1] = "Not_A_Name": allowed is an IPv4 address or a lowercase DNS name, such as 10.0.0.4 or etcd.lab.example',
+      'etcd.extraSans[2] = "10.0.0.256": allowed is an IPv4 address or a lowercase DNS name, such as 10.0.0.4 or etcd.lab.example',
+    ]);
+    expect(messages({ etcd: { tls: "yes" } })).toEqual(['etcd.tls = "yes": allowed values are true, false']);
+  });
+
+  it("tls only with scenario bird, and not with imageMode online (the official etcd image has no openssl)", () => {
+    expect(messages({ scenario: "kdd", imageMode: "offline", etcd: { tls: true } })).toEqual([
+      "etcd.tls = true: TLS for etcd is built for scenario bird only (kdd's etcd serves its kube-apiserver in plain HTTP; kind runs its own etcd); allowed with scenario kdd is false",
+    ]);
+    expect(messages({ imageMode: "online", etcd: { tls: true } })).toEqual([
+      "etcd.tls = true: the certificates are made with openssl inside the etcd node, and only the offline build's etcd image has openssl (the official etcd image has none); with imageMode online allowed is false: set imageMode offline or auto (after npm run offline:build)",
+    ]);
+    for (const substrate of ["docker", "qemu", "ssh"]) {
+      expect(() => loadLabConfig({ substrate, imageMode: "offline", etcd: { tls: true } })).not.toThrow(/etcd\.tls/);
+    }
   });
 });

@@ -101,10 +101,10 @@ describe("kdd: kube-apiserver", () => {
 });
 
 describe("kdd: certificates with openssl", () => {
-  it("is the exact script: kept while its inputs are unchanged, made in a temp dir and moved into place", () => {
+  it("is the exact script (the shared openssl PKI of core/pki.ts, then the kubeconfig): kept while its inputs are unchanged, made in a temp dir and moved into place", () => {
     expect(kdd.pkiScript({ address: "192.168.4.3", serviceAddress: "10.96.0.1" })).toBe(`set -eu
 pki=/etc/kubernetes/pki
-want='address=192.168.4.3 service=10.96.0.1 port=6443 ec-p256 v1'
+want='days=3650 apiserver=server/CN=kube-apiserver[IP:192.168.4.3,IP:10.96.0.1,IP:127.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,DNS:localhost] admin=client/O=system:masters/CN=calico-lab-admin sa=pair ec-p256 v2'
 if [ "$(cat "$pki/.inputs" 2>/dev/null || true)" != "$want" ]; then
   echo "calico-lab: making the lab's CA and certificates in $pki" >&2
   tmp=$pki.new
@@ -121,13 +121,13 @@ CN = calico-lab
 basicConstraints = critical,CA:TRUE
 keyUsage = critical,keyCertSign,cRLSign,digitalSignature
 subjectKeyIdentifier = hash
-[server]
+[apiserver]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
 extendedKeyUsage = serverAuth
 subjectAltName = IP:192.168.4.3,IP:10.96.0.1,IP:127.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,DNS:localhost
 authorityKeyIdentifier = keyid
-[client]
+[admin]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
 extendedKeyUsage = clientAuth
@@ -138,15 +138,12 @@ CALICO_LAB_EOF
   done
   openssl pkey -in "$tmp/sa.key" -pubout -out "$tmp/sa.pub"
   openssl req -x509 -new -config "$tmp/openssl.cnf" -extensions ca -key "$tmp/ca.key" -subj /CN=calico-lab-ca -days 3650 -sha256 -out "$tmp/ca.crt"
-  for cert in apiserver:/CN=kube-apiserver:server admin:/O=system:masters/CN=calico-lab-admin:client; do
-    name=\${cert%%:*}
-    rest=\${cert#*:}
-    subject=\${rest%:*}
-    extensions=\${rest##*:}
-    openssl req -new -config "$tmp/openssl.cnf" -key "$tmp/$name.key" -subj "$subject" -out "$tmp/$name.csr"
-    openssl x509 -req -in "$tmp/$name.csr" -CA "$tmp/ca.crt" -CAkey "$tmp/ca.key" -CAserial "$tmp/ca.srl" -CAcreateserial \\
-      -days 3650 -sha256 -extfile "$tmp/openssl.cnf" -extensions "$extensions" -out "$tmp/$name.crt"
-  done
+  openssl req -new -config "$tmp/openssl.cnf" -key "$tmp/apiserver.key" -subj '/CN=kube-apiserver' -out "$tmp/apiserver.csr"
+  openssl x509 -req -in "$tmp/apiserver.csr" -CA "$tmp/ca.crt" -CAkey "$tmp/ca.key" -CAserial "$tmp/ca.srl" -CAcreateserial \\
+    -days 3650 -sha256 -extfile "$tmp/openssl.cnf" -extensions apiserver -out "$tmp/apiserver.crt"
+  openssl req -new -config "$tmp/openssl.cnf" -key "$tmp/admin.key" -subj '/O=system:masters/CN=calico-lab-admin' -out "$tmp/admin.csr"
+  openssl x509 -req -in "$tmp/admin.csr" -CA "$tmp/ca.crt" -CAkey "$tmp/ca.key" -CAserial "$tmp/ca.srl" -CAcreateserial \\
+    -days 3650 -sha256 -extfile "$tmp/openssl.cnf" -extensions admin -out "$tmp/admin.crt"
   rm -f "$tmp"/*.csr "$tmp/ca.srl"
   printf '%s\\n' "$want" > "$tmp/.inputs"
   rm -rf "$pki"

@@ -1,10 +1,14 @@
+import { assertIpv4, opensslPkiScript } from "../../pki";
 import { APISERVER_PORT, KDD_ADMIN_KUBECONFIG, KDD_PKI_DIR } from "./paths";
 
+export { assertIpv4 };
+
+/** The kdd lab's CA and certificates are valid for 10 years. */
+const KDD_CERT_DAYS = 3650;
+
 /**
- * The lab's certificates, made with openssl inside the kube-apiserver container (Debian's openssl is in its
- * image; no TLS library in the program, no Pulumi TLS provider, which the module proxy cannot build here).
- * Keys are EC P-256. Made once: a marker holds the inputs, and the files are kept while the inputs stay the
- * same, so a restarted container keeps its CA and a changed address makes new ones.
+ * The kdd lab's certificates, made inside the kube-apiserver container by the shared openssl PKI script
+ * (core/pki.ts: Debian's openssl is in its image):
  *   ca.crt/ca.key            the lab's CA (10 years)
  *   apiserver.crt/.key       serving certificate: the apiserver's lab address, the Services range's first
  *                            address, 127.0.0.1 and the kubernetes.default.svc names
@@ -18,12 +22,6 @@ export interface PkiInput {
   readonly address: string;
   /** The first address of the Services range (the `kubernetes` Service's ClusterIP). */
   readonly serviceAddress: string;
-}
-
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
-export function assertIpv4(value: string, what: string): void {
-  if (!IPV4.test(value)) throw new Error(`${what}: not an IPv4 address: ${JSON.stringify(value)}`);
 }
 
 /** The first host address of an IPv4 CIDR (10.96.0.0/12 -> 10.96.0.1). */
@@ -43,7 +41,7 @@ export function apiserverUrl(address: string): string {
   return `https://${address}:${APISERVER_PORT}`;
 }
 
-function sans(input: PkiInput): string {
+function sans(input: PkiInput): string[] {
   return [
     `IP:${input.address}`,
     `IP:${input.serviceAddress}`,
@@ -53,65 +51,25 @@ function sans(input: PkiInput): string {
     "DNS:kubernetes.default.svc",
     "DNS:kubernetes.default.svc.cluster.local",
     "DNS:localhost",
-  ].join(",");
+  ];
 }
 
 /** POSIX sh, run inside the kube-apiserver container before kube-apiserver starts; never exits early. */
 export function pkiScript(input: PkiInput): string {
   assertIpv4(input.address, "apiserver address");
   assertIpv4(input.serviceAddress, "service address");
-  const want = `address=${input.address} service=${input.serviceAddress} port=${APISERVER_PORT} ec-p256 v1`;
   const server = apiserverUrl(input.address);
+  const pki = opensslPkiScript({
+    dir: KDD_PKI_DIR,
+    days: KDD_CERT_DAYS,
+    certificates: [
+      { name: "apiserver", subject: "/CN=kube-apiserver", usage: "server", sans: sans(input) },
+      { name: "admin", subject: "/O=system:masters/CN=calico-lab-admin", usage: "client" },
+    ],
+    keyPairs: ["sa"],
+  });
   return `set -eu
-pki=${KDD_PKI_DIR}
-want='${want}'
-if [ "$(cat "$pki/.inputs" 2>/dev/null || true)" != "$want" ]; then
-  echo "calico-lab: making the lab's CA and certificates in $pki" >&2
-  tmp=$pki.new
-  rm -rf "$tmp"
-  mkdir -p "$tmp"
-  chmod 700 "$tmp"
-  cat > "$tmp/openssl.cnf" <<'CALICO_LAB_EOF'
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = calico-lab
-[ca]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign,digitalSignature
-subjectKeyIdentifier = hash
-[server]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = ${sans(input)}
-authorityKeyIdentifier = keyid
-[client]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = clientAuth
-authorityKeyIdentifier = keyid
-CALICO_LAB_EOF
-  for key in ca apiserver admin sa; do
-    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/$key.key"
-  done
-  openssl pkey -in "$tmp/sa.key" -pubout -out "$tmp/sa.pub"
-  openssl req -x509 -new -config "$tmp/openssl.cnf" -extensions ca -key "$tmp/ca.key" -subj /CN=calico-lab-ca -days 3650 -sha256 -out "$tmp/ca.crt"
-  for cert in apiserver:/CN=kube-apiserver:server admin:/O=system:masters/CN=calico-lab-admin:client; do
-    name=\${cert%%:*}
-    rest=\${cert#*:}
-    subject=\${rest%:*}
-    extensions=\${rest##*:}
-    openssl req -new -config "$tmp/openssl.cnf" -key "$tmp/$name.key" -subj "$subject" -out "$tmp/$name.csr"
-    openssl x509 -req -in "$tmp/$name.csr" -CA "$tmp/ca.crt" -CAkey "$tmp/ca.key" -CAserial "$tmp/ca.srl" -CAcreateserial \\
-      -days 3650 -sha256 -extfile "$tmp/openssl.cnf" -extensions "$extensions" -out "$tmp/$name.crt"
-  done
-  rm -f "$tmp"/*.csr "$tmp/ca.srl"
-  printf '%s\\n' "$want" > "$tmp/.inputs"
-  rm -rf "$pki"
-  mv "$tmp" "$pki"
-fi
+${pki}
 umask 077
 cat > ${KDD_ADMIN_KUBECONFIG}.new <<CALICO_LAB_EOF
 apiVersion: v1

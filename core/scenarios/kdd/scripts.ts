@@ -1,4 +1,4 @@
-import { calicoNodeRuntime, type NodeRuntime } from "../../node-runtime";
+import { calicoNodeRuntime, startRunitAfterFile, type NodeRuntime } from "../../node-runtime";
 import { shellJoin, shellQuote } from "../../shell";
 import { KDD_ADMIN_KUBECONFIG, KDD_CRD_DIR, KDD_NAMESPACE, KDD_NODE_KUBECONFIG } from "./paths";
 import { renderKddCalicoNodeEnv, renderKddNodes, renderKddPod, type KddNode, type KddPod } from "./render";
@@ -72,11 +72,7 @@ export function writeNodeKubeconfigScript(kubeconfig: string): string {
  * once and exits without it), then the image's usual start_runit.
  */
 export function calicoNodeKddCommand(waitSeconds = 600): string[] {
-  return [
-    "/bin/sh",
-    "-c",
-    `i=0; until [ -s ${KDD_NODE_KUBECONFIG} ]; do i=$((i + 1)); if [ "$i" -gt ${waitSeconds} ]; then echo "calico-lab: no kubeconfig at ${KDD_NODE_KUBECONFIG} after ${waitSeconds}s" >&2; exit 1; fi; sleep 1; done; exec start_runit`,
-  ];
+  return startRunitAfterFile(KDD_NODE_KUBECONFIG, "kubeconfig", waitSeconds);
 }
 
 /**
