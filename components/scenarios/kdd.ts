@@ -5,8 +5,10 @@ import { CALICO_NODE_READINESS, etcdEndpoint, etcdRuntime } from "../../core/sce
 import {
   applyCrdsScript,
   calicoNodeKddRuntime,
+  createNodeStatusesScript,
   createNodesScript,
   createPodScript,
+  deleteNodeStatusesScript,
   deleteNodesScript,
   deletePodScript,
   KDD_NAMESPACE,
@@ -69,6 +71,13 @@ export const kddScenario: Scenario = {
       },
       { parent, dependsOn: [crds] },
     );
+    // calico-node's status reporter fills each in once it runs; nothing waits for them.
+    nodeStep(
+      `${lab}-node-statuses`,
+      apiserver,
+      { create: createNodeStatusesScript(names), delete: deleteNodeStatusesScript(names), deleteWhat: "kubectl delete caliconodestatus" },
+      { parent, dependsOn: [crds] },
+    );
     // The admin kubeconfig holds a private key: a secret in the state, written only into the lab's nodes.
     const kubeconfig = nodeStep(
       `${lab}-kubeconfig`,
@@ -78,6 +87,7 @@ export const kddScenario: Scenario = {
     );
     return {
       ready: [crds, nodes, kubeconfig],
+      kubeconfig: pulumi.secret(kubeconfig.stdout),
       // calico-node starts once its kubeconfig is there; its startup (nodename, BIRD) must be done before
       // anything uses the node: the CNI plugin reads /var/lib/calico/nodename.
       nodeSetup: pulumi

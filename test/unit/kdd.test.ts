@@ -398,6 +398,38 @@ ${KUBECTL} wait --for=condition=Established --timeout=60s -f /etc/calico-lab/crd
     );
   });
 
+  it("a CalicoNodeStatus per node, named after it, refreshed every 10 s; deleted by name", () => {
+    expect(kdd.createNodeStatusesScript(["calico1", "calico2"])).toBe(`set -eu
+${KUBECTL} apply -f - <<'CALICO_LAB_EOF'
+apiVersion: crd.projectcalico.org/v1
+kind: CalicoNodeStatus
+metadata:
+  name: calico1
+spec:
+  node: calico1
+  classes:
+    - Agent
+    - BGP
+    - Routes
+  updatePeriodSeconds: 10
+---
+apiVersion: crd.projectcalico.org/v1
+kind: CalicoNodeStatus
+metadata:
+  name: calico2
+spec:
+  node: calico2
+  classes:
+    - Agent
+    - BGP
+    - Routes
+  updatePeriodSeconds: 10
+CALICO_LAB_EOF`);
+    expect(kdd.deleteNodeStatusesScript(["calico1", "calico2"])).toBe(
+      `${KUBECTL} delete caliconodestatuses.crd.projectcalico.org --ignore-not-found calico1 calico2 || echo "calico-lab: kubectl delete caliconodestatus failed; the apiserver may already be gone" >&2`,
+    );
+  });
+
   it("pods and nodes are deleted by name, tolerating the apiserver's absence; namespaces never", () => {
     expect(kdd.deletePodScript(workload.pod)).toBe(
       `${KUBECTL} delete pod --ignore-not-found -n default calico1-wl1 || echo "calico-lab: kubectl delete pod failed; the apiserver may already be gone" >&2`,

@@ -1,4 +1,5 @@
 import { calicoNodeRuntime, type NodeRuntime } from "../../node-runtime";
+import { renderCalicoNodeStatus } from "../../substrates/kind/render";
 import { shellJoin, shellQuote } from "../../shell";
 import { KDD_ADMIN_KUBECONFIG, KDD_CRD_DIR, KDD_NAMESPACE, KDD_NODE_KUBECONFIG } from "./paths";
 import { renderKddCalicoNodeEnv, renderKddNodes, renderKddPod, type KddNode, type KddPod } from "./render";
@@ -45,6 +46,25 @@ export function createNodesScript(nodes: readonly KddNode[]): string {
 
 export function deleteNodesScript(names: readonly string[]): string {
   return `${KUBECTL} delete node --ignore-not-found ${shellJoin(names)} || echo "calico-lab: kubectl delete node failed; the apiserver may already be gone" >&2`;
+}
+
+/** Seconds between calico-node's updates of a CalicoNodeStatus. */
+export const KDD_NODE_STATUS_PERIOD_SECONDS = 10;
+
+/**
+ * A CalicoNodeStatus per Calico node, named after it (Agent, BGP and Routes classes): calico-node's status
+ * reporter fills in its BIRD's sessions and routes every KDD_NODE_STATUS_PERIOD_SECONDS (apiserver container).
+ */
+export function createNodeStatusesScript(names: readonly string[]): string {
+  return kubectlApplyScript(
+    names
+      .map((name) => renderCalicoNodeStatus({ name, node: name, updatePeriodSeconds: KDD_NODE_STATUS_PERIOD_SECONDS }))
+      .join("---\n"),
+  );
+}
+
+export function deleteNodeStatusesScript(names: readonly string[]): string {
+  return `${KUBECTL} delete caliconodestatuses.crd.projectcalico.org --ignore-not-found ${shellJoin(names)} || echo "calico-lab: kubectl delete caliconodestatus failed; the apiserver may already be gone" >&2`;
 }
 
 export function createPodScript(pod: KddPod): string {
