@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { resolveImageMode } from "../../core/config/image-mode";
 import { loadLabConfig, type RawSettings } from "../../core/config/load";
@@ -63,7 +64,7 @@ async function buildLab(name: string, raw: Record<string, unknown>) {
     ipPools: await valueOf(lab.ipPools),
     diagram: await valueOf(lab.diagram),
     kubeconfig: await valueOf(lab.kubeconfig),
-    kubeconfigSecret: await lab.kubeconfig.isSecret,
+    kubeconfigSecret: await pulumi.isSecret(lab.kubeconfig),
   };
   await Promise.all(mocks.pending);
   return { lab, registered: mocks.registered, outputs };
