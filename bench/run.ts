@@ -4,6 +4,9 @@
  * direct script, and the ratio Pulumi/direct. Appends the figures to bench/results.md.
  *   npm run bench                 all cases
  *   npm run bench -- 2 4          only these mesh sizes
+ *   npm run bench -- --kdd 3      scenarios side by side: a mesh of 3 as bird (etcd) and as kdd (bare
+ *                                 kube-apiserver), both through Pulumi; up to Established, up returned,
+ *                                 destroy, peak memory, and the ratio kdd/bird
  */
 import { execFile } from "node:child_process";
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
@@ -27,6 +30,11 @@ interface Figures {
   readonly established: number;
   readonly destroy: number;
   readonly peakMiB: number;
+}
+
+interface PulumiFigures extends Figures {
+  /** Seconds until `up` returned (the lab's own status checks included). */
+  readonly up: number;
 }
 
 const ALL: Case[] = [
@@ -109,10 +117,11 @@ async function waitEstablished(watcher: ReturnType<typeof watch>, lab: string): 
   return seen;
 }
 
-async function viaPulumi(c: Case, id: string): Promise<Figures> {
+async function viaPulumi(c: Case, id: string, scenario: "bird" | "kdd" = "bird"): Promise<PulumiFigures> {
   const backend = mkdtempSync(join(tmpdir(), "calico-lab-bench-"));
   const stackName = `bench-${id}`;
   const stack = await openStack(stackName, backend, {
+    scenario,
     imageMode: "offline",
     underlay: { cidr: freeUnderlay(), internal: true },
     calico: { nodes: c.nodes },
@@ -122,10 +131,11 @@ async function viaPulumi(c: Case, id: string): Promise<Figures> {
     const started = Date.now();
     const watcher = watch(`calicolab-${stackName}`, c, started);
     await stack.up({ onOutput: () => undefined });
+    const up = (Date.now() - started) / 1000;
     const seen = await waitEstablished(watcher, stackName);
     const destroyStarted = Date.now();
     await stack.destroy({ onOutput: () => undefined });
-    return { established: seen.established, destroy: (Date.now() - destroyStarted) / 1000, peakMiB: seen.peakMiB };
+    return { established: seen.established, up, destroy: (Date.now() - destroyStarted) / 1000, peakMiB: seen.peakMiB };
   } finally {
     await stack.destroy({ onOutput: () => undefined }).catch(() => undefined);
     await stack.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
@@ -149,9 +159,40 @@ async function direct(c: Case, id: string): Promise<Figures> {
   }
 }
 
+function machineHeading(): string {
+  return `## ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, offline images`;
+}
+
+/** bird and kdd labs of the same size, one after the other, through Pulumi (kdd has no direct script). */
+async function scenarios(nodes: number): Promise<void> {
+  const c: Case = { nodes, routeReflectors: [] };
+  const run = Date.now().toString(36);
+  const bird = await viaPulumi(c, `${run}-${nodes}bird`, "bird");
+  const kdd = await viaPulumi(c, `${run}-${nodes}kdd`, "kdd");
+  const ratio = (k: number, b: number) => (k / b).toFixed(2);
+  const rows = [
+    `| ${nodes} nodes, mesh | ${bird.established.toFixed(1)} | ${kdd.established.toFixed(1)} | ${ratio(kdd.established, bird.established)} | ${bird.up.toFixed(1)} | ${kdd.up.toFixed(1)} | ${ratio(kdd.up, bird.up)} | ${bird.destroy.toFixed(1)} | ${kdd.destroy.toFixed(1)} | ${ratio(kdd.destroy, bird.destroy)} | ${bird.peakMiB.toFixed(0)} | ${kdd.peakMiB.toFixed(0)} |`,
+  ];
+  console.log(rows.join("\n"));
+  const header = [
+    "",
+    `${machineHeading()}, scenarios through Pulumi`,
+    "",
+    "| lab | up to Established, bird (s) | kdd (s) | ratio kdd/bird | up returned, bird (s) | kdd (s) | ratio | destroy, bird (s) | kdd (s) | ratio | peak memory, bird (MiB) | kdd (MiB) |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  appendFileSync(join(__dirname, "results.md"), `${[...header, ...rows].join("\n")}\n`);
+}
+
 async function main(): Promise<void> {
   const missing = missingPrerequisites();
   if (missing.length > 0) throw new Error(missing.join("\n"));
+  const kdd = process.argv.indexOf("--kdd");
+  if (kdd >= 0) {
+    const nodes = Number(process.argv[kdd + 1] ?? "3");
+    if (!Number.isInteger(nodes) || nodes < 1) throw new Error(`--kdd takes a node count, got ${process.argv[kdd + 1]}`);
+    return scenarios(nodes);
+  }
   const sizes = process.argv
     .slice(2)
     .map(Number)
@@ -170,7 +211,7 @@ async function main(): Promise<void> {
   }
   const header = [
     "",
-    `## ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, offline images`,
+    machineHeading(),
     "",
     "| lab | up to Established, Pulumi (s) | direct (s) | ratio | destroy, Pulumi (s) | direct (s) | ratio | peak memory, Pulumi (MiB) | direct (MiB) |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",

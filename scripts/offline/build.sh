@@ -9,6 +9,9 @@
 #                      anything is missing or at the wrong version
 #   build.sh --vm [--check]   also the opt-in part vm-image (the qemu substrate's VM base
 #                      image: ~3.5 min cold, 1.6 GB; not a default part because it is big)
+#   build.sh --k8s-provider [--check]   also the opt-in part kubernetes-provider (Pulumi's
+#                      Kubernetes provider plugin 4.25.0 into the toolchain's plugin directory;
+#                      no lab needs it yet: see the script's header)
 # Afterwards: source "$CALICO_LAB_CACHE/env.sh" (CALICO_LAB_ARTIFACTS and the toolchain's
 # settings).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -21,7 +24,8 @@ for a in "$@"; do
   case $a in
     --check) check=1 ;;
     --vm) parts+=(vm-image) ;;
-    *) echo "usage: build.sh [--vm] [--check]" >&2 && exit 2 ;;
+    --k8s-provider) parts+=(kubernetes-provider) ;;
+    *) echo "usage: build.sh [--vm] [--k8s-provider] [--check]" >&2 && exit 2 ;;
   esac
 done
 
