@@ -101,7 +101,7 @@ install_plugin() {
 
 run_check() {
   local v=""
-  [[ -f $OUT ]] && v=$(go version -m "$OUT" | awk '$1 == "path" { p = $2 } $1 == "dep" && $2 == "'"$K8S_PROVIDER_MODULE"'" { print $2 "@" $3 }')
+  [[ -f $OUT ]] && v=$(go version -m "$OUT" | awk '$1 == "dep" && $2 == "'"$K8S_PROVIDER_MODULE"'" { print $2 "@" $3 }')
   if installed && installed_is_ours && [[ $v == "$K8S_PROVIDER_MODULE@$K8S_PROVIDER_PSEUDO" ]]; then
     echo "ok      resource plugin kubernetes $K8S_PROVIDER_VERSION ($v; PULUMI_HOME=$PULUMI_HOME)"
     return 0

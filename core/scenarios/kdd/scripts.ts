@@ -57,9 +57,7 @@ export const KDD_NODE_STATUS_PERIOD_SECONDS = 10;
  */
 export function createNodeStatusesScript(names: readonly string[]): string {
   return kubectlApplyScript(
-    names
-      .map((name) => renderCalicoNodeStatus({ name, node: name, updatePeriodSeconds: KDD_NODE_STATUS_PERIOD_SECONDS }))
-      .join("---\n"),
+    names.map((name) => renderCalicoNodeStatus({ name, node: name, updatePeriodSeconds: KDD_NODE_STATUS_PERIOD_SECONDS })).join("---\n"),
   );
 }
 
