@@ -11,6 +11,7 @@ import {
   deleteNodeStatusesScript,
   deleteNodesScript,
   deletePodScript,
+  enableBird6Script,
   KDD_NAMESPACE,
   KDD_NODE_KUBECONFIG,
   kubeApiserverRuntime,
@@ -94,7 +95,7 @@ export const kddScenario: Scenario = {
         .secret(kubeconfig.stdout)
         .apply(
           (text) =>
-            `${writeNodeKubeconfigScript(text)}\n${waitUntilScript(CALICO_NODE_READINESS, 180, "calico-node's startup (BIRD answering)")}`,
+            `${writeNodeKubeconfigScript(text)}\n${waitUntilScript(CALICO_NODE_READINESS, 180, "calico-node's startup (BIRD answering)")}\n${enableBird6Script()}`,
         ),
       workloadObject: ({ node, name }) => {
         const pod = { name, nodeName: node };

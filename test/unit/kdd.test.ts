@@ -430,6 +430,15 @@ CALICO_LAB_EOF`);
     );
   });
 
+  it("bird6 is started as calico/node starts it, and waited for (the status reporter needs its socket)", () => {
+    expect(kdd.enableBird6Script(60)).toBe(`[ -e /etc/service/enabled/bird6 ] || cp -a /etc/service/available/bird6 /etc/service/enabled/
+i=0
+until birdcl6 -s /var/run/calico/bird6.ctl show status >/dev/null 2>&1; do
+  i=$((i + 1)); if [ "$i" -gt 60 ]; then echo "calico-lab: bird6 answering not within 60s" >&2; exit 1; fi
+  sleep 1
+done`);
+  });
+
   it("pods and nodes are deleted by name, tolerating the apiserver's absence; namespaces never", () => {
     expect(kdd.deletePodScript(workload.pod)).toBe(
       `${KUBECTL} delete pod --ignore-not-found -n default calico1-wl1 || echo "calico-lab: kubectl delete pod failed; the apiserver may already be gone" >&2`,
