@@ -48,7 +48,11 @@ async function expectNodeStatusesMatch(outputs: Outputs, kubectl: (...args: stri
     if (problems.length === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 2000));
   }
-  expect(problems, "CalicoNodeStatus against the expected sessions").toEqual([]);
+  const summary = () =>
+    (JSON.parse(list || "{}") as { items?: Array<{ spec?: { node?: string }; status?: unknown }> }).items
+      ?.map((i) => `${i.spec?.node}: ${JSON.stringify(i.status ?? null)}`)
+      .join("; ");
+  expect(problems, `CalicoNodeStatus against the expected sessions; last read: ${summary()}`).toEqual([]);
   const items = (JSON.parse(list) as { items: Array<{ spec: { node: string }; status: { bgp: { numberEstablishedV4: number } } }> }).items;
   for (const node of outputs.nodes) {
     expect(items.find((i) => i.spec.node === node.name)?.status.bgp.numberEstablishedV4, `${node.name}'s CalicoNodeStatus`).toBe(
