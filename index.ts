@@ -213,3 +213,5 @@ export const ipPools = lab.ipPools;
 export const cniConfig = lab.cniConfig;
 export const bgpTopology = lab.bgpTopology;
 export const diagram = lab.diagram;
+/** kdd: the admin kubeconfig of the lab's apiserver (a secret: `pulumi stack output kubeconfig --show-secrets`). */
+export const kubeconfig = lab.kubeconfig;

@@ -9,6 +9,9 @@
  *   npm run bench -- 16rr 64rr --runs 1 route-reflector cases (2 reflectors), one run each
  *   npm run bench -- --qemu             the tutorial lab (etcd and 2 Calico nodes) on qemu VMs next to the same
  *                                       lab on Docker, both through Pulumi, with the VMs' accelerator (KVM or TCG)
+ *   npm run bench -- --kdd 3            scenarios side by side: a mesh of 3 as bird (etcd) and as kdd (bare
+ *                                       kube-apiserver), both through Pulumi; up to Established, up returned,
+ *                                       destroy, peak memory, and the ratio kdd/bird
  */
 import { execFile } from "node:child_process";
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
@@ -48,6 +51,8 @@ interface Figures {
   /** Resources in the stack and the mean seconds of a custom resource's step during up (Pulumi only). */
   readonly resources?: number;
   readonly meanStep?: number;
+  /** Seconds until `up` returned, the lab's own status checks included (Pulumi only). */
+  readonly up?: number;
 }
 
 const REFLECTORS = ["calico1", "calico2"];
@@ -218,11 +223,16 @@ function stepClock() {
   };
 }
 
-async function viaPulumi(c: Case, id: string, substrate: "docker" | "qemu" = "docker"): Promise<Figures> {
+async function viaPulumi(
+  c: Case,
+  id: string,
+  { substrate = "docker", scenario = "bird" }: { substrate?: "docker" | "qemu"; scenario?: "bird" | "kdd" } = {},
+): Promise<Figures> {
   const backend = mkdtempSync(join(tmpdir(), "calico-lab-bench-"));
   const stackName = `bench-${id}`;
   const underlay = freeUnderlay();
   const stack = await openStack(stackName, backend, {
+    scenario,
     imageMode: "offline",
     underlay: { cidr: underlay, internal: true },
     calico: { nodes: c.nodes },
@@ -236,12 +246,13 @@ async function viaPulumi(c: Case, id: string, substrate: "docker" | "qemu" = "do
     watcher = watch(probe, c, started);
     const clock = stepClock();
     await stack.up({ onOutput: () => undefined, onEvent: clock.onEvent });
+    const up = (Date.now() - started) / 1000;
     const seen = await waitEstablished(watcher, stackName);
     watcher = undefined;
     const resources = ((await stack.exportStack()).deployment as { resources?: unknown[] }).resources?.length ?? 0;
     const destroyStarted = Date.now();
     await stack.destroy({ onOutput: () => undefined });
-    return { ...seen, destroy: (Date.now() - destroyStarted) / 1000, resources, meanStep: clock.mean() };
+    return { ...seen, up, destroy: (Date.now() - destroyStarted) / 1000, resources, meanStep: clock.mean() };
   } finally {
     await watcher?.stop();
     await stack.destroy({ onOutput: () => undefined }).catch(() => undefined);
@@ -307,7 +318,7 @@ const machine = () =>
 async function qemuNextToDocker(run: string): Promise<void> {
   const c: Case = { nodes: 2, routeReflectors: [] };
   const docker = await viaPulumi(c, `${run}-2d`);
-  const qemu = await viaPulumi(c, `${run}-2q`, "qemu");
+  const qemu = await viaPulumi(c, `${run}-2q`, { substrate: "qemu" });
   const accelerator =
     sh(["bash", join(repoRoot, "scripts", "vm", "lab-vm.sh"), "accel"])
       .trim()
@@ -327,10 +338,38 @@ async function qemuNextToDocker(run: string): Promise<void> {
   appendFileSync(join(__dirname, "results.md"), `${[...header, ...rows].join("\n")}\n`);
 }
 
+/** bird and kdd labs of the same size, one after the other, through Pulumi (kdd has no direct script). */
+async function scenarios(nodes: number): Promise<void> {
+  const c: Case = { nodes, routeReflectors: [] };
+  const run = Date.now().toString(36);
+  const bird = await viaPulumi(c, `${run}-${nodes}bird`, { scenario: "bird" });
+  const kdd = await viaPulumi(c, `${run}-${nodes}kdd`, { scenario: "kdd" });
+  const ratio = (k: number, b: number) => (k / b).toFixed(2);
+  const up = (f: Figures) => f.up ?? 0;
+  const rows = [
+    `| ${nodes} nodes, mesh | ${bird.established.toFixed(1)} | ${kdd.established.toFixed(1)} | ${ratio(kdd.established, bird.established)} | ${up(bird).toFixed(1)} | ${up(kdd).toFixed(1)} | ${ratio(up(kdd), up(bird))} | ${bird.destroy.toFixed(1)} | ${kdd.destroy.toFixed(1)} | ${ratio(kdd.destroy, bird.destroy)} | ${bird.peakMiB.toFixed(0)} | ${kdd.peakMiB.toFixed(0)} |`,
+  ];
+  console.log(rows.join("\n"));
+  const header = [
+    "",
+    `## ${machine()}, scenarios through Pulumi`,
+    "",
+    "| lab | up to Established, bird (s) | kdd (s) | ratio kdd/bird | up returned, bird (s) | kdd (s) | ratio | destroy, bird (s) | kdd (s) | ratio | peak memory, bird (MiB) | kdd (MiB) |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  appendFileSync(join(__dirname, "results.md"), `${[...header, ...rows].join("\n")}\n`);
+}
+
 async function main(): Promise<void> {
   const missing = missingPrerequisites();
   if (missing.length > 0) throw new Error(missing.join("\n"));
   if (process.argv.includes("--qemu")) return qemuNextToDocker(Date.now().toString(36));
+  const kdd = process.argv.indexOf("--kdd");
+  if (kdd >= 0) {
+    const nodes = Number(process.argv[kdd + 1] ?? "3");
+    if (!Number.isInteger(nodes) || nodes < 1) throw new Error(`--kdd takes a node count, got ${process.argv[kdd + 1]}`);
+    return scenarios(nodes);
+  }
   const { cases, runs } = parseArgs(process.argv.slice(2));
   const benchStarted = Date.now();
   const run = Date.now().toString(36);

@@ -10,6 +10,7 @@ export const CNI_CONF_DIR = "/etc/cni/net.d";
 export const CNI_CONF_FILE = `${CNI_CONF_DIR}/10-calico.conflist`;
 export const CNI_BIN_DIR = "/opt/cni/bin";
 export const BIRD_SOCKET = "/var/run/calico/bird.ctl";
+export const BIRD6_SOCKET = "/var/run/calico/bird6.ctl";
 
 /** How calicoctl inside a node reaches the datastore: its environment (DATASTORE_TYPE and the scenario's settings). */
 export type DatastoreEnv = Readonly<Record<string, string>>;

@@ -5,10 +5,13 @@ import { CALICO_NODE_READINESS, etcdEndpoint, etcdRuntime } from "../../core/sce
 import {
   applyCrdsScript,
   calicoNodeKddRuntime,
+  createNodeStatusesScript,
   createNodesScript,
   createPodScript,
+  deleteNodeStatusesScript,
   deleteNodesScript,
   deletePodScript,
+  enableBird6Script,
   KDD_NAMESPACE,
   KDD_NODE_KUBECONFIG,
   kubeApiserverRuntime,
@@ -69,6 +72,13 @@ export const kddScenario: Scenario = {
       },
       { parent, dependsOn: [crds] },
     );
+    // calico-node's status reporter fills each in once it runs; nothing waits for them.
+    nodeStep(
+      `${lab}-node-statuses`,
+      apiserver,
+      { create: createNodeStatusesScript(names), delete: deleteNodeStatusesScript(names), deleteWhat: "kubectl delete caliconodestatus" },
+      { parent, dependsOn: [crds] },
+    );
     // The admin kubeconfig holds a private key: a secret in the state, written only into the lab's nodes.
     const kubeconfig = nodeStep(
       `${lab}-kubeconfig`,
@@ -78,13 +88,14 @@ export const kddScenario: Scenario = {
     );
     return {
       ready: [crds, nodes, kubeconfig],
+      kubeconfig: pulumi.secret(kubeconfig.stdout),
       // calico-node starts once its kubeconfig is there; its startup (nodename, BIRD) must be done before
       // anything uses the node: the CNI plugin reads /var/lib/calico/nodename.
       nodeSetup: pulumi
         .secret(kubeconfig.stdout)
         .apply(
           (text) =>
-            `${writeNodeKubeconfigScript(text)}\n${waitUntilScript(CALICO_NODE_READINESS, 180, "calico-node's startup (BIRD answering)")}`,
+            `${writeNodeKubeconfigScript(text)}\n${waitUntilScript(CALICO_NODE_READINESS, 180, "calico-node's startup (BIRD answering)")}\n${enableBird6Script()}`,
         ),
       workloadObject: ({ node, name }) => {
         const pod = { name, nodeName: node };

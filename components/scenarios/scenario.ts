@@ -18,6 +18,8 @@ export interface ScenarioContext {
 export interface PreparedDatastore {
   /** What the Calico nodes wait for (e.g. their Node objects). */
   readonly ready: pulumi.Resource[];
+  /** The datastore's admin kubeconfig (kdd), a secret: the lab exports it. */
+  readonly kubeconfig?: pulumi.Output<string>;
   /** A node-side script every Calico node runs first, once it exists (kdd: writing its kubeconfig). */
   readonly nodeSetup?: pulumi.Output<string>;
   /** A datastore object made before each workload is plumbed and removed after it is gone (kdd: its Pod). */

@@ -12,6 +12,9 @@
 #                      naming the binary, field, expected and found value, on any difference
 #   build.sh --vm [--check]   also the opt-in part vm-image (the qemu substrate's VM base
 #                      image: ~3.5 min cold, 1.6 GB; not a default part because it is big)
+#   build.sh --k8s-provider [--check]   also the opt-in part kubernetes-provider (Pulumi's
+#                      Kubernetes provider plugin 4.25.0 into the toolchain's plugin directory;
+#                      no lab needs it yet: see the script's header)
 # After building, the smoke test (smoke.sh: etcd and two calico nodes on an internal network,
 # BGP Established, a VXLAN ping between two workloads) runs once per pair of etcd and node
 # images: stamps/smoke.stamp holds their image IDs and smoke.sh's hash. --no-smoke skips it.
@@ -28,8 +31,9 @@ for a in "$@"; do
   case $a in
     --check) check=1 ;;
     --vm) parts+=(vm-image) ;;
+    --k8s-provider) parts+=(kubernetes-provider) ;;
     --no-smoke) smoke=0 ;;
-    *) echo "usage: build.sh [--vm] [--check] [--no-smoke]" >&2 && exit 2 ;;
+    *) echo "usage: build.sh [--vm] [--k8s-provider] [--check] [--no-smoke]" >&2 && exit 2 ;;
   esac
 done
 

@@ -76,6 +76,8 @@ async function buildLab(name: string, raw: Record<string, unknown>) {
     cniConfig: await valueOf(lab.cniConfig),
     ipPools: await valueOf(lab.ipPools),
     diagram: await valueOf(lab.diagram),
+    kubeconfig: await valueOf(lab.kubeconfig),
+    kubeconfigSecret: await pulumi.isSecret(lab.kubeconfig),
   };
   await Promise.all(mocks.pending);
   return { lab, registered: mocks.registered, outputs };
@@ -280,6 +282,7 @@ describe("CalicoLab, mesh of three", () => {
     expect(JSON.parse(outputs.cniConfig.conflist)).toMatchObject({ name: "test-calico", cniVersion: "0.3.1" });
     expect(outputs.ipPools.yaml).toContain("name: my.ippool-1");
     expect(outputs.diagram).toContain('calico1 ---|"mesh: Established"| calico2');
+    expect(outputs.kubeconfig, "bird has no kubeconfig").toBeUndefined();
   });
 });
 
@@ -462,6 +465,15 @@ describe("CalicoLab, kdd on docker", () => {
     const pools = find2("k-ippools-apply").inputs.create as string;
     expect(pools).toContain("DATASTORE_TYPE=kubernetes KUBECONFIG=/etc/cni/net.d/calico-kubeconfig calicoctl apply -f -");
     expect(pools).not.toContain("kind: Profile");
+  });
+
+  it("makes a CalicoNodeStatus per node once the CRDs are in, and exports the kubeconfig as a secret", () => {
+    const statuses = find2("k-node-statuses");
+    expect(statuses.dependsOn).toEqual(["k-crds"]);
+    expect(statuses.inputs.create).toContain("kind: CalicoNodeStatus\nmetadata:\n  name: calico2\nspec:\n  node: calico2");
+    expect(statuses.inputs.delete).toContain("delete caliconodestatuses.crd.projectcalico.org --ignore-not-found calico1 calico2");
+    expect(built.outputs.kubeconfigSecret).toBe(true);
+    expect(built.outputs.kubeconfig).toBe("apiVersion: v1\nkind: Config # k-kubeconfig\n");
   });
 
   it("makes each workload's Pod in the apiserver before cnitool plumbs it, naming the Pod in CNI_ARGS", () => {

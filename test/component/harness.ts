@@ -72,7 +72,9 @@ export function installMocks(
               interfaces: [{ name: `cali${workload}` }],
               ips: [{ version: "4", address: `10.1.0.${++workload}/32` }],
             });
-          state.stdout = stdoutOf(args.name) ?? machine ?? (args.name.includes("-workloads-") ? cniResult() : "");
+          // kdd's kubeconfig step prints the admin kubeconfig.
+          const kubeconfig = args.name.endsWith("-kubeconfig") ? `apiVersion: v1\nkind: Config # ${args.name}\n` : undefined;
+          state.stdout = stdoutOf(args.name) ?? machine ?? kubeconfig ?? (args.name.includes("-workloads-") ? cniResult() : "");
         }
         if (args.type.endsWith(":LiveProbe")) {
           const commands = args.inputs.commands as Record<string, string[]>;

@@ -5,7 +5,9 @@ import type { Stack, UpResult } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BgpTopologyOutput, LabNodeOutput } from "../../components/lab/outputs";
 import { contains, parseCidr } from "../../core/addressing";
+import { compareTopology, comparisonProblems } from "../../core/observed";
 import { parseBirdProtocols } from "../../core/parsers/birdc-protocols";
+import { observeFromCalicoNodeStatus } from "../../core/substrates/kind/observed";
 import { destroyAndForget, dockerExec, freeUnderlay, missingPrerequisites, openStack, sh } from "./live";
 
 const missing = missingPrerequisites();
@@ -17,17 +19,101 @@ interface Outputs {
   nodes: LabNodeOutput[];
   bgpTopology: BgpTopologyOutput;
   cniConfig: { path: string; conflist: string };
+  kubeconfig: string;
 }
 const outputsOf = (result: UpResult) =>
   Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])) as unknown as Outputs;
+
+const kubectlIn =
+  (apiserver: string) =>
+  (...args: string[]) =>
+    dockerExec(apiserver, "kubectl", "--kubeconfig=/etc/kubernetes/admin.kubeconfig", ...args);
+
+/** The number of sessions each node should have Established, from the expected topology. */
+const sessionsOf = (outputs: Outputs, node: string) =>
+  outputs.bgpTopology.expected.sessions.filter((s) => s.a === node || s.b === node).length;
+
+/**
+ * The sessions as calico-node reports them in the CalicoNodeStatus objects the lab made (one per node): they
+ * are refreshed every 10 s, so the reading is retried for up to a minute until it matches the expected topology.
+ */
+async function expectNodeStatusesMatch(outputs: Outputs, kubectl: (...args: string[]) => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let problems: string[] = ["not read yet"];
+  let list = "";
+  while (Date.now() < deadline) {
+    list = kubectl("get", "caliconodestatuses.crd.projectcalico.org", "-o", "json");
+    const observed = observeFromCalicoNodeStatus(outputs.bgpTopology.expected, list);
+    problems = [...comparisonProblems(compareTopology(outputs.bgpTopology.expected, observed)), ...Object.values(observed.errors)];
+    if (problems.length === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+  const summary = () =>
+    (JSON.parse(list || "{}") as { items?: Array<{ spec?: { node?: string }; status?: unknown }> }).items
+      ?.map((i) => `${i.spec?.node}: ${JSON.stringify(i.status ?? null)}`)
+      .join("; ");
+  expect(problems, `CalicoNodeStatus against the expected sessions; last read: ${summary()}`).toEqual([]);
+  const items = (JSON.parse(list) as { items: Array<{ spec: { node: string }; status: { bgp: { numberEstablishedV4: number } } }> }).items;
+  for (const node of outputs.nodes) {
+    expect(items.find((i) => i.spec.node === node.name)?.status.bgp.numberEstablishedV4, `${node.name}'s CalicoNodeStatus`).toBe(
+      sessionsOf(outputs, node.name),
+    );
+  }
+}
+
+/** Each node's sessions in BIRD and in `calicoctl node status` (Kubernetes datastore), and BIRD's routes to the others' blocks. */
+function expectSessionsAndRoutes(outputs: Outputs): void {
+  expect(outputs.bgpTopology.matches, outputs.bgpTopology.problems.join("; ")).toBe(true);
+  for (const node of outputs.nodes) {
+    const want = sessionsOf(outputs, node.name);
+    const protocols = parseBirdProtocols(dockerExec(node.container, "birdcl", "-s", "/var/run/calico/bird.ctl", "show", "protocols"));
+    expect(
+      protocols.filter((p) => p.protocol === "BGP" && p.info.startsWith("Established")),
+      `${node.name}'s BIRD`,
+    ).toHaveLength(want);
+    const status = sh([
+      "docker",
+      "exec",
+      "-e",
+      "DATASTORE_TYPE=kubernetes",
+      "-e",
+      "KUBECONFIG=/etc/cni/net.d/calico-kubeconfig",
+      node.container,
+      "calicoctl",
+      "node",
+      "status",
+    ]);
+    expect(status.match(/Established/g)?.length, status).toBe(want);
+    // BIRD routes to each other node's block, via that node (a reflector passes the next hop on unchanged)
+    for (const other of outputs.nodes.filter((n) => n !== node)) {
+      expect(outputs.bgpTopology.observed.routes[node.name]).toEqual(
+        expect.arrayContaining([{ prefix: other.blocks[0], via: other.underlayIp, viaNode: other.name, protocol: "bird" }]),
+      );
+    }
+  }
+}
+
+const ping = (from: LabNodeOutput, to: LabNodeOutput) =>
+  dockerExec(
+    from.container,
+    "ip",
+    "netns",
+    "exec",
+    from.workloads[0]!.namespace,
+    "ping",
+    "-c",
+    "3",
+    "-W",
+    "2",
+    to.workloads[0]!.ip.split("/")[0]!,
+  );
 
 describe.sequential(
   "kdd lab on Docker, a mesh of three: a bare kube-apiserver, calico-node on the Kubernetes datastore, pods without a kubelet",
   () => {
     const stackName = `e2e-kdd-${Date.now().toString(36)}`;
     const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
-    const apiserver = `calicolab-${stackName}-apiserver`;
-    const kubectl = (...args: string[]) => dockerExec(apiserver, "kubectl", "--kubeconfig=/etc/kubernetes/admin.kubeconfig", ...args);
+    const kubectl = kubectlIn(`calicolab-${stackName}-apiserver`);
     let stack: Stack;
     let outputs: Outputs;
 
@@ -42,36 +128,11 @@ describe.sequential(
 
     afterAll(() => destroyAndForget(stack, stackName, backend));
 
-    it("up: Node objects, the mesh Established from both ends, pods with addresses from the pool CRD", async () => {
+    it("up: Node objects, the mesh Established from both ends (BIRD, calicoctl), pods with addresses from the pool CRD", async () => {
       outputs = outputsOf(await stack.up({ onOutput: () => undefined }));
-      expect(outputs.bgpTopology.matches, outputs.bgpTopology.problems.join("; ")).toBe(true);
+      expectSessionsAndRoutes(outputs);
       expect(kubectl("get", "nodes", "-o", "name").trim().split("\n").sort()).toEqual(["node/calico1", "node/calico2", "node/calico3"]);
       for (const node of outputs.nodes) {
-        const protocols = parseBirdProtocols(dockerExec(node.container, "birdcl", "-s", "/var/run/calico/bird.ctl", "show", "protocols"));
-        expect(
-          protocols.filter((p) => p.protocol === "BGP" && p.info.startsWith("Established")),
-          `${node.name}'s BIRD`,
-        ).toHaveLength(2);
-        // calicoctl on the Kubernetes datastore sees the same sessions
-        const status = sh([
-          "docker",
-          "exec",
-          "-e",
-          "DATASTORE_TYPE=kubernetes",
-          "-e",
-          "KUBECONFIG=/etc/cni/net.d/calico-kubeconfig",
-          node.container,
-          "calicoctl",
-          "node",
-          "status",
-        ]);
-        expect(status.match(/Established/g)?.length, status).toBe(2);
-        // BIRD routes to each other node's block, via that node
-        for (const other of outputs.nodes.filter((n) => n !== node)) {
-          expect(outputs.bgpTopology.observed.routes[node.name]).toEqual(
-            expect.arrayContaining([{ prefix: other.blocks[0], via: other.underlayIp, viaNode: other.name, protocol: "bird" }]),
-          );
-        }
         expect(node.workloads).toHaveLength(1);
         const workload = node.workloads[0]!;
         expect(contains(parseCidr(POOL)!, workload.ip.split("/")[0]!)).toBe(true);
@@ -85,15 +146,21 @@ describe.sequential(
       expect(JSON.parse(outputs.cniConfig.conflist).plugins[0]).toMatchObject({ datastore_type: "kubernetes", policy: { type: "k8s" } });
     });
 
-    it("a pod on one node reaches a pod on the other", () => {
-      const [a, b] = outputs.nodes;
-      const target = b!.workloads[0]!.ip.split("/")[0]!;
-      expect(dockerExec(a!.container, "ip", "netns", "exec", a!.workloads[0]!.namespace, "ping", "-c", "3", "-W", "2", target)).toMatch(
-        /3 received/,
-      );
+    it("CalicoNodeStatus: calico-node reports the same sessions, Established, in the lab's status objects", async () => {
+      await expectNodeStatusesMatch(outputs, kubectl);
     });
 
-    it("the admin kubeconfig is a secret: no private key in the state file in plain text", () => {
+    it("a pod on one node reaches a pod on the other", () => {
+      const [a, b] = outputs.nodes;
+      expect(ping(a!, b!)).toMatch(/3 received/);
+    });
+
+    it("the admin kubeconfig is a secret: a secret stack output, no private key in the state file in plain text", async () => {
+      const output = (await stack.outputs()).kubeconfig;
+      expect(output?.secret, "the kubeconfig output is marked secret").toBe(true);
+      expect(String(output?.value)).toMatch(/client-key-data: [A-Za-z0-9+/=]{20}/);
+      const server = kubectl("config", "view", "-o", "jsonpath={.clusters[0].cluster.server}");
+      expect(String(output?.value)).toContain(`server: ${server}`);
       // The state as the file backend keeps it on disk (the Automation API's exportStack shows secrets decrypted).
       const file = join(backend, ".pulumi", "stacks", "calico-lab", `${stackName}.json`);
       const state = JSON.parse(readFileSync(file, "utf8")) as {
@@ -104,6 +171,8 @@ describe.sequential(
         resources.some((r) => r.urn.endsWith("-kubeconfig")),
         "the kubeconfig step is in the state",
       ).toBe(true);
+      const stackOutputs = resources.find((r) => r.urn.includes("::pulumi:pulumi:Stack::"))?.outputs;
+      expect(JSON.stringify(stackOutputs?.kubeconfig), "the stack output, encrypted").toContain("4dabf18193072939515e22adb298388d");
       const leaks = resources.flatMap((resource) =>
         (["inputs", "outputs"] as const).flatMap((part) =>
           Object.entries(resource[part] ?? {})
@@ -125,6 +194,62 @@ describe.sequential(
     it("destroy leaves no container of the stack behind", async () => {
       await stack.destroy({ onOutput: () => undefined });
       expect(sh(["docker", "ps", "-a", "--filter", `label=calico-lab.stack=${stackName}`, "-q"]).trim()).toBe("");
+    });
+  },
+);
+
+describe.sequential(
+  "kdd lab on Docker: a route reflector and two clients (cluster ID and label on the Node, a BGPPeer by selectors, mesh off)",
+  () => {
+    const stackName = `e2e-kddrr-${Date.now().toString(36)}`;
+    const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
+    const kubectl = kubectlIn(`calicolab-${stackName}-apiserver`);
+    let stack: Stack;
+    let outputs: Outputs;
+
+    beforeAll(async () => {
+      stack = await openStack(stackName, backend, {
+        scenario: "kdd",
+        imageMode: "offline",
+        underlay: { cidr: freeUnderlay(), internal: true },
+        calico: { nodes: 3 },
+        bgp: { mode: "routeReflectors", routeReflectors: ["calico1"] },
+      });
+    });
+
+    afterAll(() => destroyAndForget(stack, stackName, backend));
+
+    it("up: sessions only between the reflector and its clients (BIRD, calicoctl), the reflector marked on its Node", async () => {
+      outputs = outputsOf(await stack.up({ onOutput: () => undefined }));
+      expect(outputs.nodes.map((n) => n.role)).toEqual(["reflector", "client", "client"]);
+      expect(outputs.bgpTopology.expected.sessions.map((s) => `${s.a}|${s.b}`)).toEqual(["calico1|calico2", "calico1|calico3"]);
+      expectSessionsAndRoutes(outputs);
+      // no node-to-node mesh: every BIRD session comes from the BGPPeer (Node_ protocols), none from the mesh
+      for (const node of outputs.nodes) {
+        const names = parseBirdProtocols(dockerExec(node.container, "birdcl", "-s", "/var/run/calico/bird.ctl", "show", "protocols"))
+          .filter((p) => p.protocol === "BGP")
+          .map((p) => p.name);
+        expect(
+          names.filter((n) => n.startsWith("Mesh_")),
+          `${node.name}'s BIRD`,
+        ).toEqual([]);
+      }
+      expect(kubectl("get", "bgpconfigurations.crd.projectcalico.org", "default", "-o", "jsonpath={.spec.nodeToNodeMeshEnabled}")).toBe(
+        "false",
+      );
+      expect(kubectl("get", "nodes", "-l", "route-reflector=true", "-o", "name").trim()).toBe("node/calico1");
+      expect(kubectl("get", "node", "calico1", "-o", "jsonpath={.metadata.annotations.projectcalico\\.org/RouteReflectorClusterID}")).toBe(
+        "244.0.0.1",
+      );
+    });
+
+    it("CalicoNodeStatus: the reflector reports two sessions, each client one, all Established", async () => {
+      await expectNodeStatusesMatch(outputs, kubectl);
+    });
+
+    it("a pod on one client reaches a pod on the other, over routes the reflector passed on", () => {
+      const [, b, c] = outputs.nodes;
+      expect(ping(b!, c!)).toMatch(/3 received/);
     });
   },
 );

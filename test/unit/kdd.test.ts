@@ -395,6 +395,47 @@ ${KUBECTL} wait --for=condition=Established --timeout=60s -f /etc/calico-lab/crd
     );
   });
 
+  it("a CalicoNodeStatus per node, named after it, refreshed every 10 s; deleted by name", () => {
+    expect(kdd.createNodeStatusesScript(["calico1", "calico2"])).toBe(`set -eu
+${KUBECTL} apply -f - <<'CALICO_LAB_EOF'
+apiVersion: crd.projectcalico.org/v1
+kind: CalicoNodeStatus
+metadata:
+  name: calico1
+spec:
+  node: calico1
+  classes:
+    - Agent
+    - BGP
+    - Routes
+  updatePeriodSeconds: 10
+---
+apiVersion: crd.projectcalico.org/v1
+kind: CalicoNodeStatus
+metadata:
+  name: calico2
+spec:
+  node: calico2
+  classes:
+    - Agent
+    - BGP
+    - Routes
+  updatePeriodSeconds: 10
+CALICO_LAB_EOF`);
+    expect(kdd.deleteNodeStatusesScript(["calico1", "calico2"])).toBe(
+      `${KUBECTL} delete caliconodestatuses.crd.projectcalico.org --ignore-not-found calico1 calico2 || echo "calico-lab: kubectl delete caliconodestatus failed; the apiserver may already be gone" >&2`,
+    );
+  });
+
+  it("bird6 is started as calico/node starts it, and waited for (the status reporter needs its socket)", () => {
+    expect(kdd.enableBird6Script(60)).toBe(`[ -e /etc/service/enabled/bird6 ] || cp -a /etc/service/available/bird6 /etc/service/enabled/
+i=0
+until birdcl6 -s /var/run/calico/bird6.ctl show status >/dev/null 2>&1; do
+  i=$((i + 1)); if [ "$i" -gt 60 ]; then echo "calico-lab: bird6 answering not within 60s" >&2; exit 1; fi
+  sleep 1
+done`);
+  });
+
   it("pods and nodes are deleted by name, tolerating the apiserver's absence; namespaces never", () => {
     expect(kdd.deletePodScript(workload.pod)).toBe(
       `${KUBECTL} delete pod --ignore-not-found -n default calico1-wl1 || echo "calico-lab: kubectl delete pod failed; the apiserver may already be gone" >&2`,

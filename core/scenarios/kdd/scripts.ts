@@ -1,4 +1,6 @@
 import { calicoNodeRuntime, startRunitAfterFile, type NodeRuntime } from "../../node-runtime";
+import { BIRD6_SOCKET, waitUntilScript } from "../../node-scripts";
+import { renderCalicoNodeStatus } from "../../substrates/kind/render";
 import { shellJoin, shellQuote } from "../../shell";
 import { KDD_ADMIN_KUBECONFIG, KDD_CRD_DIR, KDD_NAMESPACE, KDD_NODE_KUBECONFIG } from "./paths";
 import { renderKddCalicoNodeEnv, renderKddNodes, renderKddPod, type KddNode, type KddPod } from "./render";
@@ -47,6 +49,23 @@ export function deleteNodesScript(names: readonly string[]): string {
   return `${KUBECTL} delete node --ignore-not-found ${shellJoin(names)} || echo "calico-lab: kubectl delete node failed; the apiserver may already be gone" >&2`;
 }
 
+/** Seconds between calico-node's updates of a CalicoNodeStatus. */
+export const KDD_NODE_STATUS_PERIOD_SECONDS = 10;
+
+/**
+ * A CalicoNodeStatus per Calico node, named after it (Agent, BGP and Routes classes): calico-node's status
+ * reporter fills in its BIRD's sessions and routes every KDD_NODE_STATUS_PERIOD_SECONDS (apiserver container).
+ */
+export function createNodeStatusesScript(names: readonly string[]): string {
+  return kubectlApplyScript(
+    names.map((name) => renderCalicoNodeStatus({ name, node: name, updatePeriodSeconds: KDD_NODE_STATUS_PERIOD_SECONDS })).join("---\n"),
+  );
+}
+
+export function deleteNodeStatusesScript(names: readonly string[]): string {
+  return `${KUBECTL} delete caliconodestatuses.crd.projectcalico.org --ignore-not-found ${shellJoin(names)} || echo "calico-lab: kubectl delete caliconodestatus failed; the apiserver may already be gone" >&2`;
+}
+
 export function createPodScript(pod: KddPod): string {
   return kubectlApplyScript(renderKddPod(pod));
 }
@@ -65,6 +84,19 @@ export function podIpScript(pod: KddPod): string {
 export function writeNodeKubeconfigScript(kubeconfig: string): string {
   const dir = KDD_NODE_KUBECONFIG.slice(0, KDD_NODE_KUBECONFIG.lastIndexOf("/"));
   return `set -eu\nmkdir -p ${dir}\numask 077\n${heredoc(`cat > ${KDD_NODE_KUBECONFIG}.new`, kubeconfig)}\nmv ${KDD_NODE_KUBECONFIG}.new ${KDD_NODE_KUBECONFIG}`;
+}
+
+/**
+ * Starts the node's bird6 (runit service), as calico/node always does, and waits until it answers. Calico's
+ * status reporter reads BIRD over IPv4 and IPv6 for every CalicoNodeStatus, and when bird6's socket is
+ * missing it resets the whole BGP and Routes status, the IPv4 sessions included (Calico v3.28,
+ * node/pkg/status/populators: peers.go and route.go). The offline image starts bird6 only when IP6 is set.
+ */
+export function enableBird6Script(waitSeconds = 60): string {
+  return [
+    "[ -e /etc/service/enabled/bird6 ] || cp -a /etc/service/available/bird6 /etc/service/enabled/",
+    waitUntilScript(["birdcl6", "-s", BIRD6_SOCKET, "show", "status"], waitSeconds, "bird6 answering"),
+  ].join("\n");
 }
 
 /**
