@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,11 +17,23 @@ const CLIENT = { ca: "/etc/calico/etcd-tls/ca.crt", cert: "/etc/calico/etcd-tls/
 
 type TlsOutputs = LabOutputs & { etcd: EtcdOutput };
 
-/** Runs a bash script in a container; the exit code and everything it said (never throws). */
-function tryIn(container: string, script: string, env: Record<string, string> = {}): { code: number | null; said: string } {
+/**
+ * Runs a bash script in a container; the exit code and everything it said (never throws). Asynchronous:
+ * a refused client can take its whole timeout, and a worker blocked that long loses vitest's RPC.
+ */
+function tryIn(container: string, script: string, env: Record<string, string> = {}): Promise<{ code: number | null; said: string }> {
   const envArgs = Object.entries(env).flatMap(([key, value]) => ["-e", `${key}=${value}`]);
-  const result = spawnSync("docker", ["exec", ...envArgs, container, "bash", "-c", script], { encoding: "utf8", timeout: 90_000 });
-  return { code: result.status, said: `${result.stdout}${result.stderr}` };
+  return new Promise((resolve) => {
+    const child = spawn("docker", ["exec", ...envArgs, container, "bash", "-c", script], { stdio: ["ignore", "pipe", "pipe"] });
+    let said = "";
+    child.stdout.on("data", (chunk: Buffer) => (said += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (said += chunk.toString()));
+    const killer = setTimeout(() => child.kill("SIGKILL"), 90_000);
+    child.on("close", (code) => {
+      clearTimeout(killer);
+      resolve({ code, said });
+    });
+  });
 }
 
 /** etcd's log lines about refused connections from one address, since a moment. */
@@ -61,7 +73,7 @@ describe.sequential("bird lab with etcd over TLS: client certificates required, 
     expect(ping(a!, b!)).toMatch(/3 received/);
   });
 
-  it("every Calico node uses the client certificate: calico-node's environment, calicoctl, the CNI conf", () => {
+  it("every Calico node uses the client certificate: calico-node's environment, calicoctl, the CNI conf", async () => {
     for (const node of outputs.nodes) {
       const env = sh(["docker", "inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", node.container]).split("\n");
       expect(env).toEqual(
@@ -81,7 +93,7 @@ describe.sequential("bird lab with etcd over TLS: client certificates required, 
         etcd_key_file: CLIENT.key,
       });
       // calicoctl as the lab runs it (the scenario's datastore environment)
-      const nodes = tryIn(node.container, "timeout 60 calicoctl get nodes", {
+      const nodes = await tryIn(node.container, "timeout 60 calicoctl get nodes", {
         DATASTORE_TYPE: "etcdv3",
         ETCD_ENDPOINTS: outputs.etcd.endpoints[0]!,
         ETCD_CA_CERT_FILE: CLIENT.ca,
@@ -102,12 +114,12 @@ describe.sequential("bird lab with etcd over TLS: client certificates required, 
     expectIpamClean(outputs);
   });
 
-  it("etcd refuses a plain-HTTP client and a client without a certificate", () => {
+  it("etcd refuses a plain-HTTP client and a client without a certificate", async () => {
     const node = outputs.nodes[0]!;
     const etcd = outputs.etcd.container;
     const since = new Date(Date.now() - 1000).toISOString();
     // plain HTTP from a Calico node, across the lab network (bash's /dev/tcp: the node image has no curl)
-    const plain = tryIn(
+    const plain = await tryIn(
       node.container,
       `exec 3<>/dev/tcp/${outputs.etcd.address}/2379 && printf 'GET /version HTTP/1.1\\r\\nHost: etcd\\r\\nConnection: close\\r\\n\\r\\n' >&3 && { timeout 10 cat <&3; echo connected; }`,
     );
@@ -119,14 +131,14 @@ describe.sequential("bird lab with etcd over TLS: client certificates required, 
       `etcd refused the plain request: ${plainRefused.join("\n")}`,
     ).toBe(true);
     // calicoctl over plain HTTP, and over TLS without a client certificate
-    const overHttp = tryIn(node.container, "timeout 30 calicoctl get nodes", {
+    const overHttp = await tryIn(node.container, "timeout 15 calicoctl get nodes", {
       DATASTORE_TYPE: "etcdv3",
       ETCD_ENDPOINTS: `http://${outputs.etcd.address}:2379`,
     });
     expect(overHttp.code, overHttp.said).not.toBe(0);
     const afterHttp = new Date().toISOString();
     // (the container's own environment carries ETCD_CERT_FILE and ETCD_KEY_FILE: drop them)
-    const noCert = tryIn(node.container, "env -u ETCD_CERT_FILE -u ETCD_KEY_FILE timeout 30 calicoctl get nodes", {
+    const noCert = await tryIn(node.container, "env -u ETCD_CERT_FILE -u ETCD_KEY_FILE timeout 15 calicoctl get nodes", {
       DATASTORE_TYPE: "etcdv3",
       ETCD_ENDPOINTS: outputs.etcd.endpoints[0]!,
       ETCD_CA_CERT_FILE: CLIENT.ca,
@@ -139,12 +151,12 @@ describe.sequential("bird lab with etcd over TLS: client certificates required, 
       refused.join("\n"),
     ).toBe(true);
     // etcdctl in the etcd node without its certificate is refused too; with it, healthy
-    const bare = tryIn(
+    const bare = await tryIn(
       etcd,
       `env -u ETCDCTL_CERT -u ETCDCTL_KEY timeout 20 etcdctl --command-timeout=5s --endpoints=${outputs.etcd.endpoints[0]} endpoint health`,
     );
     expect(bare.code, bare.said).not.toBe(0);
-    const healthy = tryIn(etcd, `etcdctl --endpoints=${outputs.etcd.endpoints[0]} endpoint health`);
+    const healthy = await tryIn(etcd, `etcdctl --endpoints=${outputs.etcd.endpoints[0]} endpoint health`);
     expect(healthy.code, healthy.said).toBe(0);
   });
 
