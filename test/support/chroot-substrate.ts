@@ -37,7 +37,11 @@ export function chrootShell(root: string): NodeShell {
 
 const STAND_INS: Record<string, string> = {
   // Reads its stdin only when told to read a file from it: the node's own stdin is the script being run.
-  calicoctl: `{ echo "calicoctl $* DATASTORE_TYPE=$DATASTORE_TYPE ETCD_ENDPOINTS=$ETCD_ENDPOINTS"; case "$*" in *"-f -"*) cat;; esac; } >> /var/log/calls`,
+  // One write per call: the lab applies BGP settings and pools at once, and two appends must not interleave.
+  calicoctl: `record="calicoctl $* DATASTORE_TYPE=$DATASTORE_TYPE ETCD_ENDPOINTS=$ETCD_ENDPOINTS"
+case "$*" in *"-f -"*) record="$record
+$(cat)";; esac
+printf '%s\\n' "$record" >> /var/log/calls`,
   cnitool: `echo "cnitool $* NETCONFPATH=$NETCONFPATH CNI_PATH=$CNI_PATH" >> /var/log/calls
 [ -f "$NETCONFPATH/10-calico.conflist" ] || { echo "no conflist" >&2; exit 1; }
 n=$(ls /var/run/netns | wc -l)
