@@ -7,8 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contains, parseCidr } from "../../core/addressing";
 import { unknownInterfaceMessage } from "../../core/lab-messages";
 import { ipv4Packets, parsePcap } from "../../core/parsers/pcap";
-import { expectIpamClean, expectLiveLab, labStatus, liveSessions, outputsOf, ping, POOL, type LabOutputs } from "./lab-expectations";
-import { destroyAndForget, dockerExec, freeUnderlay, leftovers, missingPrerequisites, openStack, sh } from "./live";
+import {
+  expectIpamClean,
+  expectLiveLab,
+  labStatus,
+  liveSessions,
+  outputsOf,
+  ping,
+  POOL,
+  type LabOutputs,
+  destroyAndForget,
+} from "./lab-expectations";
+import { dockerExec, freeUnderlay, leftovers, missingPrerequisites, openStack, sh } from "./live";
 
 const missing = missingPrerequisites();
 if (missing.length > 0) throw new Error(`the end-to-end test cannot run:\n  ${missing.join("\n  ")}`);

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EtcdOutput } from "../../components/lab/outputs";
-import { expectIpamClean, expectLiveLab, outputsOf, ping, type LabOutputs } from "./lab-expectations";
-import { destroyAndForget, dockerExec, freeUnderlay, leftovers, missingPrerequisites, openStack, sh } from "./live";
+import { expectIpamClean, expectLiveLab, outputsOf, ping, type LabOutputs, destroyAndForget } from "./lab-expectations";
+import { dockerExec, freeUnderlay, leftovers, missingPrerequisites, openStack, sh } from "./live";
 
 const missing = missingPrerequisites();
 if (missing.length > 0) throw new Error(`the end-to-end test cannot run:\n  ${missing.join("\n  ")}`);

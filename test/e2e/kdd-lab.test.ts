@@ -8,7 +8,8 @@ import { contains, parseCidr } from "../../core/addressing";
 import { compareTopology, comparisonProblems } from "../../core/observed";
 import { parseBirdProtocols } from "../../core/parsers/birdc-protocols";
 import { observeFromCalicoNodeStatus } from "../../core/substrates/kind/observed";
-import { destroyAndForget, dockerExec, freeUnderlay, missingPrerequisites, openStack, sh } from "./live";
+import { dockerExec, freeUnderlay, missingPrerequisites, openStack, sh } from "./live";
+import { destroyAndForget } from "./lab-expectations";
 
 const missing = missingPrerequisites();
 if (missing.length > 0) throw new Error(`the end-to-end test cannot run:\n  ${missing.join("\n  ")}`);

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { UpResult } from "@pulumi/pulumi/automation";
+import type { Stack, UpResult } from "@pulumi/pulumi/automation";
 import { expect } from "vitest";
 import { contains, parseCidr } from "../../core/addressing";
 import { peerFromProtocolName, parseBirdProtocols } from "../../core/parsers/birdc-protocols";
@@ -11,7 +11,7 @@ import { parseIpRoutes } from "../../core/parsers/ip-route";
 import type { BgpTopologyOutput, EtcdOutput, LabNodeOutput } from "../../components/lab/outputs";
 import type { LiveStatus } from "../../core/status";
 import { etcdDatastoreEnv } from "../../core/scenarios/bird";
-import { dockerExec, sh } from "./live";
+import { dockerExec, leftovers, sh } from "./live";
 
 export const POOL = "10.1.0.0/16";
 export interface LabOutputs {
@@ -126,5 +126,16 @@ export function labStatus(outputs: LabOutputs): { code: number | null; status: L
     return { code: result.status, status, text };
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** afterAll of a lab's suite: destroy, check that nothing of the stack is left, then forget the stack and its backend. */
+export async function destroyAndForget(stack: Stack | undefined, stackName: string, backendDir: string): Promise<void> {
+  try {
+    await stack?.destroy({ onOutput: () => undefined });
+    expect(leftovers(stackName), "nothing labelled with the stack is left").toEqual([]);
+  } finally {
+    await stack?.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
+    rmSync(backendDir, { recursive: true, force: true });
   }
 }

@@ -1,8 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { expect } from "vitest";
 import { LocalWorkspace, PulumiCommand, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
 import { defaultCacheDir, labNameFor } from "../../core/config/keys";
 
@@ -68,17 +67,6 @@ export async function openStack(stackName: string, backendDir: string, config: R
   // and a JSON string would fail that check.
   await stack.setAllConfig(Object.fromEntries(configPaths("calico-lab", config).map(([path, value]) => [path, { value }])), true);
   return stack;
-}
-
-/** afterAll of a lab's suite: destroy, check that nothing of the stack is left, then forget the stack and its backend. */
-export async function destroyAndForget(stack: Stack | undefined, stackName: string, backendDir: string): Promise<void> {
-  try {
-    await stack?.destroy({ onOutput: () => undefined });
-    expect(leftovers(stackName), "nothing labelled with the stack is left").toEqual([]);
-  } finally {
-    await stack?.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
-    rmSync(backendDir, { recursive: true, force: true });
-  }
 }
 
 /** Flattens settings into Pulumi config paths: `{bgp: {routeReflectors: ["calico1"]}}` → `calico-lab:bgp.routeReflectors[0]`. */
