@@ -361,16 +361,17 @@ async function scenarios(nodes: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // Arguments first: a mistyped command is refused on any machine, before the prerequisites are asked.
+  const kdd = process.argv.indexOf("--kdd");
+  const kddNodes = kdd >= 0 ? Number(process.argv[kdd + 1] ?? "3") : 0;
+  if (kdd >= 0 && (!Number.isInteger(kddNodes) || kddNodes < 1))
+    throw new Error(`bench: --kdd takes a node count, got ${process.argv[kdd + 1]}`);
+  const qemu = process.argv.includes("--qemu");
+  const { cases, runs } = qemu || kdd >= 0 ? { cases: [], runs: 1 } : parseArgs(process.argv.slice(2));
   const missing = missingPrerequisites();
   if (missing.length > 0) throw new Error(missing.join("\n"));
-  if (process.argv.includes("--qemu")) return qemuNextToDocker(Date.now().toString(36));
-  const kdd = process.argv.indexOf("--kdd");
-  if (kdd >= 0) {
-    const nodes = Number(process.argv[kdd + 1] ?? "3");
-    if (!Number.isInteger(nodes) || nodes < 1) throw new Error(`--kdd takes a node count, got ${process.argv[kdd + 1]}`);
-    return scenarios(nodes);
-  }
-  const { cases, runs } = parseArgs(process.argv.slice(2));
+  if (qemu) return qemuNextToDocker(Date.now().toString(36));
+  if (kdd >= 0) return scenarios(kddNodes);
   const benchStarted = Date.now();
   const run = Date.now().toString(36);
   const rows: string[] = [];

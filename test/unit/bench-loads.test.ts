@@ -15,7 +15,7 @@ describe("npm run bench", () => {
     const said = `${result.stdout}${result.stderr}`;
     expect(said).not.toContain("Vitest cannot be imported");
     expect(result.status, said).toBe(1);
-    // Either the prerequisites are missing here, or the argument is refused: both before anything is made.
-    expect(said).toMatch(/--runs takes a whole number of runs|cannot run/);
+    // The argument is refused before the prerequisites are asked (CI runs this before dockerd starts).
+    expect(said).toContain("--runs takes a whole number of runs");
   }, 60_000);
 });
