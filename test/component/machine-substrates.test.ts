@@ -150,8 +150,9 @@ describe("bird on the qemu substrate", () => {
     expect(workload.create).toContain("docker exec -i lab-calico1 sh -s");
     expect(workload.create).toContain("cnitool add test-calico /var/run/netns/calico1-wl1");
     expect(workload.delete).toMatch(/ \|\| echo "calico-lab: .* failed; the node may already be gone" >&2\n/);
-    // A VM or host substrate claims no deletedWith: every step's delete still runs on destroy.
-    expect(byName("lab-workloads-1-1").deletedWith).toBeUndefined();
+    // The VM takes every step's work with it: destroy skips the steps' deletes; calicoctl's go with etcd's VM.
+    for (const step of ["lab-workloads-1-1", "lab-cni-write-1"]) expect(byName(step).deletedWith, step).toBe("lab-calico1-vm");
+    for (const step of ["lab-ippools-apply", "lab-bgp-apply"]) expect(byName(step).deletedWith, step).toBe("lab-etcd-vm");
     const tools = byName("lab-tools-install-1").inputs;
     expect(tools.create).toContain(`| ${SSH_TO("192.168.4.5")} 'set -e\nrm -rf /tmp/calico-lab-copy-`);
     expect(tools.create).toMatch(/\ndocker cp \/tmp\/calico-lab-copy-[0-9a-f]{16}\/\. lab-calico1:\/usr\/local\/bin\/'/);
@@ -194,7 +195,10 @@ describe("bird on the qemu substrate", () => {
   });
 
   it("a VM step's refresh asks lab-vm.sh whether its QEMU still runs; the node's instance is its boot id and container id", () => {
-    expect(byName("lab-calico2-vm").inputs.read).toMatch(/CALICO_LAB_CACHE=\/cache bash \S+\/scripts\/vm\/lab-vm\.sh alive lab calico2$/);
+    // a gone VM's connection master goes too: the runtime's and the probe's reads would wait on its keepalives
+    expect(byName("lab-calico2-vm").inputs.read).toMatch(
+      /^CALICO_LAB_CACHE=\/cache bash \S+\/scripts\/vm\/lab-vm\.sh alive lab calico2 \|\| \{ ip netns exec \S+ ssh -o ControlPath=\S+ -p 22 -O exit root@192\.168\.4\.6 >\/dev\/null 2>&1 \|\| true; exit 1; \}$/,
+    );
     // and the runtime's asks its VM whether the container runs: a killed VM drops both, so up creates them anew
     expect(byName("lab-calico2-runtime").inputs.read).toBe(
       `${SSH_TO("192.168.4.6")} '[ "$(docker inspect --format '\\''{{.State.Running}}'\\'' lab-calico2 2>/dev/null)" = true ]' </dev/null`,
@@ -283,7 +287,8 @@ describe("bird on the ssh substrate", () => {
     const cni2 = byName("lab-cni-write-2").inputs.create as string;
     expect(cni2).toContain(`${client("root@192.168.4.9", 22, [])} sh -s <<'CALICO_LAB_SSH_`);
     expect(byName("lab-calico2-runtime").inputs.create).toContain("docker run --detach --name lab-calico2 --network host");
-    // a host outlives the lab: its container goes with the node
+    // a host outlives the lab: its container goes with the node, and every step cleans up after itself
+    expect(byName("lab-workloads-1-1").deletedWith).toBeUndefined();
     expect(byName("lab-calico2-runtime").inputs.delete).toBe(
       `${client("root@192.168.4.9", 22, [])} 'docker rm -f lab-calico2 >/dev/null 2>&1 || true' </dev/null || echo "calico-lab: removing container lab-calico2 on calico2 failed; the node may already be gone" >&2`,
     );

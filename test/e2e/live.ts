@@ -58,6 +58,8 @@ export async function openStack(stackName: string, backendDir: string, config: R
     PULUMI_HOME: join(cacheDir, "pulumi-home"),
     PATH: `${join(cacheDir, "bin")}:${process.env.PATH ?? ""}`,
     CALICO_LAB_CACHE: cacheDir,
+    // What npm run lab:up runs with (scripts/lab.sh): the labs under test are the labs users get.
+    PULUMI_PARALLEL: process.env.PULUMI_PARALLEL ?? "256",
   };
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName, workDir: repoRoot },

@@ -275,7 +275,10 @@ describe("the qemu substrate's host-side scripts", () => {
     expect(start).toContain("ip netns exec calicolab-lab1 ssh -i /cache/vm/labs/lab1/id_ed25519 -p 22");
     expect(start).toContain("\ncat /proc/sys/kernel/random/boot_id\n");
     expect(start.endsWith("\nCALICO_LAB_CACHE=/cache bash /repo/scripts/vm/lab-vm.sh accel-of lab1 calico1")).toBe(true);
-    expect(vmAliveScript(paths, "lab1", "calico1")).toBe("CALICO_LAB_CACHE=/cache bash /repo/scripts/vm/lab-vm.sh alive lab1 calico1");
+    expect(vmAliveScript(paths, "lab1", "calico1", "192.168.4.5")).toBe(
+      "CALICO_LAB_CACHE=/cache bash /repo/scripts/vm/lab-vm.sh alive lab1 calico1 || " +
+        `{ ip netns exec calicolab-lab1 ssh -o ControlPath=${vm.controlPath} -p 22 -O exit root@192.168.4.5 >/dev/null 2>&1 || true; exit 1; }`,
+    );
     expect(vmStopScript(paths, "lab1", "calico1", "192.168.4.5").split("\n")).toEqual([
       "set -euo pipefail",
       `ip netns exec calicolab-lab1 ssh -o ControlPath=${vm.controlPath} -p 22 -O exit root@192.168.4.5 >/dev/null 2>&1 || true`,

@@ -74,7 +74,7 @@ export function qemuSubstrate(options: QemuSubstrateOptions): Substrate {
               create: vmStartScript(paths, spec),
               delete: vmStopScript(paths, vmLab, runtime.node, runtime.address),
               // refresh notices a VM that is gone (killed by hand): the step drops, and up starts it anew
-              read: vmAliveScript(paths, vmLab, runtime.node),
+              read: vmAliveScript(paths, vmLab, runtime.node, runtime.address),
               // the network's delete (net-down) stops every VM of the lab: a new network means new VMs
               triggers: [network.id],
             },
@@ -86,7 +86,11 @@ export function qemuSubstrate(options: QemuSubstrateOptions): Substrate {
           },
           { parent: context.parent },
         );
-        return machineLabNode(runtime, node, target, name, { accelerator: node.machine.stdout.apply(acceleratorOf) });
+        // The VM takes every step's work with it: destroy skips their deletes (a step replaced alone still runs its own).
+        return machineLabNode(runtime, node, target, name, {
+          accelerator: node.machine.stdout.apply(acceleratorOf),
+          deletedWith: node.machine,
+        });
       },
     };
   };

@@ -105,7 +105,7 @@ export function machineLabNode(
   node: MachineNode,
   target: SshTarget,
   container: string,
-  extra: Pick<LabNode, "accelerator"> = {},
+  extra: Pick<LabNode, "accelerator" | "deletedWith"> = {},
 ): LabNode {
   const access = sshAccess(target, container);
   return {

@@ -103,9 +103,13 @@ export function acceleratorOf(startOutput: string): string {
   return line === "kvm" || line === "tcg" ? line : "unknown";
 }
 
-/** Host-side, the VM step's refresh: exits 0 while the VM's QEMU runs, 1 once it is gone (killed by hand, say). */
-export function vmAliveScript(paths: QemuPaths, vmLab: string, vm: string): string {
-  return labVm(paths, ["alive", vmLab, vm]);
+/**
+ * Host-side, the VM step's refresh: exits 0 while the VM's QEMU runs, 1 once it is gone (killed by hand,
+ * say). A gone VM's connection master is closed too: the refresh's other reads of that VM (its runtime,
+ * the BGP probe) ride on it and would otherwise wait for its keepalives to give up (a minute).
+ */
+export function vmAliveScript(paths: QemuPaths, vmLab: string, vm: string, address: string): string {
+  return `${labVm(paths, ["alive", vmLab, vm])} || { ${sshCloseScript(vmSshTarget(paths, vmLab, vm, address))}; exit 1; }`;
 }
 
 /** Host-side: the lab's ssh connection to the VM closes; QEMU, the tap, the overlay and the VM's known_hosts entry go. */
