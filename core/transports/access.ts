@@ -1,6 +1,6 @@
 import { dockerNetnsTool, dockerShell } from "./docker";
 import type { NodeShell } from "./node-shell";
-import { sshShell, type SshTarget } from "./ssh";
+import { sshMachineTool, sshShell, type SshTarget } from "./ssh";
 
 /**
  * How to reach a node, as plain data: exported with the stack's outputs, so that tools outside the Pulumi
@@ -30,19 +30,23 @@ export function shellFor(access: NodeAccess): NodeShell {
   }
 }
 
+/** A network tool for netnsToolFor: the helper image that carries it beside Docker nodes, and its command's name. */
+export interface NetworkTool {
+  readonly image: string;
+  readonly command: string;
+}
+
 /**
- * Host-side bash that runs a network tool (`argv`, e.g. tcpdump) where it sees the node's interfaces,
- * its stdout the tool's: for a container, beside it in its network namespace from `image` (the node
- * image need not carry the tool).
+ * Host-side bash that runs a network tool (`argv`, e.g. tcpdump under `timeout`) where it sees the node's
+ * interfaces, its stdout the tool's: for a container, beside it in its network namespace from the tool's
+ * image (the node image need not carry it); for a node reached over ssh (host-networked on its machine),
+ * on that machine, which must have the tool.
  */
-export function netnsToolFor(access: NodeAccess, image: string, argv: readonly string[]): string {
+export function netnsToolFor(access: NodeAccess, tool: NetworkTool, argv: readonly string[]): string {
   switch (access.transport) {
     case "docker":
-      return dockerNetnsTool(access.container, image, argv);
+      return dockerNetnsTool(access.container, tool.image, argv);
     case "ssh":
-      // The helper image lives on this machine's engine, not on the VM or host behind ssh.
-      throw new Error(
-        `${argv[0] ?? "the tool"} runs beside docker nodes only: ${access.container} is reached over ssh (${access.address})`,
-      );
+      return sshMachineTool(access, tool.command, argv);
   }
 }

@@ -191,6 +191,21 @@ export function sshShell(target: SshTarget, inner: NodeShell): NodeShell {
   };
 }
 
+/**
+ * Host-side: runs `argv` on the target machine itself (as root: `sudo -n` for another user), its stdout
+ * the tool's. A node there is host-networked, so the machine's interfaces are the node's. A machine
+ * without `command` is named, with what to install.
+ */
+export function sshMachineTool(target: SshTarget, command: string, argv: readonly string[]): string {
+  checkTarget(target);
+  const missing = `calico-lab: ${target.host} (${target.address}) has no ${command}: install it there (apt-get install ${command})`;
+  const remote = [
+    `command -v ${shellQuote(command)} >/dev/null 2>&1 || { echo ${shellQuote(missing)} >&2; exit 3; }`,
+    shellJoin([...(target.user === "root" ? [] : ["sudo", "-n"]), ...argv]),
+  ].join("; ");
+  return `${sshClient(target)} ${shellQuote(remote)} </dev/null`;
+}
+
 /** Host-side: asks the target's connection master, if one runs, to exit (before its machine goes away). */
 export function sshCloseScript(target: SshTarget): string {
   checkTarget(target);

@@ -38,7 +38,7 @@ ROOTFS="$WORK/rootfs"
 # calico-node on the host network expects of its host (iptables, ipset, conntrack, kmod
 # for ipip/vxlan modules); ping and ps for people.
 PACKAGES=(systemd-sysv openssh-server linux-image-amd64 initramfs-tools iproute2 udev kmod
-  docker.io iptables ipset conntrack procps iputils-ping ca-certificates netbase)
+  docker.io iptables ipset conntrack procps iputils-ping ca-certificates netbase tcpdump)
 
 # The rootfs depends on its own section of this script (packages, guest files); the disk
 # on the whole script and the images.

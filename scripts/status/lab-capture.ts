@@ -3,7 +3,8 @@
  * one interface of a node (`any`: all of them), for Wireshark, written to FILE (default
  * <node>-<interface>-<time>.pcap where npm was run). The capture always ends: after `seconds` (default
  * 10, at most 300). It runs through the node's transport (its `access` in the stack's outputs): for a
- * Docker node, Debian's tcpdump from the helper image beside the node in its network namespace.
+ * Docker node, Debian's tcpdump from the helper image beside the node in its network namespace; for a
+ * node on a VM or host (host-networked there), the machine's own tcpdump over ssh.
  */
 import { spawnSync } from "node:child_process";
 import { openSync, closeSync, readFileSync, statSync } from "node:fs";
@@ -33,11 +34,6 @@ function main(argv: string[]): number {
   }
   const stack = values.stack ?? "bird";
   const node = findNode(readLab(stack, values.outputs), stack, nodeName);
-  if (node.access.transport !== "docker")
-    throw new LabError(
-      `node ${nodeName} is reached over ssh: lab:capture runs beside docker nodes only (on a VM or host: lab:exec -- ${nodeName} tcpdump ..., if it has tcpdump)`,
-      2,
-    );
   const listed = runInNode(node.access, INTERFACES_SCRIPT);
   if (listed.status !== 0) throw new LabError(`node ${nodeName} cannot be read: ${(listed.stderr || `exit ${listed.status}`).trim()}`, 1);
   const interfaces = parseInterfaces(listed.stdout);
@@ -50,11 +46,15 @@ function main(argv: string[]): number {
   const out = openSync(file, "w");
   let run;
   try {
-    run = spawnSync("bash", ["-c", netnsToolFor(node.access, versions.offlineImages.tcpdump, tcpdumpArgv(iface, seconds, filter))], {
-      stdio: ["ignore", out, "inherit"],
-      // The capture stops itself; this only guards against a transport that hangs.
-      timeout: (seconds + 60) * 1000,
-    });
+    run = spawnSync(
+      "bash",
+      ["-c", netnsToolFor(node.access, { image: versions.offlineImages.tcpdump, command: "tcpdump" }, tcpdumpArgv(iface, seconds, filter))],
+      {
+        stdio: ["ignore", out, "inherit"],
+        // The capture stops itself; this only guards against a transport that hangs.
+        timeout: (seconds + 60) * 1000,
+      },
+    );
   } finally {
     closeSync(out);
   }

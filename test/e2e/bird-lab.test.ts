@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,8 +6,9 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contains, parseCidr } from "../../core/addressing";
 import { unknownInterfaceMessage } from "../../core/lab-messages";
-import { ipv4Packets, parsePcap } from "../../core/parsers/pcap";
 import {
+  captureDuring,
+  expectIcmpBetween,
   expectIpamClean,
   expectLiveLab,
   labStatus,
@@ -112,42 +113,9 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
     const [a, b] = outputs.nodes;
     const dir = mkdtempSync(join(tmpdir(), "calico-lab-capture-"));
     try {
-      writeFileSync(join(dir, "outputs.json"), JSON.stringify(outputs));
-      const pcap = join(dir, "eth0.pcap");
-      const started = Date.now();
-      const capture = spawn("npm", [
-        "run",
-        "-s",
-        "lab:capture",
-        "--",
-        "--outputs",
-        join(dir, "outputs.json"),
-        b!.name,
-        "eth0",
-        "6",
-        "--out",
-        pcap,
-      ]);
-      let said = "";
-      const listening = new Promise<void>((resolve) => {
-        const heard = (chunk: Buffer) => {
-          said += chunk.toString();
-          if (said.includes("listening on eth0")) resolve();
-        };
-        capture.stderr.on("data", heard);
-        capture.stdout.on("data", heard);
-      });
-      const exited = new Promise<number | null>((resolve) => capture.on("exit", resolve));
-      await Promise.race([listening, exited]);
-      expect(ping(a!, b!)).toMatch(/3 received/);
-      const code = await exited;
-      const took = Date.now() - started;
-      expect(code, said).toBe(0);
-      console.log(`lab:capture of 6 s took ${(took / 1000).toFixed(1)} s: ${said.trim().split("\n").slice(-1)[0]}`);
-      const [from, to] = [a!.workloads[0]!.ip.split("/")[0]!, b!.workloads[0]!.ip.split("/")[0]!];
-      const icmp = ipv4Packets(parsePcap(readFileSync(pcap))).filter((p) => p.protocol === 1);
-      expect(icmp.filter((p) => p.source === from && p.destination === to).length, "echo requests").toBeGreaterThanOrEqual(3);
-      expect(icmp.filter((p) => p.source === to && p.destination === from).length, "echo replies").toBeGreaterThanOrEqual(3);
+      const seen = await captureDuring(dir, outputs, b!, "eth0", 6, () => expect(ping(a!, b!)).toMatch(/3 received/));
+      console.log(`lab:capture of 6 s took ${seen.seconds.toFixed(1)} s: ${seen.said.trim().split("\n").slice(-1)[0]}`);
+      expectIcmpBetween(seen.packets, a!, b!, 3);
 
       const wrong = labCommand(dir, outputs, "lab:capture", [a!.name, "eth9", "1"]);
       expect(wrong.code).toBe(2);

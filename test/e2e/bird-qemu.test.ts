@@ -11,7 +11,7 @@ import { parseIpRoutes } from "../../core/parsers/ip-route";
 import { vmLabName, vmNamespace } from "../../core/substrates/qemu/scripts";
 import { VM_BASE_FILES } from "../../core/substrates/qemu/preflight";
 import type { LabNodeOutput } from "../../components/lab/outputs";
-import { labStatus, outputsOf, POOL, type LabOutputs } from "./lab-expectations";
+import { captureDuring, expectIcmpBetween, labStatus, outputsOf, POOL, workloadPingArgv, type LabOutputs } from "./lab-expectations";
 import { cacheDir, missingPrerequisites, openStack, repoRoot, sh, stepTimeline } from "./live";
 
 // The bird scenario on the qemu substrate: an etcd VM and two Calico VMs from the VM base image, under
@@ -134,6 +134,19 @@ describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
     times.ping = (Date.now() - started) / 1000;
   });
 
+  it("lab:capture records a VM node's eth0 with the VM's own tcpdump, over ssh, while workloads ping across", async () => {
+    const started = Date.now();
+    const [a, b] = outputs.nodes;
+    const dir = mkdtempSync(join(tmpdir(), "calico-lab-capture-"));
+    try {
+      const seen = await captureDuring(dir, outputs, b!, "eth0", 8, () => expect(workloadPing(a!, b!)).toMatch(/3 received/));
+      expectIcmpBetween(seen.packets, a!, b!, 3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    times.capture = (Date.now() - started) / 1000;
+  });
+
   it("outputs: each VM's accelerator and ssh access (the key's path, never the key); lab:status reaches the VMs with it", () => {
     const started = Date.now();
     const accelerator = sh(["bash", labVm, "accel"]).trim().split(":")[0];
@@ -237,11 +250,13 @@ function expectLiveVmLab(outputs: LabOutputs): void {
   }
 }
 
-/** A ping from the workload in each VM to the workload in the other. */
+/** Three pings from `from`'s first workload to `to`'s, through `from`'s VM. */
+function workloadPing(from: LabNodeOutput, to: LabNodeOutput): string {
+  return inNode(from, ...workloadPingArgv(from, to, 3));
+}
+
 function expectPingsBothWays(outputs: LabOutputs): void {
   const [a, b] = outputs.nodes;
-  const ping = (from: LabNodeOutput, to: LabNodeOutput) =>
-    inNode(from, "ip", "netns", "exec", from.workloads[0]!.namespace, "ping", "-c", "3", "-W", "3", to.workloads[0]!.ip.split("/")[0]!);
-  expect(ping(a!, b!)).toMatch(/3 received/);
-  expect(ping(b!, a!)).toMatch(/3 received/);
+  expect(workloadPing(a!, b!)).toMatch(/3 received/);
+  expect(workloadPing(b!, a!)).toMatch(/3 received/);
 }

@@ -9,7 +9,7 @@ import { compareTopology, comparisonProblems } from "../../core/observed";
 import { parseBirdProtocols } from "../../core/parsers/birdc-protocols";
 import { observeFromCalicoNodeStatus } from "../../core/substrates/kind/observed";
 import { dockerExec, freeUnderlay, missingPrerequisites, openStack, sh } from "./live";
-import { destroyAndForget } from "./lab-expectations";
+import { destroyAndForget, workloadPingArgv } from "./lab-expectations";
 
 const missing = missingPrerequisites();
 if (missing.length > 0) throw new Error(`the end-to-end test cannot run:\n  ${missing.join("\n  ")}`);
@@ -94,20 +94,7 @@ function expectSessionsAndRoutes(outputs: Outputs): void {
   }
 }
 
-const ping = (from: LabNodeOutput, to: LabNodeOutput) =>
-  dockerExec(
-    from.container,
-    "ip",
-    "netns",
-    "exec",
-    from.workloads[0]!.namespace,
-    "ping",
-    "-c",
-    "3",
-    "-W",
-    "2",
-    to.workloads[0]!.ip.split("/")[0]!,
-  );
+const ping = (from: LabNodeOutput, to: LabNodeOutput) => dockerExec(from.container, ...workloadPingArgv(from, to));
 
 describe.sequential(
   "kdd lab on Docker, a mesh of three: a bare kube-apiserver, calico-node on the Kubernetes datastore, pods without a kubelet",

@@ -1,6 +1,6 @@
 /** What the e2e tests expect of a live bird lab, read from the nodes themselves, not only from the stack's outputs. */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Stack, UpResult } from "@pulumi/pulumi/automation";
@@ -8,6 +8,7 @@ import { expect } from "vitest";
 import { contains, parseCidr } from "../../core/addressing";
 import { peerFromProtocolName, parseBirdProtocols } from "../../core/parsers/birdc-protocols";
 import { parseIpRoutes } from "../../core/parsers/ip-route";
+import { ipv4Packets, parsePcap } from "../../core/parsers/pcap";
 import type { BgpTopologyOutput, EtcdOutput, LabNodeOutput } from "../../components/lab/outputs";
 import type { LiveStatus } from "../../core/status";
 import { etcdDatastoreEnv } from "../../core/scenarios/bird";
@@ -87,9 +88,13 @@ export function expectLiveLab(outputs: LabOutputs, sessionPairs: Array<[string, 
   expect(outputs.diagram).toMatch(/^flowchart LR/);
 }
 
+/** Three pings from `from`'s first workload to `to`'s, as argv run in `from`'s node (each waits `wait` s for its reply). */
+export function workloadPingArgv(from: LabNodeOutput, to: LabNodeOutput, wait = 2): string[] {
+  return ["ip", "netns", "exec", from.workloads[0]!.namespace, "ping", "-c", "3", "-W", String(wait), to.workloads[0]!.ip.split("/")[0]!];
+}
+
 export function ping(from: LabNodeOutput, to: LabNodeOutput): string {
-  const target = to.workloads[0]!.ip.split("/")[0]!;
-  return dockerExec(from.container, "ip", "netns", "exec", from.workloads[0]!.namespace, "ping", "-c", "3", "-W", "2", target);
+  return dockerExec(from.container, ...workloadPingArgv(from, to));
 }
 
 /** `calicoctl ipam check` run in a node against the lab's etcd (with its client certificate over TLS): every address has exactly one owner. */
@@ -127,6 +132,59 @@ export function labStatus(outputs: LabOutputs): { code: number | null; status: L
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `npm run lab:capture` of `node`'s `iface` for `seconds` (on the stack's outputs, written to `dir`) while
+ * `traffic` runs once tcpdump listens: the packets the pcap holds, what lab:capture said and how long it took.
+ */
+export async function captureDuring(
+  dir: string,
+  outputs: LabOutputs,
+  node: LabNodeOutput,
+  iface: string,
+  seconds: number,
+  traffic: () => void,
+): Promise<{ packets: ReturnType<typeof ipv4Packets>; said: string; seconds: number }> {
+  writeFileSync(join(dir, "outputs.json"), JSON.stringify(outputs));
+  const pcap = join(dir, `${node.name}-${iface}.pcap`);
+  const started = Date.now();
+  const capture = spawn("npm", [
+    "run",
+    "-s",
+    "lab:capture",
+    "--",
+    "--outputs",
+    join(dir, "outputs.json"),
+    node.name,
+    iface,
+    String(seconds),
+    "--out",
+    pcap,
+  ]);
+  let said = "";
+  const listening = new Promise<void>((resolve) => {
+    const heard = (chunk: Buffer) => {
+      said += chunk.toString();
+      if (said.includes(`listening on ${iface}`)) resolve();
+    };
+    capture.stderr.on("data", heard);
+    capture.stdout.on("data", heard);
+  });
+  const exited = new Promise<number | null>((resolve) => capture.on("exit", resolve));
+  await Promise.race([listening, exited]);
+  traffic();
+  const code = await exited;
+  expect(code, said).toBe(0);
+  return { packets: ipv4Packets(parsePcap(readFileSync(pcap))), said, seconds: (Date.now() - started) / 1000 };
+}
+
+/** Echo requests from `from`'s first workload to `to`'s and the replies, in captured packets: at least `count` each way. */
+export function expectIcmpBetween(packets: ReturnType<typeof ipv4Packets>, from: LabNodeOutput, to: LabNodeOutput, count: number): void {
+  const [a, b] = [from.workloads[0]!.ip.split("/")[0]!, to.workloads[0]!.ip.split("/")[0]!];
+  const icmp = packets.filter((p) => p.protocol === 1);
+  expect(icmp.filter((p) => p.source === a && p.destination === b).length, "echo requests").toBeGreaterThanOrEqual(count);
+  expect(icmp.filter((p) => p.source === b && p.destination === a).length, "echo replies").toBeGreaterThanOrEqual(count);
 }
 
 /** afterAll of a lab's suite: destroy, check that nothing of the stack is left, then forget the stack and its backend. */

@@ -8,6 +8,8 @@ import { noLabMessage, unknownInterfaceMessage, unknownNodeMessage, unreachableN
 import { ipv4Packets, LINKTYPE, parsePcap } from "../../core/parsers/pcap";
 import { netnsToolFor } from "../../core/transports/access";
 
+const TCPDUMP = { image: "calico-lab/tcpdump:bookworm", command: "tcpdump" };
+
 describe("lab:capture's pieces", () => {
   it("seconds: default 10, 1 to 300 allowed, anything else named with what is allowed", () => {
     expect(captureSeconds(undefined)).toBe(CAPTURE_SECONDS.default);
@@ -35,14 +37,30 @@ describe("lab:capture's pieces", () => {
   });
 
   it("a Docker node: the helper image runs in the node's network namespace, never pulled, a missing image named", () => {
-    expect(
-      netnsToolFor({ transport: "docker", container: "calicolab-bird-calico1" }, "calico-lab/tcpdump:bookworm", ["tcpdump", "-i", "eth0"]),
-    ).toBe(
+    expect(netnsToolFor({ transport: "docker", container: "calicolab-bird-calico1" }, TCPDUMP, ["tcpdump", "-i", "eth0"])).toBe(
       [
         "docker image inspect calico-lab/tcpdump:bookworm >/dev/null 2>&1 || { echo 'no image calico-lab/tcpdump:bookworm on this Docker engine: build it with npm run offline:build' >&2; exit 3; }",
         "docker run --rm --pull never --network container:calicolab-bird-calico1 --cap-add NET_RAW --cap-add NET_ADMIN --label calico-lab.helper-of=calicolab-bird-calico1 calico-lab/tcpdump:bookworm tcpdump -i eth0",
       ].join("\n"),
     );
+  });
+
+  it("a node on a VM or host: the machine's own tool over ssh (sudo for a user other than root), a missing tool named", () => {
+    const target = { lab: "lab1", host: "calico1", address: "192.168.4.5", port: 22, keyPath: "/k", netns: "calicolab-lab1" };
+    const vm = netnsToolFor({ transport: "ssh", container: "lab-calico1", user: "root", ...target }, TCPDUMP, ["tcpdump", "-i", "eth0"]);
+    expect(vm).toMatch(/^ip netns exec calicolab-lab1 ssh -i \/k -p 22 -o BatchMode=yes .* root@192\.168\.4\.5 /);
+    expect(
+      vm.endsWith(
+        String.raw` 'command -v tcpdump >/dev/null 2>&1 || { echo '\''calico-lab: calico1 (192.168.4.5) has no tcpdump: install it there (apt-get install tcpdump)'\'' >&2; exit 3; }; tcpdump -i eth0' </dev/null`,
+      ),
+      vm,
+    ).toBe(true);
+    const host = netnsToolFor({ transport: "ssh", container: "lab-calico1", user: "vagrant", ...target }, TCPDUMP, [
+      "tcpdump",
+      "-i",
+      "eth0",
+    ]);
+    expect(host).toContain("; sudo -n tcpdump -i eth0' </dev/null");
   });
 });
 
