@@ -164,8 +164,30 @@ function checkResolvedImages(): void {
   }
 }
 
+/**
+ * kdd outside kind manages its Kubernetes objects with the Kubernetes provider plugin. Where the engine may
+ * not download plugins (the offline toolchain), it must be installed already: say how.
+ */
+function checkKubernetesPlugin(): void {
+  if (config.scenario !== "kdd" || config.substrate === "kind") return;
+  if (!/^(1|true)$/i.test(process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION ?? "")) return;
+  const version = (JSON.parse(readFileSync(require.resolve("@pulumi/kubernetes/package.json"), "utf8")) as { version: string }).version;
+  const plugin = join(
+    process.env.PULUMI_HOME ?? join(homedir(), ".pulumi"),
+    "plugins",
+    `resource-kubernetes-v${version}`,
+    "pulumi-resource-kubernetes",
+  );
+  if (!existsSync(plugin)) {
+    throw new pulumi.RunError(
+      `scenario kdd on ${config.substrate} manages its Kubernetes objects with the Kubernetes provider plugin ${version}, which is not installed at ${plugin} (and plugin downloads are off): run bash scripts/offline/kubernetes-provider.sh (npm run lab:up does it for a kdd stack)`,
+    );
+  }
+}
+
 function preflight(): void {
   checkResolvedImages();
+  checkKubernetesPlugin();
   ipipWarning();
   // Tools fetched here need their toolchain, whatever the substrate.
   const issues = [

@@ -48,21 +48,14 @@ export class Workloads extends pulumi.ComponentResource {
         const ref = pulumi
           .output(args.network)
           .apply((network): WorkloadRef => ({ node: node.nodeName, namespace, network, ...(object?.pod ? { pod: object.pod } : {}) }));
-        const objectSteps = object
-          ? [
-              nodeStep(
-                `${name}-${nodeIndex + 1}-${index}-object`,
-                object.target,
-                { create: object.create, delete: object.delete, deleteWhat: `removing ${namespace}'s datastore object` },
-                { parent: this, dependsOn: [...(args.after?.[nodeIndex] ?? [])] },
-              ),
-            ]
+        const objects = object
+          ? [object.make(`${name}-${nodeIndex + 1}-${index}-object`, { parent: this, dependsOn: [...(args.after?.[nodeIndex] ?? [])] })]
           : [];
         const step = nodeStep(
           `${name}-${nodeIndex + 1}-${index}`,
           node,
           { create: ref.apply(workloadAddScript), delete: ref.apply(workloadDelScript), deleteWhat: `cnitool del ${namespace}` },
-          { parent: this, dependsOn: [...(args.after?.[nodeIndex] ?? []), ...objectSteps] },
+          { parent: this, dependsOn: [...(args.after?.[nodeIndex] ?? []), ...objects] },
         );
         added.push(
           pulumi.all([ref, step.stdout]).apply(([r, stdout]) => {

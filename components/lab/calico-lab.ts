@@ -56,7 +56,7 @@ export class CalicoLab extends pulumi.ComponentResource {
     const { config, scenario } = args;
     const names = nodeNames(config);
     const plan = underlayPlanFor(config);
-    const context: ScenarioContext = { lab: name, config, plan, images: imageSetOf(config) };
+    const context: ScenarioContext = { lab: name, config, plan, images: imageSetOf(config), manifestPath: args.manifestPath };
 
     const substrate = args.substrate(
       { lab: name, stack: args.stack, parent: this },

@@ -1,17 +1,17 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { workloadMtu } from "../../core/mtu";
 import { waitUntilScript } from "../../core/node-scripts";
 import { CALICO_NODE_READINESS, etcdEndpoint, etcdRuntime } from "../../core/scenarios/bird";
 import {
-  applyCrdsScript,
+  calicoCrdFiles,
   calicoNodeKddRuntime,
-  createNodeStatusesScript,
-  createNodesScript,
-  createPodScript,
-  deleteNodeStatusesScript,
-  deleteNodesScript,
-  deletePodScript,
   enableBird6Script,
+  kddNodeObjects,
+  kddNodeStatusObjects,
+  kddPodObject,
   KDD_NAMESPACE,
   KDD_NODE_KUBECONFIG,
   kubeApiserverRuntime,
@@ -19,9 +19,18 @@ import {
   renderKddCniConflist,
   writeNodeKubeconfigScript,
 } from "../../core/scenarios/kdd";
+import { parseManifest, type KubeObject } from "../../core/substrates/kind/render";
 import { nodeNames } from "../../core/config/validate";
 import { nodeStep } from "../lab/node-step";
 import type { Scenario, ScenarioContext } from "./scenario";
+
+/**
+ * A parsed document as a typed resource's args: the templates render the API's own documents (schema-checked
+ * in test/unit/kdd.test.ts), which the SDK's types spell with literal apiVersion and kind.
+ */
+function asArgs<T>(object: KubeObject): T {
+  return object as unknown as T;
+}
 
 function apiserverImage(context: ScenarioContext): string {
   const image = context.images.apiserver;
@@ -53,32 +62,11 @@ export const kddScenario: Scenario = {
   datastoreEnv: () => ({ DATASTORE_TYPE: "kubernetes", KUBECONFIG: KDD_NODE_KUBECONFIG }),
   conflist: ({ config }) => renderKddCniConflist({ ...config.cni, mtu: workloadMtu(config.cni.mtu, config.ipPools) }),
   prepare(context, datastore, parent) {
-    const apiserver = datastore[1];
-    if (!apiserver) throw new Error("kdd: the kube-apiserver node was not made");
+    const [etcd, apiserver] = datastore;
+    if (!etcd || !apiserver) throw new Error("kdd: the etcd and kube-apiserver nodes were not made");
     const { lab, config } = context;
     const names = nodeNames(config);
     const reflectors = config.bgp.mode === "routeReflectors" ? new Set(config.bgp.routeReflectors) : new Set<string>();
-    const crds = nodeStep(`${lab}-crds`, apiserver, { create: applyCrdsScript() }, { parent, dependsOn: [apiserver.resource] });
-    // calico-node exits at startup when its Node object is missing: the Nodes exist before the Calico nodes.
-    const nodes = nodeStep(
-      `${lab}-k8s-nodes`,
-      apiserver,
-      {
-        create: createNodesScript(
-          names.map((name) => ({ name, ...(reflectors.has(name) ? { routeReflectorClusterId: config.bgp.routeReflectorClusterId } : {}) })),
-        ),
-        delete: deleteNodesScript(names),
-        deleteWhat: "kubectl delete node",
-      },
-      { parent, dependsOn: [crds] },
-    );
-    // calico-node's status reporter fills each in once it runs; nothing waits for them.
-    nodeStep(
-      `${lab}-node-statuses`,
-      apiserver,
-      { create: createNodeStatusesScript(names), delete: deleteNodeStatusesScript(names), deleteWhat: "kubectl delete caliconodestatus" },
-      { parent, dependsOn: [crds] },
-    );
     // The admin kubeconfig holds a private key: a secret in the state, written only into the lab's nodes.
     const kubeconfig = nodeStep(
       `${lab}-kubeconfig`,
@@ -86,24 +74,49 @@ export const kddScenario: Scenario = {
       { create: readKubeconfigScript() },
       { parent, dependsOn: [apiserver.resource], additionalSecretOutputs: ["stdout"] },
     );
+    const secretKubeconfig = pulumi.secret(kubeconfig.stdout);
+    // The machine running Pulumi reaches the apiserver at its lab address (a Docker network it has a leg in).
+    const provider = new k8s.Provider(`${lab}-kubernetes`, { kubeconfig: secretKubeconfig }, { parent, dependsOn: [kubeconfig] });
+    // Every object lives in etcd: when etcd goes (destroy), their deletes are skipped; alone, each deletes itself.
+    const inDatastore = (dependsOn: pulumi.Resource[]): pulumi.CustomResourceOptions => ({
+      parent,
+      provider,
+      dependsOn,
+      ...(etcd.deletedWith ? { deletedWith: etcd.deletedWith } : {}),
+    });
+    const crdFiles = calicoCrdFiles(
+      JSON.parse(readFileSync(context.manifestPath, "utf8")) as unknown,
+      context.manifestPath,
+      config.artifacts.versions.calico,
+    );
+    const crds = crdFiles.files.flatMap((file) =>
+      parseManifest(readFileSync(join(crdFiles.dir, file), "utf8")).map(
+        (crd) => new k8s.apiextensions.v1.CustomResourceDefinition(`${lab}-crd-${crd.metadata.name}`, asArgs(crd), inDatastore([])),
+      ),
+    );
+    // calico-node exits at startup when its Node object is missing: the Nodes exist before the Calico nodes.
+    const nodes = kddNodeObjects(
+      names.map((name) => ({ name, ...(reflectors.has(name) ? { routeReflectorClusterId: config.bgp.routeReflectorClusterId } : {}) })),
+    ).map((node) => new k8s.core.v1.Node(`${lab}-k8s-node-${node.metadata.name}`, asArgs(node), inDatastore([])));
+    // calico-node's status reporter fills each in once it runs; nothing waits for them.
+    for (const status of kddNodeStatusObjects(names)) {
+      new k8s.apiextensions.CustomResource(`${lab}-node-status-${status.metadata.name}`, status, inDatastore(crds));
+    }
     return {
-      ready: [crds, nodes, kubeconfig],
-      kubeconfig: pulumi.secret(kubeconfig.stdout),
+      ready: [...crds, ...nodes, kubeconfig],
+      kubeconfig: secretKubeconfig,
       // calico-node starts once its kubeconfig is there; its startup (nodename, BIRD) must be done before
       // anything uses the node: the CNI plugin reads /var/lib/calico/nodename.
-      nodeSetup: pulumi
-        .secret(kubeconfig.stdout)
-        .apply(
-          (text) =>
-            `${writeNodeKubeconfigScript(text)}\n${waitUntilScript(CALICO_NODE_READINESS, 180, "calico-node's startup (BIRD answering)")}\n${enableBird6Script()}`,
-        ),
+      nodeSetup: secretKubeconfig.apply(
+        (text) =>
+          `${writeNodeKubeconfigScript(text)}\n${waitUntilScript(CALICO_NODE_READINESS, 180, "calico-node's startup (BIRD answering)")}\n${enableBird6Script()}`,
+      ),
       workloadObject: ({ node, name }) => {
-        const pod = { name, nodeName: node };
+        const pod = { namespace: KDD_NAMESPACE, name };
         return {
-          target: apiserver,
-          create: createPodScript(pod),
-          delete: deletePodScript(pod),
-          pod: { namespace: KDD_NAMESPACE, name },
+          make: (resourceName, opts) =>
+            new k8s.core.v1.Pod(resourceName, asArgs(kddPodObject({ ...pod, nodeName: node })), pulumi.mergeOptions(inDatastore([]), opts)),
+          pod,
         };
       },
     };

@@ -3,7 +3,6 @@ import type { UnderlayPlan } from "../../core/addressing";
 import type { ImageSet, LabConfig } from "../../core/config/types";
 import type { DatastoreEnv } from "../../core/node-scripts";
 import type { NodeRuntime } from "../../core/node-runtime";
-import type { StepTarget } from "../lab/node-step";
 import type { EtcdTlsOutput } from "../lab/outputs";
 import type { LabNode } from "../substrates/substrate";
 
@@ -12,6 +11,8 @@ export interface ScenarioContext {
   readonly config: LabConfig;
   readonly plan: UnderlayPlan;
   readonly images: ImageSet;
+  /** The offline build's manifest (kdd: where Calico's CRDs are on this machine). */
+  readonly manifestPath: string;
 }
 
 /** What a scenario's datastore steps leave for the rest of the lab. */
@@ -24,9 +25,8 @@ export interface PreparedDatastore {
   readonly nodeSetup?: pulumi.Output<string>;
   /** A datastore object made before each workload is plumbed and removed after it is gone (kdd: its Pod). */
   readonly workloadObject?: (workload: { readonly node: string; readonly name: string }) => {
-    readonly target: StepTarget;
-    readonly create: string;
-    readonly delete: string;
+    /** Makes the object as a resource named `name` (its options: parent and dependsOn from the workloads). */
+    readonly make: (name: string, opts: pulumi.CustomResourceOptions) => pulumi.Resource;
     /** The Pod the CNI plugin is told about (CNI_ARGS). */
     readonly pod?: { readonly namespace: string; readonly name: string };
   };

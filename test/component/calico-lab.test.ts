@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { etcdPkiScript, writeEtcdClientBundleScript } from "../../core/scenarios/etcd-tls";
@@ -52,7 +55,7 @@ async function birdOnDocker() {
   return { scenario: birdScenario, substrate: dockerSubstrate };
 }
 
-async function buildLab(name: string, raw: Record<string, unknown>) {
+async function buildLab(name: string, raw: Record<string, unknown>, manifestPath = "/cache/artifacts/manifest.json") {
   const mocks = captureGraph();
   const { CalicoLab } = await import("../../components/lab/calico-lab");
   const { LAB_SCENARIOS } = await import("../../components/lab/registry");
@@ -65,7 +68,7 @@ async function buildLab(name: string, raw: Record<string, unknown>) {
       config: online(raw),
       stack: "test",
       cacheDir: "/cache",
-      manifestPath: "/cache/artifacts/manifest.json",
+      manifestPath,
     },
     { transformations: [mocks.capture] },
   );
@@ -430,21 +433,58 @@ describe("CalicoLab, kdd on docker", () => {
   beforeAll(async () => {
     reflectors = [];
     nodeCount = 2;
-    built = await buildLab("k", { scenario: "kdd", imageMode: "offline" });
+    // Two of Calico's CRDs where the offline build's manifest says they are.
+    const dir = mkdtempSync(join(tmpdir(), "calico-lab-component-crds-"));
+    const crd = (plural: string, kind: string) =>
+      `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: ${plural}.crd.projectcalico.org\nspec:\n  group: crd.projectcalico.org\n  names:\n    kind: ${kind}\n    plural: ${plural}\n  scope: Cluster\n`;
+    writeFileSync(join(dir, "ippools.yaml"), crd("ippools", "IPPool"));
+    writeFileSync(join(dir, "caliconodestatuses.yaml"), crd("caliconodestatuses", "CalicoNodeStatus"));
+    const files = { "ippools.yaml": "-", "caliconodestatuses.yaml": "-" };
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify({ artifacts: { "calico-crds": { version: "v3.28.5", dir, files } } }));
+    built = await buildLab("k", { scenario: "kdd", imageMode: "offline" }, join(dir, "manifest.json"));
+    rmSync(dir, { recursive: true, force: true });
   });
   const find2 = (name: string) => find(built.registered, name);
+  const CRDS = ["k-crd-caliconodestatuses.crd.projectcalico.org", "k-crd-ippools.crd.projectcalico.org"];
 
-  it("makes etcd, then kube-apiserver, then CRDs, Node objects and the kubeconfig, before the Calico nodes", () => {
+  it("makes etcd, then kube-apiserver, then a Kubernetes provider from its kubeconfig", () => {
     expect(find2("k-apiserver-container").inputs).toMatchObject({
       image: "calico-lab/kube-apiserver:v1.29.15",
       ipv4Address: "192.168.4.3",
     });
     expect(find2("k-apiserver").dependsOn).toEqual(["k-etcd"]);
-    expect(find2("k-crds").dependsOn).toEqual(["k-apiserver"]);
-    expect(find2("k-k8s-nodes").dependsOn).toEqual(["k-crds"]);
-    expect(find2("k-k8s-nodes").inputs.create).toContain("kind: Node\nmetadata:\n  name: calico1");
-    expect(find2("k-calico1").dependsOn).toEqual(["k-etcd", "k-apiserver", "k-crds", "k-k8s-nodes", "k-kubeconfig"]);
+    expect(find2("k-kubeconfig").dependsOn).toEqual(["k-apiserver"]);
+    expect(find2("k-kubernetes").type).toBe("pulumi:providers:kubernetes");
+    expect(find2("k-kubernetes").dependsOn).toEqual(["k-kubeconfig"]);
+  });
+
+  it("through the provider: Calico's CRDs, a Node per Calico node and a CalicoNodeStatus each, all before the Calico nodes; destroy leaves them to etcd", () => {
+    for (const name of CRDS) {
+      expect(find2(name).type, name).toBe("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition");
+      expect(find2(name).provider, name).toBe("k-kubernetes");
+      expect(find2(name).deletedWith, name).toBe("k-etcd-container");
+    }
+    expect(find2("k-crd-ippools.crd.projectcalico.org").inputs).toMatchObject({ spec: { names: { kind: "IPPool" } } });
+    const node = find2("k-k8s-node-calico1");
+    expect(node.type).toBe("kubernetes:core/v1:Node");
+    expect(node.inputs).toMatchObject({ kind: "Node", metadata: { name: "calico1", labels: { "kubernetes.io/hostname": "calico1" } } });
+    expect(node.provider).toBe("k-kubernetes");
+    expect(node.deletedWith).toBe("k-etcd-container");
+    const status = find2("k-node-status-calico2");
+    expect(status.type).toBe("kubernetes:crd.projectcalico.org/v1:CalicoNodeStatus");
+    expect(status.inputs).toMatchObject({ spec: { node: "calico2", classes: ["Agent", "BGP", "Routes"], updatePeriodSeconds: 10 } });
+    expect(status.dependsOn).toEqual(CRDS);
+    expect(find2("k-calico1").dependsOn).toEqual([
+      "k-etcd",
+      "k-apiserver",
+      ...CRDS,
+      "k-k8s-node-calico1",
+      "k-k8s-node-calico2",
+      "k-kubeconfig",
+    ]);
     expect(find2("k-calico1-container").inputs.env).toEqual(expect.arrayContaining(["DATASTORE_TYPE=kubernetes"]));
+    expect(built.outputs.kubeconfigSecret).toBe(true);
+    expect(built.outputs.kubeconfig).toBe("apiVersion: v1\nkind: Config # k-kubeconfig\n");
   });
 
   it("writes the kubeconfig into each Calico node first; BGP settings and pools go in with calicoctl on the Kubernetes datastore, with no profile", () => {
@@ -461,25 +501,22 @@ describe("CalicoLab, kdd on docker", () => {
     // Each node's conf and workloads wait for its own setup, which waits for calico-node's startup (the CNI plugin reads its nodename)
     // (the setup script itself is a secret: see test/unit/kdd.test.ts).
     expect(find2("k-cni-write-2").dependsOn).toEqual(["k-calico2", "k-calico2-setup"]);
-    expect(find2("k-workloads-2-1").dependsOn).toEqual(["k-tools-install-2", "k-cni-write-2", "k-ippools", "k-workloads-2-1-object"]);
     const pools = find2("k-ippools-apply").inputs.create as string;
     expect(pools).toContain("DATASTORE_TYPE=kubernetes KUBECONFIG=/etc/cni/net.d/calico-kubeconfig calicoctl apply -f -");
     expect(pools).not.toContain("kind: Profile");
   });
 
-  it("makes a CalicoNodeStatus per node once the CRDs are in, and exports the kubeconfig as a secret", () => {
-    const statuses = find2("k-node-statuses");
-    expect(statuses.dependsOn).toEqual(["k-crds"]);
-    expect(statuses.inputs.create).toContain("kind: CalicoNodeStatus\nmetadata:\n  name: calico2\nspec:\n  node: calico2");
-    expect(statuses.inputs.delete).toContain("delete caliconodestatuses.crd.projectcalico.org --ignore-not-found calico1 calico2");
-    expect(built.outputs.kubeconfigSecret).toBe(true);
-    expect(built.outputs.kubeconfig).toBe("apiVersion: v1\nkind: Config # k-kubeconfig\n");
-  });
-
-  it("makes each workload's Pod in the apiserver before cnitool plumbs it, naming the Pod in CNI_ARGS", () => {
+  it("makes each workload's Pod through the provider, not waited for, before cnitool plumbs it, naming the Pod in CNI_ARGS", () => {
     const pod = find2("k-workloads-1-1-object");
-    expect(pod.inputs.create).toContain("docker exec -i k-apiserver sh -s");
-    expect(pod.inputs.create).toContain("kind: Pod\nmetadata:\n  name: calico1-wl1");
+    expect(pod.type).toBe("kubernetes:core/v1:Pod");
+    expect(pod.provider).toBe("k-kubernetes");
+    expect(pod.parent).toBe("k-workloads");
+    expect(pod.deletedWith).toBe("k-etcd-container");
+    expect(pod.inputs).toMatchObject({
+      metadata: { name: "calico1-wl1", namespace: "default", annotations: { "pulumi.com/skipAwait": "true" } },
+      spec: { nodeName: "calico1", terminationGracePeriodSeconds: 0 },
+    });
+    expect(pod.dependsOn).toEqual(["k-tools-install-1", "k-cni-write-1", "k-ippools"]);
     const add = find2("k-workloads-1-1");
     expect(add.dependsOn).toEqual(["k-tools-install-1", "k-cni-write-1", "k-ippools", "k-workloads-1-1-object"]);
     expect(add.inputs.create).toContain("CNI_ARGS='K8S_POD_NAMESPACE=default;K8S_POD_NAME=calico1-wl1'");

@@ -17,6 +17,8 @@ export interface Registered {
   readonly deletedWith?: string;
   /** The protect flag the resource ended up with (its own, or inherited from its parent). */
   readonly protect?: boolean;
+  /** The provider resource it was given explicitly, by name. */
+  readonly provider?: string;
 }
 
 export function nameOf(resource: pulumi.Resource | undefined): Promise<string | undefined> {
@@ -101,7 +103,13 @@ export function captureGraph(): { registered: Registered[]; pending: Promise<voi
   const pending: Promise<void>[] = [];
   const capture: pulumi.ResourceTransformation = (args) => {
     const dependsOn = ([] as pulumi.Resource[]).concat((args.opts.dependsOn as pulumi.Resource[] | pulumi.Resource | undefined) ?? []);
-    const entry: Registered & { inputs: Record<string, unknown>; parent?: string; protect?: boolean; deletedWith?: string } = {
+    const entry: Registered & {
+      inputs: Record<string, unknown>;
+      parent?: string;
+      protect?: boolean;
+      deletedWith?: string;
+      provider?: string;
+    } = {
       deleteBeforeReplace: (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true,
       type: args.type,
       name: args.name,
@@ -119,6 +127,8 @@ export function captureGraph(): { registered: Registered[]; pending: Promise<voi
         if (parent) entry.parent = parent;
         const deletedWith = await nameOf(args.opts.deletedWith);
         if (deletedWith) entry.deletedWith = deletedWith;
+        const provider = await nameOf((args.opts as pulumi.CustomResourceOptions).provider);
+        if (provider) entry.provider = provider;
         for (const d of dependsOn) entry.dependsOn.push((await nameOf(d)) ?? "?");
       })(),
     );

@@ -174,7 +174,7 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
     const victim = outputs.nodes[1]!;
     sh(["docker", "exec", victim.container, "sv", "-w", "20", "down", "/etc/service/enabled/bird"]);
     // npm run lab:status reads the nodes now, without an up: exit 1 and the session named
-    const seen = labStatus(outputs);
+    const seen = await labStatus(outputs);
     expect(seen.code, seen.text).toBe(1);
     expect(
       seen.status.problems.some((p) => p.includes(victim.name)),
@@ -192,7 +192,7 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
     }
     const healed = outputsOf(await stack.up({ refresh: true, onOutput: () => undefined })).bgpTopology;
     expect(healed.matches, healed.problems.join("; ")).toBe(true);
-    const again = labStatus(outputs);
+    const again = await labStatus(outputs);
     expect(again.code, again.text).toBe(0);
     expect(again.status.sessions.every((session) => session.established)).toBe(true);
     expect(again.status.nodes.every((node) => node.up && node.blocks.length > 0)).toBe(true);

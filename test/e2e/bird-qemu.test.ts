@@ -1,7 +1,8 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contains, parseCidr } from "../../core/addressing";
@@ -29,6 +30,7 @@ try {
 }
 if (missing.length > 0) throw new Error(`the qemu end-to-end test cannot run:\n  ${missing.join("\n  ")}`);
 
+const execFileAsync = promisify(execFile);
 const stackName = `e2e-qemu-${Date.now().toString(36)}`;
 const vmLab = vmLabName(labNameFor(stackName));
 const labVm = join(repoRoot, "scripts", "vm", "lab-vm.sh");
@@ -139,7 +141,18 @@ describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
     const [a, b] = outputs.nodes;
     const dir = mkdtempSync(join(tmpdir(), "calico-lab-capture-"));
     try {
-      const seen = await captureDuring(dir, outputs, b!, "eth0", 8, () => expect(workloadPing(a!, b!)).toMatch(/3 received/));
+      // Pings every 0.5 s for 20 s, already flowing when tcpdump starts: under TCG a trip into a VM takes seconds.
+      const pinging = execFileAsync("bash", [
+        labVm,
+        "ssh",
+        vmLab,
+        a!.name,
+        "docker",
+        "exec",
+        a!.container,
+        ...workloadPingArgv(a!, b!, 3, 40, 0.5),
+      ]);
+      const seen = await captureDuring(dir, outputs, b!, "eth0", 6, () => pinging);
       expectIcmpBetween(seen.packets, a!, b!, 3);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -147,7 +160,7 @@ describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
     times.capture = (Date.now() - started) / 1000;
   });
 
-  it("outputs: each VM's accelerator and ssh access (the key's path, never the key); lab:status reaches the VMs with it", () => {
+  it("outputs: each VM's accelerator and ssh access (the key's path, never the key); lab:status reaches the VMs with it", async () => {
     const started = Date.now();
     const accelerator = sh(["bash", labVm, "accel"]).trim().split(":")[0];
     expect(["kvm", "tcg"]).toContain(accelerator);
@@ -170,7 +183,7 @@ describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
     const all = JSON.stringify(outputs);
     expect(all).not.toContain("PRIVATE KEY");
     expect(keyBody && all.includes(keyBody), "the private key is not in the outputs").toBe(false);
-    const seen = labStatus(outputs);
+    const seen = await labStatus(outputs);
     expect(seen.code, seen.text).toBe(0);
     expect(seen.status.sessions.every((session) => session.established)).toBe(true);
     expect(seen.status.nodes.every((node) => node.up && node.blocks.length > 0)).toBe(true);
@@ -201,7 +214,7 @@ describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
     expect(inNodeVm(victim, "cat", "/proc/sys/kernel/random/boot_id").trim(), "the VM booted anew").not.toBe(bootBefore);
     expectLiveVmLab(outputs);
     expectPingsBothWays(outputs);
-    const seen = labStatus(outputs);
+    const seen = await labStatus(outputs);
     expect(seen.code, seen.text).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 /** What the e2e tests expect of a live bird lab, read from the nodes themselves, not only from the stack's outputs. */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -88,9 +88,12 @@ export function expectLiveLab(outputs: LabOutputs, sessionPairs: Array<[string, 
   expect(outputs.diagram).toMatch(/^flowchart LR/);
 }
 
-/** Three pings from `from`'s first workload to `to`'s, as argv run in `from`'s node (each waits `wait` s for its reply). */
-export function workloadPingArgv(from: LabNodeOutput, to: LabNodeOutput, wait = 2): string[] {
-  return ["ip", "netns", "exec", from.workloads[0]!.namespace, "ping", "-c", "3", "-W", String(wait), to.workloads[0]!.ip.split("/")[0]!];
+/** `count` pings from `from`'s first workload to `to`'s, `interval` s apart, as argv run in `from`'s node (each waits `wait` s for its reply). */
+export function workloadPingArgv(from: LabNodeOutput, to: LabNodeOutput, wait = 2, count = 3, interval = 1): string[] {
+  return [
+    ...["ip", "netns", "exec", from.workloads[0]!.namespace, "ping", "-c", String(count), "-i", String(interval), "-W", String(wait)],
+    to.workloads[0]!.ip.split("/")[0]!,
+  ];
 }
 
 export function ping(from: LabNodeOutput, to: LabNodeOutput): string {
@@ -113,30 +116,37 @@ export function expectIpamClean(outputs: LabOutputs): void {
   expect(report).toContain("Check complete; found 0 problems.");
 }
 
-/** Runs `npm run lab:status -- --json` on the stack's outputs (written to a file): its exit code and what it said. */
-export function labStatus(outputs: LabOutputs): { code: number | null; status: LiveStatus; text: string } {
+/**
+ * Runs `npm run lab:status -- --json` on the stack's outputs (written to a file): its exit code and what it
+ * said. Asynchronous: on a VM lab under TCG it reads for many seconds, and a blocked worker loses vitest's RPC.
+ */
+export async function labStatus(outputs: LabOutputs): Promise<{ code: number | null; status: LiveStatus; text: string }> {
   const dir = mkdtempSync(join(tmpdir(), "calico-lab-status-"));
   try {
     writeFileSync(join(dir, "outputs.json"), JSON.stringify(outputs));
-    const result = spawnSync("npm", ["run", "-s", "lab:status", "--", "--outputs", join(dir, "outputs.json"), "--json"], {
-      encoding: "utf8",
-    });
-    const text = `${result.stdout}${result.stderr}`;
+    const child = spawn("npm", ["run", "-s", "lab:status", "--", "--outputs", join(dir, "outputs.json"), "--json"]);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    const text = `${stdout}${stderr}`;
     let status: LiveStatus;
     try {
-      status = JSON.parse(result.stdout) as LiveStatus;
+      status = JSON.parse(stdout) as LiveStatus;
     } catch {
-      throw new Error(`lab:status printed no status (exit ${result.status}):\n${text}`);
+      throw new Error(`lab:status printed no status (exit ${code}):\n${text}`);
     }
-    return { code: result.status, status, text };
+    return { code, status, text };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /**
- * `npm run lab:capture` of `node`'s `iface` for `seconds` (on the stack's outputs, written to `dir`) while
- * `traffic` runs once tcpdump listens: the packets the pcap holds, what lab:capture said and how long it took.
+ * `npm run lab:capture` of `node`'s `iface` for `seconds` (on the stack's outputs, written to `dir`); once
+ * tcpdump listens, `traffic` runs (awaited after the capture: a long-running one can already be flowing
+ * before the capture starts). The packets the pcap holds, what lab:capture said and how long it took.
  */
 export async function captureDuring(
   dir: string,
@@ -144,7 +154,7 @@ export async function captureDuring(
   node: LabNodeOutput,
   iface: string,
   seconds: number,
-  traffic: () => void,
+  traffic: () => unknown,
 ): Promise<{ packets: ReturnType<typeof ipv4Packets>; said: string; seconds: number }> {
   writeFileSync(join(dir, "outputs.json"), JSON.stringify(outputs));
   const pcap = join(dir, `${node.name}-${iface}.pcap`);
@@ -173,8 +183,9 @@ export async function captureDuring(
   });
   const exited = new Promise<number | null>((resolve) => capture.on("exit", resolve));
   await Promise.race([listening, exited]);
-  traffic();
+  const flowing = traffic();
   const code = await exited;
+  await flowing;
   expect(code, said).toBe(0);
   return { packets: ipv4Packets(parsePcap(readFileSync(pcap))), said, seconds: (Date.now() - started) / 1000 };
 }

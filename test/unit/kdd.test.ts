@@ -11,7 +11,6 @@ import { workloadAddScript, workloadDelScript } from "../../core/node-scripts";
 import * as kdd from "../../core/scenarios/kdd";
 import { ManifestValidator, schemaIndex } from "../schemas/validate";
 
-const workload = { pod: { name: "calico1-wl1", nodeName: "calico1" }, netns: "calico1-wl1", network: "test-calico" };
 // The same workload as the lab's shared node scripts take it: its Pod named for CNI_ARGS.
 const workloadRef = {
   node: "calico1",
@@ -375,58 +374,61 @@ describe("kdd: every document validates against the Kubernetes and Calico schema
   }, 60_000);
 });
 
+describe("kdd: the Kubernetes objects, as @pulumi/kubernetes gets them", () => {
+  it("a Node per Calico node; a reflector's carries the label and cluster ID", () => {
+    expect(kdd.kddNodeObjects([{ name: "calico1" }, { name: "calico2", routeReflectorClusterId: "244.0.0.1" }])).toEqual([
+      {
+        apiVersion: "v1",
+        kind: "Node",
+        metadata: { name: "calico1", labels: { "kubernetes.io/hostname": "calico1", "kubernetes.io/os": "linux" } },
+      },
+      {
+        apiVersion: "v1",
+        kind: "Node",
+        metadata: {
+          name: "calico2",
+          labels: { "kubernetes.io/hostname": "calico2", "kubernetes.io/os": "linux", "route-reflector": "true" },
+          annotations: { "projectcalico.org/RouteReflectorClusterID": "244.0.0.1" },
+        },
+      },
+    ]);
+  });
+
+  it("a CalicoNodeStatus per node, named after it, refreshed every 10 s", () => {
+    expect(kdd.kddNodeStatusObjects(["calico1", "calico2"])).toEqual(
+      ["calico1", "calico2"].map((name) => ({
+        apiVersion: "crd.projectcalico.org/v1",
+        kind: "CalicoNodeStatus",
+        metadata: { name },
+        spec: { node: name, classes: ["Agent", "BGP", "Routes"], updatePeriodSeconds: 10 },
+      })),
+    );
+  });
+
+  it("a Pod the provider does not wait for (it never runs without a kubelet)", () => {
+    const pod = kdd.kddPodObject({ name: "calico1-wl1", nodeName: "calico1", namespace: "default" });
+    expect(pod.metadata).toEqual({
+      name: "calico1-wl1",
+      namespace: "default",
+      labels: { "calico-lab/workload": "calico1-wl1" },
+      annotations: { "pulumi.com/skipAwait": "true" },
+    });
+    expect(pod.spec).toMatchObject({ nodeName: "calico1", terminationGracePeriodSeconds: 0 });
+  });
+
+  it("Calico's CRDs from the offline build's manifest, at the lab's Calico version, or a clear error", () => {
+    const manifest = { artifacts: { "calico-crds": { version: "v3.28.5", dir: "/c/crds", files: { "b.yaml": "s1", "a.yaml": "s2" } } } };
+    expect(kdd.calicoCrdFiles(manifest, "/c/manifest.json", "v3.28.5")).toEqual({ dir: "/c/crds", files: ["a.yaml", "b.yaml"] });
+    expect(() => kdd.calicoCrdFiles(manifest, "/c/manifest.json", "v3.29.0")).toThrow(
+      "the offline build's Calico CRDs are v3.28.5, the lab runs Calico v3.29.0: run npm run offline:build",
+    );
+    expect(() => kdd.calicoCrdFiles({ artifacts: {} }, "/c/manifest.json", "v3.28.5")).toThrow(
+      "the offline build's manifest /c/manifest.json has no Calico CRDs (calico-crds): run npm run offline:build",
+    );
+  });
+});
+
 describe("kdd: node-side scripts", () => {
-  it("kubectl in the apiserver container: apply from a here-document, CRDs server-side then Established", () => {
-    expect(kdd.createNodesScript([{ name: "calico1" }])).toBe(`set -eu
-${KUBECTL} apply -f - <<'CALICO_LAB_EOF'
-apiVersion: v1
-kind: Node
-metadata:
-  name: calico1
-  labels:
-    kubernetes.io/hostname: calico1
-    kubernetes.io/os: linux
-CALICO_LAB_EOF`);
-    expect(kdd.applyCrdsScript()).toBe(`set -eu
-${KUBECTL} apply --server-side --force-conflicts -f /etc/calico-lab/crds
-${KUBECTL} wait --for=condition=Established --timeout=60s -f /etc/calico-lab/crds`);
-    expect(kdd.kubectlDeleteScript("kind: X\n")).toBe(
-      `${KUBECTL} delete --ignore-not-found -f - <<'CALICO_LAB_EOF'\nkind: X\nCALICO_LAB_EOF || echo "calico-lab: kubectl delete failed; the apiserver may already be gone" >&2`,
-    );
-  });
-
-  it("a CalicoNodeStatus per node, named after it, refreshed every 10 s; deleted by name", () => {
-    expect(kdd.createNodeStatusesScript(["calico1", "calico2"])).toBe(`set -eu
-${KUBECTL} apply -f - <<'CALICO_LAB_EOF'
-apiVersion: crd.projectcalico.org/v1
-kind: CalicoNodeStatus
-metadata:
-  name: calico1
-spec:
-  node: calico1
-  classes:
-    - Agent
-    - BGP
-    - Routes
-  updatePeriodSeconds: 10
----
-apiVersion: crd.projectcalico.org/v1
-kind: CalicoNodeStatus
-metadata:
-  name: calico2
-spec:
-  node: calico2
-  classes:
-    - Agent
-    - BGP
-    - Routes
-  updatePeriodSeconds: 10
-CALICO_LAB_EOF`);
-    expect(kdd.deleteNodeStatusesScript(["calico1", "calico2"])).toBe(
-      `${KUBECTL} delete caliconodestatuses.crd.projectcalico.org --ignore-not-found calico1 calico2 || echo "calico-lab: kubectl delete caliconodestatus failed; the apiserver may already be gone" >&2`,
-    );
-  });
-
   it("bird6 is started as calico/node starts it, and waited for (the status reporter needs its socket)", () => {
     expect(kdd.enableBird6Script(60)).toBe(`[ -e /etc/service/enabled/bird6 ] || cp -a /etc/service/available/bird6 /etc/service/enabled/
 i=0
@@ -434,18 +436,6 @@ until birdcl6 -s /var/run/calico/bird6.ctl show status >/dev/null 2>&1; do
   i=$((i + 1)); if [ "$i" -gt 60 ]; then echo "calico-lab: bird6 answering not within 60s" >&2; exit 1; fi
   sleep 1
 done`);
-  });
-
-  it("pods and nodes are deleted by name, tolerating the apiserver's absence; namespaces never", () => {
-    expect(kdd.deletePodScript(workload.pod)).toBe(
-      `${KUBECTL} delete pod --ignore-not-found -n default calico1-wl1 || echo "calico-lab: kubectl delete pod failed; the apiserver may already be gone" >&2`,
-    );
-    expect(kdd.deleteNodesScript(["calico1", "calico2"])).toBe(
-      `${KUBECTL} delete node --ignore-not-found calico1 calico2 || echo "calico-lab: kubectl delete node failed; the apiserver may already be gone" >&2`,
-    );
-    expect(kdd.podIpScript(workload.pod)).toBe(
-      `${KUBECTL} get pod -n default calico1-wl1 -o 'jsonpath={.metadata.annotations.cni\\.projectcalico\\.org/podIP}'`,
-    );
   });
 
   it("cnitool add and del name the pod in CNI_ARGS", () => {

@@ -1,83 +1,17 @@
 import { calicoNodeRuntime, startRunitAfterFile, type NodeRuntime } from "../../node-runtime";
 import { BIRD6_SOCKET, waitUntilScript } from "../../node-scripts";
-import { renderCalicoNodeStatus } from "../../substrates/kind/render";
-import { shellJoin, shellQuote } from "../../shell";
-import { KDD_ADMIN_KUBECONFIG, KDD_CRD_DIR, KDD_NAMESPACE, KDD_NODE_KUBECONFIG } from "./paths";
-import { renderKddCalicoNodeEnv, renderKddNodes, renderKddPod, type KddNode, type KddPod } from "./render";
+import { KDD_NODE_KUBECONFIG } from "./paths";
+import { renderKddCalicoNodeEnv } from "./render";
 
 /**
- * Node-side scripts of the kdd scenario: plain POSIX sh that runs inside a lab container (the transport,
- * `docker exec` or ssh, wraps them elsewhere). Two kinds of node:
- * - the kube-apiserver container: kubectl with the admin kubeconfig, Calico's CRDs in its image;
- * - Calico nodes: cnitool, the CNI plugins, BIRD, and the kubeconfig the lab writes in.
+ * Node-side scripts of the kdd scenario for its Calico nodes: plain POSIX sh that runs inside a lab
+ * container (the transport, `docker exec` or ssh, wraps them elsewhere). The Kubernetes objects themselves
+ * (CRDs, Nodes, CalicoNodeStatus, Pods) are @pulumi/kubernetes resources: see objects.ts.
  */
 
 function heredoc(command: string, text: string): string {
   const body = text.endsWith("\n") ? text : `${text}\n`;
   return `${command} <<'CALICO_LAB_EOF'\n${body}CALICO_LAB_EOF`;
-}
-
-const KUBECTL = `kubectl --kubeconfig=${KDD_ADMIN_KUBECONFIG}`;
-
-/** `kubectl apply` of the given documents (apiserver container). */
-export function kubectlApplyScript(yaml: string): string {
-  return `set -eu\n${heredoc(`${KUBECTL} apply -f -`, yaml)}`;
-}
-
-/** `kubectl delete` of the given documents; already gone is fine (apiserver container). */
-export function kubectlDeleteScript(yaml: string): string {
-  return `${heredoc(`${KUBECTL} delete --ignore-not-found -f -`, yaml)} || echo "calico-lab: kubectl delete failed; the apiserver may already be gone" >&2`;
-}
-
-/**
- * Calico's CRDs from the image, applied server-side (idempotent, and no copy of each up-to-50 KB document in
- * a last-applied annotation), then waited for until the apiserver serves them (apiserver container).
- */
-export function applyCrdsScript(): string {
-  return [
-    "set -eu",
-    `${KUBECTL} apply --server-side --force-conflicts -f ${KDD_CRD_DIR}`,
-    `${KUBECTL} wait --for=condition=Established --timeout=60s -f ${KDD_CRD_DIR}`,
-  ].join("\n");
-}
-
-export function createNodesScript(nodes: readonly KddNode[]): string {
-  return kubectlApplyScript(renderKddNodes(nodes));
-}
-
-export function deleteNodesScript(names: readonly string[]): string {
-  return `${KUBECTL} delete node --ignore-not-found ${shellJoin(names)} || echo "calico-lab: kubectl delete node failed; the apiserver may already be gone" >&2`;
-}
-
-/** Seconds between calico-node's updates of a CalicoNodeStatus. */
-export const KDD_NODE_STATUS_PERIOD_SECONDS = 10;
-
-/**
- * A CalicoNodeStatus per Calico node, named after it (Agent, BGP and Routes classes): calico-node's status
- * reporter fills in its BIRD's sessions and routes every KDD_NODE_STATUS_PERIOD_SECONDS (apiserver container).
- */
-export function createNodeStatusesScript(names: readonly string[]): string {
-  return kubectlApplyScript(
-    names.map((name) => renderCalicoNodeStatus({ name, node: name, updatePeriodSeconds: KDD_NODE_STATUS_PERIOD_SECONDS })).join("---\n"),
-  );
-}
-
-export function deleteNodeStatusesScript(names: readonly string[]): string {
-  return `${KUBECTL} delete caliconodestatuses.crd.projectcalico.org --ignore-not-found ${shellJoin(names)} || echo "calico-lab: kubectl delete caliconodestatus failed; the apiserver may already be gone" >&2`;
-}
-
-export function createPodScript(pod: KddPod): string {
-  return kubectlApplyScript(renderKddPod(pod));
-}
-
-/** Deletes the pod, not its namespace: namespaces never finish deleting without a controller manager. */
-export function deletePodScript(pod: KddPod): string {
-  return `${KUBECTL} delete pod --ignore-not-found -n ${shellQuote(pod.namespace ?? KDD_NAMESPACE)} ${shellQuote(pod.name)} || echo "calico-lab: kubectl delete pod failed; the apiserver may already be gone" >&2`;
-}
-
-/** Prints the address the CNI plugin wrote on the pod (cni.projectcalico.org/podIP, e.g. 10.1.0.1/32). */
-export function podIpScript(pod: KddPod): string {
-  return `${KUBECTL} get pod -n ${shellQuote(pod.namespace ?? KDD_NAMESPACE)} ${shellQuote(pod.name)} -o 'jsonpath={.metadata.annotations.cni\\.projectcalico\\.org/podIP}'`;
 }
 
 /** Writes the kubeconfig into a Calico node (root-only), where calico-node and the CNI plugin read it. */
