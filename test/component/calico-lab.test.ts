@@ -1,21 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { etcdPkiScript, writeEtcdClientBundleScript } from "../../core/scenarios/etcd-tls";
-import { resolveImageMode } from "../../core/config/image-mode";
-import { loadLabConfig, type RawSettings } from "../../core/config/load";
 import { underlayPlanFor } from "../../core/config/plan";
 
-/** The settings as index.ts hands them over: `auto` resolved, here as on a machine without the airgapped build. */
-function online(raw: RawSettings) {
-  const config = loadLabConfig(raw);
-  return { ...config, imageMode: resolveImageMode(config, { offlineBuildPresent: false }) };
-}
 import {
   captureGraph,
   etcdTlsStdout,
   HOST_COMMAND_TYPE,
   installMocks,
   makeTestPki,
+  online,
   TEST_ETCD_TLS,
   valueOf,
   type Registered,
