@@ -157,7 +157,7 @@ function checkResolvedImages(): void {
       `scenario kdd on ${config.substrate} needs the offline build's kube-apiserver image, and imageMode auto found no offline build at ${manifestPath}: run npm run offline:build`,
     );
   }
-  if (config.etcd.tls && config.imageMode === "online") {
+  if (config.etcd.tls && !imageSetOf(config).etcdRunsScripts) {
     throw new pulumi.RunError(
       `etcd.tls needs the offline build's etcd image (openssl makes the certificates inside the etcd node), and imageMode auto found no offline build at ${manifestPath}: run npm run offline:build`,
     );

@@ -40,10 +40,8 @@ function clientFilesOf(config: LabConfig) {
 export const birdScenario: Scenario = {
   networkProfile: true,
   reflectorsInDatastore: false,
-  // calicoctl runs in etcd's node: our offline etcd image is Debian with sh and coreutils to install it. The
-  // official quay.io/coreos/etcd v3.4.23 image is distroless with only busybox's sh and mkdir (etcd's
-  // Dockerfile-release at that tag), so online, calicoctl runs in the first Calico node.
-  calicoctlInDatastore: ({ config }) => config.imageMode === "offline",
+  // calicoctl runs in etcd's node where its image runs scripts (the offline Debian image), else in the first Calico node.
+  calicoctlInDatastore: ({ images }) => images.etcdRunsScripts,
   datastoreRuntimes: ({ lab, config, plan, images }) => {
     const tls = tlsOf(config);
     return [etcdRuntime({ name: `${lab}-etcd`, image: images.etcd, address: plan.etcd, ...(tls ? { tls } : {}) })];

@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { NodeRuntime } from "../../core/node-runtime";
-import type { NodeAccess } from "../../core/transports/access";
+import { shellFor, type NodeAccess } from "../../core/transports/access";
 import type { NodeShell } from "../../core/transports/node-shell";
 
 /**
@@ -32,6 +32,14 @@ export interface LabNode {
    * `deletedWith`); absent where the node outlives the lab (ssh hosts), so every step cleans up after itself.
    */
   readonly deletedWith?: pulumi.Resource;
+}
+
+/** What a substrate knows of a node it made, besides the runtime and how it is reached. */
+export type LabNodeParts = Pick<LabNode, "handle" | "instanceId" | "resource" | "accelerator" | "deletedWith">;
+
+/** The LabNode of `runtime`, reached through `access` (its shell is `shellFor(access)`): the one way substrates build one. */
+export function labNode(runtime: NodeRuntime, access: NodeAccess, parts: LabNodeParts): LabNode {
+  return { node: runtime.node, address: runtime.address, shell: shellFor(access), access, ...parts };
 }
 
 export interface SubstrateContext {

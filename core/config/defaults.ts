@@ -16,6 +16,8 @@ const online: ImageSet = {
   node: `quay.io/calico/node:${versions.calico.version}`,
   // Calico publishes no image of kube-apiserver with its CRDs and openssl: kdd outside kind runs offline.
   apiserver: "",
+  // quay.io/coreos/etcd v3.4.23 is distroless: only busybox's sh and mkdir (etcd's Dockerfile-release at that tag).
+  etcdRunsScripts: false,
   tools: {
     calicoctl: {
       kind: "url",
@@ -43,6 +45,7 @@ const offline: ImageSet = {
   etcd: versions.offlineImages.etcd,
   node: versions.offlineImages.node,
   apiserver: versions.offlineImages.kubeApiserver,
+  etcdRunsScripts: true,
   tools: {
     calicoctl: { kind: "manifest", artifact: "calicoctl" },
     calico: { kind: "manifest", artifact: "calico" },

@@ -72,6 +72,7 @@ export function mirrorImageSet(set: ImageSet, mirrors: Mirrors): ImageSet {
     etcd: mirrorImage(set.etcd, mirrors.registryMirror),
     node: mirrorImage(set.node, mirrors.registryMirror),
     apiserver: set.apiserver && mirrorImage(set.apiserver, mirrors.registryMirror),
+    etcdRunsScripts: set.etcdRunsScripts,
     tools,
   };
 }

@@ -71,6 +71,7 @@ const imageSet = settings({
   etcd: text("an image reference"),
   node: text("an image reference"),
   apiserver: z.string({ error: () => "allowed is an image reference, or empty for none" }),
+  etcdRunsScripts: flag,
   tools: settings({
     calicoctl: toolSource,
     calico: toolSource,

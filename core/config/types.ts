@@ -100,6 +100,13 @@ export interface ImageSet {
   readonly node: string;
   /** kube-apiserver with kubectl, openssl and Calico's CRDs: the kdd scenario outside kind; empty where there is none. */
   readonly apiserver: string;
+  /**
+   * The etcd image runs the lab's scripts: it has sh, coreutils and openssl (the offline build's Debian image).
+   * Then calicoctl is installed and run in etcd's node, and etcd.tls makes its certificates there; the official
+   * image is distroless (busybox sh and mkdir only), so online calicoctl runs in the first Calico node and
+   * etcd.tls is refused.
+   */
+  readonly etcdRunsScripts: boolean;
   readonly tools: ToolSet;
 }
 

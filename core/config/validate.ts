@@ -125,7 +125,7 @@ const CHECKS: readonly CrossCheck[] = [
   },
   {
     // etcd.tls is built for the bird scenario's etcd, whose image must make the certificates (openssl).
-    reads: ["etcd.tls", "scenario", "imageMode"],
+    reads: ["etcd.tls", "scenario", "imageMode", "artifacts.online", "artifacts.offline"],
     run: (config, report) => {
       if (!config.etcd.tls) return;
       if (config.scenario !== "bird") {
@@ -134,11 +134,11 @@ const CHECKS: readonly CrossCheck[] = [
           true,
           `TLS for etcd is built for scenario bird only (kdd's etcd serves its kube-apiserver in plain HTTP; kind runs its own etcd); allowed with scenario ${config.scenario} is false`,
         );
-      } else if (config.imageMode === "online") {
+      } else if (config.imageMode !== "auto" && !config.artifacts[config.imageMode].etcdRunsScripts) {
         report(
           "etcd.tls",
           true,
-          "the certificates are made with openssl inside the etcd node, and only the offline build's etcd image has openssl (the official etcd image has none); with imageMode online allowed is false: set imageMode offline or auto (after npm run offline:build)",
+          `the certificates are made with openssl inside the etcd node, and the etcd image of imageMode ${config.imageMode} runs no scripts (artifacts.${config.imageMode}.etcdRunsScripts is false; the official etcd image has no openssl); allowed is false: set imageMode offline or auto (after npm run offline:build)`,
         );
       }
     },

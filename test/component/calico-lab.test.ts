@@ -4,20 +4,15 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { etcdPkiScript, writeEtcdClientBundleScript } from "../../core/scenarios/etcd-tls";
-import { resolveImageMode } from "../../core/config/image-mode";
-import { loadLabConfig, type RawSettings } from "../../core/config/load";
+import { underlayPlanFor } from "../../core/config/plan";
 
-/** The settings as index.ts hands them over: `auto` resolved, here as on a machine without the airgapped build. */
-function online(raw: RawSettings) {
-  const config = loadLabConfig(raw);
-  return { ...config, imageMode: resolveImageMode(config, { offlineBuildPresent: false }) };
-}
 import {
   captureGraph,
   etcdTlsStdout,
   HOST_COMMAND_TYPE,
   installMocks,
   makeTestPki,
+  online,
   TEST_ETCD_TLS,
   valueOf,
   type Registered,
@@ -322,6 +317,15 @@ describe("CalicoLab, online through mirrors", () => {
   it("runs calicoctl in the first Calico node: the official etcd image has no coreutils to install it into", () => {
     expect(find(built.registered, "mir-ippools-apply").inputs.create).toContain("docker exec -i mir-calico1 sh -s <<");
     expect(built.registered.map((r) => r.name)).not.toContain("mir-tools-install-datastore");
+  });
+
+  it("puts calicoctl in etcd's node exactly when the image set says its etcd runs scripts, whatever the mode", async () => {
+    const { birdScenario } = await import("../../components/scenarios/bird");
+    const config = online({ imageMode: "online" });
+    for (const etcdRunsScripts of [true, false]) {
+      const images = { ...config.artifacts.online, etcdRunsScripts };
+      expect(birdScenario.calicoctlInDatastore?.({ lab: "mir", config, plan: underlayPlanFor(config), images })).toBe(etcdRunsScripts);
+    }
   });
 });
 

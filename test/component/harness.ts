@@ -3,7 +3,16 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { resolveImageMode } from "../../core/config/image-mode";
+import { loadLabConfig, type RawSettings } from "../../core/config/load";
+import type { LabConfig } from "../../core/config/types";
 import { etcdPkiScript } from "../../core/scenarios/etcd-tls";
+
+/** The settings as index.ts hands them over: `auto` resolved, here as on a machine without the airgapped build. */
+export function online(raw: RawSettings): LabConfig {
+  const config = loadLabConfig(raw);
+  return { ...config, imageMode: resolveImageMode(config, { offlineBuildPresent: false }) };
+}
 
 /** What the mocks saw of one resource: enough to check the graph's shape. */
 export interface Registered {

@@ -1,15 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { resolveImageMode } from "../../core/config/image-mode";
-import { loadLabConfig, type RawSettings } from "../../core/config/load";
 
-/** The settings as index.ts hands them over: `auto` resolved, here as on a machine without the airgapped build. */
-function online(raw: RawSettings) {
-  const config = loadLabConfig(raw);
-  return { ...config, imageMode: resolveImageMode(config, { offlineBuildPresent: false }) };
-}
 import type { PreflightProblem } from "../../core/substrates/kind/preflight";
-import { HOST_COMMAND_TYPE, valueOf } from "./harness";
+import { HOST_COMMAND_TYPE, online, valueOf } from "./harness";
 
 /** What the mocks saw of one resource, with the provider it was given. */
 interface Seen {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import versions from "../../versions.json";
-import { expectIpamClean, expectLiveLab, outputsOf, ping, type LabOutputs } from "./lab-expectations";
+import { destroyAndForget, expectIpamClean, expectLiveLab, outputsOf, ping, type LabOutputs } from "./lab-expectations";
 import { cacheDir, freeUnderlay, leftovers, missingPrerequisites, openStack, sh, stepTimeline } from "./live";
 
 const missing = missingPrerequisites();
@@ -69,11 +69,8 @@ describe.sequential("bird lab on Docker from a local Calico tree (artifacts.cali
 
   afterAll(async () => {
     try {
-      await stack?.destroy({ onOutput: () => undefined });
-      expect(leftovers(stackName), "nothing labelled with the stack is left").toEqual([]);
+      await destroyAndForget(stack, stackName, backend);
     } finally {
-      await stack?.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
-      rmSync(backend, { recursive: true, force: true });
       // The builds of this temporary tree: their images and their folder in the cache, then the tree.
       const key = createHash("sha256").update(realpathSync(tree)).digest("hex").slice(0, 12);
       const built = join(cacheDir, "local", key);

@@ -473,13 +473,22 @@ describe("etcd over TLS: settings", () => {
     expect(messages({ etcd: { tls: "yes" } })).toEqual(['etcd.tls = "yes": allowed values are true, false']);
   });
 
-  it("tls only with scenario bird, and not with imageMode online (the official etcd image has no openssl)", () => {
+  it("tls only with scenario bird, and only with an etcd image that runs scripts (the official one has no openssl)", () => {
     expect(messages({ scenario: "kdd", imageMode: "offline", etcd: { tls: true } })).toEqual([
       "etcd.tls = true: TLS for etcd is built for scenario bird only (kdd's etcd serves its kube-apiserver in plain HTTP; kind runs its own etcd); allowed with scenario kdd is false",
     ]);
     expect(messages({ imageMode: "online", etcd: { tls: true } })).toEqual([
-      "etcd.tls = true: the certificates are made with openssl inside the etcd node, and only the offline build's etcd image has openssl (the official etcd image has none); with imageMode online allowed is false: set imageMode offline or auto (after npm run offline:build)",
+      "etcd.tls = true: the certificates are made with openssl inside the etcd node, and the etcd image of imageMode online runs no scripts (artifacts.online.etcdRunsScripts is false; the official etcd image has no openssl); allowed is false: set imageMode offline or auto (after npm run offline:build)",
     ]);
+    // The image set decides, not the mode's name: an offline set whose etcd runs no scripts is refused as well.
+    expect(DEFAULTS.artifacts.online.etcdRunsScripts).toBe(false);
+    expect(DEFAULTS.artifacts.offline.etcdRunsScripts).toBe(true);
+    expect(messages({ imageMode: "offline", artifacts: { offline: { etcdRunsScripts: false } }, etcd: { tls: true } })).toEqual([
+      "etcd.tls = true: the certificates are made with openssl inside the etcd node, and the etcd image of imageMode offline runs no scripts (artifacts.offline.etcdRunsScripts is false; the official etcd image has no openssl); allowed is false: set imageMode offline or auto (after npm run offline:build)",
+    ]);
+    expect(() =>
+      loadLabConfig({ imageMode: "online", artifacts: { online: { etcdRunsScripts: true } }, etcd: { tls: true } }),
+    ).not.toThrow();
     for (const substrate of ["docker", "qemu", "ssh"]) {
       expect(() => loadLabConfig({ substrate, imageMode: "offline", etcd: { tls: true } })).not.toThrow(/etcd\.tls/);
     }

@@ -80,6 +80,7 @@ describe("mirror rewrites", () => {
       etcd: "127.0.0.1:5000/coreos/etcd:v3.4.23",
       node: "127.0.0.1:5000/calico/node:v3.28.5",
       apiserver: "",
+      etcdRunsScripts: false,
       tools: {
         calicoctl: {
           kind: "url",

@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { labLabels } from "../../../core/node-runtime";
-import { shellFor } from "../../../core/transports/access";
-import type { Substrate } from "../substrate";
+import { labNode, type Substrate } from "../substrate";
 import { DockerNode } from "./docker-node";
 import { LabNetwork } from "./lab-network";
 
@@ -19,16 +18,12 @@ export const dockerSubstrate: Substrate = (context, underlay) => {
         { runtime, network: network.networkName, labels: labels(runtime.role) },
         { parent: context.parent, dependsOn: [...dependsOn] },
       );
-      return {
-        node: runtime.node,
-        address: runtime.address,
+      return labNode(runtime, access, {
         handle: node.containerName,
-        shell: shellFor(access),
-        access,
         instanceId: node.containerId,
         resource: node,
         deletedWith: node.container,
-      };
+      });
     },
   };
 };

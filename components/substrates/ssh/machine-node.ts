@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { NodeRuntime } from "../../../core/node-runtime";
 import { runtimeAliveScript, runtimeCreateScript, runtimeDeleteScript } from "../../../core/substrates/ssh/runner";
-import { shellFor, sshAccess } from "../../../core/transports/access";
+import { sshAccess } from "../../../core/transports/access";
 import type { SshTarget } from "../../../core/transports/ssh";
 import type { HostCommand } from "../../lab/host-command";
 import { hostStep } from "../../lab/node-step";
-import type { LabNode } from "../substrate";
+import { labNode, type LabNode } from "../substrate";
 
 export interface MachineNodeArgs {
   /** What the node runs, as the scenario asked. */
@@ -107,15 +107,10 @@ export function machineLabNode(
   container: string,
   extra: Pick<LabNode, "accelerator" | "deletedWith"> = {},
 ): LabNode {
-  const access = sshAccess(target, container);
-  return {
-    node: runtime.node,
-    address: runtime.address,
+  return labNode(runtime, sshAccess(target, container), {
     handle: node.containerName,
-    shell: shellFor(access),
-    access,
     instanceId: node.instanceId,
     resource: node,
     ...extra,
-  };
+  });
 }
