@@ -324,7 +324,9 @@ describe("CalicoLab, online through mirrors", () => {
     const config = online({ imageMode: "online" });
     for (const etcdRunsScripts of [true, false]) {
       const images = { ...config.artifacts.online, etcdRunsScripts };
-      expect(birdScenario.calicoctlInDatastore?.({ lab: "mir", config, plan: underlayPlanFor(config), images })).toBe(etcdRunsScripts);
+      expect(birdScenario.calicoctlInDatastore?.({ lab: "mir", config, plan: underlayPlanFor(config), images, manifestPath: "/m" })).toBe(
+        etcdRunsScripts,
+      );
     }
   });
 });
