@@ -206,8 +206,10 @@ priv="$WORK/dockerd"
 rm -rf "$priv" && mkdir -p "$priv"
 echo '{}' >"$priv/daemon.json"
 # A private daemon: its own sockets and exec root, no bridge, no iptables, no forwarding
-# changes: it touches nothing on this machine but its data root.
-dockerd --config-file "$priv/daemon.json" --data-root "$ROOTFS/var/lib/docker" --exec-root "$priv/exec" \
+# changes, in a network namespace of its own: a dockerd started with --bridge none deletes any
+# docker0 link it sees (moby removes the default bridge when it is disabled), and on this
+# machine's namespace that was the running engine's docker0. Its client talks to it over the socket.
+unshare --net -- dockerd --config-file "$priv/daemon.json" --data-root "$ROOTFS/var/lib/docker" --exec-root "$priv/exec" \
   --pidfile "$priv/dockerd.pid" -H "unix://$priv/docker.sock" --storage-driver overlay2 \
   --bridge none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
   >"$CALICO_LAB_LOGS/vm-preload-dockerd.log" 2>&1 &
