@@ -124,16 +124,18 @@ export class CalicoLab extends pulumi.ComponentResource {
 
     const meshEnabled = config.bgp.mode === "mesh";
     const bgpConfiguration = renderBgpConfiguration({ meshEnabled, asNumber: config.bgp.asNumber });
-    const bgp = new CalicoResources(
-      `${name}-bgp`,
-      {
-        yaml: meshEnabled ? bgpConfiguration : `${bgpConfiguration}---\n${renderRouteReflectorPeer()}`,
-        node: calicoctl,
-        datastore: datastoreEnv,
-        triggers: datastoreTriggers,
-      },
-      { parent: this, dependsOn: clientReady },
-    );
+    const bgp = prepared.calicoResources?.bgp ?? [
+      new CalicoResources(
+        `${name}-bgp`,
+        {
+          yaml: meshEnabled ? bgpConfiguration : `${bgpConfiguration}---\n${renderRouteReflectorPeer()}`,
+          node: calicoctl,
+          datastore: datastoreEnv,
+          triggers: datastoreTriggers,
+        },
+        { parent: this, dependsOn: clientReady },
+      ),
+    ];
     // Marking a reflector needs its Node in the datastore, which its calico-node makes at startup: only the reflectors are waited for.
     const reflectorNodes = nodes.filter((node) => config.bgp.routeReflectors.includes(node.node));
     const reflectorSteps =
@@ -147,22 +149,24 @@ export class CalicoLab extends pulumi.ComponentResource {
                 create: routeReflectorScript(datastoreEnv, config.bgp.routeReflectors, config.bgp.routeReflectorClusterId),
                 triggers: [...datastoreTriggers, ...reflectorNodes.map((n) => n.instanceId)],
               },
-              { parent: this, dependsOn: [bgp, ...reflectorNodes.map((n) => n.resource)] },
+              { parent: this, dependsOn: [...bgp, ...reflectorNodes.map((n) => n.resource)] },
             ),
           ];
 
     const poolsYaml = renderIpPools(config.ipPools);
     // On etcd, the network's profile goes in with the pools, before any workload (see renderNetworkProfile).
-    const pools = new CalicoResources(
-      `${name}-ippools`,
-      {
-        yaml: scenario.networkProfile ? `${poolsYaml}---\n${renderNetworkProfile(config.cni.networkName)}` : poolsYaml,
-        node: calicoctl,
-        datastore: datastoreEnv,
-        triggers: datastoreTriggers,
-      },
-      { parent: this, dependsOn: clientReady },
-    );
+    const pools = prepared.calicoResources?.pools ?? [
+      new CalicoResources(
+        `${name}-ippools`,
+        {
+          yaml: scenario.networkProfile ? `${poolsYaml}---\n${renderNetworkProfile(config.cni.networkName)}` : poolsYaml,
+          node: calicoctl,
+          datastore: datastoreEnv,
+          triggers: datastoreTriggers,
+        },
+        { parent: this, dependsOn: clientReady },
+      ),
+    ];
 
     // Each node's own chain: its conf once it is set up, its workloads once its tools and conf are in and the pools exist.
     const conflist = scenario.conflist(context);
@@ -178,7 +182,7 @@ export class CalicoLab extends pulumi.ComponentResource {
         nodes: nodes.map((node) => ({ ...node, nodeName: node.node })),
         perNode: config.workloads.perNode,
         network: config.cni.networkName,
-        after: nodes.map((_, i) => [...[tools.installs[i], cni.writes[i]].filter((r) => r !== undefined), pools]),
+        after: nodes.map((_, i) => [...[tools.installs[i], cni.writes[i]].filter((r) => r !== undefined), ...pools]),
         ...(prepared.workloadObject ? { objectFor: prepared.workloadObject } : {}),
       },
       { parent: this },
@@ -204,7 +208,7 @@ export class CalicoLab extends pulumi.ComponentResource {
         timeoutSeconds: config.bgp.convergeTimeoutSeconds,
         failWhenNotConverged: config.bgp.failWhenNotConverged,
       },
-      { parent: this, dependsOn: [workloads, bgp, ...reflectorSteps] },
+      { parent: this, dependsOn: [workloads, ...bgp, ...reflectorSteps] },
     );
 
     const etcdTls = prepared.etcdTls;

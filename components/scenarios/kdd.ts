@@ -9,6 +9,8 @@ import {
   calicoCrdFiles,
   calicoNodeKddRuntime,
   enableBird6Script,
+  kddBgpObjects,
+  kddIpPoolObjects,
   kddNodeObjects,
   kddNodeStatusObjects,
   kddPodObject,
@@ -102,8 +104,14 @@ export const kddScenario: Scenario = {
     for (const status of kddNodeStatusObjects(names)) {
       new k8s.apiextensions.CustomResource(`${lab}-node-status-${status.metadata.name}`, status, inDatastore(crds));
     }
+    // The BGP settings and the pools, instead of calicoctl in a Calico node: they wait for the CRDs only.
+    const calicoObjects = (objects: KubeObject[], prefix: string) =>
+      objects.map((object) => new k8s.apiextensions.CustomResource(`${lab}-${prefix}-${object.metadata.name}`, object, inDatastore(crds)));
+    const bgp = calicoObjects(kddBgpObjects({ meshEnabled: config.bgp.mode === "mesh", asNumber: config.bgp.asNumber }), "bgp");
+    const pools = calicoObjects(kddIpPoolObjects(config.ipPools), "ippool");
     return {
       ready: [...crds, ...nodes, kubeconfig],
+      calicoResources: { bgp, pools },
       kubeconfig: secretKubeconfig,
       // calico-node starts once its kubeconfig is there; its startup (nodename, BIRD) must be done before
       // anything uses the node: the CNI plugin reads /var/lib/calico/nodename.

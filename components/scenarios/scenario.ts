@@ -30,6 +30,11 @@ export interface PreparedDatastore {
     /** The Pod the CNI plugin is told about (CNI_ARGS). */
     readonly pod?: { readonly namespace: string; readonly name: string };
   };
+  /**
+   * The BGP settings and the IP pools when the scenario makes them itself (kdd: crd.projectcalico.org/v1
+   * objects through the Kubernetes provider); otherwise the lab applies them with calicoctl.
+   */
+  readonly calicoResources?: { readonly bgp: pulumi.Resource[]; readonly pools: pulumi.Resource[] };
   /** Set when etcd serves TLS (bird with etcd.tls): its endpoint is https, and this is what the lab reports of it. */
   readonly etcdTls?: pulumi.Output<EtcdTlsOutput>;
 }

@@ -493,23 +493,31 @@ describe("CalicoLab, kdd on docker", () => {
     expect(built.outputs.kubeconfig).toBe("apiVersion: v1\nkind: Config # k-kubeconfig\n");
   });
 
-  it("writes the kubeconfig into each Calico node first; BGP settings and pools go in with calicoctl on the Kubernetes datastore, with no profile", () => {
+  it("writes the kubeconfig into each Calico node first; BGP settings and pools are crd.projectcalico.org objects through the provider, no calicoctl, no profile", () => {
     expect(find2("k-calico2-setup").dependsOn).toEqual(["k-calico2"]);
     expect(find2("k-tools").dependsOn).toEqual([]);
     expect(find2("k-tools-install-2").dependsOn).toEqual([...TOOLS.map((tool) => `k-tools-fetch-${tool}`), "k-calico2", "k-calico2-setup"]);
-    // calicoctl needs the kubeconfig the setup writes: it runs in the first Calico node, once that node alone is set up.
-    expect(find2("k-bgp").dependsOn).toEqual(["k-calico1", "k-calico1-setup", "k-tools-install-1"]);
-    expect(find2("k-ippools").dependsOn).toEqual(["k-calico1", "k-calico1-setup", "k-tools-install-1"]);
-    expect(find2("k-ippools-apply").inputs.create).toContain("docker exec -i k-calico1 sh -s");
     expect(built.registered.find((r) => r.name === "k-tools-install-datastore")).toBeUndefined();
-    // Pools live in the datastore: their delete is skipped only when etcd goes, not with the node calicoctl ran in.
-    expect(find2("k-ippools-apply").deletedWith).toBe("k-etcd-container");
+    expect(built.registered.filter((r) => r.type === "calicolab:calico:CalicoResources")).toEqual([]);
+    // They wait for the CRDs only (no Calico node), and go with etcd on destroy.
+    const bgp = find2("k-bgp-default");
+    expect(bgp).toMatchObject({ type: "kubernetes:crd.projectcalico.org/v1:BGPConfiguration", parent: "k", provider: "k-kubernetes" });
+    expect(bgp.deletedWith).toBe("k-etcd-container");
+    expect(bgp.dependsOn).toEqual(CRDS);
+    expect(bgp.inputs).toMatchObject({ metadata: { name: "default" }, spec: { nodeToNodeMeshEnabled: true, asNumber: 64512 } });
+    expect(built.registered.filter((r) => r.type === "kubernetes:crd.projectcalico.org/v1:BGPPeer")).toEqual([]);
+    const pool = find2("k-ippool-my.ippool-1");
+    expect(pool).toMatchObject({ type: "kubernetes:crd.projectcalico.org/v1:IPPool", parent: "k", provider: "k-kubernetes" });
+    expect(pool.deletedWith).toBe("k-etcd-container");
+    expect(pool.dependsOn).toEqual(CRDS);
+    expect(pool.inputs).toMatchObject({
+      apiVersion: "crd.projectcalico.org/v1",
+      metadata: { name: "my.ippool-1" },
+      spec: { cidr: "10.1.0.0/16", blockSize: 26, nodeSelector: "all()", allowedUses: ["Workload", "Tunnel"] },
+    });
     // Each node's conf and workloads wait for its own setup, which waits for calico-node's startup (the CNI plugin reads its nodename)
     // (the setup script itself is a secret: see test/unit/kdd.test.ts).
     expect(find2("k-cni-write-2").dependsOn).toEqual(["k-calico2", "k-calico2-setup"]);
-    const pools = find2("k-ippools-apply").inputs.create as string;
-    expect(pools).toContain("DATASTORE_TYPE=kubernetes KUBECONFIG=/etc/cni/net.d/calico-kubeconfig calicoctl apply -f -");
-    expect(pools).not.toContain("kind: Profile");
   });
 
   it("makes each workload's Pod through the provider, not waited for, before cnitool plumbs it, naming the Pod in CNI_ARGS", () => {
@@ -522,9 +530,9 @@ describe("CalicoLab, kdd on docker", () => {
       metadata: { name: "calico1-wl1", namespace: "default", annotations: { "pulumi.com/skipAwait": "true" } },
       spec: { nodeName: "calico1", terminationGracePeriodSeconds: 0 },
     });
-    expect(pod.dependsOn).toEqual(["k-tools-install-1", "k-cni-write-1", "k-ippools"]);
+    expect(pod.dependsOn).toEqual(["k-tools-install-1", "k-cni-write-1", "k-ippool-my.ippool-1"]);
     const add = find2("k-workloads-1-1");
-    expect(add.dependsOn).toEqual(["k-tools-install-1", "k-cni-write-1", "k-ippools", "k-workloads-1-1-object"]);
+    expect(add.dependsOn).toEqual(["k-tools-install-1", "k-cni-write-1", "k-ippool-my.ippool-1", "k-workloads-1-1-object"]);
     expect(add.inputs.create).toContain("CNI_ARGS='K8S_POD_NAMESPACE=default;K8S_POD_NAME=calico1-wl1'");
     expect(JSON.parse(built.outputs.cniConfig.conflist).plugins[0]).toMatchObject({
       datastore_type: "kubernetes",

@@ -405,6 +405,42 @@ describe("kdd: the Kubernetes objects, as @pulumi/kubernetes gets them", () => {
     );
   });
 
+  it("BGP settings and pools as the crd.projectcalico.org/v1 objects the provider makes; the reflector peer only without the mesh", () => {
+    expect(kdd.kddBgpObjects({ meshEnabled: true, asNumber: 64512 })).toEqual([
+      {
+        apiVersion: "crd.projectcalico.org/v1",
+        kind: "BGPConfiguration",
+        metadata: { name: "default" },
+        spec: { logSeverityScreen: "Info", nodeToNodeMeshEnabled: true, asNumber: 64512 },
+      },
+    ]);
+    expect(kdd.kddBgpObjects({ meshEnabled: false, asNumber: 64512 }).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      "BGPConfiguration/default",
+      "BGPPeer/peer-with-route-reflectors",
+    ]);
+    expect(
+      kdd.kddIpPoolObjects([
+        { name: "p1", cidr: "10.1.0.0/16", ipipMode: "Never", vxlanMode: "Always", natOutgoing: true, disabled: false, blockSize: 26 },
+      ]),
+    ).toEqual([
+      {
+        apiVersion: "crd.projectcalico.org/v1",
+        kind: "IPPool",
+        metadata: { name: "p1" },
+        spec: {
+          cidr: "10.1.0.0/16",
+          ipipMode: "Never",
+          vxlanMode: "Always",
+          natOutgoing: true,
+          disabled: false,
+          blockSize: 26,
+          nodeSelector: "all()",
+          allowedUses: ["Workload", "Tunnel"],
+        },
+      },
+    ]);
+  });
+
   it("a Pod the provider does not wait for (it never runs without a kubelet)", () => {
     const pod = kdd.kddPodObject({ name: "calico1-wl1", nodeName: "calico1", namespace: "default" });
     expect(pod.metadata).toEqual({

@@ -1,5 +1,14 @@
 import { parseManifest, renderCalicoNodeStatus, type KubeObject } from "../../substrates/kind/render";
-import { renderKddNodes, renderKddPod, type KddNode, type KddPod } from "./render";
+import type { IpPoolSettings } from "../../config/types";
+import {
+  renderKddBgpConfiguration,
+  renderKddIpPools,
+  renderKddNodes,
+  renderKddPod,
+  renderKddRouteReflectorPeer,
+  type KddNode,
+  type KddPod,
+} from "./render";
 
 /**
  * The kdd scenario's Kubernetes objects as plain values, for @pulumi/kubernetes: the same documents the
@@ -50,4 +59,19 @@ export function calicoCrdFiles(manifest: unknown, manifestPath: string, calicoVe
       `the offline build's Calico CRDs are ${entry.version ?? "unversioned"}, the lab runs Calico ${calicoVersion}: run npm run offline:build`,
     );
   return { dir: entry.dir, files: Object.keys(entry.files).sort() };
+}
+
+/**
+ * The BGPConfiguration, and without the mesh the BGPPeer from every node to the route reflectors, as the
+ * crd.projectcalico.org/v1 objects calicoctl would write on the Kubernetes datastore.
+ */
+export function kddBgpObjects(values: { meshEnabled: boolean; asNumber: number }): KubeObject[] {
+  return parseManifest(
+    values.meshEnabled ? renderKddBgpConfiguration(values) : `${renderKddBgpConfiguration(values)}---\n${renderKddRouteReflectorPeer()}`,
+  );
+}
+
+/** The lab's IP pools as crd.projectcalico.org/v1 IPPools, every field Calico's client would default spelled out. */
+export function kddIpPoolObjects(pools: readonly IpPoolSettings[]): KubeObject[] {
+  return parseManifest(renderKddIpPools(pools));
 }
