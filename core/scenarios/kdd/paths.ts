@@ -11,8 +11,6 @@ export const KDD_PKI_DIR = "/etc/kubernetes/pki";
 export const KDD_ADMIN_KUBECONFIG = "/etc/kubernetes/admin.kubeconfig";
 /** Where the kubeconfig goes in every Calico node. */
 export const KDD_NODE_KUBECONFIG = "/etc/cni/net.d/calico-kubeconfig";
-/** Calico's CRDs (libcalico-go/config/crd), baked into the apiserver image by scripts/offline/images.sh. */
-export const KDD_CRD_DIR = "/etc/calico-lab/crds";
 /** The only namespace the lab uses: it exists from the start, and no namespace is ever deleted (no controller manager). */
 export const KDD_NAMESPACE = "default";
 /** The lab's Services range; the apiserver's serving certificate names its first address. */
