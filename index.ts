@@ -165,11 +165,11 @@ function checkResolvedImages(): void {
 }
 
 /**
- * kdd outside kind manages its Kubernetes objects with the Kubernetes provider plugin. Where the engine may
- * not download plugins (the offline toolchain), it must be installed already: say how.
+ * kdd manages its Kubernetes objects, and kind its cluster's, with the Kubernetes provider plugin. Where the
+ * engine may not download plugins (the offline toolchain), it must be installed already: say how.
  */
 function checkKubernetesPlugin(): void {
-  if (config.scenario !== "kdd" || config.substrate === "kind") return;
+  if (config.scenario !== "kdd" && config.substrate !== "kind") return;
   if (!/^(1|true)$/i.test(process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION ?? "")) return;
   const version = (JSON.parse(readFileSync(require.resolve("@pulumi/kubernetes/package.json"), "utf8")) as { version: string }).version;
   const plugin = join(
@@ -180,7 +180,7 @@ function checkKubernetesPlugin(): void {
   );
   if (!existsSync(plugin)) {
     throw new pulumi.RunError(
-      `scenario kdd on ${config.substrate} manages its Kubernetes objects with the Kubernetes provider plugin ${version}, which is not installed at ${plugin} (and plugin downloads are off): run bash scripts/offline/kubernetes-provider.sh (npm run lab:up does it for a kdd stack)`,
+      `scenario ${config.scenario} on ${config.substrate} manages its Kubernetes objects with the Kubernetes provider plugin ${version}, which is not installed at ${plugin} (and plugin downloads are off): run bash scripts/offline/kubernetes-provider.sh (npm run lab:up does it for kdd and kind stacks)`,
     );
   }
 }

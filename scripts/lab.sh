@@ -58,13 +58,12 @@ if [ ! -f "$committed" ]; then
   exit 2
 fi
 
-# A kdd stack outside kind manages its Kubernetes objects with the Kubernetes provider plugin, which the
+# A kdd stack, and any kind stack, manages Kubernetes objects with the Kubernetes provider plugin, which the
 # offline build makes only when asked (7 min on an idle 2-core machine; checked in 2 s once it is there).
 if { [ "$action" = up ] || [ "$action" = preview ]; } &&
-  grep -Eq '^[[:space:]]*calico-lab:scenario:[[:space:]]*"?kdd' "$committed" &&
-  ! grep -Eq '^[[:space:]]*calico-lab:substrate:[[:space:]]*"?kind' "$committed"; then
+  grep -Eq '^[[:space:]]*calico-lab:(scenario:[[:space:]]*"?kdd|substrate:[[:space:]]*"?kind)' "$committed"; then
   if ! bash scripts/offline/kubernetes-provider.sh --check >/dev/null 2>&1; then
-    echo "==> stack $stack (kdd) needs the Kubernetes provider plugin: building it first (scripts/offline/kubernetes-provider.sh)" >&2
+    echo "==> stack $stack needs the Kubernetes provider plugin: building it first (scripts/offline/kubernetes-provider.sh)" >&2
     bash scripts/offline/kubernetes-provider.sh >&2
   fi
 fi
