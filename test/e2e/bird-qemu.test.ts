@@ -152,7 +152,7 @@ describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
         a!.container,
         ...workloadPingArgv(a!, b!, 3, 40, 0.5),
       ]);
-      const seen = await captureDuring(dir, outputs, b!, "eth0", 6, () => undefined);
+      const seen = await captureDuring(dir, outputs, b!, "eth0", 6);
       // Enough seen: the pings stop with their ssh session (the remote ping ends on its closed output).
       pinging.child.kill();
       await pinging.catch(() => undefined);

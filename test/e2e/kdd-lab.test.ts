@@ -9,7 +9,7 @@ import { compareTopology, comparisonProblems } from "../../core/observed";
 import { parseBirdProtocols } from "../../core/parsers/birdc-protocols";
 import { observeFromCalicoNodeStatus } from "../../core/substrates/kind/observed";
 import { dockerExec, freeUnderlay, missingPrerequisites, openStack, sh } from "./live";
-import { destroyAndForget, workloadPingArgv } from "./lab-expectations";
+import { destroyAndForget, ping } from "./lab-expectations";
 
 const missing = missingPrerequisites();
 if (missing.length > 0) throw new Error(`the end-to-end test cannot run:\n  ${missing.join("\n  ")}`);
@@ -94,30 +94,43 @@ function expectSessionsAndRoutes(outputs: Outputs): void {
   }
 }
 
-const ping = (from: LabNodeOutput, to: LabNodeOutput) => dockerExec(from.container, ...workloadPingArgv(from, to));
+/**
+ * A kdd lab for one describe block: its stack opened before the block's tests with these settings (on a
+ * free internal underlay), destroyed and forgotten after them.
+ */
+function kddLab(prefix: string, settings: Record<string, unknown>) {
+  const stackName = `${prefix}-${Date.now().toString(36)}`;
+  const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
+  let stack: Stack | undefined;
+  beforeAll(async () => {
+    stack = await openStack(stackName, backend, {
+      scenario: "kdd",
+      imageMode: "offline",
+      underlay: { cidr: freeUnderlay(), internal: true },
+      calico: { nodes: 3 },
+      ...settings,
+    });
+  });
+  afterAll(() => destroyAndForget(stack, stackName, backend));
+  return {
+    stackName,
+    backend,
+    kubectl: kubectlIn(`calicolab-${stackName}-apiserver`),
+    stack: (): Stack => {
+      if (!stack) throw new Error(`stack ${stackName} was not opened`);
+      return stack;
+    },
+  };
+}
 
 describe.sequential(
   "kdd lab on Docker, a mesh of three: a bare kube-apiserver, calico-node on the Kubernetes datastore, pods without a kubelet",
   () => {
-    const stackName = `e2e-kdd-${Date.now().toString(36)}`;
-    const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
-    const kubectl = kubectlIn(`calicolab-${stackName}-apiserver`);
-    let stack: Stack;
+    const { stackName, backend, kubectl, stack } = kddLab("e2e-kdd", {});
     let outputs: Outputs;
 
-    beforeAll(async () => {
-      stack = await openStack(stackName, backend, {
-        scenario: "kdd",
-        imageMode: "offline",
-        underlay: { cidr: freeUnderlay(), internal: true },
-        calico: { nodes: 3 },
-      });
-    });
-
-    afterAll(() => destroyAndForget(stack, stackName, backend));
-
     it("up: Node objects, the mesh Established from both ends (BIRD, calicoctl), pods with addresses from the pool CRD", async () => {
-      outputs = outputsOf(await stack.up({ onOutput: () => undefined }));
+      outputs = outputsOf(await stack().up({ onOutput: () => undefined }));
       expectSessionsAndRoutes(outputs);
       expect(kubectl("get", "nodes", "-o", "name").trim().split("\n").sort()).toEqual(["node/calico1", "node/calico2", "node/calico3"]);
       for (const node of outputs.nodes) {
@@ -144,7 +157,7 @@ describe.sequential(
     });
 
     it("the admin kubeconfig is a secret: a secret stack output, no private key in the state file in plain text", async () => {
-      const output = (await stack.outputs()).kubeconfig;
+      const output = (await stack().outputs()).kubeconfig;
       expect(output?.secret, "the kubeconfig output is marked secret").toBe(true);
       expect(String(output?.value)).toMatch(/client-key-data: [A-Za-z0-9+/=]{20}/);
       const server = kubectl("config", "view", "-o", "jsonpath={.clusters[0].cluster.server}");
@@ -175,12 +188,12 @@ describe.sequential(
     });
 
     it("a second up changes nothing", async () => {
-      const changes = (await stack.up({ onOutput: () => undefined })).summary.resourceChanges ?? {};
+      const changes = (await stack().up({ onOutput: () => undefined })).summary.resourceChanges ?? {};
       expect(Object.entries(changes).filter(([op, n]) => op !== "same" && n > 0)).toEqual([]);
     });
 
     it("destroy leaves no container of the stack behind", async () => {
-      await stack.destroy({ onOutput: () => undefined });
+      await stack().destroy({ onOutput: () => undefined });
       expect(sh(["docker", "ps", "-a", "--filter", `label=calico-lab.stack=${stackName}`, "-q"]).trim()).toBe("");
     });
   },
@@ -189,26 +202,11 @@ describe.sequential(
 describe.sequential(
   "kdd lab on Docker: a route reflector and two clients (cluster ID and label on the Node, a BGPPeer by selectors, mesh off)",
   () => {
-    const stackName = `e2e-kddrr-${Date.now().toString(36)}`;
-    const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
-    const kubectl = kubectlIn(`calicolab-${stackName}-apiserver`);
-    let stack: Stack;
+    const { kubectl, stack } = kddLab("e2e-kddrr", { bgp: { mode: "routeReflectors", routeReflectors: ["calico1"] } });
     let outputs: Outputs;
 
-    beforeAll(async () => {
-      stack = await openStack(stackName, backend, {
-        scenario: "kdd",
-        imageMode: "offline",
-        underlay: { cidr: freeUnderlay(), internal: true },
-        calico: { nodes: 3 },
-        bgp: { mode: "routeReflectors", routeReflectors: ["calico1"] },
-      });
-    });
-
-    afterAll(() => destroyAndForget(stack, stackName, backend));
-
     it("up: sessions only between the reflector and its clients (BIRD, calicoctl), the reflector marked on its Node", async () => {
-      outputs = outputsOf(await stack.up({ onOutput: () => undefined }));
+      outputs = outputsOf(await stack().up({ onOutput: () => undefined }));
       expect(outputs.nodes.map((n) => n.role)).toEqual(["reflector", "client", "client"]);
       expect(outputs.bgpTopology.expected.sessions.map((s) => `${s.a}|${s.b}`)).toEqual(["calico1|calico2", "calico1|calico3"]);
       expectSessionsAndRoutes(outputs);
