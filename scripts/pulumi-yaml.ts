@@ -64,8 +64,9 @@ const doc = {
   name: "calico-lab",
   description: "A Calico networking lab in one `pulumi up`: etcd, calico-node with BIRD, IP pools, CNI and test workloads.",
   // The program is type-checked by `npm run typecheck` (and CI), not again on every `pulumi up`: ts-node
-  // only transpiles it (tsconfig.pulumi.json: noCheck), which saves 5-10 s of each up on 2 cores.
-  runtime: { name: "nodejs", options: { typescript: true, tsconfig: "tsconfig.pulumi.json" } },
+  // only transpiles it, with sucrase (tsconfig.json's "ts-node" section). That section, not a runtime option,
+  // because the offline toolchain's language host (v3.68) never receives runtime options from the v3.248 CLI.
+  runtime: { name: "nodejs", options: { typescript: true } },
   main: "index.ts",
   stackConfigDir: "stacks",
   config,
