@@ -28,7 +28,7 @@ import { machineNodeShell } from "../core/substrates/ssh/runner";
 import { dockerShell } from "../core/transports/docker";
 import type { NodeShell } from "../core/transports/node-shell";
 import { expectedTopology } from "../core/topology";
-import { cacheDir, freeUnderlay, missingPrerequisites, openStack, repoRoot, sh } from "../test/e2e/live";
+import { cacheDir, freeUnderlay, labDown, missingPrerequisites, openStack, repoRoot, sh } from "../test/e2e/live";
 import { directLab } from "./direct-lab";
 
 const exec = promisify(execFile);
@@ -251,11 +251,11 @@ async function viaPulumi(
     watcher = undefined;
     const resources = ((await stack.exportStack()).deployment as { resources?: unknown[] }).resources?.length ?? 0;
     const destroyStarted = Date.now();
-    await stack.destroy({ onOutput: () => undefined });
+    await labDown(stack);
     return { ...seen, up, destroy: (Date.now() - destroyStarted) / 1000, resources, meanStep: clock.mean() };
   } finally {
     await watcher?.stop();
-    await stack.destroy({ onOutput: () => undefined }).catch(() => undefined);
+    await labDown(stack).catch(() => undefined);
     await stack.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
     rmSync(backend, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EtcdOutput } from "../../components/lab/outputs";
 import { expectIpamClean, expectLiveLab, outputsOf, ping, type LabOutputs, destroyAndForget } from "./lab-expectations";
-import { dockerExec, freeUnderlay, leftovers, missingPrerequisites, openStack, sh } from "./live";
+import { dockerExec, freeUnderlay, labDown, leftovers, missingPrerequisites, openStack, sh } from "./live";
 
 const missing = missingPrerequisites();
 if (missing.length > 0) throw new Error(`the end-to-end test cannot run:\n  ${missing.join("\n  ")}`);
@@ -222,7 +222,7 @@ describe.sequential("bird lab with etcd over TLS: client certificates required, 
   });
 
   it("destroy leaves nothing of the stack behind", async () => {
-    await stack.destroy({ onOutput: () => undefined });
+    await labDown(stack);
     expect(leftovers(stackName)).toEqual([]);
   });
 });

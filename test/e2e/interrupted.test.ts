@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freeUnderlay, leftovers, missingPrerequisites, openStack, sh } from "./live";
+import { freeUnderlay, labDown, leftovers, missingPrerequisites, openStack, sh } from "./live";
 
 const missing = missingPrerequisites();
 if (missing.length > 0) throw new Error(`the end-to-end test cannot run:\n  ${missing.join("\n  ")}`);
@@ -38,7 +38,7 @@ describe.sequential("an up killed mid-way (SIGKILL), then cancel and destroy", (
     try {
       // An up this test failed to kill is awaited first: a destroy beside it would leave its lab behind.
       await running;
-      await stack?.destroy({ onOutput: () => undefined }).catch(() => undefined);
+      if (stack) await labDown(stack).catch(() => undefined);
       expect(leftovers(stackName), "nothing labelled with the stack is left").toEqual([]);
     } finally {
       await stack?.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
@@ -68,12 +68,12 @@ describe.sequential("an up killed mid-way (SIGKILL), then cancel and destroy", (
     expect(leftovers(stackName).length, "the killed up left its lab behind").toBeGreaterThan(0);
 
     await stack.cancel().catch(() => undefined); // the file backend may have no update to cancel
-    await stack.destroy({ onOutput: () => undefined });
+    await labDown(stack);
     expect(leftovers(stackName), "nothing labelled with the stack is left").toEqual([]);
 
     const result = await stack.up({ onOutput: () => undefined });
     expect((result.outputs.bgpTopology?.value as { matches: boolean }).matches).toBe(true);
-    await stack.destroy({ onOutput: () => undefined });
+    await labDown(stack);
     expect(leftovers(stackName)).toEqual([]);
   });
 });

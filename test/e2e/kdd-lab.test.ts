@@ -8,7 +8,7 @@ import { contains, parseCidr } from "../../core/addressing";
 import { compareTopology, comparisonProblems } from "../../core/observed";
 import { parseBirdProtocols } from "../../core/parsers/birdc-protocols";
 import { observeFromCalicoNodeStatus } from "../../core/substrates/kind/observed";
-import { dockerExec, freeUnderlay, missingPrerequisites, openStack, sh } from "./live";
+import { dockerExec, freeUnderlay, labDown, missingPrerequisites, openStack, sh } from "./live";
 import { destroyAndForget, ping } from "./lab-expectations";
 
 const missing = missingPrerequisites();
@@ -193,7 +193,7 @@ describe.sequential(
     });
 
     it("destroy leaves no container of the stack behind", async () => {
-      await stack().destroy({ onOutput: () => undefined });
+      await labDown(stack());
       expect(sh(["docker", "ps", "-a", "--filter", `label=calico-lab.stack=${stackName}`, "-q"]).trim()).toBe("");
     });
   },

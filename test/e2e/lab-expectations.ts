@@ -12,7 +12,7 @@ import { ipv4Packets, parsePcap } from "../../core/parsers/pcap";
 import type { BgpTopologyOutput, EtcdOutput, LabNodeOutput } from "../../components/lab/outputs";
 import type { LiveStatus } from "../../core/status";
 import { etcdDatastoreEnv } from "../../core/scenarios/bird";
-import { dockerExec, leftovers, sh } from "./live";
+import { dockerExec, labDown, leftovers, sh } from "./live";
 
 export const POOL = "10.1.0.0/16";
 export interface LabOutputs {
@@ -200,7 +200,7 @@ export function expectIcmpBetween(packets: ReturnType<typeof ipv4Packets>, from:
 /** afterAll of a lab's suite: destroy, check that nothing of the stack is left, then forget the stack and its backend. */
 export async function destroyAndForget(stack: Stack | undefined, stackName: string, backendDir: string): Promise<void> {
   try {
-    await stack?.destroy({ onOutput: () => undefined });
+    if (stack) await labDown(stack);
     expect(leftovers(stackName), "nothing labelled with the stack is left").toEqual([]);
   } finally {
     await stack?.workspace.removeStack(stackName, { force: true }).catch(() => undefined);

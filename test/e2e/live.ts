@@ -2,7 +2,14 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { LocalWorkspace, PulumiCommand, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
+import {
+  LocalWorkspace,
+  PulumiCommand,
+  type DestroyOptions,
+  type DestroyResult,
+  type EngineEvent,
+  type Stack,
+} from "@pulumi/pulumi/automation";
 import { defaultCacheDir, labNameFor } from "../../core/config/keys";
 
 export const repoRoot = join(__dirname, "..", "..");
@@ -69,6 +76,16 @@ export async function openStack(stackName: string, backendDir: string, config: R
   // and a JSON string would fail that check.
   await stack.setAllConfig(Object.fromEntries(configPaths("calico-lab", config).map(([path, value]) => [path, { value }])), true);
   return stack;
+}
+
+/** `pulumi destroy` as `npm run lab:down` runs it (scripts/lab.sh): the state written once at the end, not after every step. */
+export async function labDown(stack: Stack, opts: DestroyOptions = {}): Promise<DestroyResult> {
+  stack.workspace.envVars.PULUMI_SKIP_CHECKPOINTS = "true";
+  try {
+    return await stack.destroy({ onOutput: () => undefined, ...opts });
+  } finally {
+    delete stack.workspace.envVars.PULUMI_SKIP_CHECKPOINTS;
+  }
 }
 
 /** Flattens settings into Pulumi config paths: `{bgp: {routeReflectors: ["calico1"]}}` → `calico-lab:bgp.routeReflectors[0]`. */

@@ -17,7 +17,7 @@ import { mirrorImageSet, OFFICIAL_REGISTRY, type Mirrors } from "../../core/conf
 import type { ToolSource } from "../../core/config/types";
 import { toolCacheDir, type ToolName } from "../../core/tools";
 import { expectLiveLab, outputsOf, ping, type LabOutputs } from "./lab-expectations";
-import { cacheDir, dockerExec, freeUnderlay, leftovers, missingPrerequisites, openStack, sh } from "./live";
+import { cacheDir, dockerExec, freeUnderlay, labDown, leftovers, missingPrerequisites, openStack, sh } from "./live";
 import { pushImage, startRegistry, startReleaseServer, type LocalRegistry, type ReleaseServer } from "./mirrors";
 
 const REGISTRY_BINARY = "/usr/bin/docker-registry";
@@ -146,7 +146,7 @@ describe.sequential("online mode through local mirrors (a registry and a release
         [tamperedStackName, tamperedStack],
       ] as const) {
         try {
-          await s?.destroy({ onOutput: () => undefined });
+          if (s) await labDown(s);
           expect(leftovers(name), `nothing labelled with ${name} is left`).toEqual([]);
         } finally {
           await s?.workspace.removeStack(name, { force: true }).catch(() => undefined);
