@@ -9,7 +9,7 @@
 #
 #   lab-vm.sh net-up   LAB CIDR             namespace, bridge (gateway = first address), key pair
 #   lab-vm.sh start    LAB VM ADDRESS       overlay disk, tap, QEMU (KVM if a boot probe works, else TCG)
-#   lab-vm.sh wait-ssh LAB VM [SECONDS]     until the VM answers SSH (default 300 s)
+#   lab-vm.sh wait-ssh LAB VM [SECONDS]     until the VM's sshd answers (its banner; default 300 s)
 #   lab-vm.sh ssh      LAB VM [COMMAND...]  ssh into the VM from inside the lab's namespace
 #   lab-vm.sh stop     LAB VM               QEMU, tap, overlay, logs and known_hosts entry go
 #   lab-vm.sh net-down LAB                  every VM of the lab, the namespace, the lab's files
