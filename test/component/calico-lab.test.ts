@@ -14,6 +14,8 @@ import {
   makeTestPki,
   online,
   TEST_ETCD_TLS,
+  TEST_KUBECONFIG_CLUSTER,
+  TEST_KUBECONFIG_HEAD,
   valueOf,
   type Registered,
 } from "./harness";
@@ -462,6 +464,10 @@ describe("CalicoLab, kdd on docker", () => {
     expect(find2("k-kubeconfig").dependsOn).toEqual(["k-apiserver"]);
     expect(find2("k-kubernetes").type).toBe("pulumi:providers:kubernetes");
     expect(find2("k-kubernetes").dependsOn).toEqual(["k-kubeconfig"]);
+    // this machine has a leg in the Docker network: the provider reaches the apiserver at its lab address, as the nodes do
+    expect((find2("k-kubernetes").inputs.kubeconfig as { value: string }).value).toBe(
+      `${TEST_KUBECONFIG_HEAD}k-kubeconfig\n${TEST_KUBECONFIG_CLUSTER}`,
+    );
   });
 
   it("through the provider: Calico's CRDs, a Node per Calico node and a CalicoNodeStatus each, all before the Calico nodes; destroy leaves them to etcd", () => {
@@ -490,7 +496,7 @@ describe("CalicoLab, kdd on docker", () => {
     ]);
     expect(find2("k-calico1-container").inputs.env).toEqual(expect.arrayContaining(["DATASTORE_TYPE=kubernetes"]));
     expect(built.outputs.kubeconfigSecret).toBe(true);
-    expect(built.outputs.kubeconfig).toBe("apiVersion: v1\nkind: Config # k-kubeconfig\n");
+    expect(built.outputs.kubeconfig).toBe(`${TEST_KUBECONFIG_HEAD}k-kubeconfig\n${TEST_KUBECONFIG_CLUSTER}`);
   });
 
   it("writes the kubeconfig into each Calico node first; BGP settings and pools are crd.projectcalico.org objects through the provider, no calicoctl, no profile", () => {

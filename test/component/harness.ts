@@ -41,6 +41,10 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
 /** The type the engine gives our HostCommand dynamic resources. */
 export const HOST_COMMAND_TYPE = "pulumi-nodejs:dynamic/calicolab:HostCommand";
 
+/** What kdd's kubeconfig step prints under mocks: `${HEAD}<step's name>\n${CLUSTER}` (the apiserver at its lab address). */
+export const TEST_KUBECONFIG_HEAD = "apiVersion: v1\nkind: Config # ";
+export const TEST_KUBECONFIG_CLUSTER = "clusters:\n  - name: calico-lab\n    cluster:\n      server: https://192.168.4.3:6443\n";
+
 const bird = (node: string, peers: string[], infoOf: (node: string, peer: string) => string) =>
   `BIRD 1.6.8 ready.\nname     proto    table    state  since       info\n${peers.map((p) => `${p} BGP      master   up     12:00:00    ${infoOf(node, p)}`).join("\n")}\n`;
 
@@ -84,7 +88,9 @@ export function installMocks(
               ips: [{ version: "4", address: `10.1.0.${++workload}/32` }],
             });
           // kdd's kubeconfig step prints the admin kubeconfig.
-          const kubeconfig = args.name.endsWith("-kubeconfig") ? `apiVersion: v1\nkind: Config # ${args.name}\n` : undefined;
+          const kubeconfig = args.name.endsWith("-kubeconfig")
+            ? `${TEST_KUBECONFIG_HEAD}${args.name}\n${TEST_KUBECONFIG_CLUSTER}`
+            : undefined;
           state.stdout = stdoutOf(args.name) ?? machine ?? kubeconfig ?? (args.name.includes("-workloads-") ? cniResult() : "");
         }
         if (args.type.endsWith(":LiveProbe")) {
