@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { etcdPkiScript, writeEtcdClientBundleScript } from "../../core/scenarios/etcd-tls";
@@ -17,6 +14,7 @@ import {
   TEST_KUBECONFIG_CLUSTER,
   TEST_KUBECONFIG_HEAD,
   valueOf,
+  withTestCrdManifest,
   type Registered,
 } from "./harness";
 
@@ -441,16 +439,7 @@ describe("CalicoLab, kdd on docker", () => {
   beforeAll(async () => {
     reflectors = [];
     nodeCount = 2;
-    // Two of Calico's CRDs where the offline build's manifest says they are.
-    const dir = mkdtempSync(join(tmpdir(), "calico-lab-component-crds-"));
-    const crd = (plural: string, kind: string) =>
-      `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: ${plural}.crd.projectcalico.org\nspec:\n  group: crd.projectcalico.org\n  names:\n    kind: ${kind}\n    plural: ${plural}\n  scope: Cluster\n`;
-    writeFileSync(join(dir, "ippools.yaml"), crd("ippools", "IPPool"));
-    writeFileSync(join(dir, "caliconodestatuses.yaml"), crd("caliconodestatuses", "CalicoNodeStatus"));
-    const files = { "ippools.yaml": "-", "caliconodestatuses.yaml": "-" };
-    writeFileSync(join(dir, "manifest.json"), JSON.stringify({ artifacts: { "calico-crds": { version: "v3.28.5", dir, files } } }));
-    built = await buildLab("k", { scenario: "kdd", imageMode: "offline" }, join(dir, "manifest.json"));
-    rmSync(dir, { recursive: true, force: true });
+    built = await withTestCrdManifest((manifest) => buildLab("k", { scenario: "kdd", imageMode: "offline" }, manifest));
   });
   const find2 = (name: string) => find(built.registered, name);
   const CRDS = ["k-crd-caliconodestatuses.crd.projectcalico.org", "k-crd-ippools.crd.projectcalico.org"];

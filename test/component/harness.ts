@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -12,6 +12,25 @@ import { etcdPkiScript } from "../../core/scenarios/etcd-tls";
 export function online(raw: RawSettings): LabConfig {
   const config = loadLabConfig(raw);
   return { ...config, imageMode: resolveImageMode(config, { offlineBuildPresent: false }) };
+}
+
+/**
+ * Runs `use` with an offline build's manifest (its path) that places two of Calico's CRDs (ippools,
+ * caliconodestatuses) in a temporary folder, as kdd reads them; the folder goes afterwards.
+ */
+export async function withTestCrdManifest<T>(use: (manifestPath: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), "calico-lab-component-crds-"));
+  const crd = (plural: string, kind: string) =>
+    `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: ${plural}.crd.projectcalico.org\nspec:\n  group: crd.projectcalico.org\n  names:\n    kind: ${kind}\n    plural: ${plural}\n  scope: Cluster\n`;
+  writeFileSync(join(dir, "ippools.yaml"), crd("ippools", "IPPool"));
+  writeFileSync(join(dir, "caliconodestatuses.yaml"), crd("caliconodestatuses", "CalicoNodeStatus"));
+  const files = { "ippools.yaml": "-", "caliconodestatuses.yaml": "-" };
+  writeFileSync(join(dir, "manifest.json"), JSON.stringify({ artifacts: { "calico-crds": { version: "v3.28.5", dir, files } } }));
+  try {
+    return await use(join(dir, "manifest.json"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** What the mocks saw of one resource: enough to check the graph's shape. */
