@@ -12,7 +12,7 @@ import { KDD_ADMIN_KUBECONFIG, KDD_NODE_KUBECONFIG } from "../../core/scenarios/
 import { vmForward } from "../../core/substrates/qemu/scripts";
 import { expectNodeStatusesMatch, kddOutputsOf, sessionsOf, type KddOutputs } from "./kdd-expectations";
 import { labStatus, POOL, workloadPingArgv, type LabOutputs } from "./lab-expectations";
-import { openStack, sh, stepTimeline } from "./live";
+import { cacheDir, openStack, sh, stepTimeline } from "./live";
 import { labVm, qemuLab, requireQemu, vmUnderlay } from "./qemu-lab";
 
 // The kdd scenario on the qemu substrate: etcd, kube-apiserver and two Calico nodes, each in a VM of its own;
@@ -159,6 +159,28 @@ describe.sequential("kdd lab on qemu VMs: etcd, kube-apiserver and two Calico VM
       outputs.nodes.map((node) => [node.name, true, node.blocks]),
     );
     times.pingAndStatus = (Date.now() - started) / 1000;
+  });
+
+  it("a forwarder killed by hand: refresh starts it again on the same port, and a refresh through it changes nothing", async () => {
+    const started = Date.now();
+    const pidfile = join(cacheDir, "vm", "labs", vmLab, "forwards", `${forward.name}.pid`);
+    const pid = readFileSync(pidfile, "utf8").trim();
+    sh(["kill", pid]);
+    for (let i = 0; i < 50 && (await listening(forward.localPort)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await listening(forward.localPort), "the forwarder is gone").toBe(false);
+    // The Kubernetes provider is configured before any refresh step and finds its cluster unreachable: this
+    // refresh's reads of its objects fail, but the forwarder step's read starts the forwarder again.
+    const first = await stack.refresh({ onOutput: () => undefined }).then(
+      () => "",
+      (error: unknown) => String(error),
+    );
+    if (first) expect(first).toContain("unreachable cluster");
+    expect(readFileSync(pidfile, "utf8").trim(), "a new forwarder").not.toBe(pid);
+    expect(await listening(forward.localPort)).toBe(true);
+    // every object read back through it, nothing gone (a Pod's outputs may gain what the CNI plugin annotated since)
+    const again = await stack.refresh({ onOutput: () => undefined });
+    expect(Object.entries(again.summary.resourceChanges ?? {}).filter(([op, n]) => op !== "same" && op !== "update" && n > 0)).toEqual([]);
+    times.forwarderHealed = (Date.now() - started) / 1000;
   });
 
   it("a second up changes nothing; the state holds no private key in plain text", async () => {

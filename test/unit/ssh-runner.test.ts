@@ -25,7 +25,7 @@ import {
   vmStopScript,
   vmForward,
   forwardStartScript,
-  forwardAliveScript,
+  forwardReadScript,
   forwardStopScript,
 } from "../../core/substrates/qemu/scripts";
 import { toolInstallScript } from "../../core/tools";
@@ -304,8 +304,10 @@ describe("the qemu substrate's host-side scripts", () => {
     expect(forwardStartScript(paths, "lab1", "192.168.4.3", 6443, "apiserver")).toBe(
       `set -euo pipefail\nCALICO_LAB_CACHE=/cache bash /repo/scripts/vm/lab-vm.sh forward lab1 apiserver-6443 192.168.4.3:6443 ${localPort}`,
     );
-    expect(forwardAliveScript(paths, "lab1", "apiserver", 6443)).toBe(
-      "CALICO_LAB_CACHE=/cache bash /repo/scripts/vm/lab-vm.sh forward-alive lab1 apiserver-6443",
+    // refresh: running, or started again on the same port; a failure (no namespace) drops the step
+    expect(forwardReadScript(paths, "lab1", "192.168.4.3", 6443, "apiserver")).toBe(
+      "CALICO_LAB_CACHE=/cache bash /repo/scripts/vm/lab-vm.sh forward-alive lab1 apiserver-6443 2>/dev/null || " +
+        `CALICO_LAB_CACHE=/cache bash /repo/scripts/vm/lab-vm.sh forward lab1 apiserver-6443 192.168.4.3:6443 ${localPort} >/dev/null`,
     );
     expect(forwardStopScript(paths, "lab1", "apiserver", 6443)).toBe(
       "set -euo pipefail\nCALICO_LAB_CACHE=/cache bash /repo/scripts/vm/lab-vm.sh forward-stop lab1 apiserver-6443",

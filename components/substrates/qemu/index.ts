@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { QemuSettings } from "../../../core/config/types";
 import { labLabels } from "../../../core/node-runtime";
 import {
-  forwardAliveScript,
+  forwardReadScript,
   forwardStartScript,
   forwardStopScript,
   networkDownScript,
@@ -71,8 +71,8 @@ export function qemuSubstrate(options: QemuSubstrateOptions): Substrate {
           {
             create: forwardStartScript(paths, vmLab, node.address, port, node.node),
             delete: forwardStopScript(paths, vmLab, node.node, port),
-            // refresh notices a forwarder that is gone; up starts it anew, on the same port
-            read: forwardAliveScript(paths, vmLab, node.node, port),
+            // refresh starts a forwarder that is gone again, on the same port
+            read: forwardReadScript(paths, vmLab, node.address, port, node.node),
             triggers: [network.id],
           },
           { parent: context.parent, dependsOn: [network], deletedWith: network },

@@ -140,9 +140,16 @@ export function forwardStartScript(paths: QemuPaths, vmLab: string, address: str
   return `set -euo pipefail\n${labVm(paths, ["forward", vmLab, name, `${address}:${port}`, String(localPort)])}`;
 }
 
-/** Host-side, the forwarder step's refresh: exits 0 while it runs, 1 once it is gone (up starts it anew, on the same port). */
-export function forwardAliveScript(paths: QemuPaths, vmLab: string, vm: string, port: number): string {
-  return labVm(paths, ["forward-alive", vmLab, vmForward(vmLab, vm, port).name]);
+/**
+ * Host-side, the forwarder step's refresh: exits 0 while it runs, and starts it again (on the same port) when
+ * it is gone; exits 1 only when it cannot (the lab's namespace is gone: up makes the network anew, and the
+ * forwarder after it). Started here, not dropped: a refresh's Kubernetes reads go through it, and the
+ * Kubernetes provider, configured before any refresh step, finds its cluster unreachable without it; a
+ * forwarder dropped instead would stay gone, as no up gets past that refresh.
+ */
+export function forwardReadScript(paths: QemuPaths, vmLab: string, address: string, port: number, vm: string): string {
+  const { name, localPort } = vmForward(vmLab, vm, port);
+  return `${labVm(paths, ["forward-alive", vmLab, name])} 2>/dev/null || ${labVm(paths, ["forward", vmLab, name, `${address}:${port}`, String(localPort)])} >/dev/null`;
 }
 
 /** Host-side: stops the forwarder. */
