@@ -174,6 +174,9 @@ describe.sequential("kdd lab on qemu VMs: etcd, kube-apiserver and two Calico VM
       () => "",
       (error: unknown) => String(error),
     );
+    console.log(
+      `refresh with the forwarder gone: ${first ? `failed: ${first.split("\n").find((line) => line.includes("unreachable")) ?? first.slice(0, 300)}` : "passed"}`,
+    );
     if (first) expect(first).toContain("unreachable cluster");
     expect(readFileSync(pidfile, "utf8").trim(), "a new forwarder").not.toBe(pid);
     expect(await listening(forward.localPort)).toBe(true);
