@@ -1,21 +1,28 @@
 import { defineConfig } from "vitest/config";
 
+/** The suites that run qemu VMs: TCG on 2 cores, so they run alone, one at a time, after the Docker suites. */
+const VM_SUITES = ["test/e2e/*-qemu.test.ts"];
+const LIVE = { testTimeout: 1800000, hookTimeout: 600000 };
+
 export default defineConfig({
   test: {
+    // Two Docker end-to-end files at a time (each on an underlay range of its own: test/e2e/live.ts freeUnderlay);
+    // their labs mostly wait on calico-node's start. Vitest's default on 2 cores is one.
+    maxWorkers: 2,
     projects: [
       // The global setup fetches (once, into the cache) the schemas the manifest tests validate against.
       {
         test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 30000, globalSetup: ["test/schemas/global-setup.ts"] },
       },
       { test: { name: "component", include: ["test/component/**/*.test.ts"], testTimeout: 30000 } },
-      // One end-to-end file at a time: the qemu suite's VMs (TCG on 2 cores) must not share the CPU with the docker labs.
+      { test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], exclude: VM_SUITES, ...LIVE, sequence: { groupOrder: 1 } } },
       {
         test: {
-          name: "e2e",
-          include: ["test/e2e/**/*.test.ts"],
-          testTimeout: 1800000,
-          hookTimeout: 600000,
+          name: "e2e-vm",
+          include: VM_SUITES,
+          ...LIVE,
           poolOptions: { forks: { singleFork: true } },
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -10,7 +10,7 @@ const d: Record<string, [string, string]> = {
   ],
   substrate: [
     "string",
-    "Where the nodes live: docker (containers on a lab network; bird), qemu (a VM per node, made by the lab; bird), ssh (hosts you already have; bird) or kind (kdd, vpp).",
+    "Where the nodes live: docker (containers on a lab network; bird, kdd), qemu (a VM per node, made by the lab; bird, kdd), ssh (hosts you already have; bird) or kind (kdd, vpp).",
   ],
   imageMode: [
     "string",

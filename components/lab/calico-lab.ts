@@ -17,7 +17,7 @@ import { CniConfig } from "../calico/cni-config";
 import { NodeTools } from "../calico/node-tools";
 import { Workloads, type Workload } from "../calico/workloads";
 import type { Scenario, ScenarioContext } from "../scenarios/scenario";
-import type { LabNode, Substrate } from "../substrates/substrate";
+import { directReach, type LabNode, type Substrate } from "../substrates/substrate";
 import { nodeStep } from "./node-step";
 import type { BgpTopologyOutput, CniConfigOutput, EtcdOutput, IpPoolsOutput, LabNodeOutput } from "./outputs";
 
@@ -67,7 +67,8 @@ export class CalicoLab extends pulumi.ComponentResource {
     for (const runtime of scenario.datastoreRuntimes(context)) {
       datastore.push(substrate.node(runtime, [datastore.at(-1)?.resource ?? substrate.network]));
     }
-    const prepared = scenario.prepare?.(context, datastore, this) ?? { ready: [] };
+    const reach = (node: LabNode, port: number) => substrate.reach?.(node, port) ?? directReach(node, port);
+    const prepared = scenario.prepare?.(context, datastore, this, reach) ?? { ready: [] };
     const datastoreReady = [...datastore.map((node) => node.resource), ...prepared.ready];
     // From a local Calico tree, each node waits for the one before it: a new build then replaces them in turn (one
     // node down at a time, the others keeping their sessions), not all at once. Otherwise they start together.

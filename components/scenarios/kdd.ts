@@ -6,6 +6,8 @@ import { workloadMtu } from "../../core/mtu";
 import { waitUntilScript } from "../../core/node-scripts";
 import { CALICO_NODE_READINESS, etcdEndpoint, etcdRuntime } from "../../core/scenarios/bird";
 import {
+  APISERVER_PORT,
+  apiserverUrl,
   calicoCrdFiles,
   calicoNodeKddRuntime,
   enableBird6Script,
@@ -17,6 +19,7 @@ import {
   KDD_NAMESPACE,
   KDD_NODE_KUBECONFIG,
   kubeApiserverRuntime,
+  kubeconfigWithServer,
   readKubeconfigScript,
   renderKddCniConflist,
   writeNodeKubeconfigScript,
@@ -63,7 +66,7 @@ export const kddScenario: Scenario = {
     calicoNodeKddRuntime({ nodeName, image: images.node, address, asNumber: config.bgp.asNumber, logLevel: config.calico.logLevel }),
   datastoreEnv: () => ({ DATASTORE_TYPE: "kubernetes", KUBECONFIG: KDD_NODE_KUBECONFIG }),
   conflist: ({ config }) => renderKddCniConflist({ ...config.cni, mtu: workloadMtu(config.cni.mtu, config.ipPools) }),
-  prepare(context, datastore, parent) {
+  prepare(context, datastore, parent, reach) {
     const [etcd, apiserver] = datastore;
     if (!etcd || !apiserver) throw new Error("kdd: the etcd and kube-apiserver nodes were not made");
     const { lab, config } = context;
@@ -77,8 +80,16 @@ export const kddScenario: Scenario = {
       { parent, dependsOn: [apiserver.resource], additionalSecretOutputs: ["stdout"] },
     );
     const secretKubeconfig = pulumi.secret(kubeconfig.stdout);
-    // The machine running Pulumi reaches the apiserver at its lab address (a Docker network it has a leg in).
-    const provider = new k8s.Provider(`${lab}-kubernetes`, { kubeconfig: secretKubeconfig }, { parent, dependsOn: [kubeconfig] });
+    // The machine running Pulumi reaches the apiserver where the substrate says: at its lab address (a Docker
+    // network it has a leg in), or through a forwarder on 127.0.0.1 (VMs in the lab's namespace). The nodes'
+    // kubeconfig keeps the lab address.
+    const api = reach(apiserver, APISERVER_PORT);
+    const providerKubeconfig = secretKubeconfig.apply((text) => kubeconfigWithServer(text, apiserverUrl(api.host, api.port)));
+    const provider = new k8s.Provider(
+      `${lab}-kubernetes`,
+      { kubeconfig: providerKubeconfig },
+      { parent, dependsOn: [kubeconfig, ...api.after] },
+    );
     // Every object lives in etcd: when etcd goes (destroy), their deletes are skipped; alone, each deletes itself.
     const inDatastore = (dependsOn: pulumi.Resource[]): pulumi.CustomResourceOptions => ({
       parent,

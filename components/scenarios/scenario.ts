@@ -4,7 +4,7 @@ import type { ImageSet, LabConfig } from "../../core/config/types";
 import type { DatastoreEnv } from "../../core/node-scripts";
 import type { NodeRuntime } from "../../core/node-runtime";
 import type { EtcdTlsOutput } from "../lab/outputs";
-import type { LabNode } from "../substrates/substrate";
+import type { LabNode, Reach } from "../substrates/substrate";
 
 export interface ScenarioContext {
   readonly lab: string;
@@ -63,6 +63,14 @@ export interface Scenario {
    * runs in the first Calico node, once that node is set up (kdd: its kubeconfig).
    */
   calicoctlInDatastore?(context: ScenarioContext): boolean;
-  /** Steps between the datastore nodes and the Calico nodes; none for bird. */
-  prepare?(context: ScenarioContext, datastore: readonly LabNode[], parent: pulumi.Resource): PreparedDatastore;
+  /**
+   * Steps between the datastore nodes and the Calico nodes; none for bird. `reach` says how the machine
+   * running Pulumi reaches a port of a node (the substrate's; kdd's Kubernetes provider uses it).
+   */
+  prepare?(
+    context: ScenarioContext,
+    datastore: readonly LabNode[],
+    parent: pulumi.Resource,
+    reach: (node: LabNode, port: number) => Reach,
+  ): PreparedDatastore;
 }

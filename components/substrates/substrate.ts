@@ -58,11 +58,29 @@ export interface UnderlaySpec {
   readonly internal: boolean;
 }
 
+/** Where the machine running Pulumi connects to reach a port of a node, and what must exist first. */
+export interface Reach {
+  readonly host: string;
+  readonly port: number;
+  /** What makes that way (a forwarder); empty when the node's address is reachable as it is. */
+  readonly after: readonly pulumi.Resource[];
+}
+
+/** The node's own address and port: where this machine has a leg in the lab network (docker), or the hosts are the user's (ssh). */
+export function directReach(node: LabNode, port: number): Reach {
+  return { host: node.address, port, after: [] };
+}
+
 export interface SubstrateNodes {
   /** The lab network; nodes are made after it. */
   readonly network: pulumi.Resource;
   /** Makes (or takes over) the node that runs `runtime`, after `dependsOn`. */
   node(runtime: NodeRuntime, dependsOn: readonly pulumi.Resource[]): LabNode;
+  /**
+   * How the machine running Pulumi reaches `port` of `node` (kdd: the Kubernetes provider, kube-apiserver).
+   * Absent: directReach. Each call makes what it needs (the qemu substrate: a forwarder), once per node and port.
+   */
+  reach?(node: LabNode, port: number): Reach;
 }
 
 export type Substrate = (context: SubstrateContext, underlay: UnderlaySpec) => SubstrateNodes;

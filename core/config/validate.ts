@@ -10,7 +10,7 @@ import { SUBSTRATE_CHECKS, sshCalicoHosts } from "./validate-substrates";
 
 export const SUBSTRATES_FOR: Record<LabConfig["scenario"], readonly LabConfig["substrate"][]> = {
   bird: ["docker", "qemu", "ssh"],
-  kdd: ["docker", "kind"],
+  kdd: ["docker", "qemu", "kind"],
   vpp: ["kind"],
 };
 

@@ -6,8 +6,8 @@
 #   $CALICO_LAB_CACHE/vm/base/initrd.img   a small initramfs (virtio disk + ext4 only)
 #   $CALICO_LAB_CACHE/vm/base/base.qcow2   the root filesystem: debootstrap bookworm minbase
 #                                          + systemd, sshd, docker.io, iptables, and the
-#                                          lab's node and etcd images already in
-#                                          /var/lib/docker (no load at boot)
+#                                          lab's node, etcd and kube-apiserver images
+#                                          already in /var/lib/docker (no load at boot)
 #   $CALICO_LAB_CACHE/vm/base/info         inputs and versions (what --check compares)
 # Every VM boots from its own copy-on-write overlay of base.qcow2 (scripts/vm/lab-vm.sh).
 # A VM takes its settings from the kernel command line, read at every boot by
@@ -31,6 +31,9 @@ SUITE=bookworm
 MIRROR=http://deb.debian.org/debian
 ETCD_IMAGE=$(pin offlineImages.etcd)
 NODE_IMAGE=$(pin offlineImages.node)
+# kdd on VMs: the kube-apiserver VM runs it (without it, the runner would copy 200 MB over ssh at every up).
+APISERVER_IMAGE=$(pin offlineImages.kubeApiserver)
+PRELOAD=("$NODE_IMAGE" "$ETCD_IMAGE" "$APISERVER_IMAGE")
 OUT="$CALICO_LAB_CACHE/vm/base"
 WORK="$CALICO_LAB_CACHE/build/vm"
 ROOTFS="$WORK/rootfs"
@@ -46,7 +49,16 @@ self_hash=$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)
 rootfs_hash=$(sed -n '/^# -* rootfs$/,/^# -* preload/p' "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)
 rootfs_inputs=$(echo "rootfs $SUITE $MIRROR ${PACKAGES[*]} $rootfs_hash" | sha256sum | cut -d' ' -f1)
 image_id() { docker image inspect --format '{{.Id}}' "$1" 2>/dev/null || true; }
-disk_inputs() { echo "disk $rootfs_inputs $self_hash $NODE_IMAGE=$(image_id "$NODE_IMAGE") $ETCD_IMAGE=$(image_id "$ETCD_IMAGE")" | sha256sum | cut -d' ' -f1; }
+disk_inputs() {
+  local image ids=()
+  for image in "${PRELOAD[@]}"; do ids+=("$image=$(image_id "$image")"); done
+  echo "disk $rootfs_inputs $self_hash ${ids[*]}" | sha256sum | cut -d' ' -f1
+}
+# The preloaded images the host engine lacks (their ids decide whether the disk is current).
+absent_images() {
+  local image
+  for image in "${PRELOAD[@]}"; do [[ -n $(image_id "$image") ]] || echo "$image"; done
+}
 info_get() { sed -n "s/^$1=//p" "$OUT/info" 2>/dev/null; }
 
 # ---------------------------------------------------------------- --check
@@ -61,8 +73,8 @@ if ((check)); then
   if ((bad == 0)); then
     echo "kernel $(info_get kernel); docker $(info_get docker); images $(info_get images)"
     echo "base.qcow2 $(du -h "$OUT/base.qcow2" | cut -f1) on disk, virtual $(qemu-img info --output=json "$OUT/base.qcow2" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write((JSON.parse(s)["virtual-size"]/2**30).toFixed(1)+" GiB"))'); built $(info_get built)"
-    if [[ -z $(image_id "$NODE_IMAGE") || -z $(image_id "$ETCD_IMAGE") ]]; then
-      echo "cannot tell whether the preloaded images are current: $NODE_IMAGE or $ETCD_IMAGE is not in the host engine" >&2
+    if [[ -n $(absent_images) ]]; then
+      echo "cannot tell whether the preloaded images are current: $(absent_images | tr '\n' ' ')not in the host engine" >&2
       bad=1
     elif [[ $(info_get inputs) != "$(disk_inputs)" ]]; then
       echo "OUT OF DATE: $OUT/base.qcow2 (this script or the lab images changed)" >&2
@@ -73,8 +85,8 @@ if ((check)); then
 fi
 
 want=$(disk_inputs)
-[[ -n $(image_id "$NODE_IMAGE") && -n $(image_id "$ETCD_IMAGE") ]] || {
-  echo "$NODE_IMAGE and $ETCD_IMAGE must be in the host engine first: run scripts/offline/build.sh" >&2
+[[ -z $(absent_images) ]] || {
+  echo "$(absent_images | tr '\n' ' ')must be in the host engine first: run scripts/offline/build.sh" >&2
   exit 1
 }
 if [[ $(info_get inputs) == "$want" && -f $OUT/base.qcow2 && -f $OUT/vmlinuz && -f $OUT/initrd.img ]]; then
@@ -252,8 +264,8 @@ for _ in $(seq 1 100); do
   }
   sleep 0.2
 done
-echo "docker save $NODE_IMAGE $ETCD_IMAGE | docker load (private daemon)"
-docker save "$NODE_IMAGE" "$ETCD_IMAGE" | docker -H "unix://$priv/docker.sock" load
+echo "docker save ${PRELOAD[*]} | docker load (private daemon)"
+docker save "${PRELOAD[@]}" | docker -H "unix://$priv/docker.sock" load
 docker -H "unix://$priv/docker.sock" images --format '{{.Repository}}:{{.Tag}} {{.ID}}' >"$priv/images"
 stop_priv
 trap - EXIT

@@ -6,6 +6,9 @@
 # overlays, pid files and serial logs under $CALICO_LAB_CACHE/vm/labs/<lab>/; the lab's
 # known_hosts in $CALICO_LAB_CACHE/ssh/<lab>/ (where core/transports/ssh.ts looks).
 # Needs the base image of scripts/offline/vm-image.sh. Each subcommand is idempotent.
+# A forwarder (scripts/vm/forward.mjs, Node.js) lets this machine reach a port of a VM: it
+# listens on 127.0.0.1 in this machine's namespace but runs inside the lab's, connecting to
+# the VM over the bridge; its pid file and log are under the lab's folder.
 #
 #   lab-vm.sh net-up   LAB CIDR             namespace, bridge (gateway = first address), key pair
 #   lab-vm.sh start    LAB VM ADDRESS       overlay disk, tap, QEMU (KVM if a boot probe works, else TCG)
@@ -17,6 +20,9 @@
 #   lab-vm.sh alive    LAB VM               exit 0 when the VM's QEMU runs, 1 (saying so) when not
 #   lab-vm.sh accel-of LAB VM               the accelerator the VM was started with: kvm or tcg
 #   lab-vm.sh accel                         the accelerator VMs get (probed once, then cached)
+#   lab-vm.sh forward  LAB NAME ADDRESS:PORT LOCALPORT   127.0.0.1:LOCALPORT here to ADDRESS:PORT in the lab
+#   lab-vm.sh forward-alive LAB NAME        exit 0 while that forwarder runs, 1 (saying so) when not
+#   lab-vm.sh forward-stop  LAB NAME        stops the forwarder (net-down stops every one of the lab)
 # Settings: LAB_VM_MEMORY (MiB, default 1024), LAB_VM_CPUS (default 2), LAB_VM_ACCEL
 # (tcg or kvm:CPU to skip the probe), LAB_VM_TCG_TB_MIB (TCG translation cache, default
 # 256; empty for QEMU's 1 GiB: with it a VM running calico-node grew to ~1.9 GB RSS, with
@@ -153,6 +159,18 @@ vm_address() { # lab vm
   f="$(lab_dir "$1")/vms/$2/address"
   [[ -f $f ]] || die "no VM '$2' in lab '$1'"
   cat "$f"
+}
+
+# ---------------------------------------------------------------- forwarders
+FORWARD_JS="$(dirname "${BASH_SOURCE[0]}")/forward.mjs"
+check_forward() { [[ $1 =~ ^[a-z0-9][a-z0-9-]{0,40}$ ]] || die "forward name '$1': allowed are 1-41 of a-z, 0-9, '-'"; }
+forward_alive() { # lab name: true when the pid file names the lab's running forwarder of that name
+  local pidfile pid
+  pidfile="$(lab_dir "$1")/forwards/$2.pid"
+  [[ -f $pidfile ]] || return 1
+  pid=$(cat "$pidfile")
+  [[ -n $pid && -r /proc/$pid/cmdline ]] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "forward.mjs serve --name calicolab-$1-$2 "
 }
 
 # ---------------------------------------------------------------- subcommands
@@ -301,12 +319,16 @@ cmd_stop() {
 
 cmd_net_down() {
   (($# == 1)) || usage
-  local lab=$1 ns dir v pid
+  local lab=$1 ns dir v pid f
   check_lab "$lab"
   ns=$(ns_of "$lab")
   dir=$(lab_dir "$lab")
   for v in "$dir"/vms/*/; do
     [[ -d $v ]] && cmd_stop "$lab" "$(basename "$v")"
+  done
+  # Forwarders run in the namespace (the loop below stops them), but one whose namespace was removed by hand would not be found there.
+  for f in "$dir"/forwards/*.pid; do
+    [[ -f $f ]] && cmd_forward_stop "$lab" "$(basename "$f" .pid)" >/dev/null
   done
   if ns_exists "$ns"; then
     # Whatever still runs in the lab's namespace was started there by this lab.
@@ -355,6 +377,48 @@ cmd_accel_of() {
   cat "$f"
 }
 
+cmd_forward() {
+  (($# == 4)) || usage
+  local lab=$1 name=$2 to=$3 port=$4 ns dir
+  check_lab "$lab"
+  check_forward "$name"
+  [[ $to =~ ^[0-9.]+:[0-9]+$ ]] || die "forward target '$to': expected ADDRESS:PORT"
+  [[ $port =~ ^[0-9]+$ ]] && ((port >= 1 && port <= 65535)) || die "local port '$port': expected 1 to 65535"
+  ns=$(ns_of "$lab")
+  ns_exists "$ns" || die "namespace $ns is missing: run lab-vm.sh net-up $lab CIDR"
+  dir="$(lab_dir "$lab")/forwards"
+  mkdir -p "$dir"
+  if forward_alive "$lab" "$name"; then
+    echo "forwarder $name: already running (pid $(cat "$dir/$name.pid"))" >&2
+    echo "$port"
+    return
+  fi
+  command -v "${LAB_VM_NODE:-node}" >/dev/null || die "forwarder $name needs Node.js (${LAB_VM_NODE:-node} is not on PATH)"
+  "${LAB_VM_NODE:-node}" "$FORWARD_JS" start --name "calicolab-$lab-$name" --listen "$port" --to "$to" \
+    --pidfile "$dir/$name.pid" --log "$dir/$name.log" --netns "$ns"
+  echo "forwarder $name: 127.0.0.1:$port to $to in $ns (pid $(cat "$dir/$name.pid"), log $dir/$name.log)" >&2
+}
+
+cmd_forward_alive() {
+  (($# == 2)) || usage
+  check_lab "$1"
+  check_forward "$2"
+  forward_alive "$1" "$2" && return 0
+  echo "forwarder $2 of lab $1: not running" >&2
+  return 1
+}
+
+cmd_forward_stop() {
+  (($# == 2)) || usage
+  local pidfile
+  check_lab "$1"
+  check_forward "$2"
+  pidfile="$(lab_dir "$1")/forwards/$2.pid"
+  if forward_alive "$1" "$2"; then kill_pid "$(cat "$pidfile")"; fi
+  rm -f "$pidfile" "${pidfile%.pid}.log"
+  echo "forwarder $2: stopped"
+}
+
 sub=${1:-}
 (($#)) && shift
 case $sub in
@@ -368,5 +432,8 @@ case $sub in
   alive) cmd_alive "$@" ;;
   accel-of) cmd_accel_of "$@" ;;
   accel) accel ;;
+  forward) cmd_forward "$@" ;;
+  forward-alive) cmd_forward_alive "$@" ;;
+  forward-stop) cmd_forward_stop "$@" ;;
   *) usage ;;
 esac

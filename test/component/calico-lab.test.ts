@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { etcdPkiScript, writeEtcdClientBundleScript } from "../../core/scenarios/etcd-tls";
@@ -14,7 +11,10 @@ import {
   makeTestPki,
   online,
   TEST_ETCD_TLS,
+  TEST_KUBECONFIG_CLUSTER,
+  TEST_KUBECONFIG_HEAD,
   valueOf,
+  withTestCrdManifest,
   type Registered,
 } from "./harness";
 
@@ -439,16 +439,7 @@ describe("CalicoLab, kdd on docker", () => {
   beforeAll(async () => {
     reflectors = [];
     nodeCount = 2;
-    // Two of Calico's CRDs where the offline build's manifest says they are.
-    const dir = mkdtempSync(join(tmpdir(), "calico-lab-component-crds-"));
-    const crd = (plural: string, kind: string) =>
-      `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: ${plural}.crd.projectcalico.org\nspec:\n  group: crd.projectcalico.org\n  names:\n    kind: ${kind}\n    plural: ${plural}\n  scope: Cluster\n`;
-    writeFileSync(join(dir, "ippools.yaml"), crd("ippools", "IPPool"));
-    writeFileSync(join(dir, "caliconodestatuses.yaml"), crd("caliconodestatuses", "CalicoNodeStatus"));
-    const files = { "ippools.yaml": "-", "caliconodestatuses.yaml": "-" };
-    writeFileSync(join(dir, "manifest.json"), JSON.stringify({ artifacts: { "calico-crds": { version: "v3.28.5", dir, files } } }));
-    built = await buildLab("k", { scenario: "kdd", imageMode: "offline" }, join(dir, "manifest.json"));
-    rmSync(dir, { recursive: true, force: true });
+    built = await withTestCrdManifest((manifest) => buildLab("k", { scenario: "kdd", imageMode: "offline" }, manifest));
   });
   const find2 = (name: string) => find(built.registered, name);
   const CRDS = ["k-crd-caliconodestatuses.crd.projectcalico.org", "k-crd-ippools.crd.projectcalico.org"];
@@ -462,6 +453,10 @@ describe("CalicoLab, kdd on docker", () => {
     expect(find2("k-kubeconfig").dependsOn).toEqual(["k-apiserver"]);
     expect(find2("k-kubernetes").type).toBe("pulumi:providers:kubernetes");
     expect(find2("k-kubernetes").dependsOn).toEqual(["k-kubeconfig"]);
+    // this machine has a leg in the Docker network: the provider reaches the apiserver at its lab address, as the nodes do
+    expect((find2("k-kubernetes").inputs.kubeconfig as { value: string }).value).toBe(
+      `${TEST_KUBECONFIG_HEAD}k-kubeconfig\n${TEST_KUBECONFIG_CLUSTER}`,
+    );
   });
 
   it("through the provider: Calico's CRDs, a Node per Calico node and a CalicoNodeStatus each, all before the Calico nodes; destroy leaves them to etcd", () => {
@@ -490,7 +485,7 @@ describe("CalicoLab, kdd on docker", () => {
     ]);
     expect(find2("k-calico1-container").inputs.env).toEqual(expect.arrayContaining(["DATASTORE_TYPE=kubernetes"]));
     expect(built.outputs.kubeconfigSecret).toBe(true);
-    expect(built.outputs.kubeconfig).toBe("apiVersion: v1\nkind: Config # k-kubeconfig\n");
+    expect(built.outputs.kubeconfig).toBe(`${TEST_KUBECONFIG_HEAD}k-kubeconfig\n${TEST_KUBECONFIG_CLUSTER}`);
   });
 
   it("writes the kubeconfig into each Calico node first; BGP settings and pools are crd.projectcalico.org objects through the provider, no calicoctl, no profile", () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -12,6 +12,25 @@ import { etcdPkiScript } from "../../core/scenarios/etcd-tls";
 export function online(raw: RawSettings): LabConfig {
   const config = loadLabConfig(raw);
   return { ...config, imageMode: resolveImageMode(config, { offlineBuildPresent: false }) };
+}
+
+/**
+ * Runs `use` with an offline build's manifest (its path) that places two of Calico's CRDs (ippools,
+ * caliconodestatuses) in a temporary folder, as kdd reads them; the folder goes afterwards.
+ */
+export async function withTestCrdManifest<T>(use: (manifestPath: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), "calico-lab-component-crds-"));
+  const crd = (plural: string, kind: string) =>
+    `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: ${plural}.crd.projectcalico.org\nspec:\n  group: crd.projectcalico.org\n  names:\n    kind: ${kind}\n    plural: ${plural}\n  scope: Cluster\n`;
+  writeFileSync(join(dir, "ippools.yaml"), crd("ippools", "IPPool"));
+  writeFileSync(join(dir, "caliconodestatuses.yaml"), crd("caliconodestatuses", "CalicoNodeStatus"));
+  const files = { "ippools.yaml": "-", "caliconodestatuses.yaml": "-" };
+  writeFileSync(join(dir, "manifest.json"), JSON.stringify({ artifacts: { "calico-crds": { version: "v3.28.5", dir, files } } }));
+  try {
+    return await use(join(dir, "manifest.json"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** What the mocks saw of one resource: enough to check the graph's shape. */
@@ -40,6 +59,10 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
 
 /** The type the engine gives our HostCommand dynamic resources. */
 export const HOST_COMMAND_TYPE = "pulumi-nodejs:dynamic/calicolab:HostCommand";
+
+/** What kdd's kubeconfig step prints under mocks: `${HEAD}<step's name>\n${CLUSTER}` (the apiserver at its lab address). */
+export const TEST_KUBECONFIG_HEAD = "apiVersion: v1\nkind: Config # ";
+export const TEST_KUBECONFIG_CLUSTER = "clusters:\n  - name: calico-lab\n    cluster:\n      server: https://192.168.4.3:6443\n";
 
 const bird = (node: string, peers: string[], infoOf: (node: string, peer: string) => string) =>
   `BIRD 1.6.8 ready.\nname     proto    table    state  since       info\n${peers.map((p) => `${p} BGP      master   up     12:00:00    ${infoOf(node, p)}`).join("\n")}\n`;
@@ -84,7 +107,9 @@ export function installMocks(
               ips: [{ version: "4", address: `10.1.0.${++workload}/32` }],
             });
           // kdd's kubeconfig step prints the admin kubeconfig.
-          const kubeconfig = args.name.endsWith("-kubeconfig") ? `apiVersion: v1\nkind: Config # ${args.name}\n` : undefined;
+          const kubeconfig = args.name.endsWith("-kubeconfig")
+            ? `${TEST_KUBECONFIG_HEAD}${args.name}\n${TEST_KUBECONFIG_CLUSTER}`
+            : undefined;
           state.stdout = stdoutOf(args.name) ?? machine ?? kubeconfig ?? (args.name.includes("-workloads-") ? cniResult() : "");
         }
         if (args.type.endsWith(":LiveProbe")) {

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { resolveImageMode } from "../../core/config/image-mode";
 import { loadLabConfig } from "../../core/config/load";
 import { shellFor } from "../../core/transports/access";
+import { vmForward } from "../../core/substrates/qemu/scripts";
 import { controlPathFor } from "../../core/transports/ssh";
 import {
   captureGraph,
@@ -10,7 +11,10 @@ import {
   installMocks,
   makeTestPki,
   TEST_ETCD_TLS,
+  TEST_KUBECONFIG_CLUSTER,
+  TEST_KUBECONFIG_HEAD,
   valueOf,
+  withTestCrdManifest,
   type Registered,
 } from "./harness";
 
@@ -29,20 +33,25 @@ installMocks(
   etcdTlsStdout(PKI),
 );
 
-async function buildLab(name: string, raw: Record<string, unknown>, home = "/home/me") {
+async function buildLab(name: string, raw: Record<string, unknown>, home = "/home/me", manifestPath = "/cache/artifacts/manifest.json") {
   const mocks = captureGraph();
   const { CalicoLab } = await import("../../components/lab/calico-lab");
-  const { birdScenario } = await import("../../components/scenarios/bird");
-  const { LAB_SUBSTRATES } = await import("../../components/lab/registry");
+  const { LAB_SCENARIOS, LAB_SUBSTRATES } = await import("../../components/lab/registry");
   const loaded = loadLabConfig(raw);
   const config = { ...loaded, imageMode: resolveImageMode(loaded, { offlineBuildPresent: true }) };
   const substrate = LAB_SUBSTRATES[config.substrate]!({ config, cacheDir: "/cache", home });
+  const scenario = LAB_SCENARIOS[config.scenario]!;
   const lab = new CalicoLab(
     name,
-    { config, stack: "test", cacheDir: "/cache", manifestPath: "/cache/artifacts/manifest.json", scenario: birdScenario, substrate },
+    { config, stack: "test", cacheDir: "/cache", manifestPath, scenario, substrate },
     { transformations: [mocks.capture] },
   );
-  const outputs = { etcd: await valueOf(lab.etcd), nodes: await valueOf(lab.nodes), bgpTopology: await valueOf(lab.bgpTopology) };
+  const outputs = {
+    etcd: await valueOf(lab.etcd),
+    nodes: await valueOf(lab.nodes),
+    bgpTopology: await valueOf(lab.bgpTopology),
+    kubeconfig: await valueOf(lab.kubeconfig),
+  };
   await Promise.all(mocks.pending);
   return { registered: mocks.registered, outputs };
 }
@@ -326,5 +335,81 @@ describe("bird with etcd over TLS on the qemu substrate: the same scenario code,
     expect(byName("lab-ippools-apply").inputs.create).toContain("ETCD_KEY_FILE=/etc/calico/etcd-tls/client.key calicoctl apply -f -");
     expect(built.outputs.etcd.endpoints).toEqual(["https://192.168.4.4:2379"]);
     expect(built.outputs.etcd.tls?.server.sans).toContain("IP:192.168.4.4");
+  });
+});
+
+describe("kdd on the qemu substrate: a VM per datastore node, the Kubernetes provider through the lab's forwarder", () => {
+  let byName: ReturnType<typeof finder>;
+  let built: Awaited<ReturnType<typeof buildLab>>;
+  const port = vmForward("lab", "apiserver", 6443).localPort;
+  beforeAll(async () => {
+    built = await withTestCrdManifest((manifest) =>
+      buildLab("lab", { scenario: "kdd", substrate: "qemu", imageMode: "offline" }, "/home/me", manifest),
+    );
+    byName = finder(built.registered);
+  });
+
+  it("makes etcd's VM, then the apiserver's (host .3) running the preloaded kube-apiserver image, then the Calico VMs", () => {
+    for (const node of ["etcd", "apiserver", "calico1", "calico2"]) {
+      expect(byName(`lab-${node}`)).toMatchObject({ type: "calicolab:qemu:Node", parent: "lab" });
+      expect(byName(`lab-${node}-vm`).dependsOn).toEqual(["lab-underlay"]);
+    }
+    expect(byName("lab-apiserver-vm").inputs.create).toContain("lab-vm.sh start lab apiserver 192.168.4.3 >&2");
+    expect(byName("lab-apiserver-runtime").dependsOn).toEqual(["lab-apiserver-vm", "lab-etcd"]);
+    expect(byName("lab-apiserver-runtime").inputs.create).toMatch(
+      /docker run --detach --name lab-apiserver --network host .*calico-lab\/kube-apiserver:v1\.29\.15 \/bin\/sh -c /,
+    );
+    expect(byName("lab-kubeconfig").dependsOn).toEqual(["lab-apiserver"]);
+    expect(byName("lab-kubeconfig").inputs.create).toContain(`${SSH_TO("192.168.4.3")} sh -s <<'CALICO_LAB_SSH_`);
+  });
+
+  it("a forwarder step, from the lab's network, on a port derived from the lab's name; net-down takes it with the namespace", () => {
+    const forward = byName("lab-apiserver-forward-6443");
+    expect(forward).toMatchObject({ type: HOST_COMMAND_TYPE, parent: "lab", dependsOn: ["lab-underlay"], deletedWith: "lab-underlay" });
+    expect(port).toBeGreaterThanOrEqual(20000);
+    expect(port).toBeLessThan(30000);
+    expect(forward.inputs.create).toMatch(
+      new RegExp(
+        `^set -euo pipefail\nCALICO_LAB_CACHE=/cache bash \\S+/scripts/vm/lab-vm\\.sh forward lab apiserver-6443 192\\.168\\.4\\.3:6443 ${port}$`,
+      ),
+    );
+    expect(forward.inputs.read).toMatch(
+      new RegExp(
+        `^CALICO_LAB_CACHE=/cache bash \\S+/lab-vm\\.sh forward-alive lab apiserver-6443 2>/dev/null \\|\\| CALICO_LAB_CACHE=/cache bash \\S+/lab-vm\\.sh forward lab apiserver-6443 192\\.168\\.4\\.3:6443 ${port} >/dev/null$`,
+      ),
+    );
+    expect(forward.inputs.delete).toMatch(
+      /^set -euo pipefail\nCALICO_LAB_CACHE=\/cache bash \S+\/lab-vm\.sh forward-stop lab apiserver-6443$/,
+    );
+    expect(forward.inputs.triggers).toEqual(["lab-underlay-id"]);
+  });
+
+  it("the provider waits for the forwarder and reaches the apiserver at 127.0.0.1 (in its certificate); the nodes' kubeconfig and the output keep its lab address", () => {
+    const provider = byName("lab-kubernetes");
+    expect(provider.type).toBe("pulumi:providers:kubernetes");
+    expect(provider.dependsOn).toEqual(["lab-kubeconfig", "lab-apiserver-forward-6443"]);
+    expect((provider.inputs.kubeconfig as { value: string }).value).toBe(
+      `${TEST_KUBECONFIG_HEAD}lab-kubeconfig\n${TEST_KUBECONFIG_CLUSTER.replace("https://192.168.4.3:6443", `https://127.0.0.1:${port}`)}`,
+    );
+    expect(built.outputs.kubeconfig).toBe(`${TEST_KUBECONFIG_HEAD}lab-kubeconfig\n${TEST_KUBECONFIG_CLUSTER}`);
+    const setup = byName("lab-calico1-setup").inputs.create as { value: string };
+    expect(setup.value).toContain(`${SSH_TO("192.168.4.5")} sh -s <<'CALICO_LAB_SSH_`);
+    expect(setup.value).toContain("server: https://192.168.4.3:6443");
+    expect(setup.value).not.toContain("127.0.0.1");
+  });
+
+  it("the Kubernetes objects go with etcd's VM on destroy; each step inside a Calico node with its own VM", () => {
+    for (const name of ["lab-crd-ippools.crd.projectcalico.org", "lab-k8s-node-calico1", "lab-ippool-my.ippool-1", "lab-bgp-default"]) {
+      expect(byName(name).provider, name).toBe("lab-kubernetes");
+      expect(byName(name).deletedWith, name).toBe("lab-etcd-vm");
+    }
+    expect(byName("lab-workloads-1-1-object")).toMatchObject({ type: "kubernetes:core/v1:Pod", deletedWith: "lab-etcd-vm" });
+    expect(byName("lab-workloads-1-1").deletedWith).toBe("lab-calico1-vm");
+    expect(byName("lab-calico2-setup").deletedWith).toBe("lab-calico2-vm");
+    expect(byName("lab-calico1-runtime").inputs.create).toContain("--env DATASTORE_TYPE=kubernetes");
+    expect(built.outputs.nodes.map((n) => [n.name, n.underlayIp, n.accelerator])).toEqual([
+      ["calico1", "192.168.4.5", "tcg"],
+      ["calico2", "192.168.4.6", "tcg"],
+    ]);
   });
 });

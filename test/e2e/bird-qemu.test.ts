@@ -1,89 +1,27 @@
-import { execFile, execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contains, parseCidr } from "../../core/addressing";
-import { labNameFor } from "../../core/config/keys";
 import { peerFromProtocolName, parseBirdProtocols } from "../../core/parsers/birdc-protocols";
 import { parseIpRoutes } from "../../core/parsers/ip-route";
-import { vmLabName, vmNamespace } from "../../core/substrates/qemu/scripts";
-import { VM_BASE_FILES } from "../../core/substrates/qemu/preflight";
+import { vmNamespace } from "../../core/substrates/qemu/scripts";
 import type { LabNodeOutput } from "../../components/lab/outputs";
 import { captureDuring, expectIcmpBetween, labStatus, outputsOf, POOL, workloadPingArgv, type LabOutputs } from "./lab-expectations";
-import { cacheDir, missingPrerequisites, openStack, repoRoot, sh, stepTimeline } from "./live";
+import { cacheDir, labDown, openStack, sh, stepTimeline } from "./live";
+import { labVm, qemuLab, requireQemu, vmUnderlay } from "./qemu-lab";
 
 // The bird scenario on the qemu substrate: an etcd VM and two Calico VMs from the VM base image, under
 // KVM when a boot probe shows it works and TCG (no acceleration) otherwise, as on our machines.
-const missing = [...missingPrerequisites()];
-for (const file of VM_BASE_FILES) {
-  if (!existsSync(join(cacheDir, "vm", "base", file)))
-    missing.push(`no VM base image file ${cacheDir}/vm/base/${file}: run npm run offline:vm-image`);
-}
-if (!existsSync("/dev/net/tun")) missing.push("no /dev/net/tun: the VMs' taps need it");
-try {
-  sh(["sh", "-c", "command -v qemu-system-x86_64"]);
-} catch {
-  missing.push("no qemu-system-x86_64: apt-get install qemu-system-x86 qemu-utils (npm run offline:vm-image does)");
-}
-if (missing.length > 0) throw new Error(`the qemu end-to-end test cannot run:\n  ${missing.join("\n  ")}`);
+requireQemu();
 
 const execFileAsync = promisify(execFile);
 const stackName = `e2e-qemu-${Date.now().toString(36)}`;
-const vmLab = vmLabName(labNameFor(stackName));
-const labVm = join(repoRoot, "scripts", "vm", "lab-vm.sh");
-// A /24 in the lab's own namespace: nothing outside it can see it, but keep it apart from other labs' anyway.
-const underlay = `192.168.${100 + Math.floor(Math.random() * 150)}.0/24`;
-
-/** A command in a node's VM: lab-vm.sh ssh. */
-function inNodeVm(node: { name: string }, ...argv: string[]): string {
-  return sh(["bash", labVm, "ssh", vmLab, node.name, ...argv]);
-}
-
-/** A command in a node's container, inside its VM: lab-vm.sh ssh, then docker exec. */
-function inNode(node: { name: string; container: string }, ...argv: string[]): string {
-  return inNodeVm(node, "docker", "exec", node.container, ...argv);
-}
-
-/**
- * Several readings of one node in one trip (each trip into a VM under TCG costs seconds): `commands` run
- * in its VM (`vm`) or its container (`node`), each answer under its key.
- */
-function readNode(node: { name: string; container: string }, commands: Record<string, ["vm" | "node", string]>): Record<string, string> {
-  const marker = "----calico-lab-e2e----";
-  const script = Object.values(commands)
-    .map(([where, command]) => `${where === "node" ? `docker exec ${node.container} ` : ""}${command} 2>&1; echo ${marker}`)
-    .join("\n");
-  const out = execFileSync("bash", [labVm, "ssh", vmLab, node.name, "sh", "-s"], { input: script, encoding: "utf8" });
-  const parts = out.split(`${marker}\n`);
-  return Object.fromEntries(Object.keys(commands).map((key, i) => [key, parts[i] ?? ""]));
-}
-
-/** Everything of this lab left on the machine: QEMU processes, the namespace, taps, the lab's files. */
-function qemuLeftovers(): string[] {
-  const found: string[] = [];
-  const procs = sh(["sh", "-c", "ps -eo pid=,args= | grep -F -- '-name calicolab-" + vmLab + "-' | grep -v grep || true"]).trim();
-  if (procs) found.push(...procs.split("\n").map((p) => `qemu process ${p.trim()}`));
-  if (
-    sh(["ip", "netns", "list"])
-      .split("\n")
-      .some((line) => line.split(" ")[0] === vmNamespace(vmLab))
-  ) {
-    found.push(`network namespace ${vmNamespace(vmLab)}`);
-  }
-  // Taps live in the lab's namespace and are named vm<address in hex>; none may have leaked into this one.
-  const plan = parseCidr(underlay)!;
-  for (const host of [4, 5, 6]) {
-    const tap = `vm${(Number(plan.first) + host).toString(16).padStart(8, "0")}`;
-    if (sh(["ip", "-o", "link", "show"]).includes(` ${tap}:`)) found.push(`tap ${tap}`);
-  }
-  for (const dir of [join(cacheDir, "vm", "labs", vmLab), join(cacheDir, "ssh", vmLab)]) {
-    if (existsSync(dir)) found.push(`folder ${dir} (${readdirSync(dir).join(", ")})`);
-  }
-  return found;
-}
+const underlay = vmUnderlay();
+const { vmLab, inNodeVm, inNode, readNode, leftovers: qemuLeftovers } = qemuLab(stackName, underlay, [4, 5, 6]);
 
 describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
   const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
@@ -106,7 +44,7 @@ describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
     const started = Date.now();
     try {
       const timeline = stepTimeline();
-      await stack?.destroy({ onOutput: () => undefined, onEvent: timeline.onEvent });
+      if (stack) await labDown(stack, { onEvent: timeline.onEvent });
       times.destroy = (Date.now() - started) / 1000;
       console.log(`destroy, step by step:\n${timeline.report()}`);
       expect(qemuLeftovers(), "nothing of the lab is left").toEqual([]);

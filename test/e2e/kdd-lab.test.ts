@@ -1,66 +1,23 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Stack, UpResult } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BgpTopologyOutput, LabNodeOutput } from "../../components/lab/outputs";
 import { contains, parseCidr } from "../../core/addressing";
-import { compareTopology, comparisonProblems } from "../../core/observed";
 import { parseBirdProtocols } from "../../core/parsers/birdc-protocols";
-import { observeFromCalicoNodeStatus } from "../../core/substrates/kind/observed";
 import { dockerExec, freeUnderlay, labDown, missingPrerequisites, openStack, sh } from "./live";
 import { destroyAndForget, ping } from "./lab-expectations";
+import { expectNodeStatusesMatch, kddOutputsOf as outputsOf, sessionsOf, type KddOutputs as Outputs } from "./kdd-expectations";
 
 const missing = missingPrerequisites();
 if (missing.length > 0) throw new Error(`the end-to-end test cannot run:\n  ${missing.join("\n  ")}`);
 
 const POOL = "10.1.0.0/16";
 
-interface Outputs {
-  nodes: LabNodeOutput[];
-  bgpTopology: BgpTopologyOutput;
-  cniConfig: { path: string; conflist: string };
-  kubeconfig: string;
-}
-const outputsOf = (result: UpResult) =>
-  Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])) as unknown as Outputs;
-
 const kubectlIn =
   (apiserver: string) =>
   (...args: string[]) =>
     dockerExec(apiserver, "kubectl", "--kubeconfig=/etc/kubernetes/admin.kubeconfig", ...args);
-
-/** The number of sessions each node should have Established, from the expected topology. */
-const sessionsOf = (outputs: Outputs, node: string) =>
-  outputs.bgpTopology.expected.sessions.filter((s) => s.a === node || s.b === node).length;
-
-/**
- * The sessions as calico-node reports them in the CalicoNodeStatus objects the lab made (one per node): they
- * are refreshed every 10 s, so the reading is retried for up to a minute until it matches the expected topology.
- */
-async function expectNodeStatusesMatch(outputs: Outputs, kubectl: (...args: string[]) => string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  let problems: string[] = ["not read yet"];
-  let list = "";
-  while (Date.now() < deadline) {
-    list = kubectl("get", "caliconodestatuses.crd.projectcalico.org", "-o", "json");
-    const observed = observeFromCalicoNodeStatus(outputs.bgpTopology.expected, list);
-    problems = [...comparisonProblems(compareTopology(outputs.bgpTopology.expected, observed)), ...Object.values(observed.errors)];
-    if (problems.length === 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-  }
-  const summary = () =>
-    (JSON.parse(list || "{}") as { items?: Array<{ spec?: { node?: string }; status?: unknown }> }).items
-      ?.map((i) => `${i.spec?.node}: ${JSON.stringify(i.status ?? null)}`)
-      .join("; ");
-  expect(problems, `CalicoNodeStatus against the expected sessions; last read: ${summary()}`).toEqual([]);
-  const items = (JSON.parse(list) as { items: Array<{ spec: { node: string }; status: { bgp: { numberEstablishedV4: number } } }> }).items;
-  for (const node of outputs.nodes) {
-    expect(items.find((i) => i.spec.node === node.name)?.status.bgp.numberEstablishedV4, `${node.name}'s CalicoNodeStatus`).toBe(
-      sessionsOf(outputs, node.name),
-    );
-  }
-}
 
 /** Each node's sessions in BIRD and in `calicoctl node status` (Kubernetes datastore), and BIRD's routes to the others' blocks. */
 function expectSessionsAndRoutes(outputs: Outputs): void {

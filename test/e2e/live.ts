@@ -97,8 +97,12 @@ export function configPaths(prefix: string, value: unknown, separator = ":"): Ar
   return [[prefix, String(value)]];
 }
 
-/** A /24 for the lab's underlay that no Docker network on this machine uses yet. */
+/**
+ * A /24 for the lab's underlay that no Docker network on this machine uses yet. Vitest's workers (two Docker
+ * suites at once) draw from ranges of their own, so two labs starting together never pick the same one.
+ */
 export function freeUnderlay(): string {
+  const worker = Math.max(0, Number(process.env.VITEST_POOL_ID ?? "1") - 1) % 2;
   const used = sh([
     "docker",
     "network",
@@ -108,7 +112,7 @@ export function freeUnderlay(): string {
     ...sh(["docker", "network", "ls", "-q"]).split("\n").filter(Boolean),
   ]);
   for (let attempt = 0; attempt < 100; attempt++) {
-    const third = 100 + Math.floor(Math.random() * 150);
+    const third = 100 + worker * 75 + Math.floor(Math.random() * 75);
     const cidr = `192.168.${third}.0/24`;
     if (!used.includes(`192.168.${third}.`)) return cidr;
   }

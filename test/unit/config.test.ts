@@ -77,6 +77,8 @@ describe("the stack configs", () => {
     ["bird-qemu", "bird", "qemu"],
     ["bird-ssh", "bird", "ssh"],
     ["kdd", "kdd", "kind"],
+    ["kdd-docker", "kdd", "docker"],
+    ["kdd-qemu", "kdd", "qemu"],
     ["vpp", "vpp", "kind"],
   ]) {
     it(`${stack} parses and validates`, () => {
@@ -162,9 +164,11 @@ describe("validation names the setting, the value and what is allowed", () => {
     expect(messages({ scenario: "kdd", imageMode: "online" })).toEqual([
       'imageMode = "online": scenario kdd outside kind runs a kube-apiserver image that only the offline build makes (kube-apiserver, kubectl and Calico\'s CRDs, from the Go module proxy); allowed are offline and auto (after npm run offline:build)',
     ]);
-    expect(messages({ scenario: "kdd", substrate: "qemu", imageMode: "offline" })).toEqual([
-      'substrate = "qemu": scenario kdd runs on docker, kind',
-    ]);
+    expect(loadLabConfig({ scenario: "kdd", substrate: "qemu", imageMode: "offline" })).toMatchObject({
+      scenario: "kdd",
+      substrate: "qemu",
+    });
+    expect(messages({ scenario: "kdd", substrate: "ssh" })[0]).toBe('substrate = "ssh": scenario kdd runs on docker, qemu, kind');
   });
 
   it("a route reflector that names no existing node", () => {

@@ -93,6 +93,19 @@ describe("kdd: kube-apiserver", () => {
     expect(() => kdd.firstAddress("10.0.0.0/31")).toThrow("prefix must be 1 to 30");
   });
 
+  it("the provider's copy of the kubeconfig names another server (a forwarder on 127.0.0.1, in the certificate); the rest stays", () => {
+    const kubeconfig =
+      "apiVersion: v1\nclusters:\n  - name: calico-lab\n    cluster:\n      server: https://192.168.4.3:6443\n      certificate-authority-data: Q0E=\n";
+    expect(kdd.kubeconfigWithServer(kubeconfig, kdd.apiserverUrl("127.0.0.1", 24242))).toBe(
+      "apiVersion: v1\nclusters:\n  - name: calico-lab\n    cluster:\n      server: https://127.0.0.1:24242\n      certificate-authority-data: Q0E=\n",
+    );
+    expect(kdd.kubeconfigWithServer(kubeconfig, kdd.apiserverUrl("192.168.4.3"))).toBe(kubeconfig);
+    expect(() => kdd.kubeconfigWithServer("apiVersion: v1\n", "https://127.0.0.1:1")).toThrow(
+      "the kubeconfig has 0 server lines; expected exactly one",
+    );
+    expect(kdd.pkiScript({ address: "192.168.4.3", serviceAddress: "10.96.0.1" })).toContain("IP:127.0.0.1");
+  });
+
   it("readiness and the kubeconfig read-out run inside the apiserver container", () => {
     expect(kdd.apiserverReadyScript()).toBe(`${KUBECTL} get --raw=/readyz >/dev/null`);
     expect(kdd.readKubeconfigScript()).toBe("cat /etc/kubernetes/admin.kubeconfig");

@@ -33,6 +33,15 @@ describe("lab-vm.sh refuses bad arguments before it makes anything", () => {
     [["accel-of", "lab1", "calico1"], "lab-vm: VM 'calico1' of lab 'lab1' was never started\n"],
     // the VM step's refresh: a VM without a running QEMU is gone
     [["alive", "lab1", "calico1"], "VM calico1 of lab lab1: not running\n"],
+    [["forward", "lab1", "Api_1", "192.168.4.3:6443", "20000"], "lab-vm: forward name 'Api_1': allowed are 1-41 of a-z, 0-9, '-'\n"],
+    [["forward", "lab1", "api", "192.168.4.3", "20000"], "lab-vm: forward target '192.168.4.3': expected ADDRESS:PORT\n"],
+    [["forward", "lab1", "api", "192.168.4.3:6443", "70000"], "lab-vm: local port '70000': expected 1 to 65535\n"],
+    [
+      ["forward", "lab1", "api", "192.168.4.3:6443", "20000"],
+      "lab-vm: namespace calicolab-lab1 is missing: run lab-vm.sh net-up lab1 CIDR\n",
+    ],
+    // the forwarder step's refresh: a forwarder without a running process is gone
+    [["forward-alive", "lab1", "api"], "forwarder api of lab lab1: not running\n"],
   ])("%j", (args, message) => {
     const result = labVm(...args);
     expect(result.stderr).toBe(message);

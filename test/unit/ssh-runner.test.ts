@@ -23,6 +23,10 @@ import {
   acceleratorOf,
   vmStartScript,
   vmStopScript,
+  vmForward,
+  forwardStartScript,
+  forwardReadScript,
+  forwardStopScript,
 } from "../../core/substrates/qemu/scripts";
 import { toolInstallScript } from "../../core/tools";
 import type { SshTarget } from "../../core/transports/ssh";
@@ -285,6 +289,29 @@ describe("the qemu substrate's host-side scripts", () => {
       "CALICO_LAB_CACHE=/cache bash /repo/scripts/vm/lab-vm.sh stop lab1 calico1",
     ]);
     expect(vm.controlPath).toMatch(/^\/tmp\/calico-lab-ssh-[0-9a-f]{12}-%r@%h:%p$/);
+  });
+
+  it("a forwarder to a VM's port: lab-vm.sh forward on a local port derived from the lab and the forward's name, checked and stopped by name", () => {
+    const { name, localPort } = vmForward("lab1", "apiserver", 6443);
+    expect(name).toBe("apiserver-6443");
+    // the same lab and port give the same local port on every run; another lab (most likely) another
+    expect(vmForward("lab1", "apiserver", 6443).localPort).toBe(localPort);
+    expect(localPort).toBeGreaterThanOrEqual(20000);
+    expect(localPort).toBeLessThan(30000);
+    expect(new Set(["lab1", "lab2", "lab3", "bird-qemu", "kdd-qemu"].map((lab) => vmForward(lab, "apiserver", 6443).localPort)).size).toBe(
+      5,
+    );
+    expect(forwardStartScript(paths, "lab1", "192.168.4.3", 6443, "apiserver")).toBe(
+      `set -euo pipefail\nCALICO_LAB_CACHE=/cache bash /repo/scripts/vm/lab-vm.sh forward lab1 apiserver-6443 192.168.4.3:6443 ${localPort}`,
+    );
+    // refresh: running, or started again on the same port; a failure (no namespace) drops the step
+    expect(forwardReadScript(paths, "lab1", "192.168.4.3", 6443, "apiserver")).toBe(
+      "CALICO_LAB_CACHE=/cache bash /repo/scripts/vm/lab-vm.sh forward-alive lab1 apiserver-6443 2>/dev/null || " +
+        `CALICO_LAB_CACHE=/cache bash /repo/scripts/vm/lab-vm.sh forward lab1 apiserver-6443 192.168.4.3:6443 ${localPort} >/dev/null`,
+    );
+    expect(forwardStopScript(paths, "lab1", "apiserver", 6443)).toBe(
+      "set -euo pipefail\nCALICO_LAB_CACHE=/cache bash /repo/scripts/vm/lab-vm.sh forward-stop lab1 apiserver-6443",
+    );
   });
 
   it("read the accelerator from the VM step's output: its second line, kvm or tcg", () => {

@@ -3,6 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { QemuSettings } from "../../../core/config/types";
 import { labLabels } from "../../../core/node-runtime";
 import {
+  forwardReadScript,
+  forwardStartScript,
+  forwardStopScript,
   networkDownScript,
   networkUpScript,
   vmLabName,
@@ -10,6 +13,7 @@ import {
   acceleratorOf,
   vmAliveScript,
   vmStartScript,
+  vmForward,
   vmStopScript,
   type QemuPaths,
 } from "../../../core/substrates/qemu/scripts";
@@ -58,6 +62,23 @@ export function qemuSubstrate(options: QemuSubstrateOptions): Substrate {
     );
     return {
       network,
+      // The VMs' addresses exist only inside the lab's namespace: a forwarder of the lab's own (lab-vm.sh forward)
+      // listens on this machine's 127.0.0.1 and connects there. It lives in the namespace, so net-down stops it:
+      // destroy skips its delete when the network goes too.
+      reach(node, port) {
+        const forward = hostStep(
+          `${context.lab}-${node.node}-forward-${port}`,
+          {
+            create: forwardStartScript(paths, vmLab, node.address, port, node.node),
+            delete: forwardStopScript(paths, vmLab, node.node, port),
+            // refresh starts a forwarder that is gone again, on the same port
+            read: forwardReadScript(paths, vmLab, node.address, port, node.node),
+            triggers: [network.id],
+          },
+          { parent: context.parent, dependsOn: [network], deletedWith: network },
+        );
+        return { host: "127.0.0.1", port: vmForward(vmLab, node.node, port).localPort, after: [forward] };
+      },
       node(runtime, dependsOn) {
         const name = `${context.lab}-${runtime.node}`;
         const target = vmSshTarget(paths, vmLab, runtime.node, runtime.address);

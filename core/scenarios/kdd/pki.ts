@@ -37,8 +37,19 @@ export function firstAddress(cidr: string): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(first / 2 ** shift) % 256).join(".");
 }
 
-export function apiserverUrl(address: string): string {
-  return `https://${address}:${APISERVER_PORT}`;
+export function apiserverUrl(address: string, port: number = APISERVER_PORT): string {
+  return `https://${address}:${port}`;
+}
+
+/**
+ * The kubeconfig with its one cluster's `server:` set to `url`: how the machine running Pulumi reaches the
+ * apiserver when the lab address is not reachable from it (the qemu substrate's forwarder on 127.0.0.1,
+ * which the serving certificate names). The same text when `url` is already its server.
+ */
+export function kubeconfigWithServer(kubeconfig: string, url: string): string {
+  const servers = kubeconfig.match(/^ *server: .*$/gm) ?? [];
+  if (servers.length !== 1) throw new Error(`the kubeconfig has ${servers.length} server lines; expected exactly one`);
+  return kubeconfig.replace(/^( *server: ).*$/m, (_line, head: string) => `${head}${url}`);
 }
 
 function sans(input: PkiInput): string[] {

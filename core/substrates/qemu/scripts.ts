@@ -116,3 +116,43 @@ export function vmAliveScript(paths: QemuPaths, vmLab: string, vm: string, addre
 export function vmStopScript(paths: QemuPaths, vmLab: string, vm: string, address: string): string {
   return `set -euo pipefail\n${sshCloseScript(vmSshTarget(paths, vmLab, vm, address))}\n${labVm(paths, ["stop", vmLab, vm])}`;
 }
+
+/** Where forwarders' local ports lie: below Linux's ephemeral range (32768-60999), so no outgoing connection holds one. */
+export const FORWARD_PORTS = { first: 20000, count: 10000 } as const;
+
+/**
+ * The name of a lab's forwarder to `port` of one of its VMs (lab-vm.sh names its process
+ * calicolab-<lab>-<name>), and the port on this machine's 127.0.0.1 it listens on: derived from the lab
+ * and that name, never chosen at run time, so that what reaches through it (the Kubernetes provider's
+ * kubeconfig) stays the same when the forwarder is started anew. A provider whose cluster address changed,
+ * or is unknown while planning, is replaced by the Kubernetes provider, and every object made through it
+ * with it.
+ */
+export function vmForward(vmLab: string, vm: string, port: number): { name: string; localPort: number } {
+  const name = `${vm}-${port}`;
+  const hash = createHash("sha256").update(`${vmLab}/${name}`).digest().readUInt32BE(0);
+  return { name, localPort: FORWARD_PORTS.first + (hash % FORWARD_PORTS.count) };
+}
+
+/** Host-side: starts the lab's forwarder from 127.0.0.1:<localPort> to `address:port` in the lab's namespace (idempotent); prints the local port. */
+export function forwardStartScript(paths: QemuPaths, vmLab: string, address: string, port: number, vm: string): string {
+  const { name, localPort } = vmForward(vmLab, vm, port);
+  return `set -euo pipefail\n${labVm(paths, ["forward", vmLab, name, `${address}:${port}`, String(localPort)])}`;
+}
+
+/**
+ * Host-side, the forwarder step's refresh: exits 0 while it runs, and starts it again (on the same port) when
+ * it is gone; exits 1 only when it cannot (the lab's namespace is gone: up makes the network anew, and the
+ * forwarder after it). Started here, not dropped: a refresh's Kubernetes reads go through it, and the
+ * Kubernetes provider, configured before any refresh step, finds its cluster unreachable without it; a
+ * forwarder dropped instead would stay gone, as no up gets past that refresh.
+ */
+export function forwardReadScript(paths: QemuPaths, vmLab: string, address: string, port: number, vm: string): string {
+  const { name, localPort } = vmForward(vmLab, vm, port);
+  return `${labVm(paths, ["forward-alive", vmLab, name])} 2>/dev/null || ${labVm(paths, ["forward", vmLab, name, `${address}:${port}`, String(localPort)])} >/dev/null`;
+}
+
+/** Host-side: stops the forwarder. */
+export function forwardStopScript(paths: QemuPaths, vmLab: string, vm: string, port: number): string {
+  return `set -euo pipefail\n${labVm(paths, ["forward-stop", vmLab, vmForward(vmLab, vm, port).name])}`;
+}
