@@ -11,8 +11,8 @@ import { parseIpRoutes } from "../../core/parsers/ip-route";
 import { vmNamespace } from "../../core/substrates/qemu/scripts";
 import type { LabNodeOutput } from "../../components/lab/outputs";
 import { captureDuring, expectIcmpBetween, labStatus, outputsOf, POOL, workloadPingArgv, type LabOutputs } from "./lab-expectations";
-import { cacheDir, labDown, openStack, sh, stepTimeline } from "./live";
-import { labVm, qemuLab, requireQemu, vmUnderlay } from "./qemu-lab";
+import { cacheDir, sh, stepTimeline } from "./live";
+import { labVm, openQemuStack, qemuLab, requireQemu, tearDownQemuLab, vmUnderlay } from "./qemu-lab";
 
 // The bird scenario on the qemu substrate: an etcd VM and two Calico VMs from the VM base image, under
 // KVM when a boot probe shows it works and TCG (no acceleration) otherwise, as on our machines.
@@ -30,32 +30,10 @@ describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
   const times: Record<string, number> = {};
 
   beforeAll(async () => {
-    stack = await openStack(stackName, backend, {
-      substrate: "qemu",
-      imageMode: "offline",
-      underlay: { cidr: underlay, internal: true },
-      calico: { nodes: 2 },
-      workloads: { perNode: 1 },
-      bgp: { convergeTimeoutSeconds: 600 },
-    });
+    stack = await openQemuStack(stackName, backend, underlay, "bird");
   });
 
-  afterAll(async () => {
-    const started = Date.now();
-    try {
-      const timeline = stepTimeline();
-      if (stack) await labDown(stack, { onEvent: timeline.onEvent });
-      times.destroy = (Date.now() - started) / 1000;
-      console.log(`destroy, step by step:\n${timeline.report()}`);
-      expect(qemuLeftovers(), "nothing of the lab is left").toEqual([]);
-    } finally {
-      await stack?.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
-      rmSync(backend, { recursive: true, force: true });
-      // Whatever a failed destroy left: the lab's VMs, namespace and files (lab-vm.sh knows them all).
-      if (qemuLeftovers().length > 0) sh(["bash", labVm, "net-down", vmLab]);
-      console.log(`qemu e2e (${stackName}, accelerator ${sh(["bash", labVm, "accel"]).trim()}): ${JSON.stringify(times)} seconds`);
-    }
-  });
+  afterAll(() => tearDownQemuLab({ stack, stackName, backend, vmLab, leftovers: qemuLeftovers, times }));
 
   it("up: sessions Established from both ends, BIRD routes via the VMs' addresses, workloads in the pool", async () => {
     const started = Date.now();

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,8 +12,8 @@ import { KDD_ADMIN_KUBECONFIG, KDD_NODE_KUBECONFIG } from "../../core/scenarios/
 import { vmForward } from "../../core/substrates/qemu/scripts";
 import { expectNodeStatusesMatch, kddOutputsOf, sessionsOf, type KddOutputs } from "./kdd-expectations";
 import { labStatus, POOL, workloadPingArgv, type LabOutputs } from "./lab-expectations";
-import { cacheDir, labDown, openStack, sh, stepTimeline } from "./live";
-import { labVm, qemuLab, requireQemu, vmUnderlay } from "./qemu-lab";
+import { cacheDir, sh, stepTimeline } from "./live";
+import { openQemuStack, qemuLab, requireQemu, tearDownQemuLab, vmUnderlay } from "./qemu-lab";
 
 // The kdd scenario on the qemu substrate: etcd, kube-apiserver and two Calico nodes, each in a VM of its own;
 // the Kubernetes provider on this machine reaches the apiserver through the lab's forwarder on 127.0.0.1.
@@ -49,34 +49,23 @@ describe.sequential("kdd lab on qemu VMs: etcd, kube-apiserver and two Calico VM
   const times: Record<string, number> = {};
 
   beforeAll(async () => {
-    stack = await openStack(stackName, backend, {
-      scenario: "kdd",
-      substrate: "qemu",
-      imageMode: "offline",
-      underlay: { cidr: underlay, internal: true },
-      calico: { nodes: 2 },
-      workloads: { perNode: 1 },
-      bgp: { convergeTimeoutSeconds: 600 },
-    });
+    stack = await openQemuStack(stackName, backend, underlay, "kdd");
   });
 
-  afterAll(async () => {
-    const started = Date.now();
-    try {
-      const timeline = stepTimeline();
-      if (stack) await labDown(stack, { onEvent: timeline.onEvent });
-      times.destroy = (Date.now() - started) / 1000;
-      console.log(`destroy, step by step:\n${timeline.report()}`);
-      expect(leftovers(), "nothing of the lab is left").toEqual([]);
-      expect(forwarders(), "no forwarder process").toBe("");
-      expect(await listening(forward.localPort), `nothing listens on 127.0.0.1:${forward.localPort}`).toBe(false);
-    } finally {
-      await stack?.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
-      rmSync(backend, { recursive: true, force: true });
-      if (leftovers().length > 0) sh(["bash", labVm, "net-down", vmLab]);
-      console.log(`kdd qemu e2e (${stackName}, accelerator ${sh(["bash", labVm, "accel"]).trim()}): ${JSON.stringify(times)} seconds`);
-    }
-  });
+  afterAll(() =>
+    tearDownQemuLab({
+      stack,
+      stackName,
+      backend,
+      vmLab,
+      leftovers,
+      times,
+      alsoGone: async () => {
+        expect(forwarders(), "no forwarder process").toBe("");
+        expect(await listening(forward.localPort), `nothing listens on 127.0.0.1:${forward.localPort}`).toBe(false);
+      },
+    }),
+  );
 
   it("up: the mesh Established (BIRD, calicoctl on the Kubernetes datastore), BIRD routes via the peer VM, pods with pool addresses", async () => {
     const started = Date.now();

@@ -1,13 +1,15 @@
 /** What the qemu end-to-end suites share: their prerequisites, and reaching, reading and sweeping a lab's VMs. */
 import { execFile, execFileSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parseCidr } from "../../core/addressing";
 import { labNameFor } from "../../core/config/keys";
 import { VM_BASE_FILES } from "../../core/substrates/qemu/preflight";
 import { vmLabName, vmNamespace } from "../../core/substrates/qemu/scripts";
-import { cacheDir, missingPrerequisites, repoRoot, sh } from "./live";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { expect } from "vitest";
+import { cacheDir, labDown, missingPrerequisites, openStack, repoRoot, sh, stepTimeline } from "./live";
 
 export const labVm = join(repoRoot, "scripts", "vm", "lab-vm.sh");
 const execFileAsync = promisify(execFile);
@@ -88,4 +90,47 @@ export function qemuLab(stackName: string, underlay: string, hosts: readonly num
 /** A /24 in the lab's own namespace: nothing outside it can see it, but keep it apart from other labs' anyway. */
 export function vmUnderlay(): string {
   return `192.168.${100 + Math.floor(Math.random() * 150)}.0/24`;
+}
+
+/** A qemu suite's stack: two Calico VMs with a workload each, and time for TCG to converge. */
+export function openQemuStack(stackName: string, backend: string, underlay: string, scenario: "bird" | "kdd"): Promise<Stack> {
+  return openStack(stackName, backend, {
+    ...(scenario === "kdd" ? { scenario } : {}),
+    substrate: "qemu",
+    imageMode: "offline",
+    underlay: { cidr: underlay, internal: true },
+    calico: { nodes: 2 },
+    workloads: { perNode: 1 },
+    bgp: { convergeTimeoutSeconds: 600 },
+  });
+}
+
+/**
+ * afterAll of a qemu suite: destroy as lab:down does (timed, step by step), then nothing of the lab may be
+ * left (`leftovers`, and whatever `alsoGone` checks); the stack and its backend are forgotten, and whatever a
+ * failed destroy left is swept with lab-vm.sh net-down (it knows the lab's VMs, namespace and files).
+ */
+export async function tearDownQemuLab(lab: {
+  stack: Stack | undefined;
+  stackName: string;
+  backend: string;
+  vmLab: string;
+  leftovers: () => string[];
+  times: Record<string, number>;
+  alsoGone?: () => Promise<void>;
+}): Promise<void> {
+  const started = Date.now();
+  try {
+    const timeline = stepTimeline();
+    if (lab.stack) await labDown(lab.stack, { onEvent: timeline.onEvent });
+    lab.times.destroy = (Date.now() - started) / 1000;
+    console.log(`destroy, step by step:\n${timeline.report()}`);
+    expect(lab.leftovers(), "nothing of the lab is left").toEqual([]);
+    await lab.alsoGone?.();
+  } finally {
+    await lab.stack?.workspace.removeStack(lab.stackName, { force: true }).catch(() => undefined);
+    rmSync(lab.backend, { recursive: true, force: true });
+    if (lab.leftovers().length > 0) sh(["bash", labVm, "net-down", lab.vmLab]);
+    console.log(`qemu e2e (${lab.stackName}, accelerator ${sh(["bash", labVm, "accel"]).trim()}): ${JSON.stringify(lab.times)} seconds`);
+  }
 }
