@@ -194,6 +194,10 @@ describe("CalicoLab, mesh of three", () => {
       expect(step(name).inputs.delete, name).toEqual(expect.any(String));
       expect(step(name).deleteBeforeReplace, name).toBe(true);
     }
+    // The network's delete removes the lab's containers in one `docker rm`; a node removed alone deletes its own.
+    for (const container of ["lab-etcd-container", "lab-calico1-container", "lab-calico2-container"]) {
+      expect(step(container).deletedWith, container).toBe("lab-underlay-net");
+    }
     // Host-side steps outside any node keep their own lifecycle.
     expect(step("lab-tools-fetch-calicoctl").deletedWith).toBeUndefined();
     expect(step("lab-tools-install-2").deletedWith).toBeUndefined();

@@ -29,7 +29,12 @@ export class DockerNode extends pulumi.ComponentResource {
     const spec = pulumi
       .all([args.network, args.labels])
       .apply(([network, labels]) => containerSpecFor(args.runtime, { containerName: name, network, labels }));
-    this.container = new DockerContainer(`${name}-container`, { spec, readiness: args.runtime.readiness }, { parent: this });
+    // Components have no delete of their own: a caller's deletedWith is meant for the container.
+    this.container = new DockerContainer(
+      `${name}-container`,
+      { spec, readiness: args.runtime.readiness },
+      { parent: this, ...(opts?.deletedWith ? { deletedWith: opts.deletedWith } : {}) },
+    );
     this.containerName = this.container.name;
     this.containerId = this.container.containerId;
     this.registerOutputs({ containerName: this.containerName, containerId: this.containerId });

@@ -16,7 +16,9 @@ export const dockerSubstrate: Substrate = (context, underlay) => {
       const node = new DockerNode(
         name,
         { runtime, network: network.networkName, labels: labels(runtime.role) },
-        { parent: context.parent, dependsOn: [...dependsOn] },
+        // The network's delete removes the lab's containers on it in one `docker rm` (see DockerNetwork): when the
+        // whole lab goes, the containers' own deletes are skipped, and so is their steps' (deletedWith the container).
+        { parent: context.parent, dependsOn: [...dependsOn], deletedWith: network.network },
       );
       return labNode(runtime, access, {
         handle: node.containerName,

@@ -17,8 +17,9 @@ function ownerFilters(labels: Readonly<Record<string, string>>): string[] {
 }
 
 /**
- * Removes this stack's containers still attached to the network: nodes an interrupted `up` started but
- * never recorded. Only containers carrying this lab's and stack's labels are touched.
+ * Removes this stack's containers attached to the network, in one `docker rm`: the lab's nodes when the whole
+ * lab goes (their own deletes are skipped then, deletedWith the network), and nodes an interrupted `up` started
+ * but never recorded. Only containers carrying this lab's and stack's labels are touched.
  */
 async function removeStrandedContainers(props: NetworkState): Promise<void> {
   const listed = await run(["docker", "ps", "--all", "--quiet", "--filter", `network=${props.name}`, ...ownerFilters(props.labels)]);
