@@ -229,7 +229,12 @@ function stepClock() {
  */
 async function destroyAsLabDown(stack: Stack): Promise<void> {
   const env = { ...process.env, ...stack.workspace.envVars, PULUMI_SKIP_CHECKPOINTS: "true" };
-  await exec("pulumi", ["destroy", "--stack", stack.name, "--yes", "--skip-preview", "--non-interactive"], { cwd: repoRoot, env });
+  await exec("pulumi", ["destroy", "--stack", stack.name, "--yes", "--skip-preview", "--non-interactive"], { cwd: repoRoot, env }).catch(
+    (error: { stdout?: string; stderr?: string }) => {
+      const said = `${error.stdout ?? ""}${error.stderr ?? ""}`.trim().split("\n").slice(-30).join("\n");
+      throw new Error(`pulumi destroy of ${stack.name} failed:\n${said}`);
+    },
+  );
 }
 
 async function viaPulumi(

@@ -28,6 +28,19 @@ export function calicoctlDeleteScript(env: DatastoreEnv, yaml: string): string {
   return withStdin(withEnv(env, ["calicoctl", "delete", "--skip-not-exists", "-f", "-"]), yaml);
 }
 
+/** The Calico Node a calico-node made for itself at startup (etcd datastore): there once the node is ready. */
+export function calicoNodeRegisteredScript(env: DatastoreEnv, node: string): string {
+  return `set -eu\nregistered=$(${withEnv(env, ["calicoctl", "get", "node", node])})`;
+}
+
+/**
+ * Deletes a Calico Node the lab no longer has, with what the datastore keeps for it (its IPAM blocks and
+ * endpoints), so the other nodes stop peering with it; one already gone is not an error.
+ */
+export function calicoNodeRemoveScript(env: DatastoreEnv, node: string): string {
+  return withEnv(env, ["calicoctl", "delete", "node", node, "--skip-not-exists"]);
+}
+
 /** Marks route reflectors the way Calico's docs do: a cluster ID on the node and a label the BGPPeer selects. */
 export function routeReflectorScript(env: DatastoreEnv, reflectors: readonly string[], clusterId: string): string {
   const lines = ["set -eu"];

@@ -6,7 +6,7 @@ import { underlayPlanFor } from "../../core/config/plan";
 import type { LabConfig } from "../../core/config/types";
 import { nodeNames } from "../../core/config/validate";
 import { mermaidDiagram } from "../../core/diagram";
-import { routeReflectorScript } from "../../core/node-scripts";
+import { calicoNodeRegisteredScript, calicoNodeRemoveScript, routeReflectorScript } from "../../core/node-scripts";
 import type { ObservedDataplane } from "../../core/observed";
 import { renderBgpConfiguration, renderIpPools, renderNetworkProfile, renderRouteReflectorPeer } from "../../core/render";
 import { etcdEndpoint } from "../../core/scenarios/bird";
@@ -122,6 +122,23 @@ export class CalicoLab extends pulumi.ComponentResource {
       : [first.resource, ...(setups[0] ? [setups[0]] : []), ...(firstInstall ? [firstInstall] : [])];
     // What the calicoctl resources make lives in the datastore: they go with it, whichever node calicoctl runs in.
     const calicoctl = { ...client, ...(etcd.deletedWith ? { deletedWith: etcd.deletedWith } : {}) };
+
+    // On etcd each calico-node registers its Calico Node at startup and nothing removes it: a node taken out of
+    // the settings is deleted from the datastore here, or the others would keep peering with it (kdd: the lab
+    // makes the Node objects itself). Keyed on the datastore, not on the node: a node made anew registers again.
+    (inDatastore ? nodes : []).forEach((node, i) => {
+      nodeStep(
+        `${name}-${node.node}-registration`,
+        calicoctl,
+        {
+          create: calicoNodeRegisteredScript(datastoreEnv, node.node),
+          delete: calicoNodeRemoveScript(datastoreEnv, node.node),
+          deleteWhat: `removing Calico node ${node.node} from the datastore`,
+        },
+        // The node's setup, when it has one (etcd over TLS), is where calico-node starts and registers itself.
+        { parent: this, dependsOn: [node.resource, ...(setups[i] ? [setups[i]] : []), ...clientReady] },
+      );
+    });
 
     const meshEnabled = config.bgp.mode === "mesh";
     const bgpConfiguration = renderBgpConfiguration({ meshEnabled, asNumber: config.bgp.asNumber });

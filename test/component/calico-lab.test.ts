@@ -124,6 +124,25 @@ describe("CalicoLab, mesh of three", () => {
     built = await buildLab("lab", { imageMode: "offline", calico: { nodes: 3 }, underlay: { cidr: "192.168.4.0/24", internal: true } });
   });
 
+  it("removes a Calico node it takes out of the settings from etcd; a whole-lab destroy leaves that to etcd's removal", () => {
+    for (const n of ["calico1", "calico2", "calico3"]) {
+      const registration = find(built.registered, `lab-${n}-registration`);
+      expect(registration).toMatchObject({
+        type: HOST_COMMAND_TYPE,
+        parent: "lab",
+        deletedWith: "lab-etcd-container",
+        deleteBeforeReplace: true,
+      });
+      // After the node (which registers itself) and calicoctl in etcd's node, where both scripts run.
+      expect(registration.dependsOn).toEqual([`lab-${n}`, "lab-tools-install-datastore"]);
+      expect(registration.inputs.create).toContain(`calicoctl get node ${n})`);
+      expect(registration.inputs.delete).toContain(`calicoctl delete node ${n} --skip-not-exists`);
+      expect(registration.inputs.delete).toContain("exec -i lab-etcd sh -s");
+      // Made anew only with etcd (the node's own instance would delete what its new container just registered).
+      expect(registration.inputs.triggers).toHaveLength(1);
+    }
+  });
+
   it("registers the expected children, typed, named from the lab and parented", () => {
     const byName = (name: string) => find(built.registered, name);
     expect(byName("lab").type).toBe("calicolab:index:CalicoLab");
@@ -455,6 +474,8 @@ describe("CalicoLab, kdd on docker", () => {
     });
     expect(find2("k-apiserver").dependsOn).toEqual(["k-etcd"]);
     expect(find2("k-kubeconfig").dependsOn).toEqual(["k-apiserver"]);
+    // Its Calico nodes are Kubernetes Node objects the lab makes: no etcd registration step to remove them.
+    expect(built.registered.filter((r) => r.name.endsWith("-registration"))).toEqual([]);
     expect(find2("k-kubernetes").type).toBe("pulumi:providers:kubernetes");
     expect(find2("k-kubernetes").dependsOn).toEqual(["k-kubeconfig"]);
     // this machine has a leg in the Docker network: the provider reaches the apiserver at its lab address, as the nodes do
@@ -600,6 +621,8 @@ describe("CalicoLab, bird with etcd over TLS", () => {
       expect((container.command as string[])[2]).toContain("until [ -s /etc/calico/etcd-tls/client.key ]");
     }
     expect(findT("t-tools-install-1").dependsOn).toEqual([...TOOLS.map((tool) => `t-tools-fetch-${tool}`), "t-calico1", "t-calico1-setup"]);
+    // calico-node registers itself in etcd once its key is there: the registration step waits for the setup.
+    expect(findT("t-calico1-registration").dependsOn).toEqual(["t-calico1", "t-calico1-setup", "t-tools-install-datastore"]);
   });
 
   it("calicoctl and the CNI conf use the client certificate", () => {

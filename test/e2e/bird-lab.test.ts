@@ -197,6 +197,32 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
     expect(again.status.sessions.every((session) => session.established)).toBe(true);
     expect(again.status.nodes.every((node) => node.up && node.blocks.length > 0)).toBe(true);
   });
+
+  it("a node taken out of the settings leaves the lab and etcd: no session to it, its container and Calico node gone", async () => {
+    const leaving = outputs.nodes[2]!;
+    await stack.setConfig("calico-lab:calico.nodes", { value: "2" }, true);
+    const result = await stack.up({ onOutput: () => undefined });
+    expect(result.summary.resourceChanges?.delete ?? 0).toBeGreaterThan(0);
+    outputs = outputsOf(result);
+    expect(outputs.nodes.map((n) => n.name)).toEqual(["calico1", "calico2"]);
+    // expectLiveLab counts every BGP protocol BIRD has: a peer kept for the removed node would fail it.
+    expectLiveLab(outputs, [["calico1", "calico2"]]);
+    expect(outputs.bgpTopology.matches, outputs.bgpTopology.problems.join("; ")).toBe(true);
+    expect(sh(["docker", "ps", "--all", "--quiet", "--filter", `name=^${leaving.container}$`]).trim()).toBe("");
+    const table = sh(["docker", "exec", outputs.nodes[0]!.container, "calicoctl", "get", "nodes"]).trim().split("\n");
+    expect(
+      table
+        .slice(1)
+        .map((row) => row.trim())
+        .sort(),
+      table.join("\n"),
+    ).toEqual(["calico1", "calico2"]);
+    // Its block and its workload's address went with its Calico node: nothing leaked, nothing affine to a missing node.
+    expectIpamClean(outputs);
+    const again = await labStatus(outputs);
+    expect(again.code, again.text).toBe(0);
+    expect(ping(outputs.nodes[0]!, outputs.nodes[1]!)).toMatch(/3 received/);
+  });
 });
 
 describe.sequential("bird lab on Docker: VXLAN pool", () => {

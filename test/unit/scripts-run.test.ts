@@ -4,7 +4,13 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { calicoctlApplyScript, calicoctlDeleteScript, writeFileScript } from "../../core/node-scripts";
+import {
+  calicoctlApplyScript,
+  calicoctlDeleteScript,
+  calicoNodeRegisteredScript,
+  calicoNodeRemoveScript,
+  writeFileScript,
+} from "../../core/node-scripts";
 import { etcdDatastoreEnv } from "../../core/scenarios/bird";
 import type { ToolSource } from "../../core/config/types";
 import { toolCacheDir, toolFetchScript, toolInstallScript, type ToolName } from "../../core/tools";
@@ -63,6 +69,15 @@ describe("generated scripts under bash, through the docker transport", () => {
     expect(gone.code).toBe(0);
     expect(gone.stderr).toBe("calico-lab: calicoctl delete failed; the node may already be gone\n");
     expect(gone.recorded).toBe(wrapped(script));
+  });
+
+  it("a Calico node's registration: looked up on create, deleted (with what the datastore keeps for it) on delete", () => {
+    const env = "DATASTORE_TYPE=etcdv3 ETCD_ENDPOINTS=http://192.168.4.4:2379";
+    expect(calicoNodeRegisteredScript(etcd, "calico3")).toBe(`set -eu\nregistered=$(${env} calicoctl get node calico3)`);
+    const remove = calicoNodeRemoveScript(etcd, "calico3");
+    expect(remove).toBe(`${env} calicoctl delete node calico3 --skip-not-exists`);
+    expect(runScript(c1.run(remove)).recorded).toBe(wrapped(remove));
+    expect(runScript(c1.run(calicoNodeRegisteredScript(etcd, "calico3")), 1).code).toBe(1);
   });
 
   it("writes a file's exact content into the node", () => {

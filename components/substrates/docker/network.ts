@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { dockerNetworkCreateArgv, type NetworkSpec } from "../../../core/substrates/docker/argv";
+import { networkRemoveFailure } from "../../../core/substrates/docker/network-removal";
 import { mustRun, run, sleep } from "../../lab/process";
 
 interface NetworkState extends NetworkSpec {
@@ -65,12 +66,15 @@ const networkProvider: pulumi.dynamic.ResourceProvider = {
     const rule = ["DOCKER-USER", "-i", bridge, "-o", bridge, "-m", "comment", "--comment", `calico-lab:${props.name}`, "-j", "ACCEPT"];
     while ((await run(["iptables", "-D", ...rule])).code === 0);
     // Containers detach asynchronously after `docker rm`; give the engine a few seconds.
+    let said = "";
     for (let attempt = 0; attempt < 10; attempt++) {
       const removed = await run(["docker", "network", "rm", props.name]);
       if (removed.code === 0 || /not found|No such network/i.test(removed.stderr)) return;
+      said = removed.stderr || removed.stdout;
       await sleep(1000);
     }
-    await mustRun(["docker", "network", "rm", props.name], undefined, `removing the lab network ${props.name}`);
+    const attached = await run(["docker", "network", "inspect", "--format", "{{len .Containers}}", props.name]);
+    throw new Error(networkRemoveFailure(props.name, said, attached.code === 0 ? Number(attached.stdout.trim()) : -1));
   },
 };
 
