@@ -22,7 +22,7 @@ function ownerFilters(labels: Readonly<Record<string, string>>): string[] {
  * lab goes (their own deletes are skipped then, deletedWith the network), and nodes an interrupted `up` started
  * but never recorded. Only containers carrying this lab's and stack's labels are touched.
  */
-async function removeStrandedContainers(props: NetworkState): Promise<void> {
+async function removeOwnContainers(props: NetworkState): Promise<void> {
   const listed = await run(["docker", "ps", "--all", "--quiet", "--filter", `network=${props.name}`, ...ownerFilters(props.labels)]);
   const ids = listed.stdout.split("\n").filter((id) => id.trim() !== "");
   if (ids.length > 0) await run(["docker", "rm", "--force", "--volumes", ...ids]);
@@ -41,7 +41,7 @@ const networkProvider: pulumi.dynamic.ResourceProvider = {
           `network ${inputs.name} already exists and is not this lab's (${owner}); remove it or give this stack another name`,
         );
       }
-      await removeStrandedContainers(inputs);
+      await removeOwnContainers(inputs);
       await mustRun(["docker", "network", "rm", inputs.name], undefined, `removing this stack's leftover network ${inputs.name}`);
     }
     const networkId = (await mustRun(dockerNetworkCreateArgv(inputs), undefined, `creating the lab network ${inputs.name}`)).trim();
@@ -60,7 +60,7 @@ const networkProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async delete(id: string, props: NetworkState) {
-    await removeStrandedContainers(props);
+    await removeOwnContainers(props);
     // The internal bridge's forwarding rule, if an interrupted up added it without recording the step that removes it.
     const bridge = `br-${id.slice(0, 12)}`;
     const rule = ["DOCKER-USER", "-i", bridge, "-o", bridge, "-m", "comment", "--comment", `calico-lab:${props.name}`, "-j", "ACCEPT"];
