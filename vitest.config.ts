@@ -2,6 +2,8 @@ import { defineConfig } from "vitest/config";
 
 /** The suites that run qemu VMs: TCG on 2 cores, so they run alone, one at a time, after the Docker suites. */
 const VM_SUITES = ["test/e2e/*-qemu.test.ts"];
+/** Fails the run when a unit or component test leaves a temporary folder of ours behind. */
+const NO_STRANDED_TEMP = "test/support/no-stranded-temp.ts";
 const LIVE = { testTimeout: 1800000, hookTimeout: 600000 };
 
 export default defineConfig({
@@ -12,9 +14,14 @@ export default defineConfig({
     projects: [
       // The global setup fetches (once, into the cache) the schemas the manifest tests validate against.
       {
-        test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 30000, globalSetup: ["test/schemas/global-setup.ts"] },
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          testTimeout: 30000,
+          globalSetup: ["test/schemas/global-setup.ts", NO_STRANDED_TEMP],
+        },
       },
-      { test: { name: "component", include: ["test/component/**/*.test.ts"], testTimeout: 30000 } },
+      { test: { name: "component", include: ["test/component/**/*.test.ts"], testTimeout: 30000, globalSetup: [NO_STRANDED_TEMP] } },
       { test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], exclude: VM_SUITES, ...LIVE, sequence: { groupOrder: 1 } } },
       {
         test: {

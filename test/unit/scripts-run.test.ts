@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import {
   calicoctlApplyScript,
   calicoctlDeleteScript,
@@ -93,7 +93,7 @@ describe("generated scripts under bash, through the docker transport", () => {
 
   it("node scripts run under sh and do what they say (a file written where the script says)", () => {
     const dir = mkdtempSync(join(tmpdir(), "calico-lab-node-"));
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const result = spawnSync("sh", ["-c", writeFileScript(`${dir}/a/b.conf`, "x: 1\n")], { encoding: "utf8" });
     expect(result.status).toBe(0);
     expect(readFileSync(`${dir}/a/b.conf`, "utf8")).toBe("x: 1\n");
@@ -151,8 +151,9 @@ describe("tool fetch under bash, from a release laid out as files (file:// URLs,
   const at = (file: string) => `file://${release}/${file}`;
 
   function fetch(source: ToolSource, name: ToolName = "calicoctl") {
+    // Called inside a test, so its folder goes when that test ends (an afterAll registered here never ran).
     const cache = mkdtempSync(join(tmpdir(), "calico-lab-tools-"));
-    afterAll(() => rmSync(cache, { recursive: true, force: true }));
+    onTestFinished(() => rmSync(cache, { recursive: true, force: true }));
     const result = spawnSync("/bin/bash", ["-c", toolFetchScript(name, source, cache, "/none")], { encoding: "utf8" });
     const dir = toolCacheDir(cache, name, source);
     return { code: result.status, stdout: result.stdout, stderr: result.stderr, dir, cached: existsSync(dir) };
