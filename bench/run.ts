@@ -18,7 +18,7 @@ import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { labNameFor } from "../core/config/keys";
 import { loadLabConfig } from "../core/config/load";
 import { underlayPlanFor } from "../core/config/plan";
@@ -28,7 +28,7 @@ import { machineNodeShell } from "../core/substrates/ssh/runner";
 import { dockerShell } from "../core/transports/docker";
 import type { NodeShell } from "../core/transports/node-shell";
 import { expectedTopology } from "../core/topology";
-import { cacheDir, freeUnderlay, labDown, missingPrerequisites, openStack, repoRoot, sh } from "../test/e2e/live";
+import { cacheDir, freeUnderlay, labDown, labDownByCli, missingPrerequisites, openStack, repoRoot, sh } from "../test/e2e/live";
 import { directLab } from "./direct-lab";
 
 const exec = promisify(execFile);
@@ -223,20 +223,6 @@ function stepClock() {
   };
 }
 
-/**
- * `pulumi destroy` exactly as `npm run lab:down` runs it (scripts/lab.sh): the CLI alone. The Automation API's
- * destroy reads the stack's history with a second CLI run after it (for its summary), which a user does not pay.
- */
-async function destroyAsLabDown(stack: Stack): Promise<void> {
-  const env = { ...process.env, ...stack.workspace.envVars, PULUMI_SKIP_CHECKPOINTS: "true" };
-  await exec("pulumi", ["destroy", "--stack", stack.name, "--yes", "--skip-preview", "--non-interactive"], { cwd: repoRoot, env }).catch(
-    (error: { stdout?: string; stderr?: string }) => {
-      const said = `${error.stdout ?? ""}${error.stderr ?? ""}`.trim().split("\n").slice(-30).join("\n");
-      throw new Error(`pulumi destroy of ${stack.name} failed:\n${said}`);
-    },
-  );
-}
-
 async function viaPulumi(
   c: Case,
   id: string,
@@ -265,7 +251,7 @@ async function viaPulumi(
     watcher = undefined;
     const resources = ((await stack.exportStack()).deployment as { resources?: unknown[] }).resources?.length ?? 0;
     const destroyStarted = Date.now();
-    await destroyAsLabDown(stack);
+    await labDownByCli(stack);
     return { ...seen, up, destroy: (Date.now() - destroyStarted) / 1000, resources, meanStep: clock.mean() };
   } finally {
     await watcher?.stop();

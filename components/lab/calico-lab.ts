@@ -18,7 +18,7 @@ import { NodeTools } from "../calico/node-tools";
 import { Workloads, type Workload } from "../calico/workloads";
 import type { Scenario, ScenarioContext } from "../scenarios/scenario";
 import { directReach, type LabNode, type Substrate } from "../substrates/substrate";
-import { nodeStep } from "./node-step";
+import { nodeStep, type StepTarget } from "./node-step";
 import type { BgpTopologyOutput, CniConfigOutput, EtcdOutput, IpPoolsOutput, LabNodeOutput } from "./outputs";
 
 export interface CalicoLabArgs {
@@ -121,22 +121,29 @@ export class CalicoLab extends pulumi.ComponentResource {
       ? [tools.datastoreClientInstall]
       : [first.resource, ...(setups[0] ? [setups[0]] : []), ...(firstInstall ? [firstInstall] : [])];
     // What the calicoctl resources make lives in the datastore: they go with it, whichever node calicoctl runs in.
-    const calicoctl = { ...client, ...(etcd.deletedWith ? { deletedWith: etcd.deletedWith } : {}) };
+    const keptWithDatastore = etcd.deletedWith ? { deletedWith: etcd.deletedWith } : {};
+    const calicoctl = { ...client, ...keptWithDatastore };
 
-    // On etcd each calico-node registers its Calico Node at startup and nothing removes it: a node taken out of
-    // the settings is deleted from the datastore here, or the others would keep peering with it (kdd: the lab
-    // makes the Node objects itself). Keyed on the datastore, not on the node: a node made anew registers again.
-    (inDatastore ? nodes : []).forEach((node, i) => {
+    // A node taken out of the settings is deleted from the datastore here, or the others would keep peering with it.
+    // Keyed on the datastore, not on the node: a node made anew registers again. The scripts run where calicoctl
+    // runs when that is etcd's node (it works with the node already gone); else in the node itself, before its
+    // container goes (the official etcd image runs no scripts, and the first Calico node may be the one leaving).
+    (scenario.nodesRegisterThemselves ? nodes : []).forEach((node, i) => {
+      const runsIn: StepTarget = inDatastore ? calicoctl : { shell: node.shell, instanceId: etcd.instanceId, ...keptWithDatastore };
+      const install = tools.installs[i];
       nodeStep(
         `${name}-${node.node}-registration`,
-        calicoctl,
+        runsIn,
         {
           create: calicoNodeRegisteredScript(datastoreEnv, node.node),
           delete: calicoNodeRemoveScript(datastoreEnv, node.node),
           deleteWhat: `removing Calico node ${node.node} from the datastore`,
         },
         // The node's setup, when it has one (etcd over TLS), is where calico-node starts and registers itself.
-        { parent: this, dependsOn: [node.resource, ...(setups[i] ? [setups[i]] : []), ...clientReady] },
+        {
+          parent: this,
+          dependsOn: [node.resource, ...(setups[i] ? [setups[i]] : []), ...(inDatastore ? clientReady : install ? [install] : [])],
+        },
       );
     });
 

@@ -40,6 +40,7 @@ function clientFilesOf(config: LabConfig) {
 export const birdScenario: Scenario = {
   networkProfile: true,
   reflectorsInDatastore: false,
+  nodesRegisterThemselves: true,
   // calicoctl runs in etcd's node where its image runs scripts (the offline Debian image), else in the first Calico node.
   calicoctlInDatastore: ({ images }) => images.etcdRunsScripts,
   datastoreRuntimes: ({ lab, config, plan, images }) => {

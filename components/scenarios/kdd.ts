@@ -53,6 +53,7 @@ function apiserverImage(context: ScenarioContext): string {
 export const kddScenario: Scenario = {
   networkProfile: false,
   reflectorsInDatastore: true,
+  nodesRegisterThemselves: false,
   datastoreRuntimes: (context) => [
     etcdRuntime({ name: `${context.lab}-etcd`, image: context.images.etcd, address: context.plan.etcd }),
     kubeApiserverRuntime({

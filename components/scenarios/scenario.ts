@@ -58,6 +58,12 @@ export interface Scenario {
   /** Route reflectors are marked by the datastore steps (kdd: on the Node objects), not with calicoctl afterwards. */
   readonly reflectorsInDatastore: boolean;
   /**
+   * Each calico-node registers its Calico Node in the datastore when it starts and nothing removes it (etcd),
+   * so the lab removes the registration of a node taken out of the settings. kdd: the lab makes the Node
+   * objects itself, as Kubernetes resources that go with their node.
+   */
+  readonly nodesRegisterThemselves: boolean;
+  /**
    * calicoctl reaches the datastore from the first datastore node (bird: etcd's own node, with calicoctl
    * installed there), so the BGP settings, pools and profile wait for no Calico node. Otherwise calicoctl
    * runs in the first Calico node, once that node is set up (kdd: its kubeconfig).

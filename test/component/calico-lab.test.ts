@@ -342,6 +342,19 @@ describe("CalicoLab, online through mirrors", () => {
     expect(built.registered.map((r) => r.name)).not.toContain("mir-tools-install-datastore");
   });
 
+  it("removes a Calico node it takes out of the settings from etcd with calicoctl in that node itself, keyed on etcd", () => {
+    for (const [i, n] of ["calico1", "calico2"].entries()) {
+      const registration = find(built.registered, `mir-${n}-registration`);
+      expect(registration).toMatchObject({ type: HOST_COMMAND_TYPE, parent: "mir", deletedWith: "mir-etcd-container" });
+      // After the node and calicoctl in it: the official etcd image runs no scripts, and the first Calico node may be the one leaving.
+      expect(registration.dependsOn).toEqual([`mir-${n}`, `mir-tools-install-${i + 1}`]);
+      expect(registration.inputs.create).toContain(`calicoctl get node ${n})`);
+      expect(registration.inputs.delete).toContain(`calicoctl delete node ${n} --skip-not-exists`);
+      expect(registration.inputs.delete).toContain(`exec -i mir-${n} sh -s`);
+      expect(registration.inputs.triggers).toEqual(["id-mir-etcd-container"]);
+    }
+  });
+
   it("puts calicoctl in etcd's node exactly when the image set says its etcd runs scripts, whatever the mode", async () => {
     const { birdScenario } = await import("../../components/scenarios/bird");
     const config = online({ imageMode: "online" });

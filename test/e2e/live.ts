@@ -1,7 +1,8 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import {
   LocalWorkspace,
   PulumiCommand,
@@ -11,6 +12,8 @@ import {
   type Stack,
 } from "@pulumi/pulumi/automation";
 import { defaultCacheDir, labNameFor } from "../../core/config/keys";
+
+const execFileAsync = promisify(execFile);
 
 export const repoRoot = join(__dirname, "..", "..");
 export const cacheDir = defaultCacheDir(process.env, homedir());
@@ -78,14 +81,33 @@ export async function openStack(stackName: string, backendDir: string, config: R
   return stack;
 }
 
-/** `pulumi destroy` as `npm run lab:down` runs it (scripts/lab.sh): the state written once at the end, not after every step. */
+/** What `npm run lab:down` (scripts/lab.sh) adds to `pulumi destroy`'s environment: the state written once at the end, not after every step. */
+const LAB_DOWN_ENV = { PULUMI_SKIP_CHECKPOINTS: "true" } as const;
+
+/** `pulumi destroy` as `npm run lab:down` runs it, through the Automation API (which can report its events). */
 export async function labDown(stack: Stack, opts: DestroyOptions = {}): Promise<DestroyResult> {
-  stack.workspace.envVars.PULUMI_SKIP_CHECKPOINTS = "true";
+  Object.assign(stack.workspace.envVars, LAB_DOWN_ENV);
   try {
     return await stack.destroy({ onOutput: () => undefined, ...opts });
   } finally {
-    delete stack.workspace.envVars.PULUMI_SKIP_CHECKPOINTS;
+    for (const name of Object.keys(LAB_DOWN_ENV)) delete stack.workspace.envVars[name];
   }
+}
+
+/**
+ * The same destroy run as the CLI command `lab:down` runs, and nothing else: the Automation API's destroy
+ * also runs `pulumi stack history` afterwards, which a timing of `lab:down` must not count. Throws with
+ * the CLI's last 30 lines when it fails.
+ */
+export async function labDownByCli(stack: Stack): Promise<void> {
+  const env = { ...process.env, ...stack.workspace.envVars, ...LAB_DOWN_ENV };
+  const argv = ["destroy", "--stack", stack.name, "--yes", "--skip-preview", "--non-interactive"];
+  await execFileAsync("pulumi", argv, { cwd: repoRoot, env, maxBuffer: 64 * 1024 * 1024 }).catch(
+    (error: { stdout?: string; stderr?: string }) => {
+      const said = `${error.stdout ?? ""}${error.stderr ?? ""}`.trim().split("\n").slice(-30).join("\n");
+      throw new Error(`pulumi destroy of ${stack.name} failed:\n${said}`);
+    },
+  );
 }
 
 /** Flattens settings into Pulumi config paths: `{bgp: {routeReflectors: ["calico1"]}}` → `calico-lab:bgp.routeReflectors[0]`. */

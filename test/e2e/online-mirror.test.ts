@@ -13,10 +13,11 @@ import { dirname, join } from "node:path";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULTS } from "../../core/config/defaults";
+import { labNameFor } from "../../core/config/keys";
 import { mirrorImageSet, OFFICIAL_REGISTRY, type Mirrors } from "../../core/config/mirrors";
 import type { ToolSource } from "../../core/config/types";
 import { toolCacheDir, type ToolName } from "../../core/tools";
-import { expectLiveLab, outputsOf, ping, type LabOutputs } from "./lab-expectations";
+import { expectIpamClean, expectLiveLab, outputsOf, ping, type LabOutputs } from "./lab-expectations";
 import { cacheDir, dockerExec, freeUnderlay, labDown, leftovers, missingPrerequisites, openStack, sh } from "./live";
 import { pushImage, startRegistry, startReleaseServer, type LocalRegistry, type ReleaseServer } from "./mirrors";
 
@@ -240,6 +241,22 @@ describe.sequential("online mode through local mirrors (a registry and a release
     expect(outputs.nodes.map((n) => n.name)).toEqual(["calico1", "calico2"]);
     expectLiveLab(outputs, [["calico1", "calico2"]]);
     expect(ping(outputs.nodes[0]!, outputs.nodes[1]!)).toMatch(/3 received/);
+  });
+
+  it("a node taken out of the settings leaves etcd too: removed with calicoctl in that node, since the official etcd image runs no scripts", async () => {
+    await stack!.setConfig("calico-lab:calico.nodes", { value: "1" }, true);
+    const started = Date.now();
+    const outputs: LabOutputs = outputsOf(await stack!.up({ onOutput: () => undefined }));
+    timings["up to one node"] = seconds(started);
+    expect(outputs.nodes.map((n) => n.name)).toEqual(["calico1"]);
+    expect(sh(["docker", "ps", "--all", "--quiet", "--filter", `name=^${labNameFor(stackName)}-calico2$`]).trim()).toBe("");
+    const table = dockerExec(outputs.nodes[0]!.container, "calicoctl", "get", "nodes").trim().split("\n");
+    expect(
+      table.slice(1).map((row) => row.trim()),
+      table.join("\n"),
+    ).toEqual(["calico1"]);
+    // calico2's block and its workload's address went with its Calico node.
+    expectIpamClean(outputs);
   });
 
   it("a calicoctl whose bytes differ from SHA256SUMS is refused, naming the file and both digests, before anything is installed into a node", async () => {

@@ -9,7 +9,6 @@ interface NetworkState extends NetworkSpec {
 
 const REPLACE_ON = ["name", "subnet", "gateway", "internal", "labels"] as const;
 
-/** A Docker bridge network managed through the docker CLI; refresh drops it from state when it is gone. */
 /** The labels that say which lab and stack made an object. */
 const OWNER_LABELS = ["calico-lab.lab", "calico-lab.stack"] as const;
 
@@ -66,18 +65,20 @@ const networkProvider: pulumi.dynamic.ResourceProvider = {
     const rule = ["DOCKER-USER", "-i", bridge, "-o", bridge, "-m", "comment", "--comment", `calico-lab:${props.name}`, "-j", "ACCEPT"];
     while ((await run(["iptables", "-D", ...rule])).code === 0);
     // Containers detach asynchronously after `docker rm`; give the engine a few seconds.
+    const attempts = 10;
     let said = "";
-    for (let attempt = 0; attempt < 10; attempt++) {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
       const removed = await run(["docker", "network", "rm", props.name]);
       if (removed.code === 0 || /not found|No such network/i.test(removed.stderr)) return;
       said = removed.stderr || removed.stdout;
-      await sleep(1000);
+      if (attempt < attempts) await sleep(1000);
     }
     const attached = await run(["docker", "network", "inspect", "--format", "{{len .Containers}}", props.name]);
     throw new Error(networkRemoveFailure(props.name, said, attached.code === 0 ? Number(attached.stdout.trim()) : -1));
   },
 };
 
+/** A Docker bridge network managed through the docker CLI; refresh drops it from state when it is gone. */
 export class DockerNetwork extends pulumi.dynamic.Resource {
   declare public readonly networkId: pulumi.Output<string>;
   declare public readonly name: pulumi.Output<string>;
