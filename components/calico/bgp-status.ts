@@ -18,6 +18,7 @@ import {
   type TopologyComparison,
 } from "../../core/observed";
 import type { ExpectedTopology } from "../../core/topology";
+import { HOST_BASH } from "../lab/host-command";
 import { LiveProbe, type ProbeReading } from "../lab/live-probe";
 import type { StepTarget } from "../lab/node-step";
 
@@ -47,7 +48,7 @@ export class BgpStatus extends pulumi.ComponentResource {
   constructor(name: string, args: BgpStatusArgs, opts?: pulumi.ComponentResourceOptions) {
     super("calicolab:calico:BgpStatus", name, {}, opts);
     const sessionsOf = (nodeName: string) => args.expected.sessions.filter((s) => s.a === nodeName || s.b === nodeName).length;
-    const inNode = (node: BgpStatusNode, script: string) => ["bash", "-c", node.shell.run(script)];
+    const inNode = (node: BgpStatusNode, script: string) => [...HOST_BASH, node.shell.run(script)];
     const probe = new LiveProbe(
       `${name}-probe`,
       {
@@ -60,8 +61,7 @@ export class BgpStatus extends pulumi.ComponentResource {
         ),
         ready: {
           command: [
-            "bash",
-            "-c",
+            ...HOST_BASH,
             [
               "set -e",
               ...args.nodes.map((node) =>

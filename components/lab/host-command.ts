@@ -11,8 +11,14 @@ interface HostCommandState {
 
 const REPLACE_ON = ["create", "delete", "triggers"] as const;
 
+/**
+ * bash without ~/.bashrc: Debian's bash reads it for a `bash -c` whose stdin is a socket (Node's pipes are) when no
+ * SHLVL came with it, as under `env -i`, cron or a service; a user's PATH there would change which tools the steps run.
+ */
+export const HOST_BASH = ["/bin/bash", "--norc", "-c"] as const;
+
 async function bash(script: string, step: string): Promise<string> {
-  const result = await run(["/bin/bash", "-c", script]);
+  const result = await run([...HOST_BASH, script]);
   if (result.code !== 0) {
     const said = (result.stderr.trim() || result.stdout.trim()).split("\n").slice(-20).join("\n");
     throw new Error(`${step} failed (exit ${result.code}):\n${said}`);
@@ -36,7 +42,7 @@ export const hostCommandProvider: pulumi.dynamic.ResourceProvider = {
 
   async read(id: string, props: HostCommandState) {
     if (!props.read) return { id, props };
-    const result = await run(["/bin/bash", "-c", props.read]);
+    const result = await run([...HOST_BASH, props.read]);
     return result.code === 0 ? { id, props } : { id: "", props: {} };
   },
 

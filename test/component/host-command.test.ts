@@ -1,4 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { hostCommandProvider } from "../../components/lab/host-command";
 
 // The provider's own logic, run directly: real bash, no Docker, no engine.
@@ -56,5 +59,24 @@ describe("HostCommand provider: refresh", () => {
     const news = { ...inputs("a"), read: "new" };
     expect(await provider.diff("x", old, news)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
     expect(await provider.update("x", old, news)).toEqual({ outs: { ...news, stdout: "boot-1\n" } });
+  });
+});
+
+describe("HostCommand provider: its shell", () => {
+  it("runs its scripts without the user's ~/.bashrc, even started with no SHLVL (env -i, cron), when bash would read it", async () => {
+    const home = mkdtempSync(join(tmpdir(), "calico-lab-home-"));
+    const saved = { HOME: process.env.HOME, SHLVL: process.env.SHLVL };
+    onTestFinished(() => {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+      rmSync(home, { recursive: true, force: true });
+    });
+    writeFileSync(join(home, ".bashrc"), "export FROM_BASHRC=read\n");
+    process.env.HOME = home;
+    delete process.env.SHLVL;
+    const created = await provider.create(inputs('echo "${FROM_BASHRC:-not read}"'));
+    expect(created.outs.stdout).toBe("not read\n");
   });
 });

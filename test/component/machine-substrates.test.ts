@@ -166,8 +166,9 @@ describe("bird on the qemu substrate", () => {
     expect(tools.create).toContain(`| ${SSH_TO("192.168.4.5")} 'set -e\nrm -rf /tmp/calico-lab-copy-`);
     expect(tools.create).toMatch(/\ndocker cp \/tmp\/calico-lab-copy-[0-9a-f]{16}\/\. lab-calico1:\/usr\/local\/bin\/'/);
     const probe = byName("lab-bgp-status-probe").inputs as { commands: Record<string, string[]> };
-    expect(probe.commands["calico2/protocols"]?.[2]).toContain(via("192.168.4.6"));
-    expect(probe.commands["calico2/protocols"]?.[2]).toContain(
+    expect(probe.commands["calico2/protocols"]?.slice(0, 3)).toEqual(["/bin/bash", "--norc", "-c"]);
+    expect(probe.commands["calico2/protocols"]?.[3]).toContain(via("192.168.4.6"));
+    expect(probe.commands["calico2/protocols"]?.[3]).toContain(
       "docker exec -i lab-calico2 sh -s <<'CALICO_LAB_NODE_SCRIPT'\nbirdcl -s /var/run/calico/bird.ctl show protocols\n",
     );
   });

@@ -102,6 +102,7 @@ export function openQemuStack(stackName: string, backend: string, underlay: stri
     calico: { nodes: 2 },
     workloads: { perNode: 1 },
     bgp: { convergeTimeoutSeconds: 600 },
+    qemu: { cpus: 1 },
   });
 }
 

@@ -20,7 +20,8 @@ writeFileSync(
 chmodSync(join(bin, "go"), 0o755);
 
 function bash(script: string, stdin = "") {
-  const r = spawnSync("/bin/bash", ["-c", `source ${lib}\n${script}`], {
+  // --norc: the build scripts run from a terminal, never with Node's socket stdin that makes bash read ~/.bashrc.
+  const r = spawnSync("/bin/bash", ["--norc", "-c", `source ${lib}\n${script}`], {
     cwd: dir,
     input: stdin,
     encoding: "utf8",
