@@ -14,6 +14,7 @@ import {
 } from "../core/node-scripts";
 import { renderBgpConfiguration, renderCniConflist, renderIpPools, renderNetworkProfile, renderRouteReflectorPeer } from "../core/render";
 import { birdNodeRuntime, etcdDatastoreEnv, etcdEndpoint, etcdRuntime } from "../core/scenarios/bird";
+import { everyNodeHolds } from "../core/settle";
 import { dockerNetworkCreateArgv, dockerRunArgv } from "../core/substrates/docker/argv";
 import { allowIntraBridgeScript, removeIntraBridgeScript } from "../core/substrates/docker/bridge-forwarding";
 import { containerSpecFor } from "../core/substrates/docker/container-spec";
@@ -161,10 +162,11 @@ export function directLab(input: {
     });
     await Promise.all([forwarding, bgpApplied, reflectorsMarked, ...chains]);
 
-    const checks = names.map((n, i) =>
-      dockerShell(containers[i + 1]!).run(sessionsEstablishedScript(expected.sessions.filter((s) => s.a === n || s.b === n).length)),
-    );
-    await waitFor(["bash", "-c", ["set -e", ...checks].join("\n")], 300);
+    const checks = names.map((n, i) => ({
+      shell: dockerShell(containers[i + 1]!),
+      check: sessionsEstablishedScript(expected.sessions.filter((s) => s.a === n || s.b === n).length),
+    }));
+    await run(["bash", "-c", everyNodeHolds(checks, 300)]);
     return (Date.now() - started) / 1000;
   };
 

@@ -23,6 +23,7 @@ import { labNameFor } from "../core/config/keys";
 import { loadLabConfig } from "../core/config/load";
 import { underlayPlanFor } from "../core/config/plan";
 import { sessionsEstablishedScript } from "../core/node-scripts";
+import { everyNodeHoldsNow, untilPasses } from "../core/settle";
 import { vmLabName, vmSshTarget } from "../core/substrates/qemu/scripts";
 import { machineNodeShell } from "../core/substrates/ssh/runner";
 import { dockerShell } from "../core/transports/docker";
@@ -102,8 +103,10 @@ let samples = 0;
 interface Probe {
   readonly shellOf: (node: string) => NodeShell;
   readonly memoryMiB: () => Promise<number>;
-  /** Seconds between session checks (each check into a VM under TCG costs it CPU). */
+  /** Seconds between tries to reach a node that is not there yet (each trip into a VM under TCG costs it CPU). */
   readonly intervalSeconds: number;
+  /** Seconds between session checks inside a node (BIRD answering costs a TCG VM more than a container). */
+  readonly insideEverySeconds: number;
 }
 
 /** The lab's containers on this machine's engine. */
@@ -120,6 +123,7 @@ function dockerProbe(prefix: string): Probe {
         .reduce((sum, line) => sum + mib(line.split(" ").slice(1).join(" ")), 0);
     },
     intervalSeconds: 1,
+    insideEverySeconds: 0.25,
   };
 }
 
@@ -141,10 +145,17 @@ function qemuProbe(stackName: string, underlay: string, c: Case): Probe {
         .reduce((sum, line) => sum + Number(line.trim().split(/\s+/)[0] ?? 0) / 1024, 0);
     },
     intervalSeconds: 5,
+    insideEverySeconds: 1,
   };
 }
 
-/** Watches a lab while it comes up: when all sessions are Established, and the peak memory of its nodes and of Pulumi. */
+/**
+ * Watches a lab while it comes up: when all sessions are Established, and the peak memory of its nodes and
+ * of Pulumi. Each node is watched on its own, by a loop inside the node (one trip into it, not one a
+ * second); once every node's sessions have been seen Established, all of them are checked once more side
+ * by side, and that check's end is the time reported. A node not there yet (its container or VM not made)
+ * fails its trip at once, and is tried again a second later.
+ */
 function watch(probe: Probe, c: Case, started: number) {
   const names = Array.from({ length: c.nodes }, (_, i) => `calico${i + 1}`);
   const mode = c.routeReflectors.length > 0 ? "routeReflectors" : "mesh";
@@ -154,27 +165,33 @@ function watch(probe: Probe, c: Case, started: number) {
     routeReflectors: c.routeReflectors,
     nodes: names.map((n) => ({ name: n, address: n })),
   });
-  const check = [
-    "bash",
-    "-c",
-    [
-      "set -e",
-      ...names.map((n) => probe.shellOf(n).run(sessionsEstablishedScript(expected.sessions.filter((s) => s.a === n || s.b === n).length))),
-    ].join("\n"),
-  ];
+  const checks = names.map((n) => ({
+    shell: probe.shellOf(n),
+    check: sessionsEstablishedScript(expected.sessions.filter((s) => s.a === n || s.b === n).length),
+  }));
   let established = 0;
   let peakMiB = 0;
   let toolMiB = 0;
   let stopped = false;
+  // Stops the trips into the nodes still waiting when the watcher stops (an up that threw).
+  const trips = new AbortController();
+  const passes = (script: string) =>
+    exec("bash", ["-c", script], { signal: trips.signal }).then(
+      () => true,
+      () => false,
+    );
+  const whilePolling = async (attempt: () => Promise<boolean>) => {
+    while (!stopped && !(await attempt())) await sleep(probe.intervalSeconds * 1000);
+  };
   const sessions = (async () => {
-    while (!stopped && established === 0) {
-      const ok = await exec(check[0]!, check.slice(1)).then(
-        () => true,
-        () => false,
-      );
-      if (ok) established = (Date.now() - started) / 1000;
-      else await sleep(probe.intervalSeconds * 1000);
-    }
+    await Promise.all(
+      checks.map((node) => whilePolling(() => passes(node.shell.run(untilPasses(node.check, 900, probe.insideEverySeconds))))),
+    );
+    await whilePolling(async () => {
+      const together = await passes(everyNodeHoldsNow(checks));
+      if (together) established = (Date.now() - started) / 1000;
+      return together;
+    });
   })();
   const memory = (async () => {
     while (!stopped) {
@@ -191,6 +208,7 @@ function watch(probe: Probe, c: Case, started: number) {
     established: () => established > 0,
     stop: async () => {
       stopped = true;
+      trips.abort();
       await Promise.all([sessions, memory]);
       return { established, peakMiB, toolMiB };
     },

@@ -17,6 +17,7 @@ import {
   type ObservedTopology,
   type TopologyComparison,
 } from "../../core/observed";
+import { everyNodeHolds } from "../../core/settle";
 import type { ExpectedTopology } from "../../core/topology";
 import { HOST_BASH } from "../lab/host-command";
 import { LiveProbe, type ProbeReading } from "../lab/live-probe";
@@ -62,12 +63,13 @@ export class BgpStatus extends pulumi.ComponentResource {
         ready: {
           command: [
             ...HOST_BASH,
-            [
-              "set -e",
-              ...args.nodes.map((node) =>
-                node.shell.run(`${sessionsEstablishedScript(sessionsOf(node.nodeName))} && ${dataplaneReadyScript(args.dataplane)}`),
-              ),
-            ].join("\n"),
+            everyNodeHolds(
+              args.nodes.map((node) => ({
+                shell: node.shell,
+                check: `${sessionsEstablishedScript(sessionsOf(node.nodeName))} && ${dataplaneReadyScript(args.dataplane)}`,
+              })),
+              args.timeoutSeconds,
+            ),
           ],
           timeoutSeconds: args.timeoutSeconds,
           ...(args.failWhenNotConverged

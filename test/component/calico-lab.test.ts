@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { etcdPkiScript, writeEtcdClientBundleScript } from "../../core/scenarios/etcd-tls";
 import { underlayPlanFor } from "../../core/config/plan";
+import { sessionsEstablishedScript } from "../../core/node-scripts";
 
 import {
   captureGraph,
@@ -196,6 +197,19 @@ describe("CalicoLab, mesh of three", () => {
     expect(deps("lab-cni-write-2")).toEqual(["lab-calico2"]);
     expect(deps("lab-workloads-2-1")).toEqual(["lab-tools-install-2", "lab-cni-write-2", "lab-ippools"]);
     expect(deps("lab-bgp-status")).toEqual(["lab-workloads", "lab-bgp"]);
+  });
+
+  it("waits for the sessions with one loop inside each node, all side by side, then checks them together", () => {
+    const probe = find(built.registered, "lab-bgp-status-probe").inputs as { ready: { command: string[] } };
+    const script = probe.ready.command[3] ?? "";
+    expect(probe.ready.command.slice(0, 3)).toEqual(["/bin/bash", "--norc", "-c"]);
+    for (const n of ["calico1", "calico2", "calico3"]) {
+      // Two trips: the loop (quarter-second polls until the convergence timeout) and the check together.
+      expect(script.split(`docker exec -i lab-${n} sh -s`)).toHaveLength(3);
+    }
+    expect(script).toContain(`until { ${sessionsEstablishedScript(2)} && `);
+    expect(script).toContain("sleep 0.25");
+    expect(script.match(/^\} >\/dev\/null 2>&1 &$/gm)).toHaveLength(6);
   });
 
   it("skips in-node deletes when the node goes too, and the datastore's when etcd goes; a step replaced alone still runs its own", () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULTS } from "../../core/config/defaults";
 import { labNameFor, manifestPathFor } from "../../core/config/keys";
 import { sessionsEstablishedScript, workloadAddScript, workloadDelScript } from "../../core/node-scripts";
+import { untilPasses } from "../../core/settle";
 import { labLabels } from "../../core/node-runtime";
 import { birdNodeRuntime, etcdRuntime } from "../../core/scenarios/bird";
 import { shellQuote } from "../../core/shell";
@@ -195,6 +196,17 @@ describe("workload scripts (node-side: no transport in them)", () => {
   it("the readiness check counts Established sessions in the node", () => {
     expect(sessionsEstablishedScript(2)).toBe(
       '[ "$(birdcl -s /var/run/calico/bird.ctl show protocols 2>/dev/null | grep -c Established)" -ge 2 ]',
+    );
+  });
+  it("the node-side wait polls the check until it passes or its time is over", () => {
+    expect(untilPasses("[ -e ready ]", 12.5, 1)).toBe(
+      [
+        "end=$(($(date +%s) + 13))",
+        "until { [ -e ready ]; } >/dev/null 2>&1; do",
+        '  [ "$(date +%s)" -lt "$end" ] || exit 1',
+        "  sleep 1",
+        "done",
+      ].join("\n"),
     );
   });
   it("the docker transport wraps a node script in one here-document, tolerating a gone node on request", () => {
