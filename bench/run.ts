@@ -23,7 +23,7 @@ import { labNameFor } from "../core/config/keys";
 import { loadLabConfig } from "../core/config/load";
 import { underlayPlanFor } from "../core/config/plan";
 import { sessionsEstablishedScript } from "../core/node-scripts";
-import { everyNodeHoldsNow, untilPasses } from "../core/settle";
+import { everyNodeHoldsNow, pollSecondsFor, untilPasses } from "../core/settle";
 import { vmLabName, vmSshTarget } from "../core/substrates/qemu/scripts";
 import { machineNodeShell } from "../core/substrates/ssh/runner";
 import { dockerShell } from "../core/transports/docker";
@@ -185,7 +185,11 @@ function watch(probe: Probe, c: Case, started: number) {
   };
   const sessions = (async () => {
     await Promise.all(
-      checks.map((node) => whilePolling(() => passes(node.shell.run(untilPasses(node.check, 900, probe.insideEverySeconds))))),
+      checks.map((node) =>
+        whilePolling(() =>
+          passes(node.shell.run(untilPasses(node.check, 900, Math.max(probe.insideEverySeconds, pollSecondsFor(c.nodes))))),
+        ),
+      ),
     );
     await whilePolling(async () => {
       const together = await passes(everyNodeHoldsNow(checks));

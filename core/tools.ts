@@ -100,8 +100,33 @@ export function toolFetchScript(name: ToolName, source: ToolSource, cacheDir: st
 
 /** Node-side: checks the files of one tool in its node directory against the sums the host recorded. */
 export function toolVerifyScript(name: ToolName, sums: string, quiet: boolean): string {
-  const check = withStdin(`cd ${shellQuote(TOOL_TARGETS[name].dir)} && sha256sum -c --quiet -${quiet ? " >/dev/null 2>&1" : ""}`, sums);
-  return quiet ? check : `set -eu\n${check}`;
+  return sumsCheckScript(TOOL_TARGETS[name].dir, sums, quiet);
+}
+
+/**
+ * Node-side: checks the files in `dir` against `sums` (lines of `sha256sum`: the sum, two spaces, the
+ * file; none may be missing). With openssl in the node (the offline node image) each file's SHA-256 comes
+ * from `openssl dgst`, which uses the CPU's SHA instructions where it has them: 3-4 times less CPU than
+ * coreutils' `sha256sum` for the 210 MB of a Calico node's tools, which every node checks while the
+ * calico-nodes start. Without openssl, `sha256sum -c`.
+ */
+export function sumsCheckScript(dir: string, sums: string, quiet: boolean): string {
+  const check = [
+    `cd ${shellQuote(dir)} && if command -v openssl >/dev/null 2>&1; then`,
+    "  sums=$(cat)",
+    '  [ -n "$sums" ] || { echo "no sums to check" >&2; exit 1; }',
+    // One openssl for every file (one per file costs more in starting it than in hashing small plugins).
+    `  got=$(openssl dgst -sha256 -r $(printf '%s\\n' "$sums" | cut -d' ' -f3-) 2>/dev/null | sed 's/ \\*/  /')`,
+    '  [ "$got" = "$sums" ] || {',
+    "    printf '%s\\n' \"$sums\" | while read -r sum file; do",
+    '      printf \'%s\\n\' "$got" | grep -qxF "$sum  $file" || echo "$file: FAILED" >&2',
+    "    done",
+    "    exit 1",
+    "  }",
+    `else sha256sum -c --quiet -; fi${quiet ? " >/dev/null 2>&1" : ""}`,
+  ].join("\n");
+  const verified = withStdin(check, sums);
+  return quiet ? verified : `set -eu\n${verified}`;
 }
 
 /**

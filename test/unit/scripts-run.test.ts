@@ -101,10 +101,11 @@ describe("generated scripts under bash, through the docker transport", () => {
 });
 
 describe("tool install under bash", () => {
-  // This stand-in logs every call; the quiet pre-check names cnitool as missing unless FAKE_TOOLS_PRESENT=1.
+  // This stand-in logs every call; the quiet pre-check (its output sent to /dev/null) names cnitool as missing unless
+  // FAKE_TOOLS_PRESENT=1.
   const logger = fakeDocker(
     (log) =>
-      `echo "$*" >> ${log}\ninput=$(cat)\ncase "$input" in *"/dev/null"*) [ "$FAKE_TOOLS_PRESENT" = 1 ] || echo cnitool;; *) exit 0;; esac\n`,
+      `echo "$*" >> ${log}\ninput=$(cat)\ncase "$input" in *"fi >/dev/null 2>&1"*) [ "$FAKE_TOOLS_PRESENT" = 1 ] || echo cnitool;; *) exit 0;; esac\n`,
   );
   const cache = join(logger.dir, "cnitool");
   mkdirSync(cache);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULTS } from "../../core/config/defaults";
 import { labNameFor, manifestPathFor } from "../../core/config/keys";
 import { sessionsEstablishedScript, workloadAddScript, workloadDelScript } from "../../core/node-scripts";
-import { untilPasses } from "../../core/settle";
+import { pollSecondsFor, untilPasses } from "../../core/settle";
 import { labLabels } from "../../core/node-runtime";
 import { birdNodeRuntime, etcdRuntime } from "../../core/scenarios/bird";
 import { shellQuote } from "../../core/shell";
@@ -143,6 +143,20 @@ describe("tool scripts", () => {
     expect(offline).toContain("run npm run offline:build");
   });
 
+  // What a node runs to check a tool's files against the host's sums; `quiet` its output redirection.
+  const sumsCheck = (quiet: string) => [
+    "cd /usr/local/bin && if command -v openssl >/dev/null 2>&1; then",
+    "  sums=$(cat)",
+    '  [ -n "$sums" ] || { echo "no sums to check" >&2; exit 1; }',
+    `  got=$(openssl dgst -sha256 -r $(printf '%s\\n' "$sums" | cut -d' ' -f3-) 2>/dev/null | sed 's/ \\*/  /')`,
+    '  [ "$got" = "$sums" ] || {',
+    `    printf '%s\\n' "$sums" | while read -r sum file; do`,
+    `      printf '%s\\n' "$got" | grep -qxF "$sum  $file" || echo "$file: FAILED" >&2`,
+    "    done",
+    "    exit 1",
+    "  }",
+    `else sha256sum -c --quiet -; fi ${quiet}<<'CALICO_LAB_EOF'`,
+  ];
   it("keep each source's files apart and check them again inside every node", () => {
     const a = toolCacheDir("/c", "cnitool", { kind: "go", module: "m", version: "v1" });
     const b = toolCacheDir("/c", "cnitool", { kind: "go", module: "m", version: "v2" });
@@ -153,7 +167,7 @@ describe("tool scripts", () => {
         "missing=$(",
         "docker exec -i n1 sh -s <<'CALICO_LAB_NODE_SCRIPT'",
         "(",
-        "cd /usr/local/bin && sha256sum -c --quiet - >/dev/null 2>&1 <<'CALICO_LAB_EOF'",
+        ...sumsCheck(">/dev/null 2>&1 "),
         "0123  cnitool",
         "CALICO_LAB_EOF",
         ") || echo cnitool",
@@ -167,7 +181,7 @@ describe("tool scripts", () => {
         `docker cp ${a}/files/. n1:/usr/local/bin/`,
         "docker exec -i n1 sh -s <<'CALICO_LAB_NODE_SCRIPT'",
         "set -eu",
-        "cd /usr/local/bin && sha256sum -c --quiet - <<'CALICO_LAB_EOF'",
+        ...sumsCheck(""),
         "0123  cnitool",
         "CALICO_LAB_EOF",
         "CALICO_LAB_NODE_SCRIPT",
@@ -197,6 +211,9 @@ describe("workload scripts (node-side: no transport in them)", () => {
     expect(sessionsEstablishedScript(2)).toBe(
       '[ "$(birdcl -s /var/run/calico/bird.ctl show protocols 2>/dev/null | grep -c Established)" -ge 2 ]',
     );
+  });
+  it("a lab's nodes poll their checks at most 16 times a second in all", () => {
+    expect([2, 4, 16, 32, 64].map(pollSecondsFor)).toEqual([0.25, 0.25, 1, 2, 4]);
   });
   it("the node-side wait polls the check until it passes or its time is over", () => {
     expect(untilPasses("[ -e ready ]", 12.5, 1)).toBe(
