@@ -27,32 +27,35 @@ export function untilPasses(check: string, timeoutSeconds: number, everySeconds 
 }
 
 /**
- * Host-side bash that runs the scripts side by side; its last command fails when any of them failed, once
- * all have ended. Not sooner: a node's loop goes on inside it when only its `docker exec` or ssh client
+ * Host-side bash that runs the scripts side by side; its last command fails (then runs `orElse`) when any
+ * of them failed, once all have ended. Not sooner: a node's loop goes on inside it when only its `docker exec` or ssh client
  * stops, so a caller that tried again at once would start another loop in every node still waiting.
  */
-function sideBySide(scripts: readonly string[]): string[] {
+function sideBySide(scripts: readonly string[], orElse = ""): string {
   return [
     "pids=() failed=0",
     ...scripts.flatMap((script) => ["{", script, "} >/dev/null 2>&1 &", "pids+=($!)"]),
     'for pid in "${pids[@]}"; do wait "$pid" || failed=1; done',
-    '[ "$failed" = 0 ]',
-  ];
+    `[ "$failed" = 0 ]${orElse}`,
+  ].join("\n");
 }
 
 /**
  * Host-side bash that passes once every node's check holds. One trip into each node, all at once, each
- * polling its own check inside the node (`pollSecondsFor`): a host-side `docker exec` or ssh costs far more than the check,
- * and checking the nodes one after another made a round as long as the lab is wide (16 execs in a row at
- * 16 nodes). Then every check once more, side by side, so that they are seen to hold together.
+ * polling its own check inside the node (`pollSecondsFor`): a host-side `docker exec` or ssh costs far
+ * more than the check, and checking the nodes one after another made a round as long as the lab is wide
+ * (16 execs in a row at 16 nodes). Then every check once more, side by side, so that they are seen to hold together.
  */
 export function everyNodeHolds(nodes: readonly NodeCheck[], timeoutSeconds: number): string {
   const every = pollSecondsFor(nodes.length);
-  const polled = sideBySide(nodes.map((node) => node.shell.run(untilPasses(node.check, timeoutSeconds, every))));
-  return [...polled.slice(0, -1), `${polled.at(-1)} || exit 1`, everyNodeHoldsNow(nodes)].join("\n");
+  const polled = sideBySide(
+    nodes.map((node) => node.shell.run(untilPasses(node.check, timeoutSeconds, every))),
+    " || exit 1",
+  );
+  return `${polled}\n${everyNodeHoldsNow(nodes)}`;
 }
 
 /** Host-side bash that passes when every node's check holds now: one trip into each node, side by side. */
 export function everyNodeHoldsNow(nodes: readonly NodeCheck[]): string {
-  return sideBySide(nodes.map((node) => node.shell.run(node.check))).join("\n");
+  return sideBySide(nodes.map((node) => node.shell.run(node.check)));
 }
