@@ -266,9 +266,11 @@ describe("CalicoLab, mesh of three", () => {
       parent: "lab-underlay",
       deleteBeforeReplace: true,
     });
-    const rule = "DOCKER-USER -i br-5f3c0a9e1b2d -o br-5f3c0a9e1b2d -m comment --comment calico-lab:lab-underlay-net -j ACCEPT";
-    expect(forwarding.inputs.create).toContain(`iptables -I ${rule}`);
-    expect(forwarding.inputs.delete).toContain(`iptables -D ${rule}`);
+    for (const chain of ["DOCKER-USER", "DOCKER-ISOLATION-STAGE-1"]) {
+      const rule = `${chain} -i br-5f3c0a9e1b2d -o br-5f3c0a9e1b2d -m comment --comment calico-lab:lab-underlay-net -j ACCEPT`;
+      expect(forwarding.inputs.create).toContain(`iptables -I ${rule}`);
+      expect(forwarding.inputs.delete).toContain(`iptables -D ${rule}`);
+    }
   });
 
   it("applies the pools with calicoctl in etcd's node, writes the conflist into every node, and plumbs workloads", () => {

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,8 +18,9 @@ import {
   POOL,
   type LabOutputs,
   destroyAndForget,
+  workloadPingArgv,
 } from "./lab-expectations";
-import { dockerExec, freeUnderlay, leftovers, missingPrerequisites, openStack, sh } from "./live";
+import { dockerExec, freeUnderlay, leftovers, missingPrerequisites, openStack, sh, shAsync } from "./live";
 
 const missing = missingPrerequisites();
 if (missing.length > 0) throw new Error(`the end-to-end test cannot run:\n  ${missing.join("\n  ")}`);
@@ -81,6 +82,34 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
     expect(ping(c!, a!)).toMatch(/3 received/);
     expectIpamClean(outputs);
     expect(new Set(outputs.nodes.flatMap((n) => n.workloads.map((w) => w.ip))).size, "no address handed out twice").toBe(3);
+  });
+
+  it("workloads keep reaching each other, not one packet lost, while other networks come and go on the engine", async () => {
+    // Docker moves FORWARD's jump to DOCKER-USER (delete, then insert) on every network create: the lab's rule
+    // must hold through that instant too (core/substrates/docker/bridge-forwarding.ts).
+    const [a, b] = outputs.nodes;
+    const pinging = spawn("docker", ["exec", a!.container, ...workloadPingArgv(a!, b!, 1, 1000, 0.01)]);
+    let said = "";
+    pinging.stdout.on("data", (chunk: Buffer) => (said += chunk.toString()));
+    const pinged = new Promise<void>((resolve) => pinging.on("close", () => resolve()));
+    let pingEnded = false;
+    void pinged.then(() => (pingEnded = true));
+    const churn = `calicolab-${stackName}-churn`;
+    let creates = 0;
+    try {
+      while (!said.includes("bytes from") && !pingEnded) await new Promise((resolve) => setTimeout(resolve, 50));
+      while (!pingEnded && creates < 10) {
+        await shAsync(["docker", "network", "create", "--internal", "--label", `calico-lab.stack=${stackName}`, churn]);
+        await shAsync(["docker", "network", "rm", churn]);
+        if (!pingEnded) creates++;
+      }
+    } finally {
+      await pinged;
+      spawnSync("docker", ["network", "rm", churn]);
+    }
+    console.log(`networks created and removed during a 1000-packet ping: ${creates}`);
+    expect(creates, "networks created while the ping ran").toBeGreaterThanOrEqual(3);
+    expect(said).toMatch(/1000 packets transmitted, 1000 received/);
   });
 
   it("lab:graph draws the live lab: every node with its address and blocks, the sessions Established, the workloads", () => {

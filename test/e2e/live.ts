@@ -12,6 +12,7 @@ import {
   type Stack,
 } from "@pulumi/pulumi/automation";
 import { defaultCacheDir, labNameFor } from "../../core/config/keys";
+import { INTRA_BRIDGE_CHAINS } from "../../core/substrates/docker/bridge-forwarding";
 
 const execFileAsync = promisify(execFile);
 
@@ -22,6 +23,12 @@ export const cacheDir = defaultCacheDir(process.env, homedir());
 export function sh(argv: string[]): string {
   const [command, ...args] = argv;
   return execFileSync(command ?? "false", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** `sh` without blocking the worker, for commands that run beside something the test watches. */
+export async function shAsync(argv: string[]): Promise<string> {
+  const [command, ...args] = argv;
+  return (await execFileAsync(command ?? "false", args, { encoding: "utf8" })).stdout;
 }
 
 export function dockerExec(container: string, ...argv: string[]): string {
@@ -36,8 +43,7 @@ export function leftovers(stack: string): string[] {
     ...sh(["docker", "ps", "-a", "--filter", label, "--format", "container {{.Names}}"]).split("\n"),
     ...sh(["docker", "network", "ls", "--filter", label, "--format", "network {{.Name}}"]).split("\n"),
     ...sh(["docker", "volume", "ls", "--filter", label, "--format", "volume {{.Name}}"]).split("\n"),
-    ...sh(["iptables", "-S", "DOCKER-USER"])
-      .split("\n")
+    ...INTRA_BRIDGE_CHAINS.flatMap((chain) => sh(["iptables", "-S", chain]).split("\n"))
       .filter((rule) => rule.includes(`calico-lab:${lab}-`))
       .map((rule) => `iptables ${rule}`),
   ].filter(Boolean);

@@ -249,22 +249,27 @@ describe("names and paths", () => {
 
 describe("intra-bridge forwarding for an internal lab network", () => {
   const id = "5f3c0a9e1b2d4c6e8f0a1b2c3d4e5f60";
-  const rule = "DOCKER-USER -i br-5f3c0a9e1b2d -o br-5f3c0a9e1b2d -m comment --comment calico-lab:lab-net -j ACCEPT";
+  const match = "-i br-5f3c0a9e1b2d -o br-5f3c0a9e1b2d -m comment --comment calico-lab:lab-net -j ACCEPT";
+  const user = `DOCKER-USER ${match}`;
+  const isolation = `DOCKER-ISOLATION-STAGE-1 ${match}`;
 
   it("names the bridge Docker creates for the network", () => {
     expect(bridgeInterface(id)).toBe("br-5f3c0a9e1b2d");
     expect(() => bridgeInterface("lab-net")).toThrow('not a Docker network id: "lab-net"');
   });
 
-  it("inserts one ACCEPT rule for traffic entering and leaving the bridge, once", () => {
+  it("inserts one ACCEPT rule for traffic entering and leaving the bridge, once, in DOCKER-USER and at the top of the isolation chain", () => {
     expect(allowIntraBridgeScript(id, "lab-net").split("\n")).toEqual([
       "set -euo pipefail",
       'command -v iptables >/dev/null || { echo "calico-lab: iptables not found on this machine; an internal lab network needs it to let routed workload traffic cross its bridge" >&2; exit 1; }',
-      `iptables -C ${rule} 2>/dev/null || iptables -I ${rule}`,
+      `iptables -C ${user} 2>/dev/null || iptables -I ${user}`,
+      `iptables -C ${isolation} 2>/dev/null || iptables -I ${isolation}`,
     ]);
   });
 
-  it("removes every copy of the rule and never fails when it is gone", () => {
-    expect(removeIntraBridgeScript(id, "lab-net")).toBe(`while iptables -D ${rule} 2>/dev/null; do :; done; true`);
+  it("removes every copy of the rule from both chains and never fails when it is gone", () => {
+    expect(removeIntraBridgeScript(id, "lab-net")).toBe(
+      `while iptables -D ${user} 2>/dev/null; do :; done; while iptables -D ${isolation} 2>/dev/null; do :; done; true`,
+    );
   });
 });

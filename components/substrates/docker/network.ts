@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { dockerNetworkCreateArgv, type NetworkSpec } from "../../../core/substrates/docker/argv";
+import { intraBridgeRules } from "../../../core/substrates/docker/bridge-forwarding";
 import { networkRemoveFailure } from "../../../core/substrates/docker/network-removal";
 import { mustRun, run, sleep } from "../../lab/process";
 
@@ -60,10 +61,8 @@ const networkProvider: pulumi.dynamic.ResourceProvider = {
 
   async delete(id: string, props: NetworkState) {
     await removeOwnContainers(props);
-    // The internal bridge's forwarding rule, if an interrupted up added it without recording the step that removes it.
-    const bridge = `br-${id.slice(0, 12)}`;
-    const rule = ["DOCKER-USER", "-i", bridge, "-o", bridge, "-m", "comment", "--comment", `calico-lab:${props.name}`, "-j", "ACCEPT"];
-    while ((await run(["iptables", "-D", ...rule])).code === 0);
+    // The internal bridge's forwarding rules, if an interrupted up added them without recording the step that removes them.
+    for (const rule of intraBridgeRules(id, props.name)) while ((await run(["iptables", "-D", ...rule])).code === 0);
     // Containers detach asynchronously after `docker rm`; give the engine a few seconds.
     const attempts = 10;
     let said = "";
