@@ -27,19 +27,15 @@ parts=(docker-engine calico-binaries kube-binaries images)
 [[ -f $here/pulumi-toolchain.sh ]] && parts+=(pulumi-toolchain)
 check=0
 smoke=1
-vm=0
-k8s_provider=0
 for a in "$@"; do
   case $a in
     --check) check=1 ;;
-    --vm) vm=1 ;;
-    --k8s-provider) k8s_provider=1 ;;
+    --vm) parts+=(vm-image) ;;
+    --k8s-provider) parts+=(kubernetes-provider) ;;
     --no-smoke) smoke=0 ;;
     *) echo "usage: build.sh [--vm] [--k8s-provider] [--check] [--no-smoke]" >&2 && exit 2 ;;
   esac
 done
-((vm)) && parts+=(vm-image)
-((k8s_provider)) && parts+=(kubernetes-provider)
 
 if ((check)); then
   rc=0
@@ -50,33 +46,10 @@ if ((check)); then
   exit $rc
 fi
 
-# vm-image needs only the images before it and mostly waits on Debian's mirror, dpkg and disk; the parts
-# after it (the Kubernetes provider's Go build) mostly compute. So it runs beside them, its own report
-# printed when it ends; a failing part still waits for it, so nothing of the build outlives the command.
-beside_pid=""
-beside_report="$CALICO_LAB_LOGS/vm-image.step"
-finish_beside() {
-  [[ -n $beside_pid ]] || return 0
-  local rc=0
-  wait "$beside_pid" || rc=$?
-  beside_pid=""
-  cat "$beside_report" 2>/dev/null || true
-  return "$rc"
-}
-trap 'finish_beside || true' EXIT
-
 started=$SECONDS
-for i in "${!parts[@]}"; do
-  p=${parts[$i]}
-  if [[ $p == vm-image ]] && ((i + 1 < ${#parts[@]})); then
-    echo "==> vm-image ... beside ${parts[*]:i+1} (its report follows them)"
-    step vm-image bash "$here/vm-image.sh" >"$beside_report" 2>&1 &
-    beside_pid=$!
-  else
-    step "$p" bash "$here/$p.sh"
-  fi
+for p in "${parts[@]}"; do
+  step "$p" bash "$here/$p.sh"
 done
-finish_beside
 if ((smoke)); then
   smoke_stamp="$CALICO_LAB_CACHE/stamps/smoke.stamp"
   smoke_recipe="etcd=$(docker image inspect --format '{{.Id}}' "$(pin offlineImages.etcd)")"
