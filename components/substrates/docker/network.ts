@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { dockerNetworkCreateArgv, type NetworkSpec } from "../../../core/substrates/docker/argv";
-import { intraBridgeRules } from "../../../core/substrates/docker/bridge-forwarding";
+import { removeIntraBridgeScript } from "../../../core/substrates/docker/bridge-forwarding";
 import { networkRemoveFailure } from "../../../core/substrates/docker/network-removal";
+import { HOST_BASH } from "../../lab/host-command";
 import { mustRun, run, sleep } from "../../lab/process";
 
 interface NetworkState extends NetworkSpec {
@@ -62,7 +63,7 @@ const networkProvider: pulumi.dynamic.ResourceProvider = {
   async delete(id: string, props: NetworkState) {
     await removeOwnContainers(props);
     // The internal bridge's forwarding rules, if an interrupted up added them without recording the step that removes them.
-    for (const rule of intraBridgeRules(id, props.name)) while ((await run(["iptables", "-D", ...rule])).code === 0);
+    await run([...HOST_BASH, removeIntraBridgeScript(id, props.name)]);
     // Containers detach asynchronously after `docker rm`; give the engine a few seconds.
     const attempts = 10;
     let said = "";
