@@ -7,6 +7,7 @@
  *   npm run bench                       all cases
  *   npm run bench -- 2 8                only these mesh sizes
  *   npm run bench -- 16rr 64rr --runs 1 route-reflector cases (2 reflectors), one run each
+ *   npm run bench -- 2 --timeline       also when each of Pulumi's steps ran, per up
  *   npm run bench -- --qemu             the tutorial lab (etcd and 2 Calico nodes) on qemu VMs next to the same
  *                                       lab on Docker, both through Pulumi, with the VMs' accelerator (KVM or TCG)
  *   npm run bench -- --kdd 3            scenarios side by side: a mesh of 3 as bird (etcd) and as kdd (bare
@@ -57,6 +58,8 @@ interface Figures {
 }
 
 const REFLECTORS = ["calico1", "calico2"];
+/** --timeline: print when each of Pulumi's steps ran in every up. */
+const timeline = process.argv.includes("--timeline");
 const ALL: Case[] = [
   { nodes: 2, routeReflectors: [] },
   { nodes: 4, routeReflectors: [] },
@@ -228,20 +231,30 @@ async function waitEstablished(watcher: ReturnType<typeof watch>, lab: string) {
   return seen;
 }
 
-/** Counts the custom resources' steps of an update and their mean duration. */
-function stepClock() {
+/** The custom resources' steps of an update: how many, their mean duration, and when each ran (seconds from `started`). */
+function stepClock(started: number) {
   const starts = new Map<string, number>();
-  const took: number[] = [];
+  const steps: { name: string; op: string; start: number; end: number }[] = [];
+  let firstEvent: number | undefined;
+  const at = () => (Date.now() - started) / 1000;
   return {
     onEvent: (event: EngineEvent) => {
+      firstEvent ??= at();
       const pre = event.resourcePreEvent?.metadata;
-      if (pre && pre.op !== "same" && !pre.type.startsWith("calicolab:") && pre.type !== "pulumi:pulumi:Stack")
-        starts.set(pre.urn, Date.now());
+      if (pre && pre.op !== "same" && !pre.type.startsWith("calicolab:") && pre.type !== "pulumi:pulumi:Stack") starts.set(pre.urn, at());
       const done = event.resOutputsEvent?.metadata;
       const start = done ? starts.get(done.urn) : undefined;
-      if (start !== undefined) took.push((Date.now() - start) / 1000);
+      if (done && start !== undefined) steps.push({ name: done.urn.split("::").at(-1) ?? done.urn, op: done.op, start, end: at() });
     },
-    mean: () => took.reduce((a, b) => a + b, 0) / Math.max(1, took.length),
+    mean: () => steps.reduce((sum, step) => sum + step.end - step.start, 0) / Math.max(1, steps.length),
+    /** One line per step, in the order they started: where an up's seconds went. */
+    timeline: (established: number) =>
+      [
+        `    first engine event ${firstEvent?.toFixed(1) ?? "-"} s; every session Established at ${established.toFixed(1)} s`,
+        ...[...steps]
+          .sort((a, b) => a.start - b.start)
+          .map((step) => `    ${step.start.toFixed(1).padStart(6)} -> ${step.end.toFixed(1).padStart(6)} s  ${step.op} ${step.name}`),
+      ].join("\n"),
   };
 }
 
@@ -266,10 +279,11 @@ async function viaPulumi(
     const started = Date.now();
     const probe = substrate === "qemu" ? qemuProbe(stackName, underlay, c) : dockerProbe(`calicolab-${stackName}`);
     watcher = watch(probe, c, started);
-    const clock = stepClock();
+    const clock = stepClock(started);
     await stack.up({ onOutput: () => undefined, onEvent: clock.onEvent });
     const up = (Date.now() - started) / 1000;
     const seen = await waitEstablished(watcher, stackName);
+    if (timeline) console.log(`  ${stackName}: up returned at ${up.toFixed(1)} s\n${clock.timeline(seen.established)}`);
     watcher = undefined;
     const resources = ((await stack.exportStack()).deployment as { resources?: unknown[] }).resources?.length ?? 0;
     const destroyStarted = Date.now();
@@ -323,9 +337,9 @@ function parseArgs(argv: string[]): { cases: Case[]; runs: number } {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--runs") runs = Number(argv[++i]);
-    else {
+    else if (arg !== "--timeline") {
       const match = /^(\d+)(rr)?$/.exec(arg);
-      if (!match) throw new Error(`bench: ${arg} is neither a mesh size (8), a route-reflector case (16rr) nor --runs N`);
+      if (!match) throw new Error(`bench: ${arg} is neither a mesh size (8), a route-reflector case (16rr) nor --runs N or --timeline`);
       picked.push({ nodes: Number(match[1]), routeReflectors: match[2] ? REFLECTORS : [] });
     }
   }
