@@ -51,7 +51,12 @@ async function birdOnDocker() {
   return { scenario: birdScenario, substrate: dockerSubstrate };
 }
 
-async function buildLab(name: string, raw: Record<string, unknown>, manifestPath = "/cache/artifacts/manifest.json") {
+async function buildLab(
+  name: string,
+  raw: Record<string, unknown>,
+  manifestPath = "/cache/artifacts/manifest.json",
+  opts: pulumi.ComponentResourceOptions = {},
+) {
   const mocks = captureGraph();
   const { CalicoLab } = await import("../../components/lab/calico-lab");
   const { LAB_SCENARIOS } = await import("../../components/lab/registry");
@@ -66,7 +71,7 @@ async function buildLab(name: string, raw: Record<string, unknown>, manifestPath
       cacheDir: "/cache",
       manifestPath,
     },
-    { transformations: [mocks.capture] },
+    { transformations: [mocks.capture], ...opts },
   );
   const outputs = {
     etcd: await valueOf(lab.etcd),
@@ -320,6 +325,19 @@ describe("CalicoLab, mesh of three", () => {
     expect(outputs.ipPools.yaml).toContain("name: my.ippool-1");
     expect(outputs.diagram).toContain('calico1 ---|"mesh: Established"| calico2');
     expect(outputs.kubeconfig, "bird has no kubeconfig").toBeUndefined();
+  });
+});
+
+describe("CalicoLab on the program's step provider", () => {
+  it("runs every step on the provider it is given (index.ts declares it before loading the program), none on the engine's default", async () => {
+    reflectors = [];
+    nodeCount = 2;
+    const { StepProvider } = await import("../../components/lab/step-provider");
+    const steps = new StepProvider("sp-steps");
+    const { registered } = await buildLab("sp", { imageMode: "offline", calico: { nodes: 2 } }, undefined, { providers: [steps] });
+    const dynamic = registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic"));
+    expect(dynamic.length).toBeGreaterThan(20);
+    expect(dynamic.filter((r) => !r.providerRef?.includes("::pulumi:providers:pulumi-nodejs::sp-steps::")).map((r) => r.name)).toEqual([]);
   });
 });
 

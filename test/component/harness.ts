@@ -47,6 +47,8 @@ export interface Registered {
   readonly protect?: boolean;
   /** The provider resource it was given explicitly, by name. */
   readonly provider?: string;
+  /** The provider reference the engine got for it (`urn::id`), given or inherited from a parent's `providers`. */
+  readonly providerRef?: string;
 }
 
 export function nameOf(resource: pulumi.Resource | undefined): Promise<string | undefined> {
@@ -68,6 +70,7 @@ const bird = (node: string, peers: string[], infoOf: (node: string, peer: string
   `BIRD 1.6.8 ready.\nname     proto    table    state  since       info\n${peers.map((p) => `${p} BGP      master   up     12:00:00    ${infoOf(node, p)}`).join("\n")}\n`;
 
 const resolved = new Map<string, Record<string, unknown>>();
+const providerRefs = new Map<string, string | undefined>();
 
 /**
  * Mocks that answer like a healthy lab: containers get ids, cnitool add prints a CNI result, and the live
@@ -88,6 +91,7 @@ export function installMocks(
     {
       newResource(args) {
         resolved.set(args.name, args.inputs);
+        providerRefs.set(args.name, args.provider);
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type.endsWith(":DockerContainer")) state.containerId = `id-${args.name}`;
         if (args.type.endsWith(":DockerNetwork")) state.networkId = "5f3c0a9e1b2d4c6e8f0a1b2c3d4e5f60";
@@ -143,6 +147,7 @@ export function captureGraph(): { registered: Registered[]; pending: Promise<voi
       protect?: boolean;
       deletedWith?: string;
       provider?: string;
+      providerRef?: string;
     } = {
       deleteBeforeReplace: (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true,
       type: args.type,
@@ -163,6 +168,8 @@ export function captureGraph(): { registered: Registered[]; pending: Promise<voi
         if (deletedWith) entry.deletedWith = deletedWith;
         const provider = await nameOf((args.opts as pulumi.CustomResourceOptions).provider);
         if (provider) entry.provider = provider;
+        const providerRef = providerRefs.get(args.name);
+        if (providerRef) entry.providerRef = providerRef;
         for (const d of dependsOn) entry.dependsOn.push((await nameOf(d)) ?? "?");
       })(),
     );
