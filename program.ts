@@ -5,8 +5,6 @@ import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { CalicoLab } from "./components/lab/calico-lab";
 import { LAB_SCENARIOS, LAB_SUBSTRATES } from "./components/lab/registry";
-import { KindLab } from "./components/substrates/kind/kind-lab";
-import { runKindPreflight } from "./components/substrates/kind/preflight";
 import { calicoSourceIssues, parseCalicoBuild, type CalicoBuild } from "./core/config/calico-source";
 import { ConfigError, type ConfigIssue } from "./core/config/errors";
 import { imageSetOf, resolveImageMode } from "./core/config/image-mode";
@@ -22,7 +20,7 @@ import versions from "./versions.json";
  * The program, once index.ts has declared the provider of the lab's steps: the machine's checks, the lab (a scenario
  * on a substrate, or a kind cluster) with every step on that provider, and the stack's outputs.
  */
-export function runProgram(loaded: LabConfig, steps: pulumi.ProviderResource): Record<string, unknown> {
+export async function runProgram(loaded: LabConfig, steps: pulumi.ProviderResource): Promise<Record<string, unknown>> {
   const stack = pulumi.getStack();
   const cacheDir = defaultCacheDir(process.env, homedir());
   const pinnedManifestPath = manifestPathFor(loaded.artifacts.manifest, process.env, cacheDir);
@@ -186,22 +184,26 @@ export function runProgram(loaded: LabConfig, steps: pulumi.ProviderResource): R
     if (issues.length > 0) throw new pulumi.RunError(new ConfigError(issues).message);
   }
 
-  function makeLab() {
-    // kind is a whole cluster with its own lab; every other substrate composes a scenario through the seam.
+  async function makeLab() {
+    // kind is a whole cluster with its own lab (and Pulumi's Kubernetes and command SDKs, loaded only for it);
+    // every other substrate composes a scenario through the seam.
     if (config.substrate === "kind") {
+      const { KindLab } = await import("./components/substrates/kind/kind-lab");
+      const { runKindPreflight } = await import("./components/substrates/kind/preflight");
       return new KindLab(labNameFor(stack), { config, cacheDir, manifestPath, preflight: runKindPreflight }, { providers: [steps] });
     }
     preflight();
-    const scenario = LAB_SCENARIOS[config.scenario];
+    const loadScenario = LAB_SCENARIOS[config.scenario];
     const makeSubstrate = LAB_SUBSTRATES[config.substrate];
-    if (!scenario || !makeSubstrate) {
+    if (!loadScenario || !makeSubstrate) {
       throw new pulumi.RunError(`scenario ${config.scenario} on substrate ${config.substrate} is not built yet`);
     }
+    const scenario = await loadScenario();
     const substrate = makeSubstrate({ config, cacheDir, home: homedir() });
     return new CalicoLab(labNameFor(stack), { config, stack, cacheDir, manifestPath, scenario, substrate }, { providers: [steps] });
   }
 
-  const lab = makeLab();
+  const lab = await makeLab();
   /** Which Calico each node runs: the local build (its tree, commit, dirty flag, digest) or the pinned release. */
   const calico = calicoBuild
     ? {

@@ -60,7 +60,7 @@ async function buildLab(
   const mocks = captureGraph();
   const { CalicoLab } = await import("../../components/lab/calico-lab");
   const { LAB_SCENARIOS } = await import("../../components/lab/registry");
-  const scenario = LAB_SCENARIOS[(raw.scenario as "bird" | "kdd" | undefined) ?? "bird"];
+  const scenario = await LAB_SCENARIOS[(raw.scenario as "bird" | "kdd" | undefined) ?? "bird"]?.();
   const lab = new CalicoLab(
     name,
     {

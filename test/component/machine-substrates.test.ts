@@ -40,7 +40,7 @@ async function buildLab(name: string, raw: Record<string, unknown>, home = "/hom
   const loaded = loadLabConfig(raw);
   const config = { ...loaded, imageMode: resolveImageMode(loaded, { offlineBuildPresent: true }) };
   const substrate = LAB_SUBSTRATES[config.substrate]!({ config, cacheDir: "/cache", home });
-  const scenario = LAB_SCENARIOS[config.scenario]!;
+  const scenario = await LAB_SCENARIOS[config.scenario]!();
   const lab = new CalicoLab(
     name,
     { config, stack: "test", cacheDir: "/cache", manifestPath, scenario, substrate },
