@@ -7,15 +7,31 @@ import { labNameFor } from "./core/config/keys";
 const REGISTRATION_HEAD_START_MS = 50;
 
 /**
+ * A RunError (a refused setting, a machine check) as Pulumi prints it, its message alone, without the stack
+ * frames Pulumi would hide anyway. Thrown out of this async entry with its frames, Pulumi's Node.js host
+ * formats it for its trace with Node's coloured inspect, which on these frames (the host's own, source-mapped)
+ * ran for about 30 s and then gave up: a refused setting took 33 s to be said instead of 5 s.
+ */
+function withoutFrames(error: pulumi.RunError): pulumi.RunError {
+  const bare = new pulumi.RunError(error.message);
+  bare.stack = error.message;
+  return bare;
+}
+
+/**
  * The program's entry: the settings are checked first (a bad one is refused before anything is declared), then
  * the provider of the lab's steps is declared and its registration let go out, and only then is the rest of
  * the program loaded (program.ts), so that the engine starts the provider's process while the program's modules
  * load instead of after them. The stack's outputs are what program.ts returns.
  */
 export = async (): Promise<Record<string, unknown>> => {
-  const settings = labSettings();
-  const steps = new StepProvider(`${labNameFor(pulumi.getStack())}-steps`);
-  await new Promise((resolve) => setTimeout(resolve, REGISTRATION_HEAD_START_MS));
-  const { runProgram } = await import("./program");
-  return runProgram(settings, steps);
+  try {
+    const settings = labSettings();
+    const steps = new StepProvider(`${labNameFor(pulumi.getStack())}-steps`);
+    await new Promise((resolve) => setTimeout(resolve, REGISTRATION_HEAD_START_MS));
+    const { runProgram } = await import("./program");
+    return await runProgram(settings, steps);
+  } catch (error) {
+    throw pulumi.RunError.isInstance(error) ? withoutFrames(error) : error;
+  }
 };
