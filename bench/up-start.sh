@@ -2,8 +2,9 @@
 # How long Pulumi takes to start the lab, this checkout against another (a baseline), as `npm run lab:up` runs
 # it: `pulumi up --skip-preview` of a 2-node bird lab on an internal network, from the CLI, the two checkouts
 # alternated RUNS times (baseline first). For each up it prints the seconds from the CLI's start until the etcd
-# and the first Calico node's containers were created (Docker's own `Created` time) and until the up returned;
-# then the means and the ratios this/baseline. Each lab is destroyed before the next up.
+# and the first Calico node's containers were created (Docker's own `Created` time) and until the up returned,
+# and the seconds of the destroy that follows each up (as `npm run lab:down` runs it); then the means and the
+# ratios this/baseline. Each checkout runs with the NODE_OPTIONS its own scripts/lab.sh sets.
 #   bash bench/up-start.sh <baseline checkout> [runs]     e.g. git worktree add /tmp/base main~3 first
 # The baseline checkout needs its node_modules (npm ci, or a symlink to this one's). Uses the offline build.
 set -euo pipefail
@@ -31,7 +32,9 @@ printf 'name: calico-lab\nruntime: nodejs\n' >"$state/Pulumi.yaml"
 cidr=$(cd "$this" && npx ts-node --transpile-only -e 'import { freeUnderlay } from "./test/e2e/live"; console.log(freeUnderlay())')
 printf 'config:\n  calico-lab:imageMode: offline\n  calico-lab:calico:\n    nodes: 2\n  calico-lab:underlay:\n    cidr: %s\n    internal: true\n' "$cidr" >"$config"
 
-down() { (cd "$1" && PULUMI_SKIP_CHECKPOINTS=true pulumi destroy --stack "$stack" --config-file "$config" --yes --skip-preview >/dev/null 2>&1) || true; }
+# NODE_OPTIONS as scripts/lab.sh of that checkout sets it (a checkout without the preload runs with none).
+node_options() { [ -f "$1/scripts/node/lazy-typescript.cjs" ] && echo "--require \"$1/scripts/node/lazy-typescript.cjs\"" || true; }
+down() { (cd "$1" && NODE_OPTIONS=$(node_options "$1") PULUMI_SKIP_CHECKPOINTS=true pulumi destroy --stack "$stack" --config-file "$config" --yes --skip-preview >/dev/null 2>&1) || true; }
 cleanup() {
   down "$this"
   pulumi stack rm "$stack" --cwd "$state" --yes --force >/dev/null 2>&1 || true
@@ -48,7 +51,7 @@ for ((run = 1; run <= runs; run++)); do
     dir=$base
     [ "$side" = this ] && dir=$this
     started=$(now)
-    if ! (cd "$dir" && pulumi up --stack "$stack" --config-file "$config" --yes --skip-preview >"$state/up.log" 2>&1); then
+    if ! (cd "$dir" && NODE_OPTIONS=$(node_options "$dir") pulumi up --stack "$stack" --config-file "$config" --yes --skip-preview >"$state/up.log" 2>&1); then
       echo "up-start: the up of $dir failed:" >&2
       tail -20 "$state/up.log" >&2
       exit 1
@@ -56,14 +59,16 @@ for ((run = 1; run <= runs; run++)); do
     ended=$(now)
     line=$(awk -v s="$started" -v e="$(created "$lab-etcd")" -v c="$(created "$lab-calico1")" -v u="$ended" \
       'BEGIN { printf "%.2f %.2f %.2f", e - s, c - s, u - s }')
-    echo "  run $run, $side: etcd created ${line%% *} s, calico1 $(echo "$line" | cut -d' ' -f2) s, up returned ${line##* } s"
-    results+=("$side $line")
+    took_down=$(now)
     down "$dir"
+    line="$line $(awk -v s="$took_down" -v e="$(now)" 'BEGIN { printf "%.2f", e - s }')"
+    echo "  run $run, $side: etcd created $(echo "$line" | cut -d' ' -f1) s, calico1 $(echo "$line" | cut -d' ' -f2) s, up returned $(echo "$line" | cut -d' ' -f3) s, destroy $(echo "$line" | cut -d' ' -f4) s"
+    results+=("$side $line")
   done
 done
 printf '%s\n' "${results[@]}" | awk '
-  { n[$1]++; e[$1] += $2; c[$1] += $3; u[$1] += $4 }
+  { n[$1]++; e[$1] += $2; c[$1] += $3; u[$1] += $4; d[$1] += $5 }
   END {
-    for (s in n) printf "%s: means over %d ups: etcd created %.2f s, calico1 %.2f s, up returned %.2f s\n", s, n[s], e[s] / n[s], c[s] / n[s], u[s] / n[s]
-    printf "ratio this/base: etcd %.2f, calico1 %.2f, up %.2f\n", (e["this"] / n["this"]) / (e["base"] / n["base"]), (c["this"] / n["this"]) / (c["base"] / n["base"]), (u["this"] / n["this"]) / (u["base"] / n["base"])
+    for (s in n) printf "%s: means over %d ups: etcd created %.2f s, calico1 %.2f s, up returned %.2f s, destroy %.2f s\n", s, n[s], e[s] / n[s], c[s] / n[s], u[s] / n[s], d[s] / n[s]
+    printf "ratio this/base: etcd %.2f, calico1 %.2f, up %.2f, destroy %.2f\n", (e["this"] / n["this"]) / (e["base"] / n["base"]), (c["this"] / n["this"]) / (c["base"] / n["base"]), (u["this"] / n["this"]) / (u["base"] / n["base"]), (d["this"] / n["this"]) / (d["base"] / n["base"])
   }'

@@ -64,6 +64,12 @@ export function missingPrerequisites(): string[] {
 }
 
 /** A stack on a file backend in a temp dir, with the offline toolchain and a passphrase secrets provider. */
+/** NODE_OPTIONS as scripts/lab.sh sets it for Pulumi: the dynamic provider starts without TypeScript's compiler (scripts/node/lazy-typescript.cjs). */
+export function labNodeOptions(inherited = process.env.NODE_OPTIONS): string {
+  const preload = `--require "${join(repoRoot, "scripts", "node", "lazy-typescript.cjs")}"`;
+  return inherited ? `${preload} ${inherited}` : preload;
+}
+
 export async function openStack(stackName: string, backendDir: string, config: Record<string, unknown>): Promise<Stack> {
   const pulumiCommand = await PulumiCommand.get({ root: cacheDir, skipVersionCheck: false });
   const envVars = {
@@ -76,6 +82,7 @@ export async function openStack(stackName: string, backendDir: string, config: R
     CALICO_LAB_CACHE: cacheDir,
     // What npm run lab:up runs with (scripts/lab.sh): the labs under test are the labs users get.
     PULUMI_PARALLEL: process.env.PULUMI_PARALLEL ?? "256",
+    NODE_OPTIONS: labNodeOptions(),
   };
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName, workDir: repoRoot },
