@@ -33,7 +33,7 @@ cidr=$(cd "$this" && npx ts-node --transpile-only -e 'import { freeUnderlay } fr
 printf 'config:\n  calico-lab:imageMode: offline\n  calico-lab:calico:\n    nodes: 2\n  calico-lab:underlay:\n    cidr: %s\n    internal: true\n' "$cidr" >"$config"
 
 # NODE_OPTIONS as scripts/lab.sh of that checkout sets it (a checkout without the preload runs with none).
-node_options() { [ -f "$1/scripts/node/lazy-typescript.cjs" ] && echo "--require \"$1/scripts/node/lazy-typescript.cjs\"" || true; }
+node_options() { [ -f "$1/scripts/node/pulumi-lazy-modules.cjs" ] && echo "--require \"$1/scripts/node/pulumi-lazy-modules.cjs\"" || true; }
 down() { (cd "$1" && NODE_OPTIONS=$(node_options "$1") PULUMI_SKIP_CHECKPOINTS=true pulumi destroy --stack "$stack" --config-file "$config" --yes --skip-preview >/dev/null 2>&1) || true; }
 cleanup() {
   down "$this"

@@ -116,9 +116,9 @@ sweep() {
   docker volume ls -q --filter "$label" | xargs -r docker volume rm >/dev/null
 }
 
-# Pulumi's dynamic provider (the lab's steps) starts without loading TypeScript's compiler, which it never
-# uses: 0.4-0.5 s off every destroy and off the start of every up (scripts/node/lazy-typescript.cjs).
-export NODE_OPTIONS="--require \"$repo/scripts/node/lazy-typescript.cjs\"${NODE_OPTIONS:+ $NODE_OPTIONS}"
+# Pulumi's dynamic provider (the lab's steps) and language host start without loading modules they never use
+# (TypeScript's compiler in the provider, npm's Arborist in both): scripts/node/pulumi-lazy-modules.cjs.
+export NODE_OPTIONS="--require \"$repo/scripts/node/pulumi-lazy-modules.cjs\"${NODE_OPTIONS:+ $NODE_OPTIONS}"
 
 # The lab's steps mostly wait (a node's readiness, docker exec), they do not compute: Pulumi's default of 4
 # operations per core (8 on 2 cores) started the nodes of a big lab in waves of 8 and left the rest of

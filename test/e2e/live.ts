@@ -64,9 +64,9 @@ export function missingPrerequisites(): string[] {
 }
 
 /** A stack on a file backend in a temp dir, with the offline toolchain and a passphrase secrets provider. */
-/** NODE_OPTIONS as scripts/lab.sh sets it for Pulumi: the dynamic provider starts without TypeScript's compiler (scripts/node/lazy-typescript.cjs). */
+/** NODE_OPTIONS as scripts/lab.sh sets it for Pulumi: its Node processes start without modules they never use (scripts/node/pulumi-lazy-modules.cjs). */
 export function labNodeOptions(inherited = process.env.NODE_OPTIONS): string {
-  const preload = `--require "${join(repoRoot, "scripts", "node", "lazy-typescript.cjs")}"`;
+  const preload = `--require "${join(repoRoot, "scripts", "node", "pulumi-lazy-modules.cjs")}"`;
   return inherited ? `${preload} ${inherited}` : preload;
 }
 
