@@ -14,7 +14,7 @@ import {
 } from "../core/node-scripts";
 import { renderBgpConfiguration, renderCniConflist, renderIpPools, renderNetworkProfile, renderRouteReflectorPeer } from "../core/render";
 import { birdNodeRuntime, etcdDatastoreEnv, etcdEndpoint, etcdRuntime } from "../core/scenarios/bird";
-import { everyNodeHolds } from "../core/settle";
+import { calicoNodeReadySeconds, everyNodeHolds } from "../core/settle";
 import { dockerNetworkCreateArgv, dockerRunArgv } from "../core/substrates/docker/argv";
 import { allowIntraBridgeScript, removeIntraBridgeScript } from "../core/substrates/docker/bridge-forwarding";
 import { containerSpecFor } from "../core/substrates/docker/container-spec";
@@ -110,13 +110,15 @@ export function directLab(input: {
         asNumber: DEFAULTS.bgp.asNumber,
         etcdEndpoints: endpoints,
         logLevel: DEFAULTS.calico.logLevel,
+        readyTimeoutSeconds: calicoNodeReadySeconds(input.nodes),
       }),
     );
     // Each node's start and readiness, on its own.
     const ready = runtimes.map(async (runtime, i) => {
       const container = containers[i + 1]!;
       await run(dockerRunArgv(containerSpecFor(runtime, { containerName: container, network, labels: labels("calico-node") })));
-      await waitFor(["docker", "exec", container, ...pollInside(runtime.readiness.command, 180)], 180);
+      const { command, timeoutSeconds } = runtime.readiness;
+      await waitFor(["docker", "exec", container, ...pollInside(command, timeoutSeconds)], timeoutSeconds);
     });
 
     // The datastore settings, with calicoctl in etcd's node, while the Calico nodes start.

@@ -15,6 +15,7 @@
  *                                       destroy, peak memory, and the ratio kdd/bird
  */
 import { execFile } from "node:child_process";
+import { setMaxListeners } from "node:events";
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
@@ -81,20 +82,26 @@ function mib(text: string): number {
 }
 
 /** RSS (MiB) of every process below this one: the Pulumi CLI, its language host and provider plugins. */
-async function descendantsMiB(): Promise<number> {
-  const { stdout } = await exec("ps", ["-e", "-o", "pid=,ppid=,rss="]).catch(() => ({ stdout: "" }));
+/**
+ * Pulumi's own processes: the CLI this process started (the Automation API's, or lab:down's) and, under it,
+ * its language host, plugins and their Node processes. Not the commands the steps run (bash, docker), which
+ * the direct script runs too, nor this process's own trips into the nodes and samples.
+ */
+async function pulumiProcessesMiB(): Promise<number> {
+  const { stdout } = await exec("ps", ["-e", "-o", "pid=,ppid=,rss=,comm="]).catch(() => ({ stdout: "" }));
   const rows = stdout
     .trim()
     .split("\n")
-    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number, number]);
-  const children = new Map<number, number[]>();
-  for (const [pid, ppid] of rows) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-  const rss = new Map(rows.map(([pid, , kb]) => [pid, kb]));
+    .map((line) => line.trim().split(/\s+/))
+    .map(([pid, ppid, kb, comm]) => ({ pid: Number(pid), ppid: Number(ppid), kb: Number(kb), comm: comm ?? "" }));
+  const pulumis = (comm: string) => comm.startsWith("pulumi");
+  const children = new Map<number, typeof rows>();
+  for (const row of rows) children.set(row.ppid, [...(children.get(row.ppid) ?? []), row]);
   let total = 0;
-  const queue = [...(children.get(process.pid) ?? [])];
-  for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
-    total += rss.get(pid) ?? 0;
-    queue.push(...(children.get(pid) ?? []));
+  const queue = (children.get(process.pid) ?? []).filter((row) => pulumis(row.comm));
+  for (let row = queue.pop(); row !== undefined; row = queue.pop()) {
+    total += row.kb;
+    queue.push(...(children.get(row.pid) ?? []).filter((child) => pulumis(child.comm) || child.comm === "node"));
   }
   return total / 1024;
 }
@@ -178,6 +185,8 @@ function watch(probe: Probe, c: Case, started: number) {
   let stopped = false;
   // Stops the trips into the nodes still waiting when the watcher stops (an up that threw).
   const trips = new AbortController();
+  // One listener per node's trip at once (64 at 64 nodes), each removed when its trip ends: not a leak.
+  setMaxListeners(c.nodes + 1, trips.signal);
   const passes = (script: string) =>
     exec("bash", ["-c", script], { signal: trips.signal }).then(
       () => true,
@@ -203,7 +212,7 @@ function watch(probe: Probe, c: Case, started: number) {
   const memory = (async () => {
     while (!stopped) {
       const t0 = Date.now();
-      const [total, tool] = await Promise.all([probe.memoryMiB(), descendantsMiB()]);
+      const [total, tool] = await Promise.all([probe.memoryMiB(), pulumiProcessesMiB()]);
       samplerMs += Date.now() - t0;
       samples++;
       peakMiB = Math.max(peakMiB, total);

@@ -15,6 +15,16 @@ export function pollSecondsFor(nodes: number): number {
   return Math.max(0.25, nodes / 16);
 }
 
+/**
+ * How long a Calico node may take to be ready (BIRD answering) when this many start at once: 120 s, and 4 s a
+ * node beyond 30. On 2 cores 64 starting calico-nodes get a thirty-second of a core each: 3 of 64 had no BIRD
+ * after 120 s (2026-12-05, 64 nodes with 2 reflectors), while a node of a small lab is ready in seconds.
+ * A deadline only: the lab goes on as soon as each node is ready.
+ */
+export function calicoNodeReadySeconds(nodes: number): number {
+  return Math.max(120, 4 * nodes);
+}
+
 /** Node-side sh: runs `check` every `everySeconds` until it passes; exits 1 once `timeoutSeconds` have passed. */
 export function untilPasses(check: string, timeoutSeconds: number, everySeconds = 0.25): string {
   return [

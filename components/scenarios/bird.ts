@@ -4,6 +4,7 @@ import { workloadMtu } from "../../core/mtu";
 import { waitUntilScript } from "../../core/node-scripts";
 import { certificateFacts, pemBlocks } from "../../core/pki";
 import { renderCniConflist } from "../../core/render";
+import { calicoNodeReadySeconds } from "../../core/settle";
 import { birdNodeRuntime, CALICO_NODE_READINESS, etcdDatastoreEnv, etcdEndpoint, etcdRuntime } from "../../core/scenarios/bird";
 import {
   ETCD_CLIENT_FILES,
@@ -55,6 +56,7 @@ export const birdScenario: Scenario = {
       asNumber: context.config.bgp.asNumber,
       etcdEndpoints: endpointOf(context),
       logLevel: context.config.calico.logLevel,
+      readyTimeoutSeconds: calicoNodeReadySeconds(context.config.calico.nodes),
       ...(context.config.etcd.tls ? { tls: ETCD_CLIENT_FILES } : {}),
     }),
   datastoreEnv: (context) => etcdDatastoreEnv(endpointOf(context), clientFilesOf(context.config) || undefined),

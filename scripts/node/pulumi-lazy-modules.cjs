@@ -46,11 +46,8 @@ if (deferred.size > 0) {
   const standIns = new Map();
   Module._load = function (request, parent, isMain) {
     if (!deferred.has(request)) return load.apply(this, arguments);
-    if (!standIns.has(request))
-      standIns.set(
-        request,
-        standIn(() => load.call(this, request, parent, isMain)),
-      );
-    return standIns.get(request);
+    const made = standIns.get(request) ?? standIn(() => load.call(this, request, parent, isMain));
+    standIns.set(request, made);
+    return made;
   };
 }

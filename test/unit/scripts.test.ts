@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULTS } from "../../core/config/defaults";
 import { labNameFor, manifestPathFor } from "../../core/config/keys";
 import { sessionsEstablishedScript, workloadAddScript, workloadDelScript } from "../../core/node-scripts";
-import { pollSecondsFor, untilPasses } from "../../core/settle";
+import { calicoNodeReadySeconds, pollSecondsFor, untilPasses } from "../../core/settle";
 import { labLabels } from "../../core/node-runtime";
 import { birdNodeRuntime, etcdRuntime } from "../../core/scenarios/bird";
 import { shellQuote } from "../../core/shell";
@@ -211,6 +211,9 @@ describe("workload scripts (node-side: no transport in them)", () => {
     expect(sessionsEstablishedScript(2)).toBe(
       '[ "$(birdcl -s /var/run/calico/bird.ctl show protocols 2>/dev/null | grep -c Established)" -ge 2 ]',
     );
+  });
+  it("a Calico node may take 120 s to be ready, longer when more than 30 start at once", () => {
+    expect([1, 2, 16, 30, 32, 64, 250].map(calicoNodeReadySeconds)).toEqual([120, 120, 120, 120, 128, 256, 1000]);
   });
   it("a lab's nodes poll their checks at most 16 times a second in all", () => {
     expect([2, 4, 16, 32, 64].map(pollSecondsFor)).toEqual([0.25, 0.25, 1, 2, 4]);
