@@ -81,9 +81,8 @@ function mib(text: string): number {
   return unit.startsWith("G") ? value * 1024 : unit.startsWith("M") ? value : unit.startsWith("K") ? value / 1024 : value / 1048576;
 }
 
-/** RSS (MiB) of every process below this one: the Pulumi CLI, its language host and provider plugins. */
 /**
- * Pulumi's own processes: the CLI this process started (the Automation API's, or lab:down's) and, under it,
+ * RSS (MiB) of Pulumi's own processes: the CLI this process started (the Automation API's, or lab:down's) and, under it,
  * its language host, plugins and their Node processes. Not the commands the steps run (bash, docker), which
  * the direct script runs too, nor this process's own trips into the nodes and samples.
  */

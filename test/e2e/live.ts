@@ -63,13 +63,13 @@ export function missingPrerequisites(): string[] {
   return missing;
 }
 
-/** A stack on a file backend in a temp dir, with the offline toolchain and a passphrase secrets provider. */
 /** NODE_OPTIONS as scripts/lab.sh sets it for Pulumi: its Node processes start without modules they never use (scripts/node/pulumi-lazy-modules.cjs). */
 export function labNodeOptions(inherited = process.env.NODE_OPTIONS): string {
   const preload = `--require "${join(repoRoot, "scripts", "node", "pulumi-lazy-modules.cjs")}"`;
   return inherited ? `${preload} ${inherited}` : preload;
 }
 
+/** A stack on a file backend in a temp dir, with the offline toolchain and a passphrase secrets provider. */
 export async function openStack(stackName: string, backendDir: string, config: Record<string, unknown>): Promise<Stack> {
   const pulumiCommand = await PulumiCommand.get({ root: cacheDir, skipVersionCheck: false });
   const envVars = {
