@@ -95,7 +95,11 @@ async function pulumiProcessesMiB(): Promise<number> {
     .map(([pid, ppid, kb, comm]) => ({ pid: Number(pid), ppid: Number(ppid), kb: Number(kb), comm: comm ?? "" }));
   const pulumis = (comm: string) => comm.startsWith("pulumi");
   const children = new Map<number, typeof rows>();
-  for (const row of rows) children.set(row.ppid, [...(children.get(row.ppid) ?? []), row]);
+  for (const row of rows) {
+    const siblings = children.get(row.ppid);
+    if (siblings) siblings.push(row);
+    else children.set(row.ppid, [row]);
+  }
   let total = 0;
   const queue = (children.get(process.pid) ?? []).filter((row) => pulumis(row.comm));
   for (let row = queue.pop(); row !== undefined; row = queue.pop()) {

@@ -62,7 +62,8 @@ for ((run = 1; run <= runs; run++)); do
     took_down=$(now)
     down "$dir"
     line="$line $(awk -v s="$took_down" -v e="$(now)" 'BEGIN { printf "%.2f", e - s }')"
-    echo "  run $run, $side: etcd created $(echo "$line" | cut -d' ' -f1) s, calico1 $(echo "$line" | cut -d' ' -f2) s, up returned $(echo "$line" | cut -d' ' -f3) s, destroy $(echo "$line" | cut -d' ' -f4) s"
+    read -r etcd_s calico_s up_s down_s <<<"$line"
+    echo "  run $run, $side: etcd created $etcd_s s, calico1 $calico_s s, up returned $up_s s, destroy $down_s s"
     results+=("$side $line")
   done
 done

@@ -13,6 +13,7 @@ import {
 } from "@pulumi/pulumi/automation";
 import { defaultCacheDir, labNameFor } from "../../core/config/keys";
 import { INTRA_BRIDGE_CHAINS } from "../../core/substrates/docker/bridge-forwarding";
+import { labNodeOptions } from "../support/node-options";
 
 const execFileAsync = promisify(execFile);
 
@@ -61,12 +62,6 @@ export function missingPrerequisites(): string[] {
   if (!existsSync(join(cacheDir, "artifacts", "manifest.json")))
     missing.push(`no offline artifact manifest in ${cacheDir}/artifacts: run npm run offline:build`);
   return missing;
-}
-
-/** NODE_OPTIONS as scripts/lab.sh sets it for Pulumi: its Node processes start without modules they never use (scripts/node/pulumi-lazy-modules.cjs). */
-export function labNodeOptions(inherited = process.env.NODE_OPTIONS): string {
-  const preload = `--require "${join(repoRoot, "scripts", "node", "pulumi-lazy-modules.cjs")}"`;
-  return inherited ? `${preload} ${inherited}` : preload;
 }
 
 /** A stack on a file backend in a temp dir, with the offline toolchain and a passphrase secrets provider. */

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { labNodeOptions, repoRoot } from "../e2e/live";
+import { labNodeOptions } from "../support/node-options";
 
 // Stands in for Pulumi's entry scripts: requires the two modules as Pulumi's SDK does (TypeScript directly, Arborist
 // through TypeScript's `__importStar` helper), then says whether each was loaded by the require, and by a first use.
@@ -43,7 +43,7 @@ function probeAs(path: string) {
   writeFileSync(script, PROBE);
   const result = spawnSync(process.execPath, [script], {
     encoding: "utf8",
-    env: { ...process.env, NODE_OPTIONS: labNodeOptions(""), NODE_PATH: join(repoRoot, "node_modules") },
+    env: { ...process.env, NODE_OPTIONS: labNodeOptions(""), NODE_PATH: join(__dirname, "..", "..", "node_modules") },
   });
   expect(result.stderr).toBe("");
   return JSON.parse(result.stdout) as Record<string, unknown>;
