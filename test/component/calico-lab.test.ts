@@ -256,6 +256,8 @@ describe("CalicoLab, mesh of three", () => {
       ]),
     );
     expect(node.readiness).toEqual({ command: ["birdcl", "-s", "/var/run/calico/bird.ctl", "show", "status"], timeoutSeconds: 120 });
+    expect(node.restartPolicy).toBe("on-failure");
+    expect(find(built.registered, "lab-etcd-container").inputs.restartPolicy).toBeUndefined();
     expect(find(built.registered, "lab-underlay-net").inputs).toMatchObject({
       internal: true,
       subnet: "192.168.4.0/24",

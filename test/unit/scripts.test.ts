@@ -49,6 +49,16 @@ describe("docker run for a Calico node", () => {
     expect(argv.at(-1)).toBe("calico-lab/node:test");
   });
 
+  it("starts a Calico node again when it exits failing (its startup on a datastore too busy to answer), not etcd", () => {
+    expect(dockerRunArgv(node).slice(-3)).toEqual(["--restart", "on-failure", "calico-lab/node:test"]);
+    const etcd = containerSpecFor(etcdRuntime({ name: "e", image: "etcd:x", address: "192.168.4.4" }), {
+      containerName: "e",
+      network: "n",
+      labels: {},
+    });
+    expect(dockerRunArgv(etcd)).not.toContain("--restart");
+  });
+
   it("labels everything with lab, stack and role", () => {
     expect(dockerRunArgv(node).filter((_, i, a) => a[i - 1] === "--label")).toEqual([
       "calico-lab.lab=calicolab-t",

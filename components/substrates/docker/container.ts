@@ -28,11 +28,9 @@ const REPLACE_ON = [
   "entrypoint",
 ] as const;
 
-/**
- * A Docker container managed through the docker CLI: created and waited for on create, looked up on
- * refresh (a container removed by hand drops out of the state, so the next `up` brings it back),
- * replaced when any of its settings change, and removed with its anonymous volumes on delete.
- */
+/** Changed on the running container (update), never by making it anew. */
+const IN_PLACE = ["readiness", "restartPolicy"] as const;
+
 /**
  * A container already named like ours is this stack's leftover (an interrupted up) and goes; anything
  * else, another stack's node or a container the user made, is never touched: the create fails, naming it.
@@ -53,7 +51,12 @@ async function removeOwnLeftover(inputs: ContainerState): Promise<void> {
 
 const OWNER_LABELS = ["calico-lab.lab", "calico-lab.stack"] as const;
 
-const containerProvider: pulumi.dynamic.ResourceProvider = {
+/**
+ * A Docker container managed through the docker CLI: created and waited for on create, looked up on
+ * refresh (a container removed by hand drops out of the state, so the next `up` brings it back),
+ * replaced when any of its settings change (its restart policy and readiness wait are updated in place), and removed with its anonymous volumes on delete.
+ */
+export const dockerContainerProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: ContainerState) {
     await removeOwnLeftover(inputs);
     const containerId = (await mustRun(dockerRunArgv(inputs), undefined, `starting node container ${inputs.name}`)).trim();
@@ -80,11 +83,19 @@ const containerProvider: pulumi.dynamic.ResourceProvider = {
 
   async diff(_id: string, olds: ContainerState, news: ContainerState) {
     const replaces = REPLACE_ON.filter((key) => JSON.stringify(olds[key]) !== JSON.stringify(news[key]));
-    const readinessChanged = JSON.stringify(olds.readiness) !== JSON.stringify(news.readiness);
-    return { changes: replaces.length > 0 || readinessChanged, replaces: [...replaces], deleteBeforeReplace: true };
+    const inPlace = IN_PLACE.filter((key) => JSON.stringify(olds[key]) !== JSON.stringify(news[key]));
+    return { changes: replaces.length > 0 || inPlace.length > 0, replaces: [...replaces], deleteBeforeReplace: true };
   },
 
+  // The running container keeps running: only its restart policy is Docker's to change.
   async update(_id: string, olds: ContainerState, news: ContainerState) {
+    if (olds.restartPolicy !== news.restartPolicy) {
+      await mustRun(
+        ["docker", "update", "--restart", news.restartPolicy ?? "no", news.name],
+        undefined,
+        `setting the restart policy of ${news.name}`,
+      );
+    }
     return { outs: { ...news, containerId: olds.containerId } };
   },
 
@@ -107,7 +118,7 @@ export class DockerContainer extends pulumi.dynamic.Resource {
   constructor(name: string, args: DockerContainerArgs, opts?: pulumi.CustomResourceOptions) {
     const spread = pulumi.output(args.spec).apply((spec) => spec);
     super(
-      containerProvider,
+      dockerContainerProvider,
       name,
       {
         name: spread.name,
@@ -122,6 +133,7 @@ export class DockerContainer extends pulumi.dynamic.Resource {
         labels: spread.labels,
         command: spread.command,
         entrypoint: spread.entrypoint,
+        restartPolicy: spread.restartPolicy,
         readiness: args.readiness,
         containerId: undefined,
       },

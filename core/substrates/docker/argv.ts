@@ -12,7 +12,12 @@ export interface ContainerSpec {
   readonly labels: Readonly<Record<string, string>>;
   readonly command: readonly string[];
   readonly entrypoint?: string;
+  /** Docker's restart policy (`--restart`); absent: Docker's default, never restarted. */
+  readonly restartPolicy?: RestartPolicy;
 }
+
+/** The restart policies the lab uses: `on-failure` starts a container again when its process exits non-zero. */
+export type RestartPolicy = "no" | "on-failure";
 
 export interface NetworkSpec {
   readonly name: string;
@@ -32,6 +37,7 @@ export function dockerRunArgv(spec: ContainerSpec): string[] {
   for (const [key, value] of Object.entries(spec.sysctls).sort()) argv.push("--sysctl", `${key}=${value}`);
   for (const variable of spec.env) argv.push("--env", variable);
   if (spec.entrypoint !== undefined) argv.push("--entrypoint", spec.entrypoint);
+  if (spec.restartPolicy !== undefined) argv.push("--restart", spec.restartPolicy);
   argv.push(spec.image, ...spec.command);
   return argv;
 }

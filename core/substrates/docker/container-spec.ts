@@ -1,5 +1,5 @@
 import type { NodeRuntime } from "../../node-runtime";
-import type { ContainerSpec } from "./argv";
+import type { ContainerSpec, RestartPolicy } from "./argv";
 
 /**
  * Capabilities a Calico node needs here; `--privileged` is refused on these engines and never used.
@@ -16,6 +16,15 @@ export const CALICO_NODE_SYSCTLS: Readonly<Record<string, string>> = {
   "net.ipv4.conf.all.rp_filter": "0",
   "net.ipv4.conf.default.rp_filter": "0",
 };
+
+/**
+ * A Calico node's one-off startup (rc.local: `calico-node -startup`, before runit supervises Felix and BIRD)
+ * exits, and takes the container with it, when the datastore does not answer in time: 8 of 64 nodes did on
+ * 2 cores (2026-12-05, "Error creating Felix node config ... etcdserver: request timed out"). Docker starts it
+ * again, as Calico's container install has the init system do (systemd `Restart=on-failure`); a node stopped
+ * or removed by hand stays so.
+ */
+export const CALICO_NODE_RESTART_POLICY = "on-failure" satisfies RestartPolicy;
 
 /** The container that runs one node's runtime on the lab network. */
 export function containerSpecFor(
@@ -34,5 +43,6 @@ export function containerSpecFor(
     sysctls: runtime.dataplane ? CALICO_NODE_SYSCTLS : {},
     labels: placement.labels,
     command: [...runtime.command],
+    ...(runtime.role === "calico-node" ? { restartPolicy: CALICO_NODE_RESTART_POLICY } : {}),
   };
 }
