@@ -226,7 +226,8 @@ export async function runProgram(loaded: LabConfig, steps: pulumi.ProviderResour
     cniConfig: lab.cniConfig,
     bgpTopology: lab.bgpTopology,
     diagram: lab.diagram,
-    /** kdd: the admin kubeconfig of the lab's apiserver (a secret: `pulumi stack output kubeconfig --show-secrets`). */
-    kubeconfig: lab.kubeconfig,
+    // Only where the lab has one: Pulumi warns of an undefined output on every up and preview.
+    /** kdd and kind: the admin kubeconfig of the lab's apiserver (a secret: `pulumi stack output kubeconfig --show-secrets`). */
+    ...(lab.kubeconfig ? { kubeconfig: lab.kubeconfig } : {}),
   };
 }

@@ -32,8 +32,15 @@ printf 'name: calico-lab\nruntime: nodejs\n' >"$state/Pulumi.yaml"
 cidr=$(cd "$this" && npx ts-node --transpile-only -e 'import { freeUnderlay } from "./test/e2e/live"; console.log(freeUnderlay())')
 printf 'config:\n  calico-lab:imageMode: offline\n  calico-lab:calico:\n    nodes: 2\n  calico-lab:underlay:\n    cidr: %s\n    internal: true\n' "$cidr" >"$config"
 
-# NODE_OPTIONS as scripts/lab.sh of that checkout sets it (a checkout without the preload runs with none).
-node_options() { [ -f "$1/scripts/node/pulumi-lazy-modules.cjs" ] && echo "--require \"$1/scripts/node/pulumi-lazy-modules.cjs\"" || true; }
+# NODE_OPTIONS as scripts/lab.sh of that checkout sets it: from its own script, or from the preload of the
+# checkouts before that script (3e3bda3..7e2930f), or none before the preload.
+node_options() {
+  if [ -f "$1/scripts/node/pulumi-node-options.sh" ]; then
+    NODE_OPTIONS='' bash "$1/scripts/node/pulumi-node-options.sh"
+  elif [ -f "$1/scripts/node/pulumi-lazy-modules.cjs" ]; then
+    echo "--require \"$1/scripts/node/pulumi-lazy-modules.cjs\""
+  fi
+}
 down() { (cd "$1" && NODE_OPTIONS=$(node_options "$1") PULUMI_SKIP_CHECKPOINTS=true pulumi destroy --stack "$stack" --config-file "$config" --yes --skip-preview >/dev/null 2>&1) || true; }
 cleanup() {
   down "$this"

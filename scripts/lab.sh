@@ -118,7 +118,8 @@ sweep() {
 
 # Pulumi's dynamic provider (the lab's steps) and language host start without loading modules they never use
 # (TypeScript's compiler in the provider, npm's Arborist in both): scripts/node/pulumi-lazy-modules.cjs.
-export NODE_OPTIONS="--require \"$repo/scripts/node/pulumi-lazy-modules.cjs\"${NODE_OPTIONS:+ $NODE_OPTIONS}"
+NODE_OPTIONS=$(bash scripts/node/pulumi-node-options.sh)
+export NODE_OPTIONS
 
 # The lab's steps mostly wait (a node's readiness, docker exec), they do not compute: Pulumi's default of 4
 # operations per core (8 on 2 cores) started the nodes of a big lab in waves of 8 and left the rest of

@@ -87,7 +87,8 @@ export class BgpStatus extends pulumi.ComponentResource {
         },
         triggers: pulumi.all(args.nodes.map((node) => node.instanceId)),
       },
-      { parent: this },
+      // A probe only reads, and has nothing to undo: no delete of its own when the nodes go in the same destroy.
+      { parent: this, ...(args.nodes[0]?.deletedWith ? { deletedWith: args.nodes[0].deletedWith } : {}) },
     );
     const readings = probe.readings.apply((all) => args.nodes.map((node) => nodeReadings(node.nodeName, all)));
     this.observed = readings.apply((list) => observeTopology(args.expected, list, args.pools));

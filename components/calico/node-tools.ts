@@ -51,7 +51,7 @@ export class NodeTools extends pulumi.ComponentResource {
       hostStep(
         `${name}-install-${index + 1}`,
         { create: cached.apply((tools) => toolInstallScript(node.shell, tools)), triggers: [node.instanceId, sums] },
-        { parent: this, dependsOn: [...fetches, ...(args.installAfter?.[index] ?? [])] },
+        { parent: this, dependsOn: [...fetches, ...(args.installAfter?.[index] ?? [])], ...goesWith(node) },
       ),
     );
     const client = args.datastoreClient;
@@ -63,10 +63,22 @@ export class NodeTools extends pulumi.ComponentResource {
           create: cached.apply((tools) => toolInstallScript(client.target.shell, tools.slice(calicoctl, calicoctl + 1))),
           triggers: [client.target.instanceId, sums],
         },
-        { parent: this, dependsOn: [...(fetches[calicoctl] ? [fetches[calicoctl]] : fetches), ...client.after] },
+        {
+          parent: this,
+          dependsOn: [...(fetches[calicoctl] ? [fetches[calicoctl]] : fetches), ...client.after],
+          ...goesWith(client.target),
+        },
       );
     }
     this.checksums = sums.apply((outputs) => Object.fromEntries(names.map((tool, i) => [tool, (outputs[i] ?? "").trim()])));
     this.registerOutputs({ checksums: this.checksums });
   }
+}
+
+/**
+ * An install has nothing to undo (the copies go with the node), yet its delete is one more call to the
+ * provider that the lab network's removal waits for: none when its node goes in the same destroy.
+ */
+function goesWith(node: StepTarget): pulumi.CustomResourceOptions {
+  return node.deletedWith ? { deletedWith: node.deletedWith } : {};
 }

@@ -48,8 +48,8 @@ export class CalicoLab extends pulumi.ComponentResource {
   public readonly cniConfig: pulumi.Output<CniConfigOutput>;
   public readonly bgpTopology: pulumi.Output<BgpTopologyOutput>;
   public readonly diagram: pulumi.Output<string>;
-  /** The admin kubeconfig of the lab's kube-apiserver (kdd), a secret; undefined for bird. */
-  public readonly kubeconfig: pulumi.Output<string | undefined>;
+  /** The admin kubeconfig of the lab's kube-apiserver (kdd), a secret; absent where the scenario has none (bird). */
+  public readonly kubeconfig: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: CalicoLabArgs, opts?: pulumi.ComponentResourceOptions) {
     super("calicolab:index:CalicoLab", name, {}, opts);
@@ -267,9 +267,9 @@ export class CalicoLab extends pulumi.ComponentResource {
       .all([workloads.workloads, status.observed])
       .apply(([all, observed]) => mermaidDiagram({ etcdAddress: plan.etcd, expected, observed, workloads: groupWorkloads(all) }));
     const kubeconfig = prepared.kubeconfig;
-    this.kubeconfig = kubeconfig ? pulumi.secret(kubeconfig) : pulumi.output(undefined);
+    this.kubeconfig = kubeconfig ? pulumi.secret(kubeconfig) : undefined;
     this.registerOutputs({
-      kubeconfig: this.kubeconfig,
+      ...(this.kubeconfig ? { kubeconfig: this.kubeconfig } : {}),
       etcd: this.etcd,
       nodes: this.nodes,
       ipPools: this.ipPools,

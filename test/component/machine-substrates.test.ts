@@ -50,7 +50,7 @@ async function buildLab(name: string, raw: Record<string, unknown>, home = "/hom
     etcd: await valueOf(lab.etcd),
     nodes: await valueOf(lab.nodes),
     bgpTopology: await valueOf(lab.bgpTopology),
-    kubeconfig: await valueOf(lab.kubeconfig),
+    kubeconfig: lab.kubeconfig && (await valueOf(lab.kubeconfig)),
   };
   await Promise.all(mocks.pending);
   return { registered: mocks.registered, outputs };

@@ -49,6 +49,15 @@ function probeAs(path: string) {
   return JSON.parse(result.stdout) as Record<string, unknown>;
 }
 
+describe("scripts/node/pulumi-node-options.sh, the NODE_OPTIONS of Pulumi's Node processes", () => {
+  const preload = join(__dirname, "..", "..", "scripts", "node", "pulumi-lazy-modules.cjs");
+
+  it("preloads the lazy modules, quoted, in front of the caller's own options, and alone when there are none", () => {
+    expect(labNodeOptions("--max-old-space-size=512")).toBe(`--require "${preload}" --max-old-space-size=512`);
+    expect(labNodeOptions("")).toBe(`--require "${preload}"`);
+  });
+});
+
 describe("scripts/node/pulumi-lazy-modules.cjs, preloaded into Pulumi's Node processes", () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const real = require("typescript") as { version: string; SyntaxKind: { Identifier: number } };
