@@ -64,15 +64,6 @@ describe("DockerContainer provider: what a change does", () => {
     expect(calls().at(-1)).toBe("update --restart no lab-calico1");
   });
 
-  it("a new CPU weight is set on the running container too, with the restart policy in one docker update", async () => {
-    expect(await provider.diff("c0ffee", old, { ...spec, cpuShares: 262144 })).toMatchObject({ changes: true, replaces: [] });
-    const calls = recordingDocker();
-    await provider.update("c0ffee", old, { ...spec, cpuShares: 262144, restartPolicy: "on-failure" });
-    expect(calls()).toEqual(["update --restart on-failure --cpu-shares 262144 lab-calico1"]);
-    await provider.update("c0ffee", { ...old, cpuShares: 262144 }, spec);
-    expect(calls().at(-1)).toBe("update --cpu-shares 1024 lab-calico1");
-  });
-
   it("update leaves Docker alone when only the readiness wait changed", async () => {
     const calls = recordingDocker();
     await provider.update("c0ffee", old, { ...spec, readiness: { command: ["true"], timeoutSeconds: 5 } });

@@ -59,16 +59,6 @@ describe("docker run for a Calico node", () => {
     expect(dockerRunArgv(etcd)).not.toContain("--restart");
   });
 
-  it("gives the datastore the CPU first when the CPUs are busy, and the Calico nodes Docker's usual weight", () => {
-    const etcd = containerSpecFor(etcdRuntime({ name: "e", image: "etcd:x", address: "192.168.4.4" }), {
-      containerName: "e",
-      network: "n",
-      labels: {},
-    });
-    expect(dockerRunArgv(etcd).join(" ")).toContain("--cpu-shares 262144 etcd:x");
-    expect(dockerRunArgv(node)).not.toContain("--cpu-shares");
-  });
-
   it("labels everything with lab, stack and role", () => {
     expect(dockerRunArgv(node).filter((_, i, a) => a[i - 1] === "--label")).toEqual([
       "calico-lab.lab=calicolab-t",

@@ -29,7 +29,7 @@ const REPLACE_ON = [
 ] as const;
 
 /** Changed on the running container (update), never by making it anew. */
-const IN_PLACE = ["readiness", "restartPolicy", "cpuShares"] as const;
+const IN_PLACE = ["readiness", "restartPolicy"] as const;
 
 /**
  * A container already named like ours is this stack's leftover (an interrupted up) and goes; anything
@@ -87,14 +87,14 @@ export const dockerContainerProvider: pulumi.dynamic.ResourceProvider = {
     return { changes: replaces.length > 0 || inPlace.length > 0, replaces: [...replaces], deleteBeforeReplace: true };
   },
 
-  // The running container keeps running: its restart policy and CPU weight are Docker's to change on it.
+  // The running container keeps running: only its restart policy is Docker's to change.
   async update(_id: string, olds: ContainerState, news: ContainerState) {
-    const changes = [
-      ...(olds.restartPolicy !== news.restartPolicy ? ["--restart", news.restartPolicy ?? "no"] : []),
-      ...(olds.cpuShares !== news.cpuShares ? ["--cpu-shares", String(news.cpuShares ?? 1024)] : []),
-    ];
-    if (changes.length > 0) {
-      await mustRun(["docker", "update", ...changes, news.name], undefined, `updating ${news.name} (${changes.join(" ")})`);
+    if (olds.restartPolicy !== news.restartPolicy) {
+      await mustRun(
+        ["docker", "update", "--restart", news.restartPolicy ?? "no", news.name],
+        undefined,
+        `setting the restart policy of ${news.name}`,
+      );
     }
     return { outs: { ...news, containerId: olds.containerId } };
   },
@@ -134,7 +134,6 @@ export class DockerContainer extends pulumi.dynamic.Resource {
         command: spread.command,
         entrypoint: spread.entrypoint,
         restartPolicy: spread.restartPolicy,
-        cpuShares: spread.cpuShares,
         readiness: args.readiness,
         containerId: undefined,
       },

@@ -14,8 +14,6 @@ export interface ContainerSpec {
   readonly entrypoint?: string;
   /** Docker's restart policy (`--restart`); absent: Docker's default, never restarted. */
   readonly restartPolicy?: RestartPolicy;
-  /** The container's CPU weight against the others when the CPUs are busy (`--cpu-shares`); absent: Docker's 1024. */
-  readonly cpuShares?: number;
 }
 
 /** The restart policies the lab uses: `on-failure` starts a container again when its process exits non-zero. */
@@ -40,7 +38,6 @@ export function dockerRunArgv(spec: ContainerSpec): string[] {
   for (const variable of spec.env) argv.push("--env", variable);
   if (spec.entrypoint !== undefined) argv.push("--entrypoint", spec.entrypoint);
   if (spec.restartPolicy !== undefined) argv.push("--restart", spec.restartPolicy);
-  if (spec.cpuShares !== undefined) argv.push("--cpu-shares", String(spec.cpuShares));
   argv.push(spec.image, ...spec.command);
   return argv;
 }

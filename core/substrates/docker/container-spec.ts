@@ -26,14 +26,6 @@ export const CALICO_NODE_SYSCTLS: Readonly<Record<string, string>> = {
  */
 export const CALICO_NODE_RESTART_POLICY = "on-failure" satisfies RestartPolicy;
 
-/**
- * The datastore's CPU weight (Docker's largest; every other node has its 1024). On 2 cores, 64 starting
- * calico-nodes left etcd so little CPU that its writes timed out and calico-node startups failed or hung on it
- * (2026-12-05). etcd (and kdd's kube-apiserver in front of it) uses little CPU when the lab is up; when the CPUs
- * are busy it now goes first, as a cluster's control plane does.
- */
-export const DATASTORE_CPU_SHARES = 262144;
-
 /** The container that runs one node's runtime on the lab network. */
 export function containerSpecFor(
   runtime: NodeRuntime,
@@ -51,6 +43,6 @@ export function containerSpecFor(
     sysctls: runtime.dataplane ? CALICO_NODE_SYSCTLS : {},
     labels: placement.labels,
     command: [...runtime.command],
-    ...(runtime.role === "calico-node" ? { restartPolicy: CALICO_NODE_RESTART_POLICY } : { cpuShares: DATASTORE_CPU_SHARES }),
+    ...(runtime.role === "calico-node" ? { restartPolicy: CALICO_NODE_RESTART_POLICY } : {}),
   };
 }
