@@ -21,7 +21,7 @@ import { containerSpecFor } from "../core/substrates/docker/container-spec";
 import { toolCacheDir, toolFetchScript, toolInstallScript, type ToolName } from "../core/tools";
 import { dockerShell } from "../core/transports/docker";
 import { expectedTopology } from "../core/topology";
-import { containerReady, pollInside } from "../components/lab/process";
+import { pollInside } from "../components/lab/process";
 
 /**
  * The same lab as the bird stack, brought up by the fastest honest direct script: the same docker and
@@ -117,9 +117,8 @@ export function directLab(input: {
     const ready = runtimes.map(async (runtime, i) => {
       const container = containers[i + 1]!;
       await run(dockerRunArgv(containerSpecFor(runtime, { containerName: container, network, labels: labels("calico-node") })));
-      if (!(await containerReady(container, runtime.readiness))) {
-        throw new Error(`${container} was not ready within ${runtime.readiness.timeoutSeconds} s`);
-      }
+      const { command, timeoutSeconds } = runtime.readiness;
+      await waitFor(["docker", "exec", container, ...pollInside(command, timeoutSeconds)], timeoutSeconds);
     });
 
     // The datastore settings, with calicoctl in etcd's node, while the Calico nodes start.

@@ -18,18 +18,7 @@ export interface NodeRuntime {
   /** Runs Calico's dataplane: needs network capabilities, a writable /proc/sys and the lab's sysctls. */
   readonly dataplane: boolean;
   /** Ready once this command succeeds inside the node. */
-  readonly readiness: NodeReadiness;
-}
-
-export interface NodeReadiness {
-  readonly command: readonly string[];
-  readonly timeoutSeconds: number;
-  /**
-   * Where the substrate can (a container), the node is restarted once when it is not ready after this many
-   * seconds, and given the rest of `timeoutSeconds`: a start stuck for good gets a second one, as a kubelet's
-   * liveness probe would give it.
-   */
-  readonly restartAfterSeconds?: number;
+  readonly readiness: { readonly command: readonly string[]; readonly timeoutSeconds: number };
 }
 
 /** A calico-node runtime: the parts every scenario shares (a dataplane node named as the Calico node). */

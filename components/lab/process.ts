@@ -68,21 +68,3 @@ export async function waitFor(argv: readonly string[], timeoutSeconds: number): 
     await sleep(1000);
   }
 }
-
-/**
- * Waits until `readiness.command` passes inside the container `name`, polled inside it. When it has not passed
- * after `restartAfterSeconds`, the container is restarted once (`docker restart`) and waited for until
- * `timeoutSeconds` have passed in all. Returns whether it became ready in time.
- */
-export async function containerReady(
-  name: string,
-  readiness: { readonly command: readonly string[]; readonly timeoutSeconds: number; readonly restartAfterSeconds?: number },
-): Promise<boolean> {
-  const { command, timeoutSeconds, restartAfterSeconds } = readiness;
-  const first = restartAfterSeconds !== undefined && restartAfterSeconds < timeoutSeconds ? restartAfterSeconds : timeoutSeconds;
-  if (await waitFor(["docker", "exec", name, ...pollInside(command, first)], first)) return true;
-  if (first === timeoutSeconds) return false;
-  await run(["docker", "restart", "--time", "1", name]);
-  const rest = timeoutSeconds - first;
-  return waitFor(["docker", "exec", name, ...pollInside(command, rest)], rest);
-}

@@ -1,5 +1,5 @@
 import { BIRD_SOCKET, type DatastoreEnv } from "../node-scripts";
-import { calicoNodeRuntime, startRunitAfterFile, type NodeReadiness, type NodeRuntime } from "../node-runtime";
+import { calicoNodeRuntime, startRunitAfterFile, type NodeRuntime } from "../node-runtime";
 import { renderCalicoNodeEnv } from "../render";
 import { etcdctlTlsEnv, etcdPkiScript, etcdTlsFlags, type EtcdClientFiles, type EtcdTlsSettings } from "./etcd-tls";
 
@@ -31,17 +31,6 @@ export const ETCD_TLS_READINESS = ["etcdctl", `--endpoints=https://127.0.0.1:${E
 
 /** BIRD answering on its control socket is what "node ready" means for a BGP lab. */
 export const CALICO_NODE_READINESS = ["birdcl", "-s", BIRD_SOCKET, "show", "status"] as const;
-
-/**
- * A Calico node's readiness: BIRD answering within `timeoutSeconds`, the node restarted once at half of it.
- * calico-node's startup reads its Node from the datastore with no deadline of its own: on 2 cores with 64
- * nodes starting, 1 and then 8 of them logged "Skipping datastore connection test" and nothing more for the
- * whole 256 s (2026-12-05), while the slowest node that did start took about 3 minutes. A node of a small
- * lab is ready in seconds, so half the deadline only ever restarts a stuck one there.
- */
-export function calicoNodeReadiness(timeoutSeconds: number): NodeReadiness {
-  return { command: [...CALICO_NODE_READINESS], timeoutSeconds, restartAfterSeconds: Math.floor(timeoutSeconds / 2) };
-}
 
 export function etcdRuntime(input: {
   name: string;
@@ -103,6 +92,6 @@ export function birdNodeRuntime(input: {
     env,
     ...(input.tls
       ? { command: startRunitAfterFile(input.tls.keyFile, "etcd client key"), readiness: { command: ["true"], timeoutSeconds: 30 } }
-      : { command: [], readiness: calicoNodeReadiness(input.readyTimeoutSeconds ?? 120) }),
+      : { command: [], readiness: { command: [...CALICO_NODE_READINESS], timeoutSeconds: input.readyTimeoutSeconds ?? 120 } }),
   });
 }

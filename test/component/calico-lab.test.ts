@@ -258,11 +258,7 @@ describe("CalicoLab, mesh of three", () => {
         "CALICO_NETWORKING_BACKEND=bird",
       ]),
     );
-    expect(node.readiness).toEqual({
-      command: ["birdcl", "-s", "/var/run/calico/bird.ctl", "show", "status"],
-      timeoutSeconds: 120,
-      restartAfterSeconds: 60,
-    });
+    expect(node.readiness).toEqual({ command: ["birdcl", "-s", "/var/run/calico/bird.ctl", "show", "status"], timeoutSeconds: 120 });
     expect(node.restartPolicy).toBe("on-failure");
     expect(find(built.registered, "lab-etcd-container").inputs.restartPolicy).toBeUndefined();
     expect(find(built.registered, "lab-underlay-net").inputs).toMatchObject({

@@ -1,9 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { dockerContainerProvider } from "../../components/substrates/docker/container";
 import type { ContainerSpec } from "../../core/substrates/docker/argv";
-import { fakeDocker } from "../support/fake-docker";
 
-// The provider's own logic, run directly: its docker CLI is a script on PATH that records what it was asked (fakeDocker).
+// The provider's own logic, run directly: its docker CLI is a script on PATH that records what it was asked.
 const provider = dockerContainerProvider as Required<typeof dockerContainerProvider>;
 
 const spec: ContainerSpec = {
@@ -20,6 +22,22 @@ const spec: ContainerSpec = {
   command: [],
 };
 const old = { ...spec, containerId: "c0ffee" };
+
+/** A `docker` first on PATH that appends its arguments to a file, for this test only. */
+function recordingDocker(): () => string[] {
+  const dir = mkdtempSync(join(tmpdir(), "calico-lab-docker-"));
+  const log = join(dir, "calls");
+  writeFileSync(log, "");
+  writeFileSync(join(dir, "docker"), `#!/bin/sh\necho "$*" >> ${JSON.stringify(log)}\n`);
+  chmodSync(join(dir, "docker"), 0o755);
+  const path = process.env.PATH;
+  process.env.PATH = `${dir}:${path ?? ""}`;
+  onTestFinished(() => {
+    process.env.PATH = path;
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return () => readFileSync(log, "utf8").split("\n").filter(Boolean);
+}
 
 describe("DockerContainer provider: what a change does", () => {
   it("a new restart policy or readiness wait is an update of the running container; its image replaces it", async () => {
@@ -38,7 +56,7 @@ describe("DockerContainer provider: what a change does", () => {
   });
 
   it("update sets the new restart policy on the container with docker update, keeping its id", async () => {
-    const calls = fakeDocker();
+    const calls = recordingDocker();
     const news = { ...spec, restartPolicy: "on-failure" as const };
     expect(await provider.update("c0ffee", old, news)).toEqual({ outs: { ...news, containerId: "c0ffee" } });
     expect(calls()).toEqual(["update --restart on-failure lab-calico1"]);
@@ -47,7 +65,7 @@ describe("DockerContainer provider: what a change does", () => {
   });
 
   it("update leaves Docker alone when only the readiness wait changed", async () => {
-    const calls = fakeDocker();
+    const calls = recordingDocker();
     await provider.update("c0ffee", old, { ...spec, readiness: { command: ["true"], timeoutSeconds: 5 } });
     expect(calls()).toEqual([]);
   });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { containerReady, mustRun, pollInside, run } from "../../components/lab/process";
-import { fakeDocker } from "../support/fake-docker";
+import { mustRun, pollInside, run } from "../../components/lab/process";
 
 // The CLI runner every dynamic provider uses, with real processes.
 describe("docker CLI runner", () => {
@@ -42,35 +41,5 @@ describe("readiness polled inside a node", () => {
     const started = Date.now();
     expect((await run(pollInside(["false"], 1))).code).toBe(1);
     expect(Date.now() - started).toBeLessThan(10000);
-  });
-});
-
-describe("a container's readiness, restarted once when stuck", () => {
-  // `docker exec` passes once `docker restart` has run (a start that was stuck and is not after a restart).
-  const readyAfterRestart = 'case "$1" in exec) test -e "$state/restarted" ;; restart) touch "$state/restarted" ;; esac';
-  const exec = "exec lab-calico1 sh -c";
-
-  it("restarts the container when it is not ready after restartAfterSeconds, then waits the rest of the deadline", async () => {
-    const calls = fakeDocker(readyAfterRestart);
-    expect(await containerReady("lab-calico1", { command: ["birdcl"], timeoutSeconds: 4, restartAfterSeconds: 1 })).toBe(true);
-    const said = calls();
-    expect(said.filter((call) => call === "restart --time 1 lab-calico1")).toHaveLength(1);
-    expect(said.at(-1)).toMatch(new RegExp(`^${exec}`));
-    expect(said.indexOf("restart --time 1 lab-calico1")).toBeGreaterThan(0);
-  });
-
-  it("restarts it once only, and says not ready when the deadline passes", async () => {
-    const calls = fakeDocker('case "$1" in exec) exit 1 ;; esac');
-    expect(await containerReady("lab-calico1", { command: ["birdcl"], timeoutSeconds: 2, restartAfterSeconds: 1 })).toBe(false);
-    expect(calls().filter((call) => call.startsWith("restart"))).toEqual(["restart --time 1 lab-calico1"]);
-  });
-
-  it("never restarts without restartAfterSeconds, nor a container ready at once", async () => {
-    const stuck = fakeDocker('case "$1" in exec) exit 1 ;; esac');
-    expect(await containerReady("lab-calico1", { command: ["birdcl"], timeoutSeconds: 1 })).toBe(false);
-    expect(stuck().some((call) => call.startsWith("restart"))).toBe(false);
-    const ready = fakeDocker("exit 0");
-    expect(await containerReady("lab-calico1", { command: ["birdcl"], timeoutSeconds: 5, restartAfterSeconds: 1 })).toBe(true);
-    expect(ready()).toHaveLength(1);
   });
 });

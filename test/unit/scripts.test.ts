@@ -4,7 +4,7 @@ import { labNameFor, manifestPathFor } from "../../core/config/keys";
 import { sessionsEstablishedScript, workloadAddScript, workloadDelScript } from "../../core/node-scripts";
 import { calicoNodeReadySeconds, pollSecondsFor, untilPasses } from "../../core/settle";
 import { labLabels } from "../../core/node-runtime";
-import { birdNodeRuntime, calicoNodeReadiness, etcdRuntime } from "../../core/scenarios/bird";
+import { birdNodeRuntime, etcdRuntime } from "../../core/scenarios/bird";
 import { shellQuote } from "../../core/shell";
 import { dockerNetworkCreateArgv, dockerRunArgv } from "../../core/substrates/docker/argv";
 import { allowIntraBridgeScript, bridgeInterface, removeIntraBridgeScript } from "../../core/substrates/docker/bridge-forwarding";
@@ -47,15 +47,6 @@ describe("docker run for a Calico node", () => {
     ]);
     expect(argv).toContain("NODENAME=calico1");
     expect(argv.at(-1)).toBe("calico-lab/node:test");
-  });
-
-  it("waits for a Calico node's BIRD until the deadline, restarting it once at half of it", () => {
-    expect(calicoNodeReadiness(256)).toEqual({
-      command: ["birdcl", "-s", "/var/run/calico/bird.ctl", "show", "status"],
-      timeoutSeconds: 256,
-      restartAfterSeconds: 128,
-    });
-    expect(calicoNodeReadiness(121).restartAfterSeconds).toBe(60);
   });
 
   it("starts a Calico node again when it exits failing (its startup on a datastore too busy to answer), not etcd", () => {

@@ -1,13 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { dockerRunArgv, type ContainerSpec } from "../../../core/substrates/docker/argv";
-import { containerReady, mustRun, run } from "../../lab/process";
+import { mustRun, pollInside, run, waitFor } from "../../lab/process";
 
 export interface ReadinessCheck {
   /** Run inside the container with `docker exec`; ready when it exits 0. */
   readonly command: readonly string[];
   readonly timeoutSeconds: number;
-  /** Restart the container once when it is not ready after this many seconds (see NodeReadiness). */
-  readonly restartAfterSeconds?: number;
 }
 
 interface ContainerState extends ContainerSpec {
@@ -63,7 +61,9 @@ export const dockerContainerProvider: pulumi.dynamic.ResourceProvider = {
     await removeOwnLeftover(inputs);
     const containerId = (await mustRun(dockerRunArgv(inputs), undefined, `starting node container ${inputs.name}`)).trim();
     if (inputs.readiness) {
-      if (!(await containerReady(inputs.name, inputs.readiness))) {
+      const { command, timeoutSeconds } = inputs.readiness;
+      const ready = await waitFor(["docker", "exec", inputs.name, ...pollInside(command, timeoutSeconds)], timeoutSeconds);
+      if (!ready) {
         const logs = await run(["docker", "logs", "--tail", "40", inputs.name]);
         await run(["docker", "rm", "--force", "--volumes", inputs.name]);
         throw new Error(
