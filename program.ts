@@ -226,8 +226,8 @@ export async function runProgram(loaded: LabConfig, steps: pulumi.ProviderResour
     cniConfig: lab.cniConfig,
     bgpTopology: lab.bgpTopology,
     diagram: lab.diagram,
-    // Only where the lab has one: Pulumi warns of an undefined output on every up and preview.
-    /** kdd and kind: the admin kubeconfig of the lab's apiserver (a secret: `pulumi stack output kubeconfig --show-secrets`). */
+    // kdd and kind: the admin kubeconfig of the lab's apiserver (a secret: `pulumi stack output kubeconfig
+    // --show-secrets`). Absent on bird rather than undefined, which Pulumi warns of on every up and preview.
     ...(lab.kubeconfig ? { kubeconfig: lab.kubeconfig } : {}),
   };
 }

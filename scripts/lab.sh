@@ -117,7 +117,8 @@ sweep() {
 }
 
 # Pulumi's dynamic provider (the lab's steps) and language host start without loading modules they never use
-# (TypeScript's compiler in the provider, npm's Arborist in both): scripts/node/pulumi-lazy-modules.cjs.
+# (TypeScript's compiler in the provider, npm's Arborist in both): scripts/node/pulumi-lazy-modules.cjs, which
+# scripts/node/pulumi-node-options.sh puts in front of your own NODE_OPTIONS.
 NODE_OPTIONS=$(bash scripts/node/pulumi-node-options.sh)
 export NODE_OPTIONS
 

@@ -54,7 +54,8 @@ const OWNER_LABELS = ["calico-lab.lab", "calico-lab.stack"] as const;
 /**
  * A Docker container managed through the docker CLI: created and waited for on create, looked up on
  * refresh (a container removed by hand drops out of the state, so the next `up` brings it back),
- * replaced when any of its settings change (its restart policy and readiness wait are updated in place), and removed with its anonymous volumes on delete.
+ * replaced when any of its settings change but its restart policy and readiness wait (updated in place),
+ * and removed with its anonymous volumes on delete.
  */
 export const dockerContainerProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: ContainerState) {
@@ -87,7 +88,7 @@ export const dockerContainerProvider: pulumi.dynamic.ResourceProvider = {
     return { changes: replaces.length > 0 || inPlace.length > 0, replaces: [...replaces], deleteBeforeReplace: true };
   },
 
-  // The running container keeps running: only its restart policy is Docker's to change.
+  // In place, on the running container: a new restart policy with `docker update`; a new readiness wait needs nothing.
   async update(_id: string, olds: ContainerState, news: ContainerState) {
     if (olds.restartPolicy !== news.restartPolicy) {
       await mustRun(
