@@ -122,21 +122,6 @@ export async function runProgram(loaded: LabConfig, steps: pulumi.ProviderResour
     }
   }
 
-  /**
-   * IPIP on a machine substrate with the offline node image: Felix gives every node a tunl0 address, but the
-   * image's BIRD (Debian's 1.6.8) lacks Calico's krt_tunnel, so BIRD routes the pool's blocks via eth0,
-   * not encapsulated. Allowed, so the IPIP machinery can be explored, and said at every preview and up.
-   */
-  function ipipWarning(): void {
-    const machine = config.substrate === "qemu" || config.substrate === "ssh";
-    const pools = config.ipPools.filter((pool) => !pool.disabled && pool.ipipMode !== "Never").map((pool) => pool.name);
-    if (machine && config.imageMode === "offline" && pools.length > 0) {
-      void pulumi.log.warn(
-        `IP pool ${pools.join(", ")} asks for IPIP: its nodes get tunl0 addresses, but the offline node image's BIRD (Debian's 1.6.8, without Calico's krt_tunnel) routes the pool's blocks via eth0, so traffic between nodes is not encapsulated; use vxlanMode for an encapsulated lab`,
-      );
-    }
-  }
-
   /** kdd outside kind, and etcd.tls, run offline images: auto found no build, so say what to run. */
   function checkResolvedImages(): void {
     if (config.scenario === "kdd" && config.substrate !== "kind" && config.imageMode === "online") {
@@ -175,7 +160,6 @@ export async function runProgram(loaded: LabConfig, steps: pulumi.ProviderResour
   function preflight(): void {
     checkResolvedImages();
     checkKubernetesPlugin();
-    ipipWarning();
     // Tools fetched here need their toolchain, whatever the substrate.
     const issues = [
       ...substrateIssues(),

@@ -34,7 +34,7 @@ const d: Record<string, [string, string]> = {
   ],
   ipPools: [
     "array",
-    "Calico IP pools: name, cidr, blockSize (20-32 IPv4, 116-128 IPv6), ipipMode and vxlanMode (Never, Always, CrossSubnet; not both enabled), natOutgoing, disabled.",
+    "Calico IP pools: name, cidr (IPv4: IPv6 pools are refused), blockSize (20-32), ipipMode and vxlanMode (Never, Always, CrossSubnet; not both enabled), natOutgoing, disabled (left out: blockSize 26, both modes Never, natOutgoing and disabled false, as Calico's IPPool).",
   ],
   cni: [
     "object",

@@ -115,5 +115,8 @@ export const DEFAULTS: LabConfig = {
   ssh: { hosts: [], etcdHost: "" },
 };
 
+/** What an entry of ipPools holds when it leaves a field out: the defaults of Calico's IPPool resource. */
+export const IP_POOL_DEFAULTS = { blockSize: 26, ipipMode: "Never", vxlanMode: "Never", natOutgoing: false, disabled: false } as const;
+
 /** What an entry of ssh.hosts holds when it leaves a field out. */
 export const SSH_HOST_DEFAULTS = { user: "root", port: 22, privateKey: "" } as const;

@@ -10,7 +10,7 @@ import {
   SUPPORTED_CNI_VERSIONS,
   VPP_DRIVERS,
 } from "./types";
-import { SSH_HOST_DEFAULTS } from "./defaults";
+import { IP_POOL_DEFAULTS, SSH_HOST_DEFAULTS } from "./defaults";
 import { isDnsName, isIpv4 } from "../pki";
 
 /** Each schema's error text says what is allowed; the loader adds the setting and the value. */
@@ -88,11 +88,14 @@ export const ipPoolSchema = settings({
       error: "allowed is a lowercase DNS subdomain such as my.ippool-1",
     }),
   cidr: text("a CIDR such as 10.1.0.0/16"),
-  blockSize: z.number({ error: () => "allowed is an integer" }).int({ error: "allowed is an integer" }),
-  ipipMode: oneOf(ENCAPSULATION_MODES),
-  vxlanMode: oneOf(ENCAPSULATION_MODES),
-  natOutgoing: flag,
-  disabled: flag,
+  blockSize: z
+    .number({ error: () => "allowed is an integer" })
+    .int({ error: "allowed is an integer" })
+    .default(IP_POOL_DEFAULTS.blockSize),
+  ipipMode: oneOf(ENCAPSULATION_MODES).default(IP_POOL_DEFAULTS.ipipMode),
+  vxlanMode: oneOf(ENCAPSULATION_MODES).default(IP_POOL_DEFAULTS.vxlanMode),
+  natOutgoing: flag.default(IP_POOL_DEFAULTS.natOutgoing),
+  disabled: flag.default(IP_POOL_DEFAULTS.disabled),
 });
 
 const SAN_ALLOWED = "allowed is an IPv4 address or a lowercase DNS name, such as 10.0.0.4 or etcd.lab.example";

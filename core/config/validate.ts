@@ -281,6 +281,13 @@ function checkBgp(config: LabConfig, names: readonly string[], report: Report): 
   }
 }
 
+/**
+ * Why an IPv6 pool is refused: every lab's underlay, node addresses and BGP sessions are IPv4, so nothing would
+ * route an IPv6 block between nodes (calico-node gets no IP6, bird6 has no peers).
+ */
+export const IPV6_POOL_REFUSED =
+  "IPv6 pools are not supported: the lab's underlay, node addresses and BGP peerings are IPv4 only (calico-node gets no IP6 and bird6 no peers), so an IPv6 block would never be routed between nodes; allowed is an IPv4 network such as 10.1.0.0/16";
+
 function checkPools(config: LabConfig, underlay: Network | undefined, report: Report): void {
   const parsed: Array<{ network: Network; blockSize: number; disabled: boolean; index: number }> = [];
   const names = new Set<string>();
@@ -300,9 +307,13 @@ function checkPools(config: LabConfig, underlay: Network | undefined, report: Re
       report(`${at}.cidr`, pool.cidr, "allowed is a network in CIDR form with no host bits set, such as 10.1.0.0/16");
       return;
     }
-    const [min, max] = network.version === 4 ? [20, 32] : [116, 128];
+    if (network.version === 6) {
+      report(`${at}.cidr`, pool.cidr, IPV6_POOL_REFUSED);
+      return;
+    }
+    const [min, max] = [20, 32];
     if (pool.blockSize < min || pool.blockSize > max) {
-      report(`${at}.blockSize`, pool.blockSize, `allowed is ${min} to ${max} for an IPv${network.version} pool`);
+      report(`${at}.blockSize`, pool.blockSize, `allowed is ${min} to ${max} for an IPv4 pool`);
       return;
     }
     if (pool.blockSize < network.prefixLength) {
@@ -312,9 +323,6 @@ function checkPools(config: LabConfig, underlay: Network | undefined, report: Re
         `a block cannot be larger than its pool ${pool.cidr}: allowed is ${network.prefixLength} to ${max}`,
       );
       return;
-    }
-    if (network.version === 6 && pool.ipipMode !== "Never") {
-      report(`${at}.ipipMode`, pool.ipipMode, "IPIP is IPv4 only: allowed for an IPv6 pool is Never");
     }
     if (underlay && overlaps(network, underlay)) {
       report(`${at}.cidr`, pool.cidr, `overlaps the underlay ${underlay.cidr}; choose a range outside it`);
@@ -339,9 +347,9 @@ function checkPools(config: LabConfig, underlay: Network | undefined, report: Re
 function usablePools(config: LabConfig): Array<{ network: Network; blockSize: number; disabled: boolean }> {
   return config.ipPools.flatMap((pool) => {
     const network = parseCidr(pool.cidr);
-    if (!network) return [];
-    const max = network.version === 4 ? 32 : 128;
-    const min = Math.max(network.version === 4 ? 20 : 116, network.prefixLength);
+    if (!network || network.version !== 4) return [];
+    const max = 32;
+    const min = Math.max(20, network.prefixLength);
     return pool.blockSize >= min && pool.blockSize <= max ? [{ network, blockSize: pool.blockSize, disabled: pool.disabled }] : [];
   });
 }

@@ -70,19 +70,34 @@ function ipv4Header(linkType: number, data: Buffer): Buffer | undefined {
 }
 
 export interface Ipv4Summary {
-  /** IP protocol number: 1 ICMP, 6 TCP, 17 UDP. */
+  /** IP protocol number: 1 ICMP, 4 IPv4 in IPv4 (IPIP), 6 TCP, 17 UDP. */
   readonly protocol: number;
   readonly source: string;
   readonly destination: string;
+  /** For IPIP (protocol 4): the packet it carries, as Calico's tunl0 sends a workload's packet between nodes. */
+  readonly inner?: Ipv4Summary;
 }
 
+/** IP protocol number of IPv4 carried in IPv4 (RFC 2003), what tunl0 sends. */
+export const IPPROTO_IPIP = 4;
+
 const address = (b: Buffer, at: number) => [b[at], b[at + 1], b[at + 2], b[at + 3]].join(".");
+
+/** Protocol and addresses of one IPv4 header (and of the packet it carries, for IPIP); undefined when cut short. */
+function summarise(ip: Buffer): Ipv4Summary | undefined {
+  if (ip.length < 20) return undefined;
+  const protocol = ip[9] ?? -1;
+  const summary = { protocol, source: address(ip, 12), destination: address(ip, 16) };
+  if (protocol !== IPPROTO_IPIP) return summary;
+  const inner = summarise(ip.subarray(((ip[0] ?? 0) & 0x0f) * 4));
+  return inner ? { ...summary, inner } : summary;
+}
 
 /** Protocol and addresses of each IPv4 packet in the capture (other packets are left out). */
 export function ipv4Packets(pcap: Pcap): Ipv4Summary[] {
   return pcap.packets.flatMap((packet) => {
     const ip = ipv4Header(pcap.linkType, packet.data);
-    if (!ip || ip.length < 20) return [];
-    return [{ protocol: ip[9] ?? -1, source: address(ip, 12), destination: address(ip, 16) }];
+    const summary = ip && summarise(ip);
+    return summary ? [summary] : [];
   });
 }

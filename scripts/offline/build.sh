@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one command of the offline (airgapped) build: Docker engine, Calico binaries and
-# CNI tools, kube-apiserver and kubectl with Calico's CRDs (the kdd scenario), lab
+# CNI tools, kube-apiserver and kubectl with Calico's CRDs (the kdd scenario), Calico's BIRD, lab
 # images, and the Pulumi toolchain (when scripts/offline/pulumi-toolchain.sh
 # exists), each as a timed step with its log in $CALICO_LAB_CACHE/logs/. Everything is
 # cached under $CALICO_LAB_CACHE; a second run skips finished work.
@@ -23,7 +23,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 here="$(dirname "${BASH_SOURCE[0]}")"
-parts=(docker-engine calico-binaries kube-binaries images)
+parts=(docker-engine calico-binaries kube-binaries calico-bird images)
 [[ -f $here/pulumi-toolchain.sh ]] && parts+=(pulumi-toolchain)
 check=0
 smoke=1

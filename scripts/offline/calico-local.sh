@@ -108,7 +108,7 @@ for job in $(jobs -p); do wait "$job" || fail=1; done
 cp -f "$BIN/calico" "$BIN/calico-ipam"
 built=$((SECONDS - started))
 
-# --- the image context: binaries, the tree's confd templates (krt_tunnel removed), build-info
+# --- the image context: binaries, the tree's confd templates (unmodified), build-info
 ctx="$OUT/context"
 rm -rf "$ctx" && mkdir -p "$ctx/bin" "$ctx/cni" "$ctx/confd"
 cp "$CALICO_LAB_REPO/images/node-local/Dockerfile" "$ctx/"

@@ -13,6 +13,7 @@
 # Build contexts are assembled under $CALICO_LAB_CACHE/build/. Each image carries a label
 # with the hash of its inputs; an image whose label matches is not rebuilt.
 #   images.sh           build what is missing or out of date
+#   images.sh --base    only the base image (calico-bird.sh compiles BIRD in it)
 #   images.sh --check   print versions; non-zero when an image is missing or out of date.
 #                       Changes nothing: no build, no tag; the build contexts whose hashes it
 #                       compares with the images' labels are assembled in a temporary folder
@@ -21,7 +22,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/node-confd.sh"
 
 check=0
+base_only=0
 [[ ${1:-} == --check ]] && check=1
+[[ ${1:-} == --base ]] && base_only=1
 
 BASE_IMAGE=$(pin offlineImages.base)
 ETCD_IMAGE=$(pin offlineImages.etcd)
@@ -68,7 +71,7 @@ context_tcpdump() { # assemble the tcpdump build context; prints its directory
 context_node() { # assemble the node build context; prints its directory
   local ctx="$BUILD/node"
   [[ -f $MANIFEST ]] || { echo "no $MANIFEST: run calico-binaries.sh first" >&2; return 1; }
-  rm -rf "$ctx" && mkdir -p "$ctx/bin" "$ctx/cni" "$ctx/confd"
+  rm -rf "$ctx" && mkdir -p "$ctx/bin" "$ctx/cni" "$ctx/confd" "$ctx/bird"
   cp -a "$CALICO_LAB_REPO/images/node/." "$ctx/"
   # Artifacts, checked against the manifest's sha256 while they are copied.
   node - "$MANIFEST" "$ctx" "$CALICO_VERSION" <<'EOF'
@@ -88,8 +91,11 @@ copy(a.cnitool.path, a.cnitool.sha256, path.join(ctx, "bin/cnitool"));
 copy(a.calico.path, a.calico.sha256, path.join(ctx, "cni/calico"));
 copy(a["calico-ipam"].path, a["calico-ipam"].sha256, path.join(ctx, "cni/calico-ipam"));
 for (const [f, s] of Object.entries(a["cni-plugins"].files)) copy(path.join(a["cni-plugins"].dir, f), s, path.join(ctx, "cni", f));
+if (!a.bird) throw new Error(`${manifestPath} has no bird: run calico-bird.sh`);
+for (const [f, s] of Object.entries(a.bird.files)) copy(path.join(a.bird.dir, f), s, path.join(ctx, "bird", f));
 const info = [
   `calico ${calico} commit ${a["calico-node"].commit} (Go module proxy)`,
+  `bird ${a.bird.version} commit ${a.bird.commit} (Calico's BIRD fork, static): ${Object.keys(a.bird.files).join(" ")}`,
   `cnitool ${a.cnitool.version} (Go module proxy)`,
   `cni-plugins ${a["cni-plugins"].version} (Go module proxy): ${Object.keys(a["cni-plugins"].files).join(" ")}`,
 ];
@@ -99,7 +105,7 @@ EOF
   local dir
   dir=$(module_dir "github.com/projectcalico/calico@$CALICO_MOD_VERSION")
   node_confd "$dir" "$ctx/confd"
-  echo "confd from github.com/projectcalico/calico@$CALICO_MOD_VERSION with krt_tunnel removed" >>"$ctx/build-info"
+  echo "confd from github.com/projectcalico/calico@$CALICO_MOD_VERSION (unmodified)" >>"$ctx/build-info"
   echo "$ctx"
 }
 
@@ -172,6 +178,11 @@ if ((check)); then
     docker run --rm --network none "$NODE_IMAGE" versions | sed 's/^/  /'
     v=$(docker run --rm --network none "$NODE_IMAGE" calico-node -v 2>&1)
     [[ $v == "$CALICO_VERSION" ]] || { echo "WRONG VERSION: $NODE_IMAGE has calico-node '$v', versions.json pins $CALICO_VERSION" >&2; bad=1; }
+    want_bird="BIRD version $(pin calicoBird.birdVersion)"
+    for b in bird bird6; do
+      v=$(docker run --rm --network none "$NODE_IMAGE" "$b" --version 2>&1)
+      [[ $v == "$want_bird" ]] || { echo "WRONG VERSION: $NODE_IMAGE's $b prints '$v', expected '$want_bird' (Calico's BIRD)" >&2; bad=1; }
+    done
   fi
   if [[ -n $(image_id "$KUBE_IMAGE") ]]; then
     v=$(docker run --rm --network none "$KUBE_IMAGE" kube-apiserver --version 2>&1)
@@ -182,25 +193,26 @@ if ((check)); then
 fi
 
 # ---------------------------------------------------------------- base image
-want=$(echo "$base_inputs" | sha256sum | cut -d' ' -f1)
-if [[ $(image_label "$BASE_IMAGE") == "$want" ]]; then
-  echo "$BASE_IMAGE: up to date"
-else
-  rootfs="$BUILD/rootfs-$SUITE"
-  if [[ ! -f $rootfs/.calico-lab-done ]]; then
-    command -v debootstrap >/dev/null || {
-      apt-get update -qq || true
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
-    }
-    rm -rf "$rootfs"
-    echo "debootstrap --variant=minbase $SUITE (log: $CALICO_LAB_LOGS/debootstrap.log)"
-    debootstrap --variant=minbase "$SUITE" "$rootfs" "$MIRROR" >"$CALICO_LAB_LOGS/debootstrap.log" 2>&1 || {
-      tail -n 20 "$CALICO_LAB_LOGS/debootstrap.log" >&2
-      exit 1
-    }
-    # Updates and security updates too, and container-friendly apt settings.
-    rm -f "$rootfs/etc/apt/sources.list"
-    cat >"$rootfs/etc/apt/sources.list.d/debian.sources" <<EOF
+ensure_base() {
+  want=$(echo "$base_inputs" | sha256sum | cut -d' ' -f1)
+  if [[ $(image_label "$BASE_IMAGE") == "$want" ]]; then
+    echo "$BASE_IMAGE: up to date"
+  else
+    rootfs="$BUILD/rootfs-$SUITE"
+    if [[ ! -f $rootfs/.calico-lab-done ]]; then
+      command -v debootstrap >/dev/null || {
+        apt-get update -qq || true
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+      }
+      rm -rf "$rootfs"
+      echo "debootstrap --variant=minbase $SUITE (log: $CALICO_LAB_LOGS/debootstrap.log)"
+      debootstrap --variant=minbase "$SUITE" "$rootfs" "$MIRROR" >"$CALICO_LAB_LOGS/debootstrap.log" 2>&1 || {
+        tail -n 20 "$CALICO_LAB_LOGS/debootstrap.log" >&2
+        exit 1
+      }
+      # Updates and security updates too, and container-friendly apt settings.
+      rm -f "$rootfs/etc/apt/sources.list"
+      cat >"$rootfs/etc/apt/sources.list.d/debian.sources" <<EOF
 Types: deb
 URIs: $MIRROR
 Suites: $SUITE $SUITE-updates
@@ -213,17 +225,20 @@ Suites: $SUITE-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
-    printf '#!/bin/sh\n# no services are started while packages are installed in an image\nexit 101\n' >"$rootfs/usr/sbin/policy-rc.d"
-    chmod +x "$rootfs/usr/sbin/policy-rc.d"
-    printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' >"$rootfs/etc/apt/apt.conf.d/90calico-lab"
-    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-    touch "$rootfs/.calico-lab-done"
+      printf '#!/bin/sh\n# no services are started while packages are installed in an image\nexit 101\n' >"$rootfs/usr/sbin/policy-rc.d"
+      chmod +x "$rootfs/usr/sbin/policy-rc.d"
+      printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' >"$rootfs/etc/apt/apt.conf.d/90calico-lab"
+      rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+      touch "$rootfs/.calico-lab-done"
+    fi
+    echo "docker import -> $BASE_IMAGE"
+    tar -C "$rootfs" --exclude ./.calico-lab-done -c . |
+      docker import -c 'CMD ["/bin/bash"]' -c "LABEL $LABEL_KEY=$want" \
+        -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' - "$BASE_IMAGE" >/dev/null
   fi
-  echo "docker import -> $BASE_IMAGE"
-  tar -C "$rootfs" --exclude ./.calico-lab-done -c . |
-    docker import -c 'CMD ["/bin/bash"]' -c "LABEL $LABEL_KEY=$want" \
-      -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' - "$BASE_IMAGE" >/dev/null
-fi
+}
+ensure_base
+((base_only)) && exit 0
 
 # ---------------------------------------------------------------- etcd and node images
 build_image() { # tag context-dir build-args...

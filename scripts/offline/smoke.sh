@@ -121,8 +121,8 @@ docker exec "$RUN-node1" calicoctl get nodes -o wide 2>&1 | sed 's/^/    /'
 echo "    services: $(docker exec "$RUN-node1" sh -c 'sv status /etc/service/enabled/* 2>&1 | cut -d: -f1,2 | tr "\n" ";"')"
 
 # Two IPPools without IPIP (no ipip kernel module here), one with VXLAN and one routed
-# by BGP alone: confd renders both into bird_ipam.cfg (the routed one through the
-# template branch whose krt_tunnel statement was removed), which Debian's BIRD must accept.
+# by BGP alone: confd renders both into bird_ipam.cfg (Calico's templates as they are,
+# krt_tunnel statements included), which the image's BIRD (Calico's fork) must accept.
 docker exec -i "$RUN-node1" calicoctl apply -f - <<EOF
 apiVersion: projectcalico.org/v3
 kind: IPPool

@@ -10,13 +10,36 @@ import { peerFromProtocolName, parseBirdProtocols } from "../../core/parsers/bir
 import { parseIpRoutes } from "../../core/parsers/ip-route";
 import { vmNamespace } from "../../core/substrates/qemu/scripts";
 import type { LabNodeOutput } from "../../components/lab/outputs";
-import { captureDuring, expectIcmpBetween, labStatus, outputsOf, POOL, workloadPingArgv, type LabOutputs } from "./lab-expectations";
+import {
+  captureDuring,
+  expectIcmpBetween,
+  expectIpipIcmpBetween,
+  labStatus,
+  outputsOf,
+  POOL,
+  workloadPingArgv,
+  type LabOutputs,
+} from "./lab-expectations";
 import { cacheDir, sh, stepTimeline } from "./live";
 import { labVm, openQemuStack, qemuLab, requireQemu, tearDownQemuLab, vmUnderlay } from "./qemu-lab";
 
 // The bird scenario on the qemu substrate: an etcd VM and two Calico VMs from the VM base image, under
-// KVM when a boot probe shows it works and TCG (no acceleration) otherwise, as on our machines.
+// KVM when a boot probe shows it works and TCG (no acceleration) otherwise, as on our machines. The pool is
+// the tutorial's, with IPIP (the VMs' kernel has ipip, the node image runs Calico's BIRD): first Always, then
+// CrossSubnet, under which nodes on one subnet route natively.
 requireQemu();
+
+/** The tutorial's pool with IPIP in the given mode. */
+const ipipPool = (ipipMode: "Always" | "CrossSubnet") => ({
+  name: "my.ippool-1",
+  cidr: POOL,
+  blockSize: 26,
+  ipipMode,
+  vxlanMode: "Never",
+  natOutgoing: true,
+});
+/** The workloads' MTU the lab derives for an IPIP pool: the underlay's 1500 less IPIP's 20-byte outer header. */
+const IPIP_MTU = 1480;
 
 const execFileAsync = promisify(execFile);
 const stackName = `e2e-qemu-${Date.now().toString(36)}`;
@@ -30,19 +53,19 @@ describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
   const times: Record<string, number> = {};
 
   beforeAll(async () => {
-    stack = await openQemuStack(stackName, backend, underlay, "bird");
+    stack = await openQemuStack(stackName, backend, underlay, "bird", { ipPools: [ipipPool("Always")] });
   });
 
   afterAll(() => tearDownQemuLab({ stack, stackName, backend, vmLab, leftovers: qemuLeftovers, times }));
 
-  it("up: sessions Established from both ends, BIRD routes via the VMs' addresses, workloads in the pool", async () => {
+  it("up: sessions Established from both ends, BIRD routes via the VMs' addresses through tunl0, workloads in the pool", async () => {
     const started = Date.now();
     const timeline = stepTimeline();
     const result = await stack.up({ onOutput: () => undefined, onEvent: timeline.onEvent });
     times.up = (Date.now() - started) / 1000;
     console.log(`up, step by step (seconds from its start):\n${timeline.report()}`);
     outputs = outputsOf(result);
-    expectLiveVmLab(outputs);
+    expectLiveVmLab(outputs, "tunl0");
     times.assertions = (Date.now() - started) / 1000 - times.up;
   });
 
@@ -52,7 +75,7 @@ describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
     times.ping = (Date.now() - started) / 1000;
   });
 
-  it("lab:capture records a VM node's eth0 with the VM's own tcpdump, over ssh, while workloads ping across", async () => {
+  it("lab:capture of a VM node's eth0 (the VM's own tcpdump, over ssh) holds the workloads' pings inside IPIP packets", async () => {
     const started = Date.now();
     const [a, b] = outputs.nodes;
     const dir = mkdtempSync(join(tmpdir(), "calico-lab-capture-"));
@@ -72,11 +95,29 @@ describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
       // Enough seen: the pings stop with their ssh session (the remote ping ends on its closed output).
       pinging.child.kill();
       await pinging.catch(() => undefined);
-      expectIcmpBetween(seen.packets, a!, b!, 3);
+      expectIpipIcmpBetween(seen.packets, a!, b!, 3);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
     times.capture = (Date.now() - started) / 1000;
+  });
+
+  it("the derived MTU: workloads get 1480, a don't-fragment ping of 1480-28 bytes crosses the tunnel, one byte more is refused", () => {
+    const [a, b] = outputs.nodes;
+    const mtuOf = (node: LabNodeOutput) =>
+      inNode(node, "ip", "netns", "exec", node.workloads[0]!.namespace, "cat", "/sys/class/net/eth0/mtu").trim();
+    expect(mtuOf(a!)).toBe(String(IPIP_MTU));
+    expect(mtuOf(b!)).toBe(String(IPIP_MTU));
+    const dfPing = (size: number) => [
+      ...workloadPingArgv(a!, b!, 3, 3, 0.5).slice(0, -1),
+      "-M",
+      "do",
+      "-s",
+      String(size),
+      b!.workloads[0]!.ip.split("/")[0]!,
+    ];
+    expect(inNode(a!, ...dfPing(IPIP_MTU - 28))).toMatch(/3 received/);
+    expect(() => inNode(a!, ...dfPing(IPIP_MTU - 27))).toThrow(/message too long, mtu=1480/i);
   });
 
   it("outputs: each VM's accelerator and ssh access (the key's path, never the key); lab:status reaches the VMs with it", async () => {
@@ -131,15 +172,60 @@ describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
     outputs = outputsOf(result);
     expect(readFileSync(join(vmDir, "pid"), "utf8").trim(), "a new QEMU").not.toBe(pid);
     expect(inNodeVm(victim, "cat", "/proc/sys/kernel/random/boot_id").trim(), "the VM booted anew").not.toBe(bootBefore);
-    expectLiveVmLab(outputs);
+    expectLiveVmLab(outputs, "tunl0");
     expectPingsBothWays(outputs);
     const seen = await labStatus(outputs);
     expect(seen.code, seen.text).toBe(0);
   });
+
+  it("ipipMode CrossSubnet, changed in place: nodes on one subnet route natively (eth0, no tunl0), pings cross bare", async () => {
+    const started = Date.now();
+    await stack.setConfig("calico-lab:ipPools[0].ipipMode", { value: "CrossSubnet" }, true);
+    const result = await stack.up({ onOutput: () => undefined });
+    const changes = result.summary.resourceChanges ?? {};
+    expect(changes.update ?? 0, "the pool is updated").toBeGreaterThan(0);
+    expect({ create: changes.create ?? 0, delete: changes.delete ?? 0, replace: changes.replace ?? 0 }).toEqual({
+      create: 0,
+      delete: 0,
+      replace: 0,
+    });
+    outputs = outputsOf(result);
+    expectLiveVmLab(outputs, "eth0");
+    expectPingsBothWays(outputs);
+    const [a, b] = outputs.nodes;
+    const dir = mkdtempSync(join(tmpdir(), "calico-lab-capture-"));
+    try {
+      const pinging = execFileAsync("bash", [
+        labVm,
+        "ssh",
+        vmLab,
+        a!.name,
+        "docker",
+        "exec",
+        a!.container,
+        ...workloadPingArgv(a!, b!, 3, 40, 0.5),
+      ]);
+      const seen = await captureDuring(dir, outputs, b!, "eth0", 6);
+      pinging.child.kill();
+      await pinging.catch(() => undefined);
+      expectIcmpBetween(seen.packets, a!, b!, 3);
+      expect(
+        seen.packets.filter((p) => p.protocol === 4),
+        "no IPIP between nodes on one subnet",
+      ).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    times.crossSubnet = (Date.now() - started) / 1000;
+  });
 });
 
-/** The lab as each VM shows it (one trip per VM): name, address, sessions, BIRD routes via the peer VM, the workload. */
-function expectLiveVmLab(outputs: LabOutputs): void {
+/**
+ * The lab as each VM shows it (one trip per VM): name, address, sessions, BIRD routes via the peer VM (through
+ * `dev`: tunl0 for IPIP, `via <peer> dev tunl0 proto bird onlink` as Calico's BIRD writes it; eth0 when native),
+ * the workload.
+ */
+function expectLiveVmLab(outputs: LabOutputs, dev: "tunl0" | "eth0"): void {
   const [a, b] = outputs.nodes;
   expect(outputs.nodes.map((n) => n.name)).toEqual(["calico1", "calico2"]);
   expect(outputs.bgpTopology.matches, outputs.bgpTopology.problems.join("; ")).toBe(true);
@@ -151,6 +237,7 @@ function expectLiveVmLab(outputs: LabOutputs): void {
         address: ["vm", "ip -4 -o addr show dev eth0"],
         protocols: ["node", "birdcl -s /var/run/calico/bird.ctl show protocols"],
         routes: ["node", "ip -4 route show proto bird"],
+        table: ["node", "ip -4 route show"],
         workload: ["node", `ip netns exec ${node.workloads[0]?.namespace ?? "none"} ip -4 -o addr show dev eth0`],
       }),
     ]),
@@ -179,6 +266,11 @@ function expectLiveVmLab(outputs: LabOutputs): void {
     const route = parseIpRoutes(seen.routes!).find((r) => r.via && contains(parseCidr(r.prefix)!, peerIp));
     expect(route, `${node.name} has a BIRD route to ${peer.name}'s block`).toBeDefined();
     expect(route?.via).toBe(peer.underlayIp);
+    expect(route?.dev, `${node.name}'s route to ${peer.name}'s block`).toBe(dev);
+    const line = seen.table!.split("\n").find((l) => l.startsWith(`${route!.prefix} `));
+    const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    const want = `^${escaped(route!.prefix)} via ${escaped(peer.underlayIp)} dev ${dev} proto bird${dev === "tunl0" ? " onlink" : ""}`;
+    expect(line, `${node.name}: ip route`).toMatch(new RegExp(want));
   }
 }
 

@@ -8,7 +8,7 @@ import { expect } from "vitest";
 import { contains, parseCidr } from "../../core/addressing";
 import { peerFromProtocolName, parseBirdProtocols } from "../../core/parsers/birdc-protocols";
 import { parseIpRoutes } from "../../core/parsers/ip-route";
-import { ipv4Packets, parsePcap } from "../../core/parsers/pcap";
+import { IPPROTO_IPIP, ipv4Packets, parsePcap } from "../../core/parsers/pcap";
 import type { BgpTopologyOutput, EtcdOutput, LabNodeOutput } from "../../components/lab/outputs";
 import type { LiveStatus } from "../../core/status";
 import { etcdDatastoreEnv } from "../../core/scenarios/bird";
@@ -195,6 +195,33 @@ export function expectIcmpBetween(packets: ReturnType<typeof ipv4Packets>, from:
   const icmp = packets.filter((p) => p.protocol === 1);
   expect(icmp.filter((p) => p.source === a && p.destination === b).length, "echo requests").toBeGreaterThanOrEqual(count);
   expect(icmp.filter((p) => p.source === b && p.destination === a).length, "echo replies").toBeGreaterThanOrEqual(count);
+}
+
+/**
+ * On an underlay interface of an IPIP lab: the echo requests and replies between two nodes' workloads travel
+ * inside IP protocol 4 packets between the nodes' underlay addresses, and none travel bare.
+ */
+export function expectIpipIcmpBetween(
+  packets: ReturnType<typeof ipv4Packets>,
+  from: LabNodeOutput,
+  to: LabNodeOutput,
+  count: number,
+): void {
+  const [a, b] = [from.workloads[0]!.ip.split("/")[0]!, to.workloads[0]!.ip.split("/")[0]!];
+  const carried = (outer: [string, string], inner: [string, string]) =>
+    packets.filter(
+      (p) =>
+        p.protocol === IPPROTO_IPIP &&
+        p.source === outer[0] &&
+        p.destination === outer[1] &&
+        p.inner?.protocol === 1 &&
+        p.inner.source === inner[0] &&
+        p.inner.destination === inner[1],
+    ).length;
+  expect(carried([from.underlayIp, to.underlayIp], [a, b]), "echo requests inside IPIP").toBeGreaterThanOrEqual(count);
+  expect(carried([to.underlayIp, from.underlayIp], [b, a]), "echo replies inside IPIP").toBeGreaterThanOrEqual(count);
+  const bare = packets.filter((p) => p.protocol === 1 && [a, b].includes(p.source) && [a, b].includes(p.destination));
+  expect(bare, "no workload ICMP outside the tunnel").toEqual([]);
 }
 
 /** afterAll of a lab's suite: destroy, check that nothing of the stack is left, then forget the stack and its backend. */

@@ -92,8 +92,14 @@ export function vmUnderlay(): string {
   return `192.168.${100 + Math.floor(Math.random() * 150)}.0/24`;
 }
 
-/** A qemu suite's stack: two Calico VMs with a workload each, and time for TCG to converge. */
-export function openQemuStack(stackName: string, backend: string, underlay: string, scenario: "bird" | "kdd"): Promise<Stack> {
+/** A qemu suite's stack: two Calico VMs with a workload each, and time for TCG to converge; `extra` settings on top. */
+export function openQemuStack(
+  stackName: string,
+  backend: string,
+  underlay: string,
+  scenario: "bird" | "kdd",
+  extra: Record<string, unknown> = {},
+): Promise<Stack> {
   return openStack(stackName, backend, {
     ...(scenario === "kdd" ? { scenario } : {}),
     substrate: "qemu",
@@ -103,6 +109,7 @@ export function openQemuStack(stackName: string, backend: string, underlay: stri
     workloads: { perNode: 1 },
     bgp: { convergeTimeoutSeconds: 600 },
     qemu: { cpus: 1 },
+    ...extra,
   });
 }
 

@@ -116,6 +116,23 @@ describe("pcap reader", () => {
     ]);
   });
 
+  it("IPIP (protocol 4): the outer addresses and the packet it carries; a truncated inner header is left out", () => {
+    const tunnelled = ethernet(
+      0x0800,
+      Buffer.concat([ipv4(4, [192, 168, 4, 5], [192, 168, 4, 6]), ipv4(1, [10, 1, 0, 1], [10, 1, 0, 65])]),
+    );
+    const cut = ethernet(0x0800, Buffer.concat([ipv4(4, [192, 168, 4, 6], [192, 168, 4, 5]), Buffer.alloc(8)]));
+    expect(ipv4Packets(parsePcap(pcapFile(LINKTYPE.ethernet, [tunnelled, cut])))).toEqual([
+      {
+        protocol: 4,
+        source: "192.168.4.5",
+        destination: "192.168.4.6",
+        inner: { protocol: 1, source: "10.1.0.1", destination: "10.1.0.65" },
+      },
+      { protocol: 4, source: "192.168.4.6", destination: "192.168.4.5" },
+    ]);
+  });
+
   it("Linux cooked captures (interface any): v1 and v2", () => {
     const sll = Buffer.concat([
       Buffer.from([0, 0, 0, 1, 0, 6, 2, 66, 192, 168, 4, 5, 0, 0, 0x08, 0x00]),

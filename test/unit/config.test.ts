@@ -6,7 +6,7 @@ import { DEFAULTS } from "../../core/config/defaults";
 import { ConfigError } from "../../core/config/errors";
 import { SETTING_KEYS } from "../../core/config/keys";
 import { loadLabConfig, mergeSettings, settingsFromConfig } from "../../core/config/load";
-import { nodeNames, pathsOverlap } from "../../core/config/validate";
+import { IPV6_POOL_REFUSED, nodeNames, pathsOverlap } from "../../core/config/validate";
 
 const root = join(__dirname, "..", "..");
 const pool = { name: "p", cidr: "10.1.0.0/16", blockSize: 26, ipipMode: "Never", vxlanMode: "Never", natOutgoing: true, disabled: false };
@@ -100,17 +100,28 @@ describe("validation names the setting, the value and what is allowed", () => {
     ]);
   });
 
-  it("blockSize outside 20-32 for IPv4 and 116-128 for IPv6", () => {
+  it("blockSize outside 20-32 for an IPv4 pool", () => {
     expect(messages({ ipPools: [{ ...pool, blockSize: 19 }] })).toEqual([
       "ipPools[0].blockSize = 19: allowed is 20 to 32 for an IPv4 pool",
     ]);
     expect(messages({ ipPools: [{ ...pool, blockSize: 33 }] })).toEqual([
       "ipPools[0].blockSize = 33: allowed is 20 to 32 for an IPv4 pool",
     ]);
-    expect(messages({ ipPools: [{ ...pool, cidr: "fd00:10::/48", blockSize: 64 }] })).toEqual([
-      "ipPools[0].blockSize = 64: allowed is 116 to 128 for an IPv6 pool",
+  });
+
+  it("a pool that names only its name and cidr gets the defaults of Calico's IPPool", () => {
+    expect(loadLabConfig({ ipPools: [{ name: "p1", cidr: "10.9.0.0/16" }] }).ipPools).toEqual([
+      { name: "p1", cidr: "10.9.0.0/16", blockSize: 26, ipipMode: "Never", vxlanMode: "Never", natOutgoing: false, disabled: false },
     ]);
-    expect(loadLabConfig({ ipPools: [pool, { ...pool, name: "v6", cidr: "fd00:10::/48", blockSize: 122 }] }).ipPools).toHaveLength(2);
+  });
+
+  it("an IPv6 pool is refused with the reason, whatever its block size, beside a good IPv4 pool", () => {
+    for (const blockSize of [64, 122]) {
+      expect(messages({ ipPools: [pool, { ...pool, name: "v6", cidr: "fd00:10::/48", blockSize }] })).toEqual([
+        `ipPools[1].cidr = "fd00:10::/48": ${IPV6_POOL_REFUSED}`,
+      ]);
+    }
+    expect(IPV6_POOL_REFUSED).toMatch(/IPv4 only.*allowed is an IPv4 network/);
   });
 
   it("a pool overlapping the underlay or another pool", () => {

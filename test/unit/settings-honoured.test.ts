@@ -35,7 +35,7 @@ describe("the docker substrate's kernel preflight", () => {
       {
         setting: "ipPools[0].ipipMode",
         value: "Always",
-        allowed: expect.stringContaining("use vxlanMode Always or CrossSubnet, or a VM substrate"),
+        allowed: expect.stringContaining("use vxlanMode Always or CrossSubnet, or the qemu substrate, whose VMs' own kernel has ipip"),
       },
     ]);
     expect(dockerKernelIssues({ ipPools: ipip }, { ipip: true })).toEqual([]);

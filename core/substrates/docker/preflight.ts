@@ -19,7 +19,7 @@ export function dockerKernelIssues(config: Pick<LabConfig, "ipPools">, kernel: D
             setting: `ipPools[${i}].ipipMode`,
             value: pool.ipipMode,
             allowed:
-              "allowed is Never on this machine's docker substrate: its kernel has no ipip module (/sys/module/ipip) and containers cannot load one, so nothing would be encapsulated; use vxlanMode Always or CrossSubnet, or a VM substrate",
+              "allowed is Never on this machine's docker substrate: its kernel has no ipip module (/sys/module/ipip) and containers cannot load one, so nothing would be encapsulated; use vxlanMode Always or CrossSubnet, or the qemu substrate, whose VMs' own kernel has ipip (stacks/Pulumi.bird-qemu.yaml)",
           },
         ],
   );
