@@ -2,6 +2,12 @@ import { defineConfig } from "vitest/config";
 
 /** The suites that run qemu VMs: TCG on 2 cores, so they run alone, one at a time, after the Docker suites. */
 const VM_SUITES = ["test/e2e/*-qemu.test.ts"];
+/**
+ * Unit and component tests: a test's or a hook's time is never an assertion (speed lives in the benchmarks), so
+ * both get the same generous limit: a component file's first hook loads Pulumi's runtime, which takes over
+ * vitest's 10 s hook default on a loaded 2-core machine.
+ */
+const OFFLINE = { testTimeout: 30000, hookTimeout: 30000 };
 /** Fails the run when a unit or component test leaves a temporary folder of ours behind. */
 const NO_STRANDED_TEMP = "test/support/no-stranded-temp.ts";
 const LIVE = { testTimeout: 1800000, hookTimeout: 600000 };
@@ -17,11 +23,11 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
-          testTimeout: 30000,
+          ...OFFLINE,
           globalSetup: ["test/schemas/global-setup.ts", NO_STRANDED_TEMP],
         },
       },
-      { test: { name: "component", include: ["test/component/**/*.test.ts"], testTimeout: 30000, globalSetup: [NO_STRANDED_TEMP] } },
+      { test: { name: "component", include: ["test/component/**/*.test.ts"], ...OFFLINE, globalSetup: [NO_STRANDED_TEMP] } },
       { test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], exclude: VM_SUITES, ...LIVE, sequence: { groupOrder: 1 } } },
       {
         test: {
