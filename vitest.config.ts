@@ -21,7 +21,17 @@ export default defineConfig({
           globalSetup: ["test/schemas/global-setup.ts", NO_STRANDED_TEMP],
         },
       },
-      { test: { name: "component", include: ["test/component/**/*.test.ts"], testTimeout: 30000, globalSetup: [NO_STRANDED_TEMP] } },
+      // Each component suite builds its labs in beforeAll, loading the components on first use: on a busy
+      // 2-core machine that outlasts vitest's default hook timeout.
+      {
+        test: {
+          name: "component",
+          include: ["test/component/**/*.test.ts"],
+          testTimeout: 30000,
+          hookTimeout: 60000,
+          globalSetup: [NO_STRANDED_TEMP],
+        },
+      },
       { test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], exclude: VM_SUITES, ...LIVE, sequence: { groupOrder: 1 } } },
       {
         test: {

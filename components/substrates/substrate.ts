@@ -34,17 +34,6 @@ export interface LabNode {
   readonly deletedWith?: pulumi.Resource;
 }
 
-/**
- * The resource options of something that lives inside `node` (or in what it holds): deleted with the node's
- * `deletedWith` resource, so its own delete is skipped when that goes in the same update. None where the
- * node outlives the lab (ssh hosts), or there is no node.
- */
-export function goesWithNode(node: { readonly deletedWith?: pulumi.Resource | undefined } | undefined): {
-  deletedWith?: pulumi.Resource;
-} {
-  return node?.deletedWith ? { deletedWith: node.deletedWith } : {};
-}
-
 /** What a substrate knows of a node it made, besides the runtime and how it is reached. */
 export type LabNodeParts = Pick<LabNode, "handle" | "instanceId" | "resource" | "accelerator" | "deletedWith">;
 

@@ -4,8 +4,7 @@ import { calicoNodeRegisteredScript, calicoNodeRemoveScript, routeReflectorScrip
 import { renderBgpConfiguration, renderIpPools, renderNetworkProfile, renderRouteReflectorPeer } from "../../../core/render";
 import { CalicoResources } from "../../calico/calico-resources";
 import type { PreparedDatastore } from "../../scenarios/scenario";
-import { goesWithNode } from "../../substrates/substrate";
-import { nodeStep, type StepTarget } from "../node-step";
+import { goesWithNode, nodeStep, type StepTarget } from "../node-step";
 import type { Calicoctl } from "./calicoctl";
 import type { CalicoNodes } from "./calico-nodes";
 import type { Datastore } from "./datastore";

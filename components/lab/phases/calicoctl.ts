@@ -1,8 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ToolSet } from "../../../core/config/types";
 import { NodeTools } from "../../calico/node-tools";
-import type { StepTarget } from "../node-step";
-import { goesWithNode } from "../../substrates/substrate";
+import { goesWithNode, type StepTarget } from "../node-step";
 import type { CalicoNodes } from "./calico-nodes";
 import type { Datastore } from "./datastore";
 
