@@ -69,7 +69,7 @@ export function findNode(lab: Lab, stack: string, name: string): LabNodeOutput &
   return { ...node, access: node.access };
 }
 
-/** Seconds a command in a node may take: a VM under TCG on a busy machine takes seconds per ssh login (seen: over 20 s at load 20). */
+/** Seconds a command in a node may take: a VM under TCG on a busy machine can take many seconds per ssh login. */
 export const nodeTimeoutSeconds = (access: NodeAccess) => (access.transport === "ssh" ? 120 : 20);
 
 /** Runs a node-side script through the node's transport. */
