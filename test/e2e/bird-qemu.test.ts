@@ -3,8 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { Stack } from "@pulumi/pulumi/automation";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { contains, parseCidr } from "../../core/addressing";
 import { peerFromProtocolName, parseBirdProtocols } from "../../core/parsers/birdc-protocols";
 import { parseIpRoutes } from "../../core/parsers/ip-route";
@@ -12,7 +11,8 @@ import { vmNamespace } from "../../core/substrates/qemu/scripts";
 import type { LabNodeOutput } from "../../components/lab/outputs";
 import { captureDuring, expectIcmpBetween, labStatus, outputsOf, POOL, workloadPingArgv, type LabOutputs } from "./lab-expectations";
 import { cacheDir, sh, stepTimeline } from "./live";
-import { labVm, openQemuStack, qemuLab, requireQemu, tearDownQemuLab, vmUnderlay } from "./qemu-lab";
+import { labVm, qemuSettings, qemuLab, requireQemu, tearDownQemuLab, vmUnderlay } from "./qemu-lab";
+import { labSuite } from "./suite";
 
 // The bird scenario on the qemu substrate: an etcd VM and two Calico VMs from the VM base image, under
 // KVM when a boot probe shows it works and TCG (no acceleration) otherwise, as on our machines.
@@ -24,21 +24,17 @@ const underlay = vmUnderlay();
 const { vmLab, inNodeVm, inNode, readNode, leftovers: qemuLeftovers } = qemuLab(stackName, underlay, [4, 5, 6]);
 
 describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
-  const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
-  let stack: Stack;
-  let outputs: LabOutputs;
   const times: Record<string, number> = {};
-
-  beforeAll(async () => {
-    stack = await openQemuStack(stackName, backend, underlay, "bird");
+  const lab = labSuite(stackName, () => qemuSettings(underlay, "bird"), {
+    teardown: (opened, name, backend) =>
+      tearDownQemuLab({ stack: opened, stackName: name, backend, vmLab, leftovers: qemuLeftovers, times }),
   });
-
-  afterAll(() => tearDownQemuLab({ stack, stackName, backend, vmLab, leftovers: qemuLeftovers, times }));
+  let outputs: LabOutputs;
 
   it("up: sessions Established from both ends, BIRD routes via the VMs' addresses, workloads in the pool", async () => {
     const started = Date.now();
     const timeline = stepTimeline();
-    const result = await stack.up({ onOutput: () => undefined, onEvent: timeline.onEvent });
+    const result = await lab.stack.up({ onOutput: () => undefined, onEvent: timeline.onEvent });
     times.up = (Date.now() - started) / 1000;
     console.log(`up, step by step (seconds from its start):\n${timeline.report()}`);
     outputs = outputsOf(result);
@@ -118,13 +114,13 @@ describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
     for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await new Promise((resolve) => setTimeout(resolve, 100));
 
     let started = Date.now();
-    const refreshed = await stack.refresh({ onOutput: () => undefined });
+    const refreshed = await lab.stack.refresh({ onOutput: () => undefined });
     times.refresh = (Date.now() - started) / 1000;
     expect(refreshed.summary.resourceChanges?.delete ?? 0, "refresh drops the killed VM").toBeGreaterThan(0);
 
     started = Date.now();
     const timeline = stepTimeline();
-    const result = await stack.up({ onOutput: () => undefined, onEvent: timeline.onEvent });
+    const result = await lab.stack.up({ onOutput: () => undefined, onEvent: timeline.onEvent });
     times.heal = (Date.now() - started) / 1000;
     console.log(`up after the VM was killed, step by step:\n${timeline.report()}`);
     expect(result.summary.resourceChanges?.create ?? 0).toBeGreaterThan(0);
