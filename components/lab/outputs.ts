@@ -68,6 +68,37 @@ export interface CniConfigOutput {
   readonly conflist: string;
 }
 
+/** Which Calico the nodes run: a local build (its tree, commit, dirty flag, digest) or the pinned release. */
+export interface CalicoOutput {
+  /** The tree's real path, or `release`. */
+  readonly source: string;
+  readonly commit: string | null;
+  readonly dirty: boolean | null;
+  readonly version: string;
+  readonly image: string;
+  /** A local build's digest and calico-node's sha256. */
+  readonly digest?: string;
+  readonly calicoNodeSha256?: string;
+}
+
+/**
+ * The stack's outputs as `pulumi stack output --json` gives them: the contract users, the lab commands
+ * (scripts/status) and the end-to-end tests read, whichever lab made them.
+ */
+export interface StackOutputs {
+  readonly scenario: string;
+  readonly imageMode: string;
+  readonly etcd: EtcdOutput;
+  readonly calico: CalicoOutput;
+  readonly nodes: ReadonlyArray<LabNodeOutput & { readonly calico: CalicoOutput }>;
+  readonly ipPools: IpPoolsOutput;
+  readonly cniConfig: CniConfigOutput;
+  readonly bgpTopology: BgpTopologyOutput;
+  readonly diagram: string;
+  /** kdd and kind: the admin kubeconfig (a secret output). */
+  readonly kubeconfig?: string;
+}
+
 /**
  * The outputs contract every lab component (CalicoLab, KindLab) fills in, whatever its scenario and substrate:
  * the program exports these, and the lab commands (scripts/status) read them back.

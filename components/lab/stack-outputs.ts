@@ -3,10 +3,10 @@ import type { CalicoBuild } from "../../core/config/calico-source";
 import { imageSetOf } from "../../core/config/image-mode";
 import type { LabConfig } from "../../core/config/types";
 import versions from "../../versions.json";
-import type { LabOutputs } from "./outputs";
+import type { CalicoOutput, LabOutputs, StackOutputs } from "./outputs";
 
 /** Which Calico each node runs: the local build (its tree, commit, dirty flag, digest) or the pinned release. */
-export function calicoOutput(build: CalicoBuild | undefined, config: LabConfig): Record<string, unknown> {
+export function calicoOutput(build: CalicoBuild | undefined, config: LabConfig): CalicoOutput {
   return build
     ? {
         source: build.source,
@@ -21,8 +21,8 @@ export function calicoOutput(build: CalicoBuild | undefined, config: LabConfig):
 }
 
 /** The stack's outputs: the lab's outputs contract, with the scenario, the image mode and the Calico it runs. */
-export function stackOutputs(config: LabConfig, lab: LabOutputs, calico: Record<string, unknown>): Record<string, unknown> {
-  return {
+export function stackOutputs(config: LabConfig, lab: LabOutputs, calico: CalicoOutput): Record<string, unknown> {
+  const outputs: { [K in keyof StackOutputs]: pulumi.Input<StackOutputs[K]> } = {
     scenario: config.scenario,
     imageMode: config.imageMode,
     etcd: lab.etcd,
@@ -34,6 +34,7 @@ export function stackOutputs(config: LabConfig, lab: LabOutputs, calico: Record<
     diagram: lab.diagram,
     // kdd and kind: the admin kubeconfig of the lab's apiserver (a secret: `pulumi stack output kubeconfig
     // --show-secrets`). Absent on bird rather than undefined, which Pulumi warns of on every up and preview.
-    ...(lab.kubeconfig ? { kubeconfig: lab.kubeconfig as pulumi.Output<string> } : {}),
+    ...(lab.kubeconfig ? { kubeconfig: lab.kubeconfig } : {}),
   };
+  return outputs;
 }
