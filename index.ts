@@ -10,7 +10,7 @@ const REGISTRATION_HEAD_START_MS = 50;
  * A RunError (a refused setting, a machine check) as Pulumi prints it, its message alone, without the stack
  * frames Pulumi would hide anyway. Thrown out of this async entry with its frames, Pulumi's Node.js host
  * formats it for its trace with Node's coloured inspect, which on these frames (the host's own, source-mapped)
- * ran for about 30 s and then gave up: a refused setting took 33 s to be said instead of 5 s.
+ * runs for a long time and then gives up: a refused setting would be said many times later than it can be.
  */
 function withoutFrames(error: pulumi.RunError): pulumi.RunError {
   const bare = new pulumi.RunError(error.message);

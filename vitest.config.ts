@@ -7,7 +7,7 @@ const VM_SUITES = ["test/e2e/*-qemu.test.ts"];
  * both get the same generous limit: a component file's first hook loads Pulumi's runtime, which takes over
  * vitest's 10 s hook default on a loaded 2-core machine.
  */
-const OFFLINE = { testTimeout: 30000, hookTimeout: 30000 };
+const OFFLINE = { testTimeout: 60000, hookTimeout: 60000 };
 /** Fails the run when a unit or component test leaves a temporary folder of ours behind. */
 const NO_STRANDED_TEMP = "test/support/no-stranded-temp.ts";
 const LIVE = { testTimeout: 1800000, hookTimeout: 600000 };

@@ -9,7 +9,7 @@ export interface NodeCheck {
 /**
  * How often each node of a lab this wide runs its check: every quarter second, but no more than 16 checks
  * a second in the whole lab (each runs BIRD's client and a few processes in a node, and 16 calico-nodes
- * starting already keep 2 cores busy): 1 s at 16 nodes, 4 s at 64.
+ * starting already keep 2 cores busy).
  */
 export function pollSecondsFor(nodes: number): number {
   return Math.max(0.25, nodes / 16);
@@ -17,8 +17,8 @@ export function pollSecondsFor(nodes: number): number {
 
 /**
  * How long a Calico node may take to be ready (BIRD answering) when this many start at once: 120 s, and 4 s a
- * node beyond 30. On 2 cores 64 starting calico-nodes get a thirty-second of a core each: 3 of 64 had no BIRD
- * after 120 s (2026-12-05, 64 nodes with 2 reflectors), while a node of a small lab is ready in seconds.
+ * node beyond 30. Many calico-nodes starting at once share the machine's cores, so a large lab's nodes need
+ * far longer than the seconds a small lab's take.
  * A deadline only: the lab goes on as soon as each node is ready.
  */
 export function calicoNodeReadySeconds(nodes: number): number {

@@ -60,7 +60,7 @@ if [ ! -f "$committed" ]; then
 fi
 
 # A kdd stack, and any kind stack, manages Kubernetes objects with the Kubernetes provider plugin, which the
-# offline build makes only when asked (7 min on an idle 2-core machine; checked in 2 s once it is there).
+# offline build makes only when asked (a long build; checked quickly once it is there).
 if { [ "$action" = up ] || [ "$action" = preview ]; } &&
   grep -Eq '^[[:space:]]*calico-lab:(scenario:[[:space:]]*"?kdd|substrate:[[:space:]]*"?kind)' "$committed"; then
   if ! bash scripts/offline/kubernetes-provider.sh --check >/dev/null 2>&1; then
@@ -70,7 +70,7 @@ if { [ "$action" = up ] || [ "$action" = preview ]; } &&
 fi
 
 # A qemu stack boots its VMs from the VM base image, which holds the lab's images (kdd's kube-apiserver too):
-# built when missing or older than the images (3.5 min cold; about 30 s when only the images changed).
+# built when missing or older than the images (far quicker when only the images changed).
 if { [ "$action" = up ] || [ "$action" = preview ]; } &&
   grep -Eq '^[[:space:]]*calico-lab:substrate:[[:space:]]*"?qemu' "$committed"; then
   if ! bash scripts/offline/vm-image.sh --check >/dev/null 2>&1; then

@@ -21,7 +21,7 @@ import { everyNodeHolds } from "../../core/settle";
 import type { ExpectedTopology } from "../../core/topology";
 import { HOST_BASH } from "../lab/host-command";
 import { LiveProbe, type ProbeReading } from "../lab/live-probe";
-import type { StepTarget } from "../lab/node-step";
+import { goesWithNode, type StepTarget } from "../lab/node-step";
 
 export interface BgpStatusNode extends StepTarget {
   readonly nodeName: string;
@@ -88,7 +88,7 @@ export class BgpStatus extends pulumi.ComponentResource {
         triggers: pulumi.all(args.nodes.map((node) => node.instanceId)),
       },
       // A probe only reads, and has nothing to undo: no delete of its own when the nodes go in the same destroy.
-      { parent: this, ...(args.nodes[0]?.deletedWith ? { deletedWith: args.nodes[0].deletedWith } : {}) },
+      { parent: this, ...goesWithNode(args.nodes[0]) },
     );
     const readings = probe.readings.apply((all) => args.nodes.map((node) => nodeReadings(node.nodeName, all)));
     this.observed = readings.apply((list) => observeTopology(args.expected, list, args.pools));

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ToolSet } from "../../core/config/types";
 import { toolCacheDir, toolFetchScript, toolInstallScript, type ToolName } from "../../core/tools";
 import type { HostCommand } from "../lab/host-command";
-import { hostStep, type StepTarget } from "../lab/node-step";
+import { goesWithNode, hostStep, type StepTarget } from "../lab/node-step";
 
 export interface NodeToolsArgs {
   /** Where each tool comes from (the image mode's tool set). */
@@ -47,11 +47,13 @@ export class NodeTools extends pulumi.ComponentResource {
     const cached = sums.apply((all) =>
       names.map((tool, i) => ({ name: tool, cacheDir: toolCacheDir(args.cacheDir, tool, args.tools[tool]), sums: all[i] ?? "" })),
     );
+    // An install has nothing to undo (the copies go with the node), yet its delete is one more call to the
+    // provider that the lab network's removal waits for: none when its node goes in the same destroy.
     this.installs = args.nodes.map((node, index) =>
       hostStep(
         `${name}-install-${index + 1}`,
         { create: cached.apply((tools) => toolInstallScript(node.shell, tools)), triggers: [node.instanceId, sums] },
-        { parent: this, dependsOn: [...fetches, ...(args.installAfter?.[index] ?? [])], ...goesWith(node) },
+        { parent: this, dependsOn: [...fetches, ...(args.installAfter?.[index] ?? [])], ...goesWithNode(node) },
       ),
     );
     const client = args.datastoreClient;
@@ -66,19 +68,11 @@ export class NodeTools extends pulumi.ComponentResource {
         {
           parent: this,
           dependsOn: [...(fetches[calicoctl] ? [fetches[calicoctl]] : fetches), ...client.after],
-          ...goesWith(client.target),
+          ...goesWithNode(client.target),
         },
       );
     }
     this.checksums = sums.apply((outputs) => Object.fromEntries(names.map((tool, i) => [tool, (outputs[i] ?? "").trim()])));
     this.registerOutputs({ checksums: this.checksums });
   }
-}
-
-/**
- * An install has nothing to undo (the copies go with the node), yet its delete is one more call to the
- * provider that the lab network's removal waits for: none when its node goes in the same destroy.
- */
-function goesWith(node: StepTarget): pulumi.CustomResourceOptions {
-  return node.deletedWith ? { deletedWith: node.deletedWith } : {};
 }

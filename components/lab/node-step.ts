@@ -21,6 +21,17 @@ export interface StepTarget {
   readonly deletedWith?: pulumi.Resource;
 }
 
+/**
+ * The resource options of something that lives inside `node` (or in what it holds): deleted with the node's
+ * `deletedWith` resource, so its own delete is skipped when that goes in the same update. None where the
+ * node outlives the lab (ssh hosts), or there is no node.
+ */
+export function goesWithNode(node: { readonly deletedWith?: pulumi.Resource | undefined } | undefined): {
+  deletedWith?: pulumi.Resource;
+} {
+  return node?.deletedWith ? { deletedWith: node.deletedWith } : {};
+}
+
 export interface NodeStepArgs {
   /** Node-side script run on create (and on replace, after delete); its stdout becomes the step's `stdout`. */
   readonly create: pulumi.Input<string>;
@@ -49,6 +60,6 @@ export function nodeStep(name: string, target: StepTarget, args: NodeStepArgs, o
         : {}),
       triggers: [target.instanceId, ...(args.triggers ?? [])],
     },
-    target.deletedWith ? pulumi.mergeOptions({ deletedWith: target.deletedWith }, opts) : opts,
+    pulumi.mergeOptions(goesWithNode(target), opts),
   );
 }

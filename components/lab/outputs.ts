@@ -1,4 +1,6 @@
+import type * as pulumi from "@pulumi/pulumi";
 import type { LabConfig } from "../../core/config/types";
+import { comparisonProblems, type TopologyComparison } from "../../core/observed";
 import type { CertificateFacts } from "../../core/pki";
 import type { EtcdClientFiles } from "../../core/scenarios/etcd-tls";
 import type { NodeAccess } from "../../core/transports/access";
@@ -52,8 +54,8 @@ export interface EtcdOutput {
   readonly container: string;
   /** The accelerator of the etcd VM: `kvm` or `tcg` (qemu substrate only). */
   readonly accelerator?: string;
-  /** null when etcd serves plain HTTP. */
-  readonly tls: EtcdTlsOutput | null;
+  /** null when the lab's etcd serves plain HTTP; absent where the lab does not make etcd itself (kind's own). */
+  readonly tls?: EtcdTlsOutput | null;
 }
 
 export interface IpPoolsOutput {
@@ -64,4 +66,80 @@ export interface IpPoolsOutput {
 export interface CniConfigOutput {
   readonly path: string;
   readonly conflist: string;
+}
+
+/** Which Calico the nodes run: a local build (its tree, commit, dirty flag, digest) or the pinned release. */
+export interface CalicoOutput {
+  /** The tree's real path, or `release`. */
+  readonly source: string;
+  readonly commit: string | null;
+  readonly dirty: boolean | null;
+  readonly version: string;
+  readonly image: string;
+  /** A local build's digest and calico-node's sha256. */
+  readonly digest?: string;
+  readonly calicoNodeSha256?: string;
+}
+
+/**
+ * The stack's outputs as `pulumi stack output --json` gives them: the contract users, the lab commands
+ * (scripts/status) and the end-to-end tests read, whichever lab made them.
+ */
+export interface StackOutputs {
+  readonly scenario: string;
+  readonly imageMode: string;
+  readonly etcd: EtcdOutput;
+  readonly calico: CalicoOutput;
+  readonly nodes: ReadonlyArray<LabNodeOutput & { readonly calico: CalicoOutput }>;
+  readonly ipPools: IpPoolsOutput;
+  readonly cniConfig: CniConfigOutput;
+  readonly bgpTopology: BgpTopologyOutput;
+  readonly diagram: string;
+  /** kdd and kind: the admin kubeconfig (a secret output). */
+  readonly kubeconfig?: string;
+}
+
+/**
+ * The outputs contract every lab component (CalicoLab, KindLab) fills in, whatever its scenario and substrate:
+ * the program exports these, and the lab commands (scripts/status) read them back.
+ */
+export interface LabOutputs {
+  readonly etcd: pulumi.Output<EtcdOutput>;
+  readonly nodes: pulumi.Output<LabNodeOutput[]>;
+  readonly ipPools: pulumi.Output<IpPoolsOutput>;
+  readonly cniConfig: pulumi.Output<CniConfigOutput>;
+  readonly bgpTopology: pulumi.Output<BgpTopologyOutput>;
+  readonly diagram: pulumi.Output<string>;
+  /** The admin kubeconfig of the lab's Kubernetes API (kdd, kind), a secret; absent where there is none (bird). */
+  readonly kubeconfig: pulumi.Output<string> | undefined;
+}
+
+/** A lab's outputs as its component registers them; no kubeconfig key where there is none. */
+export function registeredOutputs(outputs: LabOutputs): Record<string, pulumi.Output<unknown>> {
+  return {
+    ...(outputs.kubeconfig ? { kubeconfig: outputs.kubeconfig } : {}),
+    etcd: outputs.etcd,
+    nodes: outputs.nodes,
+    ipPools: outputs.ipPools,
+    cniConfig: outputs.cniConfig,
+    bgpTopology: outputs.bgpTopology,
+    diagram: outputs.diagram,
+  };
+}
+
+/** The bgpTopology output: what the settings expect, what the nodes showed, and how the two differ. */
+export function bgpTopologyOutput(
+  bgp: { readonly asNumber: number; readonly mode: string },
+  expected: ExpectedTopology,
+  observed: ObservedTopology,
+  comparison: TopologyComparison,
+): BgpTopologyOutput {
+  return {
+    asNumber: bgp.asNumber,
+    mode: bgp.mode,
+    expected,
+    observed,
+    matches: comparison.matches,
+    problems: comparisonProblems(comparison),
+  };
 }

@@ -1,9 +1,14 @@
+import type { ConfigIssue } from "../../core/config/errors";
 import type { LabConfig, Scenario as ScenarioName, Substrate as SubstrateName } from "../../core/config/types";
 import type { Scenario } from "../scenarios/scenario";
 import { dockerSubstrate } from "../substrates/docker";
+import { dockerPreflight } from "../substrates/docker/preflight";
 import { qemuSubstrate } from "../substrates/qemu";
+import { qemuPreflight } from "../substrates/qemu/preflight";
 import { sshSubstrate } from "../substrates/ssh";
+import { sshPreflight } from "../substrates/ssh/preflight";
 import type { Substrate } from "../substrates/substrate";
+import type { Machine } from "./machine";
 
 /** What a substrate may read of the lab's settings and this machine when it is made. */
 export interface SubstrateOptions {
@@ -19,7 +24,7 @@ export interface SubstrateOptions {
  * settings' validation (core/config/validate.ts). kind is a lab of its own (KindLab): a whole cluster,
  * not nodes. A substrate is made from the settings it needs (the qemu VMs' size, the ssh hosts). A scenario's
  * module is loaded when the lab asks for it: kdd's brings Pulumi's Kubernetes SDK, which a bird lab would
- * load for nothing on every up (about 0.2 s of the program's start on 2 cores).
+ * load for nothing on every up.
  */
 export const LAB_SCENARIOS: Partial<Record<ScenarioName, () => Promise<Scenario>>> = {
   bird: async () => (await import("../scenarios/bird")).birdScenario,
@@ -29,4 +34,14 @@ export const LAB_SUBSTRATES: Partial<Record<SubstrateName, (options: SubstrateOp
   docker: () => dockerSubstrate,
   qemu: ({ config, cacheDir }) => qemuSubstrate({ qemu: config.qemu, cacheDir }),
   ssh: ({ config, home }) => sshSubstrate({ ssh: config.ssh, ipPools: config.ipPools, home }),
+};
+
+/**
+ * Beside each substrate's factory, its machine check: what this machine lacks for that substrate, named
+ * before anything is declared (kind checks its machine in KindLab, before it registers anything).
+ */
+export const LAB_PREFLIGHTS: Partial<Record<SubstrateName, (config: LabConfig, machine: Machine) => ConfigIssue[]>> = {
+  docker: (config, machine) => dockerPreflight(config, machine),
+  qemu: (_config, machine) => qemuPreflight(machine),
+  ssh: (config, machine) => sshPreflight(config.ssh, machine),
 };

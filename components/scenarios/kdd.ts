@@ -26,7 +26,7 @@ import {
 } from "../../core/scenarios/kdd";
 import { parseManifest, type KubeObject } from "../../core/substrates/kind/render";
 import { nodeNames } from "../../core/config/validate";
-import { nodeStep } from "../lab/node-step";
+import { goesWithNode, nodeStep } from "../lab/node-step";
 import type { Scenario, ScenarioContext } from "./scenario";
 
 /**
@@ -96,7 +96,7 @@ export const kddScenario: Scenario = {
       parent,
       provider,
       dependsOn,
-      ...(etcd.deletedWith ? { deletedWith: etcd.deletedWith } : {}),
+      ...goesWithNode(etcd),
     });
     const crdFiles = calicoCrdFiles(
       JSON.parse(readFileSync(context.manifestPath, "utf8")) as unknown,

@@ -110,7 +110,7 @@ export const DEFAULTS: LabConfig = {
   },
   // The Calico VPP release of the pinned Calico's minor version (core/vpp-releases.ts says how each was verified).
   vpp: { version: vppReleaseFor(versions.calico.version) ?? "unknown", uplinkInterface: "eth0", driver: "af_packet", hugepages: 512 },
-  // What scripts/vm/smoke.sh ran calico-node in: 2 vCPUs and 1 GiB per VM (the guest used ~380 MiB).
+  // What scripts/vm/smoke.sh runs calico-node in: 2 vCPUs and 1 GiB per VM, room above what the guest uses.
   qemu: { cpus: 2, memoryMiB: 1024 },
   ssh: { hosts: [], etcdHost: "" },
 };

@@ -1,6 +1,6 @@
 import { overlaps, parseCidr } from "../addressing";
 import { minorOf, VPP_RELEASES, vppReleaseFor } from "../vpp-releases";
-import type { CrossCheck } from "./validate";
+import type { CrossCheck } from "./check";
 
 /** VPP drivers that work on a kind node's uplink (a veth into kind's Docker network). */
 export const KIND_VPP_DRIVERS = ["af_packet", "af_xdp"] as const;

@@ -1,7 +1,7 @@
 import { addressAt, contains, parseCidr } from "../addressing";
 import type { LabConfig, SshHost } from "./types";
 import { ETCD_NODE, RESERVED_ETCD } from "./reserved";
-import type { CrossCheck } from "./validate";
+import type { CrossCheck } from "./check";
 
 /** lab-vm.sh makes the lab's bridge for prefixes /8 to /29 only. */
 export const QEMU_UNDERLAY_PREFIXES = { min: 8, max: 29 } as const;

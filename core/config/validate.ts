@@ -2,6 +2,7 @@ import { blockGeometry, overlaps, parseCidr, underlayNodeCapacity, type Network 
 import { encapsulationOverhead, UNDERLAY_MTU } from "../mtu";
 import { DEFAULT_ARTIFACTS } from "./defaults";
 import { imagesOf, OFFICIAL_REGISTRY, OFFICIAL_RELEASE_SITE, registryOf, urlsOf } from "./mirrors";
+import type { CrossCheck, Report } from "./check";
 import type { ConfigIssue } from "./errors";
 import type { LabConfig } from "./types";
 import { KIND_CHECKS } from "./validate-kind";
@@ -19,18 +20,6 @@ export function nodeNames(config: Pick<LabConfig, "calico"> & Partial<Pick<LabCo
   if (config.substrate === "ssh" && config.ssh) return sshCalicoHosts(config as Pick<LabConfig, "ssh">).map((host) => host.name);
   const { names, nodes, namePrefix } = config.calico;
   return names.length > 0 ? [...names] : Array.from({ length: nodes }, (_, i) => `${namePrefix}${i + 1}`);
-}
-
-export type Report = (setting: string, value: unknown, allowed: string) => void;
-
-/**
- * A check that needs more than one setting at a time. `reads` names every setting it looks at (a group
- * such as `calico` covers its fields), so that it can be skipped when one of them already failed the
- * schema: its verdict on a value that is known to be wrong would only add noise.
- */
-export interface CrossCheck {
-  readonly reads: readonly string[];
-  readonly run: (config: LabConfig, report: Report) => void;
 }
 
 /** The mirror settings (core/config/mirrors.ts). */

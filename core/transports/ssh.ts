@@ -35,8 +35,8 @@ export interface SshTarget {
   connectTimeout?: number;
   /**
    * Share one connection per machine (OpenSSH's ControlMaster): the first client becomes the master and
-   * stays CONTROL_PERSIST_SECONDS after its last session; the others skip the handshake (0.7 s against a
-   * VM under TCG, 0.05 s through the master). The path is the master's socket; `%h`, `%p`, `%r` expand.
+   * stays CONTROL_PERSIST_SECONDS after its last session; the others skip the handshake, the costly part of a
+   * login to a VM under TCG. The path is the master's socket; `%h`, `%p`, `%r` expand.
    */
   controlPath?: string;
 }

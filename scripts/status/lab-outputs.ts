@@ -6,22 +6,16 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import type { EtcdOutput, LabNodeOutput } from "../../components/lab/outputs";
+import type { LabNodeOutput, StackOutputs } from "../../components/lab/outputs";
 import { parseCidr } from "../../core/addressing";
 import { noLabMessage, unknownNodeMessage, unreachableNodeMessage } from "../../core/lab-messages";
 import { BIRD_PROTOCOLS_SCRIPT, ROUTES_SCRIPT, TUNNELS_SCRIPT } from "../../core/node-scripts";
 import type { NodeReadings } from "../../core/observed";
 import { liveStatus, STATUS_EXIT, type LiveStatus } from "../../core/status";
-import type { ExpectedTopology } from "../../core/topology";
 import { shellFor, type NodeAccess } from "../../core/transports/access";
 
-export interface LabOutputs {
-  scenario?: string;
-  nodes?: LabNodeOutput[];
-  etcd?: EtcdOutput;
-  bgpTopology?: { expected: ExpectedTopology };
-  ipPools?: { pools: Array<{ cidr: string }> };
-}
+/** What the commands read of the stack's outputs (StackOutputs, the one contract): any of it may be missing. */
+export type LabOutputs = Partial<Pick<StackOutputs, "scenario" | "nodes" | "etcd" | "bgpTopology" | "ipPools">>;
 
 /** A lab whose outputs have what the commands read. */
 export type Lab = LabOutputs & Required<Pick<LabOutputs, "nodes" | "bgpTopology">>;
@@ -69,7 +63,7 @@ export function findNode(lab: Lab, stack: string, name: string): LabNodeOutput &
   return { ...node, access: node.access };
 }
 
-/** Seconds a command in a node may take: a VM under TCG on a busy machine takes seconds per ssh login (seen: over 20 s at load 20). */
+/** Seconds a command in a node may take: a VM under TCG on a busy machine can take many seconds per ssh login. */
 export const nodeTimeoutSeconds = (access: NodeAccess) => (access.transport === "ssh" ? 120 : 20);
 
 /** Runs a node-side script through the node's transport. */

@@ -25,8 +25,8 @@
 #   lab-vm.sh forward-stop  LAB NAME        stops the forwarder (net-down stops every one of the lab)
 # Settings: LAB_VM_MEMORY (MiB, default 1024), LAB_VM_CPUS (default 2), LAB_VM_ACCEL
 # (tcg or kvm:CPU to skip the probe), LAB_VM_TCG_TB_MIB (TCG translation cache, default
-# 256; empty for QEMU's 1 GiB: with it a VM running calico-node grew to ~1.9 GB RSS, with
-# 256 to ~1.0 GB, at a cost within the noise of a busy machine).
+# 256; empty for QEMU's 1 GiB: a smaller cache keeps a VM running calico-node far smaller in
+# memory, at no cost we could measure).
 set -euo pipefail
 
 : "${CALICO_LAB_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}"

@@ -7,10 +7,7 @@
 # (birdcl), `modprobe ipip` and tunl0 in a VM. Prints the time of each stage and the
 # memory of each VM; removes everything it made on exit (a trap: VMs, taps, namespace, files).
 #   smoke.sh            (settings: SMOKE_LAB, default vmsmoke; LAB_VM_* as for lab-vm.sh)
-# Seen (TCG, 2 vCPUs and 1 GiB per VM, both VMs booting at once, a 2-core machine busy with
-# other work, load 5-9): SSH 52-55 s, docker 74-76 s, etcd healthy 86 s, calico-node ready
-# 116-127 s, Established 132 s, tunl0 addresses from an IPIP pool 154 s; QEMU RSS ~1.0 GB
-# per VM (guest uses ~380 MiB). One VM alone on a quiet machine: SSH in 15-20 s.
+# What it printed on our machines is in bench/results.md.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -12,6 +12,9 @@ interface Seen {
   parent?: string;
   provider?: string;
   dependsOn: string[];
+  /** Its URN: type, name and the types of its parents. */
+  urn?: string;
+  deletedWith?: string;
 }
 
 const inputsByName = new Map<string, Record<string, unknown>>();
@@ -106,8 +109,10 @@ function capture(): { seen: Seen[]; pending: Promise<void>[]; transformation: pu
     pending.push(
       (async () => {
         await new Promise((resolve) => setImmediate(resolve));
-        await nameOf(args.resource);
+        entry.urn = await new Promise<string>((resolve) => args.resource.urn.apply(resolve));
         entry.inputs = inputsByName.get(args.name) ?? {};
+        const deletedWith = await nameOf(args.opts.deletedWith);
+        if (deletedWith) entry.deletedWith = deletedWith;
         const parent = await nameOf(args.opts.parent);
         if (parent) entry.parent = parent;
         const providerName = await nameOf(provider);
@@ -168,6 +173,10 @@ describe("KindLab, kdd", () => {
     for (const key of Object.keys(ADDRESSES)) delete ADDRESSES[key];
     Object.assign(ADDRESSES, { "kdd-control-plane": "172.18.0.2", "kdd-worker": "172.18.0.3", "kdd-worker2": "172.18.0.4" });
     built = await buildLab("kdd", KDD);
+  });
+
+  it("keeps its URNs and graph as recorded", async () => {
+    await expectRecorded("kdd-kind", built.seen);
   });
 
   it("registers typed children named from the lab and parented", () => {
@@ -328,6 +337,22 @@ describe("KindLab, kdd", () => {
   });
 });
 
+/**
+ * A running lab updates in place only while every resource keeps its URN and its place in the graph: the
+ * kind labs' lists are recorded in test/component/urns/ and must not change when the code is reshaped.
+ */
+async function expectRecorded(file: string, seen: readonly Seen[]): Promise<void> {
+  const urns = seen.map((r) => r.urn ?? "?").sort();
+  const graph = seen
+    .map(
+      (r) =>
+        `${r.name} after [${[...r.dependsOn].sort().join(", ")}]${r.deletedWith ? ` deletedWith ${r.deletedWith}` : ""}${r.provider ? ` provider ${r.provider}` : ""}`,
+    )
+    .sort();
+  await expect(`${urns.join("\n")}\n`).toMatchFileSnapshot(`urns/${file}.urns.txt`);
+  await expect(`${graph.join("\n")}\n`).toMatchFileSnapshot(`urns/${file}.graph.txt`);
+}
+
 describe("KindLab, vpp", () => {
   let built: Awaited<ReturnType<typeof buildLab>>;
   beforeAll(async () => {
@@ -349,6 +374,10 @@ describe("KindLab, vpp", () => {
         },
       ],
     });
+  });
+
+  it("keeps its URNs and graph as recorded", async () => {
+    await expectRecorded("vpp-kind", built.seen);
   });
 
   it("adds the VPP dataplane after the Installation, with the uplink, the driver and the nodes' DNS", () => {

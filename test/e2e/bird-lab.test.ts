@@ -2,8 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Stack } from "@pulumi/pulumi/automation";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { contains, parseCidr } from "../../core/addressing";
 import { unknownInterfaceMessage } from "../../core/lab-messages";
 import {
@@ -17,10 +16,10 @@ import {
   ping,
   POOL,
   type LabOutputs,
-  destroyAndForget,
   workloadPingArgv,
 } from "./lab-expectations";
 import { dockerExec, freeUnderlay, leftovers, missingPrerequisites, openStack, sh, shAsync } from "./live";
+import { labSuite } from "./suite";
 
 const missing = missingPrerequisites();
 if (missing.length > 0) throw new Error(`the end-to-end test cannot run:\n  ${missing.join("\n  ")}`);
@@ -49,23 +48,16 @@ function onlySame(changes: Record<string, number> | undefined): void {
 
 describe.sequential("bird lab on Docker: mesh of three", () => {
   const stackName = `e2e-mesh-${run}`;
-  const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
-  let stack: Stack;
+  const lab = labSuite(stackName, () => ({
+    imageMode: "offline",
+    underlay: { cidr: freeUnderlay(), internal: true },
+    calico: { nodes: 3 },
+    workloads: { perNode: 1 },
+  }));
   let outputs: LabOutputs;
 
-  beforeAll(async () => {
-    stack = await openStack(stackName, backend, {
-      imageMode: "offline",
-      underlay: { cidr: freeUnderlay(), internal: true },
-      calico: { nodes: 3 },
-      workloads: { perNode: 1 },
-    });
-  });
-
-  afterAll(() => destroyAndForget(stack, stackName, backend));
-
   it("up: sessions Established both ways, BIRD routes to every block, workloads in the pool, outputs agree", async () => {
-    const result = await stack.up({ onOutput: () => undefined });
+    const result = await lab.stack.up({ onOutput: () => undefined });
     outputs = outputsOf(result);
     const names = outputs.nodes.map((n) => n.name);
     expect(names).toEqual(["calico1", "calico2", "calico3"]);
@@ -161,7 +153,7 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
   it("a second lab on the same underlay fails preview, naming this lab's network and stack", async () => {
     const other = `e2e-overlap-${run}`;
     const otherBackend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
-    const cidr = (await stack.getConfig("calico-lab:underlay.cidr", true)).value;
+    const cidr = (await lab.stack.getConfig("calico-lab:underlay.cidr", true)).value;
     const second = await openStack(other, otherBackend, { imageMode: "offline", underlay: { cidr, internal: true } });
     try {
       await expect(second.preview({ onOutput: () => undefined })).rejects.toThrow(
@@ -175,17 +167,17 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
   });
 
   it("a second up changes nothing, preview expects nothing, refresh finds no drift", async () => {
-    onlySame((await stack.up({ onOutput: () => undefined })).summary.resourceChanges);
-    onlySame((await stack.preview({ onOutput: () => undefined })).changeSummary);
-    onlySame((await stack.refresh({ onOutput: () => undefined })).summary.resourceChanges);
+    onlySame((await lab.stack.up({ onOutput: () => undefined })).summary.resourceChanges);
+    onlySame((await lab.stack.preview({ onOutput: () => undefined })).changeSummary);
+    onlySame((await lab.stack.refresh({ onOutput: () => undefined })).summary.resourceChanges);
   });
 
   it("drift: a node removed by hand is noticed by refresh and brought back by up", async () => {
     const victim = outputs.nodes[1]!;
     sh(["docker", "rm", "--force", victim.container]);
-    const refreshed = await stack.refresh({ onOutput: () => undefined });
+    const refreshed = await lab.stack.refresh({ onOutput: () => undefined });
     expect(refreshed.summary.resourceChanges?.delete ?? 0, "refresh drops the missing container").toBeGreaterThan(0);
-    const result = await stack.up({ onOutput: () => undefined });
+    const result = await lab.stack.up({ onOutput: () => undefined });
     expect(result.summary.resourceChanges?.create ?? 0).toBeGreaterThan(0);
     outputs = outputsOf(result);
     expectLiveLab(outputs, [
@@ -209,7 +201,7 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
       seen.status.problems.some((p) => p.includes(victim.name)),
       seen.text,
     ).toBe(true);
-    const broken = outputsOf(await stack.up({ refresh: true, onOutput: () => undefined })).bgpTopology;
+    const broken = outputsOf(await lab.stack.up({ refresh: true, onOutput: () => undefined })).bgpTopology;
     expect(broken.matches).toBe(false);
     expect(
       broken.problems.some((p) => p.includes(victim.name)),
@@ -219,7 +211,7 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
     for (let i = 0; i < 60 && !liveSessions(outputs.nodes).get(victim.name)?.get(outputs.nodes[0]!.name)?.startsWith("Established"); i++) {
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
-    const healed = outputsOf(await stack.up({ refresh: true, onOutput: () => undefined })).bgpTopology;
+    const healed = outputsOf(await lab.stack.up({ refresh: true, onOutput: () => undefined })).bgpTopology;
     expect(healed.matches, healed.problems.join("; ")).toBe(true);
     const again = await labStatus(outputs);
     expect(again.code, again.text).toBe(0);
@@ -229,8 +221,8 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
 
   it("a node taken out of the settings leaves the lab and etcd: no session to it, its container and Calico node gone", async () => {
     const leaving = outputs.nodes[2]!;
-    await stack.setConfig("calico-lab:calico.nodes", { value: "2" }, true);
-    const result = await stack.up({ onOutput: () => undefined });
+    await lab.stack.setConfig("calico-lab:calico.nodes", { value: "2" }, true);
+    const result = await lab.stack.up({ onOutput: () => undefined });
     expect(result.summary.resourceChanges?.delete ?? 0).toBeGreaterThan(0);
     // Pulumi deletes what left the program after everything else, so this up read BGP while calico3 still ran:
     // its status may name calico3's sessions, and nothing else.
@@ -245,7 +237,7 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     // `npm run lab:up` refreshes first: the next up reads the lab as it is now.
-    outputs = outputsOf(await stack.up({ refresh: true, onOutput: () => undefined }));
+    outputs = outputsOf(await lab.stack.up({ refresh: true, onOutput: () => undefined }));
     expect(outputs.nodes.map((n) => n.name)).toEqual(["calico1", "calico2"]);
     // expectLiveLab counts every BGP protocol BIRD has (a peer kept for the removed node would fail it) and
     // wants bgpTopology.matches.
@@ -269,24 +261,17 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
 
 describe.sequential("bird lab on Docker: VXLAN pool", () => {
   const stackName = `e2e-vxlan-${run}`;
-  const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
-  let stack: Stack;
-
-  beforeAll(async () => {
-    stack = await openStack(stackName, backend, {
-      imageMode: "offline",
-      underlay: { cidr: freeUnderlay(), internal: true },
-      calico: { nodes: 2 },
-      ipPools: [
-        { name: "vxlan-pool", cidr: POOL, blockSize: 26, ipipMode: "Never", vxlanMode: "Always", natOutgoing: false, disabled: false },
-      ],
-    });
-  });
-
-  afterAll(() => destroyAndForget(stack, stackName, backend));
+  const lab = labSuite(stackName, () => ({
+    imageMode: "offline",
+    underlay: { cidr: freeUnderlay(), internal: true },
+    calico: { nodes: 2 },
+    ipPools: [
+      { name: "vxlan-pool", cidr: POOL, blockSize: 26, ipipMode: "Never", vxlanMode: "Always", natOutgoing: false, disabled: false },
+    ],
+  }));
 
   it("full-size packets that must not fragment cross nodes over vxlan.calico (the workload MTU leaves room for VXLAN)", async () => {
-    const outputs = outputsOf(await stack.up({ onOutput: () => undefined }));
+    const outputs = outputsOf(await lab.stack.up({ onOutput: () => undefined }));
     expect(JSON.parse(outputs.cniConfig.conflist).plugins[0].mtu).toBe(1450);
     const [a, b] = outputs.nodes;
     for (const node of [a!, b!]) {
@@ -351,24 +336,17 @@ describe("bird lab on Docker: settings the machine cannot honour", () => {
 
 describe.sequential("bird lab on Docker: route reflector and three clients", () => {
   const stackName = `e2e-rr-${run}`;
-  const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
-  let stack: Stack;
-
-  beforeAll(async () => {
-    stack = await openStack(stackName, backend, {
-      imageMode: "offline",
-      underlay: { cidr: freeUnderlay(), internal: true },
-      calico: { nodes: 4 },
-      bgp: { mode: "routeReflectors", routeReflectors: ["calico1"] },
-      // 12 workloads whose first cnitool adds run at once on four nodes: none may race on the network's profile
-      workloads: { perNode: 3 },
-    });
-  });
-
-  afterAll(() => destroyAndForget(stack, stackName, backend));
+  const lab = labSuite(stackName, () => ({
+    imageMode: "offline",
+    underlay: { cidr: freeUnderlay(), internal: true },
+    calico: { nodes: 4 },
+    bgp: { mode: "routeReflectors", routeReflectors: ["calico1"] },
+    // 12 workloads whose first cnitool adds run at once on four nodes: none may race on the network's profile
+    workloads: { perNode: 3 },
+  }));
 
   it("sessions only between the reflector and its clients", async () => {
-    const outputs = outputsOf(await stack.up({ onOutput: () => undefined }));
+    const outputs = outputsOf(await lab.stack.up({ onOutput: () => undefined }));
     expect(outputs.nodes.map((n) => n.role)).toEqual(["reflector", "client", "client", "client"]);
     expectLiveLab(
       outputs,

@@ -3,8 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { Stack } from "@pulumi/pulumi/automation";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { contains, parseCidr } from "../../core/addressing";
 import { peerFromProtocolName, parseBirdProtocols } from "../../core/parsers/birdc-protocols";
 import { parseIpRoutes } from "../../core/parsers/ip-route";
@@ -21,7 +20,8 @@ import {
   type LabOutputs,
 } from "./lab-expectations";
 import { cacheDir, sh, stepTimeline } from "./live";
-import { labVm, openQemuStack, qemuLab, requireQemu, tearDownQemuLab, vmUnderlay } from "./qemu-lab";
+import { labVm, qemuSettings, qemuLab, requireQemu, tearDownQemuLab, vmUnderlay } from "./qemu-lab";
+import { labSuite } from "./suite";
 
 // The bird scenario on the qemu substrate: an etcd VM and two Calico VMs from the VM base image, under
 // KVM when a boot probe shows it works and TCG (no acceleration) otherwise, as on our machines. The pool is
@@ -47,21 +47,17 @@ const underlay = vmUnderlay();
 const { vmLab, inNodeVm, inNode, readNode, leftovers: qemuLeftovers } = qemuLab(stackName, underlay, [4, 5, 6]);
 
 describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
-  const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
-  let stack: Stack;
-  let outputs: LabOutputs;
   const times: Record<string, number> = {};
-
-  beforeAll(async () => {
-    stack = await openQemuStack(stackName, backend, underlay, "bird", { ipPools: [ipipPool("Always")] });
+  const lab = labSuite(stackName, () => ({ ...qemuSettings(underlay, "bird"), ipPools: [ipipPool("Always")] }), {
+    teardown: (opened, name, backend) =>
+      tearDownQemuLab({ stack: opened, stackName: name, backend, vmLab, leftovers: qemuLeftovers, times }),
   });
-
-  afterAll(() => tearDownQemuLab({ stack, stackName, backend, vmLab, leftovers: qemuLeftovers, times }));
+  let outputs: LabOutputs;
 
   it("up: sessions Established from both ends, BIRD routes via the VMs' addresses through tunl0, workloads in the pool", async () => {
     const started = Date.now();
     const timeline = stepTimeline();
-    const result = await stack.up({ onOutput: () => undefined, onEvent: timeline.onEvent });
+    const result = await lab.stack.up({ onOutput: () => undefined, onEvent: timeline.onEvent });
     times.up = (Date.now() - started) / 1000;
     console.log(`up, step by step (seconds from its start):\n${timeline.report()}`);
     outputs = outputsOf(result);
@@ -159,13 +155,13 @@ describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
     for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await new Promise((resolve) => setTimeout(resolve, 100));
 
     let started = Date.now();
-    const refreshed = await stack.refresh({ onOutput: () => undefined });
+    const refreshed = await lab.stack.refresh({ onOutput: () => undefined });
     times.refresh = (Date.now() - started) / 1000;
     expect(refreshed.summary.resourceChanges?.delete ?? 0, "refresh drops the killed VM").toBeGreaterThan(0);
 
     started = Date.now();
     const timeline = stepTimeline();
-    const result = await stack.up({ onOutput: () => undefined, onEvent: timeline.onEvent });
+    const result = await lab.stack.up({ onOutput: () => undefined, onEvent: timeline.onEvent });
     times.heal = (Date.now() - started) / 1000;
     console.log(`up after the VM was killed, step by step:\n${timeline.report()}`);
     expect(result.summary.resourceChanges?.create ?? 0).toBeGreaterThan(0);
@@ -180,8 +176,8 @@ describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
 
   it("ipipMode CrossSubnet, changed in place: nodes on one subnet route natively (eth0, no tunl0), pings cross bare", async () => {
     const started = Date.now();
-    await stack.setConfig("calico-lab:ipPools[0].ipipMode", { value: "CrossSubnet" }, true);
-    const result = await stack.up({ onOutput: () => undefined });
+    await lab.stack.setConfig("calico-lab:ipPools[0].ipipMode", { value: "CrossSubnet" }, true);
+    const result = await lab.stack.up({ onOutput: () => undefined });
     const changes = result.summary.resourceChanges ?? {};
     expect(changes.update ?? 0, "the pool is updated").toBeGreaterThan(0);
     expect({ create: changes.create ?? 0, delete: changes.delete ?? 0, replace: changes.replace ?? 0 }).toEqual({

@@ -8,11 +8,12 @@ import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EngineEvent } from "@pulumi/pulumi/automation";
+import { beforeAll, describe, expect, it } from "vitest";
 import versions from "../../versions.json";
 import { destroyAndForget, expectIpamClean, expectLiveLab, outputsOf, ping, type LabOutputs } from "./lab-expectations";
-import { cacheDir, freeUnderlay, leftovers, missingPrerequisites, openStack, sh, stepTimeline } from "./live";
+import { cacheDir, freeUnderlay, leftovers, missingPrerequisites, sh, stepTimeline } from "./live";
+import { labSuite } from "./suite";
 
 const missing = missingPrerequisites();
 const pinnedSource = join(cacheDir, "go", "pkg", "mod", "github.com", "projectcalico", `calico@${versions.calico.goModuleVersion}`);
@@ -36,11 +37,9 @@ type Outputs = LabOutputs & { nodes: Array<LabOutputs["nodes"][number] & { calic
 
 describe.sequential("bird lab on Docker from a local Calico tree (artifacts.calicoSource)", () => {
   const stackName = `e2e-src-${run}`;
-  const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
   const work = mkdtempSync(join(tmpdir(), "calico-lab-src-"));
   const tree = join(work, "calico");
   const daemon = join(tree, "felix", "daemon", "daemon.go");
-  let stack: Stack;
   let outputs: Outputs;
 
   /** Sets the line Felix logs at startup to `text` (the tree is our copy). */
@@ -58,31 +57,32 @@ describe.sequential("bird lab on Docker from a local Calico tree (artifacts.cali
     cpSync(pinnedSource, tree, { recursive: true });
     sh(["chmod", "-R", "u+w", tree]);
     setFelixLine(mark("A"), FELIX_LINE);
-    stack = await openStack(stackName, backend, {
+  });
+
+  const lab = labSuite(
+    stackName,
+    () => ({
       imageMode: "offline",
       underlay: { cidr: freeUnderlay(), internal: true },
       calico: { nodes: 2 },
       workloads: { perNode: 1 },
       artifacts: { calicoSource: tree },
-    });
-  });
+    }),
+    { teardown: (stack, name, backend) => destroyAndForget(stack, name, backend).finally(forgetBuilds) },
+  );
 
-  afterAll(async () => {
-    try {
-      await destroyAndForget(stack, stackName, backend);
-    } finally {
-      // The builds of this temporary tree: their images and their folder in the cache, then the tree.
-      const key = createHash("sha256").update(realpathSync(tree)).digest("hex").slice(0, 12);
-      const built = join(cacheDir, "local", key);
-      const images = existsSync(join(built, "images")) ? readFileSync(join(built, "images"), "utf8").split("\n").filter(Boolean) : [];
-      // calico-local.sh may have removed an earlier one already; any other that stays is named.
-      for (const image of images) spawnSync("docker", ["image", "rm", image], { stdio: "ignore" });
-      const kept = images.filter((image) => spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status === 0);
-      rmSync(built, { recursive: true, force: true });
-      rmSync(work, { recursive: true, force: true });
-      expect(kept, "the build's images are removed").toEqual([]);
-    }
-  });
+  /** The builds of this temporary tree: their images and their folder in the cache, then the tree. */
+  function forgetBuilds(): void {
+    const key = createHash("sha256").update(realpathSync(tree)).digest("hex").slice(0, 12);
+    const built = join(cacheDir, "local", key);
+    const images = existsSync(join(built, "images")) ? readFileSync(join(built, "images"), "utf8").split("\n").filter(Boolean) : [];
+    // calico-local.sh may have removed an earlier one already; any other that stays is named.
+    for (const image of images) spawnSync("docker", ["image", "rm", image], { stdio: "ignore" });
+    const kept = images.filter((image) => spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status === 0);
+    rmSync(built, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+    expect(kept, "the build's images are removed").toEqual([]);
+  }
 
   it("preview refuses a folder that is not a Calico tree, and a go.mod the build cannot use, naming the setting", async () => {
     const notCalico = join(work, "not-calico");
@@ -91,25 +91,25 @@ describe.sequential("bird lab on Docker from a local Calico tree (artifacts.cali
     mkdirSync(tooNew);
     writeFileSync(join(tooNew, "go.mod"), readFileSync(join(tree, "go.mod"), "utf8").replace(/^go \S+$/m, "go 9.99"));
     try {
-      await stack.setConfig("calico-lab:artifacts.calicoSource", { value: notCalico }, true);
-      await expect(stack.preview({ onOutput: () => undefined })).rejects.toThrow(
+      await lab.stack.setConfig("calico-lab:artifacts.calicoSource", { value: notCalico }, true);
+      await expect(lab.stack.preview({ onOutput: () => undefined })).rejects.toThrow(
         `calico-lab:artifacts.calicoSource = "${notCalico}": there is no go.mod there; allowed is a Calico source tree`,
       );
-      await stack.setConfig("calico-lab:artifacts.calicoSource", { value: tooNew }, true);
-      await expect(stack.preview({ onOutput: () => undefined })).rejects.toThrow(
+      await lab.stack.setConfig("calico-lab:artifacts.calicoSource", { value: tooNew }, true);
+      await expect(lab.stack.preview({ onOutput: () => undefined })).rejects.toThrow(
         new RegExp(
           `calico-lab:artifacts\\.calicoSource = "${tooNew}": the build cannot use it: its go.mod needs Go 9\\.99 and this machine has Go `,
         ),
       );
       expect(leftovers(stackName)).toEqual([]);
     } finally {
-      await stack.setConfig("calico-lab:artifacts.calicoSource", { value: tree }, true);
+      await lab.stack.setConfig("calico-lab:artifacts.calicoSource", { value: tree }, true);
     }
   });
 
   it("up: the lab builds the tree and its nodes run that build (Felix logs the changed line), sessions Established", async () => {
     const started = Date.now();
-    outputs = outputsOf(await stack.up({ onOutput: () => undefined })) as Outputs;
+    outputs = outputsOf(await lab.stack.up({ onOutput: () => undefined })) as Outputs;
     console.log(`first up from the local tree (build + lab): ${((Date.now() - started) / 1000).toFixed(0)} s`);
     expectLiveLab(outputs, [["calico1", "calico2"]]);
     expect(outputs.calico.source).toBe(realpathSync(tree));
@@ -127,7 +127,7 @@ describe.sequential("bird lab on Docker from a local Calico tree (artifacts.cali
   });
 
   it("a second up with the tree unchanged rebuilds nothing and changes nothing", async () => {
-    const result = await stack.up({ onOutput: () => undefined });
+    const result = await lab.stack.up({ onOutput: () => undefined });
     const changed = Object.entries(result.summary.resourceChanges ?? {}).filter(([op, n]) => op !== "same" && n > 0);
     expect(changed, "no resource changes").toEqual([]);
     expect((outputsOf(result) as Outputs).calico.image).toBe(outputs.calico.image);
@@ -152,7 +152,7 @@ describe.sequential("bird lab on Docker from a local Calico tree (artifacts.cali
     };
     const at = (op: string, node: string, when: string) => steps.find((s) => s[0] === op && s[1] === node && s[2] === when)?.[3];
     const started = Date.now();
-    const result = await stack.up({ onOutput: () => undefined, onEvent });
+    const result = await lab.stack.up({ onOutput: () => undefined, onEvent });
     console.log(`up after a one-line change (rebuild + roll): ${((Date.now() - started) / 1000).toFixed(0)} s\n${timeline.report()}`);
     outputs = outputsOf(result) as Outputs;
     expect(result.summary.resourceChanges?.replace ?? 0, "the nodes were replaced").toBeGreaterThanOrEqual(2);

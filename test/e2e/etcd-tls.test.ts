@@ -1,12 +1,11 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Stack } from "@pulumi/pulumi/automation";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { EtcdOutput } from "../../components/lab/outputs";
-import { expectIpamClean, expectLiveLab, outputsOf, ping, type LabOutputs, destroyAndForget } from "./lab-expectations";
-import { dockerExec, freeUnderlay, labDown, leftovers, missingPrerequisites, openStack, sh } from "./live";
+import { expectIpamClean, expectLiveLab, outputsOf, ping, type LabOutputs } from "./lab-expectations";
+import { dockerExec, freeUnderlay, labDown, leftovers, missingPrerequisites, sh } from "./live";
+import { labSuite } from "./suite";
 
 const missing = missingPrerequisites();
 if (missing.length > 0) throw new Error(`the end-to-end test cannot run:\n  ${missing.join("\n  ")}`);
@@ -44,25 +43,18 @@ function refusals(etcd: string, from: string, since: string): string[] {
 
 describe.sequential("bird lab with etcd over TLS: client certificates required, keys only as secrets", () => {
   const stackName = `e2e-tls-${Date.now().toString(36)}`;
-  const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
   const said: string[] = [];
-  let stack: Stack;
+  const lab = labSuite(stackName, () => ({
+    imageMode: "offline",
+    underlay: { cidr: freeUnderlay(), internal: true },
+    calico: { nodes: 2 },
+    etcd: { tls: true, certValidityDays: DAYS, extraSans: EXTRA_SANS },
+  }));
   let outputs: TlsOutputs;
-
-  beforeAll(async () => {
-    stack = await openStack(stackName, backend, {
-      imageMode: "offline",
-      underlay: { cidr: freeUnderlay(), internal: true },
-      calico: { nodes: 2 },
-      etcd: { tls: true, certValidityDays: DAYS, extraSans: EXTRA_SANS },
-    });
-  });
-
-  afterAll(() => destroyAndForget(stack, stackName, backend));
 
   it("up: an https endpoint, sessions Established from both ends, workloads plumbed", async () => {
     const started = Date.now();
-    outputs = outputsOf(await stack.up({ onOutput: (text) => said.push(text) })) as TlsOutputs;
+    outputs = outputsOf(await lab.stack.up({ onOutput: (text) => said.push(text) })) as TlsOutputs;
     console.log(`etcd-tls e2e: up took ${((Date.now() - started) / 1000).toFixed(1)} s`);
     expect(outputs.etcd.endpoints).toEqual([`https://${outputs.etcd.address}:2379`]);
     expectLiveLab(outputs, [["calico1", "calico2"]]);
@@ -208,7 +200,7 @@ describe.sequential("bird lab with etcd over TLS: client certificates required, 
 
   it("no private key in plain text in the state file, the outputs or what up printed", () => {
     // The state as the file backend keeps it on disk (the Automation API's exportStack shows secrets decrypted).
-    const file = join(backend, ".pulumi", "stacks", "calico-lab", `${stackName}.json`);
+    const file = join(lab.backend, ".pulumi", "stacks", "calico-lab", `${stackName}.json`);
     const raw = readFileSync(file, "utf8");
     expect(raw).not.toMatch(/PRIVATE KEY/);
     const state = JSON.parse(raw) as { checkpoint: { latest: { resources: Array<{ urn: string; outputs?: Record<string, unknown> }> } } };
@@ -222,12 +214,12 @@ describe.sequential("bird lab with etcd over TLS: client certificates required, 
   });
 
   it("a second up changes nothing", async () => {
-    const changes = (await stack.up({ onOutput: () => undefined })).summary.resourceChanges ?? {};
+    const changes = (await lab.stack.up({ onOutput: () => undefined })).summary.resourceChanges ?? {};
     expect(Object.entries(changes).filter(([op, n]) => op !== "same" && n > 0)).toEqual([]);
   });
 
   it("destroy leaves nothing of the stack behind", async () => {
-    await labDown(stack);
+    await labDown(lab.stack);
     expect(leftovers(stackName)).toEqual([]);
   });
 });

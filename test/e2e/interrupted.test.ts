@@ -1,10 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Stack } from "@pulumi/pulumi/automation";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freeUnderlay, labDown, leftovers, missingPrerequisites, openStack, sh } from "./live";
+import { rmSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { freeUnderlay, labDown, leftovers, missingPrerequisites, sh } from "./live";
+import { labSuite } from "./suite";
 
 const missing = missingPrerequisites();
 if (missing.length > 0) throw new Error(`the end-to-end test cannot run:\n  ${missing.join("\n  ")}`);
@@ -22,32 +20,27 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.sequential("an up killed mid-way (SIGKILL), then cancel and destroy", () => {
   const stackName = `e2e-kill-${Date.now().toString(36)}`;
-  const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
-  let stack: Stack;
   let running: Promise<string> | undefined;
-
-  beforeAll(async () => {
-    stack = await openStack(stackName, backend, {
-      imageMode: "offline",
-      underlay: { cidr: freeUnderlay(), internal: true },
-      calico: { nodes: 4 },
-    });
-  });
-
-  afterAll(async () => {
-    try {
-      // An up this test failed to kill is awaited first: a destroy beside it would leave its lab behind.
-      await running;
-      if (stack) await labDown(stack).catch(() => undefined);
-      expect(leftovers(stackName), "nothing labelled with the stack is left").toEqual([]);
-    } finally {
-      await stack?.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
-      rmSync(backend, { recursive: true, force: true });
-    }
-  });
+  const lab = labSuite(
+    stackName,
+    () => ({ imageMode: "offline", underlay: { cidr: freeUnderlay(), internal: true }, calico: { nodes: 4 } }),
+    {
+      teardown: async (stack, name, backend) => {
+        try {
+          // An up this test failed to kill is awaited first: a destroy beside it would leave its lab behind.
+          await running;
+          if (stack) await labDown(stack).catch(() => undefined);
+          expect(leftovers(name), "nothing labelled with the stack is left").toEqual([]);
+        } finally {
+          await stack?.workspace.removeStack(name, { force: true }).catch(() => undefined);
+          rmSync(backend, { recursive: true, force: true });
+        }
+      },
+    },
+  );
 
   it("strands nothing: destroy removes every container, network and rule the stack made; a later up succeeds", async () => {
-    const up = stack.up({ onOutput: () => undefined }).then(
+    const up = lab.stack.up({ onOutput: () => undefined }).then(
       () => "finished",
       () => "killed",
     );
@@ -67,13 +60,13 @@ describe.sequential("an up killed mid-way (SIGKILL), then cancel and destroy", (
     expect(await up).toBe("killed");
     expect(leftovers(stackName).length, "the killed up left its lab behind").toBeGreaterThan(0);
 
-    await stack.cancel().catch(() => undefined); // the file backend may have no update to cancel
-    await labDown(stack);
+    await lab.stack.cancel().catch(() => undefined); // the file backend may have no update to cancel
+    await labDown(lab.stack);
     expect(leftovers(stackName), "nothing labelled with the stack is left").toEqual([]);
 
-    const result = await stack.up({ onOutput: () => undefined });
+    const result = await lab.stack.up({ onOutput: () => undefined });
     expect((result.outputs.bgpTopology?.value as { matches: boolean }).matches).toBe(true);
-    await labDown(stack);
+    await labDown(lab.stack);
     expect(leftovers(stackName)).toEqual([]);
   });
 });

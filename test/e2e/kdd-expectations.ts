@@ -1,16 +1,12 @@
 /** What the e2e tests expect of a live kdd lab (Kubernetes datastore), whichever substrate its nodes live on. */
 import type { UpResult } from "@pulumi/pulumi/automation";
 import { expect } from "vitest";
-import type { BgpTopologyOutput, LabNodeOutput } from "../../components/lab/outputs";
+import type { LabNodeOutput, StackOutputs } from "../../components/lab/outputs";
 import { compareTopology, comparisonProblems } from "../../core/observed";
 import { observeFromCalicoNodeStatus } from "../../core/substrates/kind/observed";
 
-export interface KddOutputs {
-  nodes: LabNodeOutput[];
-  bgpTopology: BgpTopologyOutput;
-  cniConfig: { path: string; conflist: string };
-  kubeconfig: string;
-}
+/** What the kdd suites read of the stack's outputs (StackOutputs, the one contract). */
+export type KddOutputs = Pick<StackOutputs, "bgpTopology" | "cniConfig"> & { nodes: LabNodeOutput[]; kubeconfig: string };
 export const kddOutputsOf = (result: UpResult) =>
   Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])) as unknown as KddOutputs;
 

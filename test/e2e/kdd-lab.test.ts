@@ -1,12 +1,12 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { contains, parseCidr } from "../../core/addressing";
 import { parseBirdProtocols } from "../../core/parsers/birdc-protocols";
-import { dockerExec, freeUnderlay, labDown, missingPrerequisites, openStack, sh } from "./live";
-import { destroyAndForget, ping } from "./lab-expectations";
+import { dockerExec, freeUnderlay, labDown, missingPrerequisites, sh } from "./live";
+import { labSuite } from "./suite";
+import { ping } from "./lab-expectations";
 import { expectNodeStatusesMatch, kddOutputsOf as outputsOf, sessionsOf, type KddOutputs as Outputs } from "./kdd-expectations";
 
 const missing = missingPrerequisites();
@@ -57,26 +57,18 @@ function expectSessionsAndRoutes(outputs: Outputs): void {
  */
 function kddLab(prefix: string, settings: Record<string, unknown>) {
   const stackName = `${prefix}-${Date.now().toString(36)}`;
-  const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
-  let stack: Stack | undefined;
-  beforeAll(async () => {
-    stack = await openStack(stackName, backend, {
-      scenario: "kdd",
-      imageMode: "offline",
-      underlay: { cidr: freeUnderlay(), internal: true },
-      calico: { nodes: 3 },
-      ...settings,
-    });
-  });
-  afterAll(() => destroyAndForget(stack, stackName, backend));
+  const lab = labSuite(stackName, () => ({
+    scenario: "kdd",
+    imageMode: "offline",
+    underlay: { cidr: freeUnderlay(), internal: true },
+    calico: { nodes: 3 },
+    ...settings,
+  }));
   return {
     stackName,
-    backend,
+    backend: lab.backend,
     kubectl: kubectlIn(`calicolab-${stackName}-apiserver`),
-    stack: (): Stack => {
-      if (!stack) throw new Error(`stack ${stackName} was not opened`);
-      return stack;
-    },
+    stack: (): Stack => lab.stack,
   };
 }
 

@@ -1,9 +1,7 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Stack } from "@pulumi/pulumi/automation";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { contains, parseCidr, planUnderlay } from "../../core/addressing";
 import { labNameFor } from "../../core/config/keys";
 import { peerFromProtocolName, parseBirdProtocols } from "../../core/parsers/birdc-protocols";
@@ -13,7 +11,8 @@ import { vmForward } from "../../core/substrates/qemu/scripts";
 import { expectNodeStatusesMatch, kddOutputsOf, sessionsOf, type KddOutputs } from "./kdd-expectations";
 import { labStatus, POOL, workloadPingArgv, type LabOutputs } from "./lab-expectations";
 import { cacheDir, sh, stepTimeline } from "./live";
-import { openQemuStack, qemuLab, requireQemu, tearDownQemuLab, vmUnderlay } from "./qemu-lab";
+import { qemuSettings, qemuLab, requireQemu, tearDownQemuLab, vmUnderlay } from "./qemu-lab";
+import { labSuite } from "./suite";
 
 // The kdd scenario on the qemu substrate: etcd, kube-apiserver and two Calico nodes, each in a VM of its own;
 // the Kubernetes provider on this machine reaches the apiserver through the lab's forwarder on 127.0.0.1.
@@ -43,34 +42,28 @@ const listening = (port: number) =>
   });
 
 describe.sequential("kdd lab on qemu VMs: etcd, kube-apiserver and two Calico VMs, the provider through the lab's forwarder", () => {
-  const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
-  let stack: Stack;
-  let outputs: KddOutputs & LabOutputs;
   const times: Record<string, number> = {};
-
-  beforeAll(async () => {
-    stack = await openQemuStack(stackName, backend, underlay, "kdd");
+  const lab = labSuite(stackName, () => qemuSettings(underlay, "kdd"), {
+    teardown: (opened, name, backend) =>
+      tearDownQemuLab({
+        stack: opened,
+        stackName: name,
+        backend,
+        vmLab,
+        leftovers,
+        times,
+        alsoGone: async () => {
+          expect(forwarders(), "no forwarder process").toBe("");
+          expect(await listening(forward.localPort), `nothing listens on 127.0.0.1:${forward.localPort}`).toBe(false);
+        },
+      }),
   });
-
-  afterAll(() =>
-    tearDownQemuLab({
-      stack,
-      stackName,
-      backend,
-      vmLab,
-      leftovers,
-      times,
-      alsoGone: async () => {
-        expect(forwarders(), "no forwarder process").toBe("");
-        expect(await listening(forward.localPort), `nothing listens on 127.0.0.1:${forward.localPort}`).toBe(false);
-      },
-    }),
-  );
+  let outputs: KddOutputs & LabOutputs;
 
   it("up: the mesh Established (BIRD, calicoctl on the Kubernetes datastore), BIRD routes via the peer VM, pods with pool addresses", async () => {
     const started = Date.now();
     const timeline = stepTimeline();
-    const result = await stack.up({ onOutput: () => undefined, onEvent: timeline.onEvent });
+    const result = await lab.stack.up({ onOutput: () => undefined, onEvent: timeline.onEvent });
     times.up = (Date.now() - started) / 1000;
     console.log(`up, step by step (seconds from its start):\n${timeline.report()}`);
     outputs = kddOutputsOf(result) as KddOutputs & LabOutputs;
@@ -159,7 +152,7 @@ describe.sequential("kdd lab on qemu VMs: etcd, kube-apiserver and two Calico VM
     expect(await listening(forward.localPort), "the forwarder is gone").toBe(false);
     // The Kubernetes provider is configured before any refresh step and finds its cluster unreachable: this
     // refresh's reads of its objects fail, but the forwarder step's read starts the forwarder again.
-    const first = await stack.refresh({ onOutput: () => undefined }).then(
+    const first = await lab.stack.refresh({ onOutput: () => undefined }).then(
       () => "",
       (error: unknown) => String(error),
     );
@@ -170,17 +163,17 @@ describe.sequential("kdd lab on qemu VMs: etcd, kube-apiserver and two Calico VM
     expect(readFileSync(pidfile, "utf8").trim(), "a new forwarder").not.toBe(pid);
     expect(await listening(forward.localPort)).toBe(true);
     // every object read back through it, nothing gone (a Pod's outputs may gain what the CNI plugin annotated since)
-    const again = await stack.refresh({ onOutput: () => undefined });
+    const again = await lab.stack.refresh({ onOutput: () => undefined });
     expect(Object.entries(again.summary.resourceChanges ?? {}).filter(([op, n]) => op !== "same" && op !== "update" && n > 0)).toEqual([]);
     times.forwarderHealed = (Date.now() - started) / 1000;
   });
 
   it("a second up changes nothing; the state holds no private key in plain text", async () => {
     const started = Date.now();
-    const changes = (await stack.up({ onOutput: () => undefined })).summary.resourceChanges ?? {};
+    const changes = (await lab.stack.up({ onOutput: () => undefined })).summary.resourceChanges ?? {};
     times.secondUp = (Date.now() - started) / 1000;
     expect(Object.entries(changes).filter(([op, n]) => op !== "same" && n > 0)).toEqual([]);
-    const state = readFileSync(join(backend, ".pulumi", "stacks", "calico-lab", `${stackName}.json`), "utf8");
+    const state = readFileSync(join(lab.backend, ".pulumi", "stacks", "calico-lab", `${stackName}.json`), "utf8");
     expect(state).not.toMatch(/client-key-data: [A-Za-z0-9+/=]{20}/);
   });
 });

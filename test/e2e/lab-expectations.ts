@@ -9,20 +9,14 @@ import { contains, parseCidr } from "../../core/addressing";
 import { peerFromProtocolName, parseBirdProtocols } from "../../core/parsers/birdc-protocols";
 import { parseIpRoutes } from "../../core/parsers/ip-route";
 import { IPPROTO_IPIP, ipv4Packets, parsePcap } from "../../core/parsers/pcap";
-import type { BgpTopologyOutput, EtcdOutput, LabNodeOutput } from "../../components/lab/outputs";
+import type { LabNodeOutput, StackOutputs } from "../../components/lab/outputs";
 import type { LiveStatus } from "../../core/status";
 import { etcdDatastoreEnv } from "../../core/scenarios/bird";
 import { dockerExec, labDown, leftovers, sh } from "./live";
 
 export const POOL = "10.1.0.0/16";
-export interface LabOutputs {
-  nodes: LabNodeOutput[];
-  bgpTopology: BgpTopologyOutput;
-  etcd: { endpoints: string[]; address: string; container: string; accelerator?: string; tls?: EtcdOutput["tls"] };
-  diagram: string;
-  cniConfig: { path: string; conflist: string };
-  ipPools: { pools: Array<{ cidr: string }> };
-}
+/** What the bird suites read of the stack's outputs (StackOutputs, the one contract). */
+export type LabOutputs = Pick<StackOutputs, "bgpTopology" | "etcd" | "diagram" | "cniConfig" | "ipPools"> & { nodes: LabNodeOutput[] };
 
 export function outputsOf(result: UpResult): LabOutputs {
   return Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])) as unknown as LabOutputs;

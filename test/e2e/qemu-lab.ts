@@ -9,7 +9,7 @@ import { VM_BASE_FILES } from "../../core/substrates/qemu/preflight";
 import { vmLabName, vmNamespace } from "../../core/substrates/qemu/scripts";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { expect } from "vitest";
-import { cacheDir, labDown, missingPrerequisites, openStack, repoRoot, sh, stepTimeline } from "./live";
+import { cacheDir, labDown, missingPrerequisites, repoRoot, sh, stepTimeline } from "./live";
 
 export const labVm = join(repoRoot, "scripts", "vm", "lab-vm.sh");
 const execFileAsync = promisify(execFile);
@@ -92,15 +92,9 @@ export function vmUnderlay(): string {
   return `192.168.${100 + Math.floor(Math.random() * 150)}.0/24`;
 }
 
-/** A qemu suite's stack: two Calico VMs with a workload each, and time for TCG to converge; `extra` settings on top. */
-export function openQemuStack(
-  stackName: string,
-  backend: string,
-  underlay: string,
-  scenario: "bird" | "kdd",
-  extra: Record<string, unknown> = {},
-): Promise<Stack> {
-  return openStack(stackName, backend, {
+/** A qemu suite's settings: two Calico VMs with a workload each, and time for TCG to converge. */
+export function qemuSettings(underlay: string, scenario: "bird" | "kdd"): Record<string, unknown> {
+  return {
     ...(scenario === "kdd" ? { scenario } : {}),
     substrate: "qemu",
     imageMode: "offline",
@@ -109,8 +103,7 @@ export function openQemuStack(
     workloads: { perNode: 1 },
     bgp: { convergeTimeoutSeconds: 600 },
     qemu: { cpus: 1 },
-    ...extra,
-  });
+  };
 }
 
 /**

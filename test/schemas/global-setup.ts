@@ -1,7 +1,6 @@
 /**
  * Vitest global setup of the unit tests: makes sure the schemas the manifest tests validate against are in
- * the cache, fetching them from the Go module proxy on the first run (5 s here with an empty Go module cache:
- * 172 MB of modules, 13 MB of schemas kept; later runs find them and take milliseconds). When that is
+ * the cache, fetching them from the Go module proxy on the first run (later runs find them there). When that is
  * impossible it does not stop the other tests: the manifest tests fail with the reason and what to do.
  */
 import type { TestProject } from "vitest/node";

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { NodeRuntime } from "../../../core/node-runtime";
 import { containerSpecFor } from "../../../core/substrates/docker/container-spec";
+import { goesWithNode } from "../../lab/node-step";
 import { DockerContainer } from "./container";
 
 export interface DockerNodeArgs {
@@ -33,7 +34,7 @@ export class DockerNode extends pulumi.ComponentResource {
     this.container = new DockerContainer(
       `${name}-container`,
       { spec, readiness: args.runtime.readiness },
-      { parent: this, ...(opts?.deletedWith ? { deletedWith: opts.deletedWith } : {}) },
+      { parent: this, ...goesWithNode(opts) },
     );
     this.containerName = this.container.name;
     this.containerId = this.container.containerId;

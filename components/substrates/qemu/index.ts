@@ -25,8 +25,8 @@ import { MachineNode, machineLabNode, type MachineNodeArgs } from "../ssh/machin
 export const LAB_VM_SCRIPT = join(__dirname, "..", "..", "..", "scripts", "vm", "lab-vm.sh");
 
 /**
- * Seconds a VM may take for each stage under TCG on a busy 2-core machine (seen: SSH 15-55 s, Docker
- * 20 s later, calico-node ready 40-50 s after its container starts); KVM is far quicker.
+ * Seconds a VM may take for each stage: wide enough for TCG on a busy 2-core machine, where every stage
+ * takes many times what it takes under KVM (bench/results.md has the figures).
  */
 export const QEMU_TIMEOUTS = { boot: 300, docker: 300, ready: 300 } as const;
 

@@ -19,8 +19,8 @@ export const CALICO_NODE_SYSCTLS: Readonly<Record<string, string>> = {
 
 /**
  * A Calico node's one-off startup (rc.local: `calico-node -startup`, before runit supervises Felix and BIRD)
- * exits, and takes the container with it, when the datastore does not answer in time: 8 of 64 nodes did on
- * 2 cores (2026-12-05, "Error creating Felix node config ... etcdserver: request timed out"). Docker starts it
+ * exits, and takes the container with it, when the datastore does not answer in time ("Error creating Felix
+ * node config ... etcdserver: request timed out", as in large labs on few cores). Docker starts it
  * again, as Calico's container install has the init system do (systemd `Restart=on-failure`); a node stopped
  * or removed by hand stays so.
  */

@@ -1,7 +1,7 @@
 /**
  * What to say when `docker network rm` of the lab network keeps failing. Docker 20.10 can go on counting
- * endpoints on a network after removing many of its containers at once on a loaded machine (seen once in
- * two 64-node destroys here): no container is attached, yet the network "has active endpoints" until the
+ * endpoints on a network after removing many of its containers at once on a loaded machine: no container
+ * is attached, yet the network "has active endpoints" until the
  * engine restarts. Nothing the lab can undo; the user can.
  */
 export function networkRemoveFailure(network: string, said: string, attachedContainers: number): string {

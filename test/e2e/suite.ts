@@ -1,0 +1,76 @@
+/** The open and teardown every end-to-end suite of a lab shares. */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { afterAll, beforeAll } from "vitest";
+import { destroyAndForget } from "./lab-expectations";
+import { openStack } from "./live";
+
+export interface LabSuite {
+  /** The suite's stack, opened before its first test. */
+  readonly stack: Stack;
+  readonly stackName: string;
+  /** The file backend's folder, removed at teardown. */
+  readonly backend: string;
+}
+
+export interface LabSuiteOptions {
+  /**
+   * What tears the lab down: by default destroy, a check that nothing labelled with the stack is left, stack rm,
+   * and the backend folder removed (destroyAndForget). It gets the stack even when opening it failed (undefined).
+   */
+  readonly teardown?: (stack: Stack | undefined, stackName: string, backend: string) => Promise<void>;
+}
+
+const SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
+/** The teardowns of the labs open in this process, which an interruption runs. */
+const open = new Set<() => Promise<void>>();
+
+/** Every open lab torn down, side by side; then the signal's own effect, once no listener of ours is left. */
+function interrupted(signal: NodeJS.Signals): void {
+  for (const s of SIGNALS) process.off(s, interrupted);
+  void Promise.allSettled([...open].map((teardown) => teardown())).finally(() => process.kill(process.pid, signal));
+}
+
+function track(teardown: () => Promise<void>): void {
+  if (open.size === 0) for (const signal of SIGNALS) process.on(signal, interrupted);
+  open.add(teardown);
+}
+
+function untrack(teardown: () => Promise<void>): void {
+  open.delete(teardown);
+  if (open.size === 0) for (const signal of SIGNALS) process.off(signal, interrupted);
+}
+
+/**
+ * A lab's stack on a file backend of its own: opened with `config` in beforeAll, torn down in afterAll, and
+ * also when the run is interrupted (SIGINT, SIGTERM) before afterAll, so that an interrupted run leaves no lab
+ * behind. Call it in the suite's describe body.
+ */
+export function labSuite(stackName: string, config: () => Record<string, unknown>, options: LabSuiteOptions = {}): LabSuite {
+  const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
+  let stack: Stack | undefined;
+  let tornDown: Promise<void> | undefined;
+  const teardown = () => (tornDown ??= (options.teardown ?? destroyAndForget)(stack, stackName, backend));
+  beforeAll(async () => {
+    track(teardown);
+    stack = await openStack(stackName, backend, config());
+  });
+  afterAll(async () => {
+    try {
+      await teardown();
+    } finally {
+      untrack(teardown);
+    }
+  });
+  return {
+    get stack(): Stack {
+      if (!stack) throw new Error(`stack ${stackName} was not opened`);
+      return stack;
+    },
+    stackName,
+    backend,
+  };
+}
