@@ -19,10 +19,14 @@
 # matches the inputs is not rebuilt.
 #   kind-node-image.sh           build when missing or out of date
 #   kind-node-image.sh --check   compare the image's label with the inputs; change nothing
+#   kind-node-image.sh --rootfs-only   only the two debootstrapped trees (cached as tarballs in
+#                      $CALICO_LAB_CACHE/build/kind-rootfs/, named by suite, mirror and packages)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 check=0
+rootfs_only=0
 [[ ${1:-} == --check ]] && check=1
+[[ ${1:-} == --rootfs-only ]] && rootfs_only=1
 ((check)) && export GOPROXY=off
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -78,6 +82,26 @@ bin_of() { # name -> built file
 NODE_BINS=(kubeadm kubelet kubectl crictl)
 CNI_PLUGINS=(host-local loopback ptp portmap)
 
+# A debootstrapped tree as a tarball, made once per suite, mirror and package list (a warm
+# build skips debootstrap: minutes on a busy machine). Prints the tarball's path.
+rootfs_tar() { # name packages
+  local dir="$CALICO_LAB_CACHE/build/kind-rootfs" key tarball tmp
+  key=$(echo "$SUITE $MIRROR minbase $2" | sha256sum | cut -c1-16)
+  tarball="$dir/$1-$SUITE-$key.tar"
+  if [[ ! -f $tarball ]]; then
+    command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+    mkdir -p "$dir"
+    tmp=$(mktemp -d "$dir/.$1.XXXXXX")
+    echo "debootstrap $1 ($2)" >&2
+    debootstrap --variant=minbase --include="$2" "$SUITE" "$tmp/root" "$MIRROR" >"$dir/$1.log" 2>&1 ||
+      { tail -n 20 "$dir/$1.log" >&2; rm -rf "$tmp"; return 1; }
+    rm -rf "$tmp/root"/var/cache/apt/archives/*.deb "$tmp/root"/var/lib/apt/lists/*
+    tar -C "$tmp/root" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+    rm -rf "$tmp"
+  fi
+  echo "$tarball"
+}
+
 kind_files() { echo "$(module_dir "sigs.k8s.io/kind@$KIND_VERSION")/images/base/files"; }
 inputs() { # one line per input; its hash is the image's label
   local f name _
@@ -87,6 +111,10 @@ inputs() { # one line per input; its hash is the image's label
   for name in "${CNI_PLUGINS[@]}"; do echo "cni/$name $(sha256sum <"$CNI_BIN/$name" | cut -c1-16)"; done
   while read -r _ name _; do f=$(bin_of "$name"); echo "image/$name $(sha256sum <"$f" | cut -c1-16)"; done < <(images_list)
 }
+if ((rootfs_only)); then
+  rootfs_tar node "$NODE_PACKAGES" && rootfs_tar images "$IMAGES_PACKAGES"
+  exit
+fi
 label_of() { dk image inspect --format "{{ index .Config.Labels \"$LABEL_KEY\" }}" "$1" 2>/dev/null || true; }
 
 if [[ ${CALICO_LAB_KIND_ENGINE:-v28} != host ]]; then
@@ -118,17 +146,12 @@ if [[ $(label_of "$NODE_IMAGE") == "$want" ]]; then
   echo "$NODE_IMAGE: up to date (inputs $want)"
   exit 0
 fi
-command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
 rm -rf "$BUILD" && mkdir -p "$BUILD"
 started=$SECONDS
 
 # ---- 2. the images kubeadm needs, on a small Debian base
-echo "debootstrap images base ($IMAGES_PACKAGES)"
-debootstrap --variant=minbase --include="$IMAGES_PACKAGES" "$SUITE" "$BUILD/images-rootfs" "$MIRROR" >"$BUILD/debootstrap-images.log" 2>&1 ||
-  { tail -n 20 "$BUILD/debootstrap-images.log" >&2; exit 1; }
-rm -rf "$BUILD/images-rootfs"/var/cache/apt/archives/*.deb "$BUILD/images-rootfs"/var/lib/apt/lists/*
-tar -C "$BUILD/images-rootfs" -c . | dk import - calico-lab/kind-images-base:$SUITE >/dev/null
-rm -rf "$BUILD/images-rootfs"
+images_tar=$(rootfs_tar images "$IMAGES_PACKAGES")
+dk import - calico-lab/kind-images-base:$SUITE <"$images_tar" >/dev/null
 names=()
 while read -r ref name path; do
   ctx="$BUILD/img-$name" && mkdir -p "$ctx"
@@ -147,9 +170,8 @@ echo "saved ${#names[@]} images: $(du -h "$BUILD/images.tar" | cut -f1)"
 
 # ---- 1. the node rootfs
 R="$BUILD/rootfs"
-echo "debootstrap node rootfs ($NODE_PACKAGES)"
-debootstrap --variant=minbase --include="$NODE_PACKAGES" "$SUITE" "$R" "$MIRROR" >"$BUILD/debootstrap-node.log" 2>&1 ||
-  { tail -n 20 "$BUILD/debootstrap-node.log" >&2; exit 1; }
+node_tar=$(rootfs_tar node "$NODE_PACKAGES")
+mkdir -p "$R" && tar -C "$R" -xf "$node_tar"
 F=$(kind_files)
 install -m 0755 "$F"/usr/local/bin/* "$R/usr/local/bin/"
 mkdir -p "$R/kind/bin" "$R/LICENSES" "$R/etc/containerd" "$R/etc/default" "$R/etc/sysctl.d" \
@@ -178,7 +200,7 @@ chroot "$R" /bin/bash -euc '
   rm -f /lib/systemd/system/multi-user.target.wants/* /etc/systemd/system/*.wants/* \
     /lib/systemd/system/local-fs.target.wants/* /lib/systemd/system/sockets.target.wants/*udev* \
     /lib/systemd/system/sockets.target.wants/*initctl* /lib/systemd/system/basic.target.wants/*
-  echo "ReadKMsg=no" >> /etc/systemd/journald.conf
+  grep -qx "ReadKMsg=no" /etc/systemd/journald.conf || echo "ReadKMsg=no" >> /etc/systemd/journald.conf
   ln -sf "$(command -v systemd)" /sbin/init
   systemctl enable kubelet.service containerd.service undo-mount-hacks.service
   systemctl mask systemd-binfmt.service
