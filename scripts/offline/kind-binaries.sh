@@ -54,13 +54,10 @@ etcd_gomod() {
   echo
   echo "go 1.22"
   echo
-  # server/v3's own go.mod replaces its siblings with ../ paths, which a dependency cannot
-  # use: require them at the same version instead (the proxy serves each as its own module).
-  echo "require ("
-  for m in server api client/pkg client/v2 client/v3 pkg raft; do
-    echo "	go.etcd.io/etcd/$m/v3 v$ETCD_VERSION"
-  done | sed 's#client/v2/v3#client/v2#; s#client/v3/v3#client/v3#'
-  echo ")"
+  # server/v3's own go.mod replaces its siblings (api, client/pkg, client/v2, client/v3, pkg,
+  # raft) with ../ paths, which a dependency's go.mod cannot do: as a requirement of this wrapper,
+  # its require lines pin them at their published versions (client/v2 is v2.305.x).
+  echo "require go.etcd.io/etcd/server/v3 v$ETCD_VERSION"
 }
 
 # ---------------------------------------------------------------- --check
@@ -88,21 +85,23 @@ if ((check)); then
 fi
 
 # ---------------------------------------------------------------- build
+# KIND_BINARIES_ONLY="etcd coredns" builds only those (the others' sections are skipped).
+only() { [[ -z ${KIND_BINARIES_ONLY:-} || " $KIND_BINARIES_ONLY " == *" $1 "* ]]; }
 # go install NAME@VERSION into DIR (modules with no replace directives)
 goinstall() { # out-dir ldflags pkg@version
   (cd "$1" && GOFLAGS= GOBIN="$1" go install -trimpath -buildvcs=false -ldflags "$2" "$3")
 }
 
-if stamp_ok "$KIND_OUT/.stamp" "$kind_stamp" "$KIND_OUT/kind"; then
+if ! only kind; then :; elif stamp_ok "$KIND_OUT/.stamp" "$kind_stamp" "$KIND_OUT/kind"; then
   echo "kind $KIND_VERSION: up to date"
 else
   mkdir -p "$KIND_OUT"
   goinstall "$KIND_OUT" "-s -w" "sigs.k8s.io/kind@$KIND_VERSION"
   stamp_set "$KIND_OUT/.stamp" "$kind_stamp"
 fi
-"$KIND_OUT/kind" version
+only kind && "$KIND_OUT/kind" version
 
-if stamp_ok "$CRICTL_OUT/.stamp" "$crictl_stamp" "$CRICTL_OUT/crictl"; then
+if ! only crictl; then :; elif stamp_ok "$CRICTL_OUT/.stamp" "$crictl_stamp" "$CRICTL_OUT/crictl"; then
   echo "crictl $CRICTL_VERSION: up to date"
 else
   mkdir -p "$CRICTL_OUT"
@@ -110,9 +109,9 @@ else
     "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION"
   stamp_set "$CRICTL_OUT/.stamp" "$crictl_stamp"
 fi
-"$CRICTL_OUT/crictl" --version
+only crictl && "$CRICTL_OUT/crictl" --version
 
-if stamp_ok "$KUBE_OUT/.stamp" "$kube_stamp" "${KUBE_BINS[@]/#/$KUBE_OUT/}"; then
+if ! only kubernetes; then :; elif stamp_ok "$KUBE_OUT/.stamp" "$kube_stamp" "${KUBE_BINS[@]/#/$KUBE_OUT/}"; then
   echo "kubernetes $KUBE_VERSION (${KUBE_BINS[*]}): up to date"
 else
   W=$(calico_wrapper)
@@ -132,9 +131,9 @@ else
   mv -f "$tmp"/* "$KUBE_OUT/" && rmdir "$tmp"
   stamp_set "$KUBE_OUT/.stamp" "$kube_stamp"
 fi
-"$KUBE_OUT/kubeadm" version -o short
+only kubernetes && "$KUBE_OUT/kubeadm" version -o short
 
-if stamp_ok "$ETCD_OUT/.stamp" "$etcd_stamp" "$ETCD_OUT/etcd"; then
+if ! only etcd; then :; elif stamp_ok "$ETCD_OUT/.stamp" "$etcd_stamp" "$ETCD_OUT/etcd"; then
   echo "etcd $ETCD_VERSION: up to date"
 else
   EW="$CALICO_LAB_CACHE/src/etcd-build-$ETCD_VERSION"
@@ -146,9 +145,9 @@ else
   mv -f "$ETCD_OUT/etcd.tmp" "$ETCD_OUT/etcd"
   stamp_set "$ETCD_OUT/.stamp" "$etcd_stamp"
 fi
-"$ETCD_OUT/etcd" --version | head -1
+only etcd && "$ETCD_OUT/etcd" --version | head -1
 
-if stamp_ok "$PAUSE_OUT/.stamp" "$pause_stamp" "$PAUSE_OUT/pause"; then
+if ! only pause; then :; elif stamp_ok "$PAUSE_OUT/.stamp" "$pause_stamp" "$PAUSE_OUT/pause"; then
   echo "pause $PAUSE_VERSION: up to date"
 else
   command -v gcc >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev >/dev/null; }
@@ -160,9 +159,9 @@ else
   mv -f "$PAUSE_OUT/pause.tmp" "$PAUSE_OUT/pause"
   stamp_set "$PAUSE_OUT/.stamp" "$pause_stamp"
 fi
-"$PAUSE_OUT/pause" -v 2>&1 | head -1 || true
+only pause && "$PAUSE_OUT/pause" -v 2>&1 | head -1 || true
 
-if stamp_ok "$COREDNS_OUT/.stamp" "$coredns_stamp" "$COREDNS_OUT/coredns"; then
+if ! only coredns; then :; elif stamp_ok "$COREDNS_OUT/.stamp" "$coredns_stamp" "$COREDNS_OUT/coredns"; then
   echo "coredns $COREDNS_VERSION: up to date"
 else
   mkdir -p "$COREDNS_OUT"
@@ -170,4 +169,4 @@ else
     "github.com/coredns/coredns@$COREDNS_VERSION"
   stamp_set "$COREDNS_OUT/.stamp" "$coredns_stamp"
 fi
-"$COREDNS_OUT/coredns" -version | head -1
+only coredns && "$COREDNS_OUT/coredns" -version | head -1
