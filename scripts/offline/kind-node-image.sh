@@ -223,11 +223,12 @@ dk rm -f "$id" >/dev/null 2>&1 || true
 dk run -d --name "$id" --entrypoint sleep --security-opt seccomp=unconfined calico-lab/kind-node-base:$KUBE_VERSION infinity >/dev/null
 trap 'dk rm -f "$id" >/dev/null 2>&1 || true' EXIT
 dk exec "$id" bash -c 'nohup containerd > /dev/null 2>&1 &'
-dk exec "$id" bash -c 'for i in $(seq 1 30); do [ -S /run/containerd/containerd.sock ] && ctr info >/dev/null 2>&1 && exit 0; sleep 0.5; done; exit 1'
+dk exec "$id" bash -c 'for i in $(seq 1 30); do [ -S /run/containerd/containerd.sock ] && ctr version >/dev/null 2>&1 && exit 0; sleep 0.5; done; exit 1'
 dk exec -i "$id" ctr --namespace=k8s.io images import --label=io.cri-containerd.pinned=pinned --all-platforms --no-unpack --digests - <"$BUILD/images.tar"
 dk exec "$id" ctr --namespace=k8s.io images list -q | grep -v '^sha256:' | sort
 dk exec "$id" pkill containerd
-dk exec "$id" bash -c 'for i in $(seq 1 20); do pgrep -x containerd >/dev/null || exit 0; sleep 0.5; done; exit 1'
+# Stopped means gone or a zombie (PID 1 here is sleep, which reaps nothing): flushed to disk.
+dk exec "$id" bash -c 'for i in $(seq 1 40); do ps -C containerd -o stat= | grep -qv Z || exit 0; sleep 0.5; done; exit 1'
 dk commit \
   --change 'ENTRYPOINT [ "/usr/local/bin/entrypoint", "/sbin/init" ]' \
   --change 'ENV HTTP_PROXY="" HTTPS_PROXY="" NO_PROXY=""' \
