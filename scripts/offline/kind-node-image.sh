@@ -187,6 +187,12 @@ install -m 0644 "$F"/etc/systemd/system/*.service "$F"/etc/systemd/system/*.slic
 install -m 0644 "$F"/etc/systemd/system/kubelet.service.d/* "$R/etc/systemd/system/kubelet.service.d/"
 sed -i "s#sandbox_image = \"registry.k8s.io/pause:[^\"]*\"#sandbox_image = \"registry.k8s.io/pause:$PAUSE_VERSION\"#" "$R/etc/containerd/config.toml"
 grep -q "pause:$PAUSE_VERSION" "$R/etc/containerd/config.toml" || { echo "kind's containerd config.toml has no sandbox_image line to set" >&2; exit 1; }
+# Pods may not lower their oom_score_adj below containerd's own: setting a lower value needs
+# CAP_SYS_RESOURCE, which this machine's bounding set lacks (static pods ask for -998: runc
+# then fails "can't get final child's PID from pipe: EOF"). kind's entrypoint sets the same for
+# rootless nodes.
+sed -i 's/restrict_oom_score_adj = false/restrict_oom_score_adj = true/' "$R/etc/containerd/config.toml"
+grep -q 'restrict_oom_score_adj = true' "$R/etc/containerd/config.toml" || { echo "kind's containerd config.toml has no restrict_oom_score_adj line" >&2; exit 1; }
 # kind's units run containerd from /usr/local/bin (it builds its own); Debian's is in /usr/bin.
 ln -sf /usr/bin/containerd "$R/usr/local/bin/containerd"
 for b in "${NODE_BINS[@]}"; do
