@@ -74,7 +74,7 @@ text = text.replaceAll(`docker.io/calico/node:${version}`, nodeImage).replaceAll
 // Drop the mount-bpffs init container (from its name to the containers: line that follows it).
 text = text.replace(/\n\s*# This init container mounts the necessary filesystems[\s\S]*?\n(\s*)- name: "mount-bpffs"[\s\S]*?\n(\s*containers:\n)/, "\n$2");
 text = text.replace(/(- name: CALICO_IPV4POOL_IPIP\n\s*value: )"Always"/, '$1"Never"');
-if (text.includes("mount-bpffs") || !text.includes(nodeImage) || text.includes("docker.io/calico/")) throw new Error("calico.yaml did not take the edits");
+if (text.includes(`- name: "mount-bpffs"`) || !text.includes(nodeImage) || text.includes("docker.io/calico/")) throw new Error("calico.yaml did not take the edits");
 process.stdout.write(text);
 EOF
 t2=$SECONDS
