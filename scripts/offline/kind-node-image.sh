@@ -244,5 +244,5 @@ dk rm -f "$id" >/dev/null
 trap - EXIT
 rm -rf "$BUILD/images.tar" "$BUILD"/img-*
 # The images this build replaced are dangling now (the engine is the lab's own: docker-v28.sh).
-dk image prune -f >/dev/null
+[[ ${CALICO_LAB_KIND_ENGINE:-v28} == host ]] || dk image prune -f >/dev/null
 echo "$NODE_IMAGE: built in $((SECONDS - started))s, $(dk image inspect --format '{{.Size}}' "$NODE_IMAGE") bytes (inputs $want)"
