@@ -12,6 +12,12 @@
 #                      naming the binary, field, expected and found value, on any difference
 #   build.sh --vm [--check]   also the opt-in part vm-image (the qemu substrate's VM base
 #                      image: ~3.5 min cold, 1.6 GB; not a default part because it is big)
+#   build.sh --kind [--check]   also the opt-in parts of the kind substrate (docs/kind.md):
+#                      docker-engine-v28 (dockerd 28.5.2 from the module proxy; kind needs
+#                      --privileged, which Debian's engine refuses here), kind-binaries (kind,
+#                      crictl, kubeadm, kubelet, the control plane, etcd, coredns, pause) and
+#                      kind-node-image (into the v28 engine, started in its own network
+#                      namespace by docker-v28.sh)
 #   build.sh --k8s-provider [--check]   also the opt-in part kubernetes-provider (Pulumi's
 #                      Kubernetes provider plugin 4.25.0 into the toolchain's plugin directory;
 #                      no lab needs it yet: see the script's header)
@@ -32,8 +38,9 @@ for a in "$@"; do
     --check) check=1 ;;
     --vm) parts+=(vm-image) ;;
     --k8s-provider) parts+=(kubernetes-provider) ;;
+    --kind) parts+=(docker-engine-v28 kind-binaries kind-node-image) ;;
     --no-smoke) smoke=0 ;;
-    *) echo "usage: build.sh [--vm] [--k8s-provider] [--check] [--no-smoke]" >&2 && exit 2 ;;
+    *) echo "usage: build.sh [--vm] [--k8s-provider] [--kind] [--check] [--no-smoke]" >&2 && exit 2 ;;
   esac
 done
 
