@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Compiles VPP from a source tarball with CMake and Ninja (not `make build-release`, which
+# downloads DPDK and friends) and installs it into a staging directory. Run by vpp.sh, either
+# inside a builder container made from the lab's base image (default) or on the host; it
+# needs only Debian's packages (VPP_BUILD_PACKAGES below) and no network.
+#   vpp-compile.sh TARBALL WORKDIR DESTDIR
+# Settings (environment): VPP_PLUGINS (comma-separated plugins to keep; every other plugin of
+# the tree is excluded), VPP_MARCH (the one -march the binaries are built for; corei7 =
+# SSE4.2, runs on any x86-64 CPU of the last 15 years and under QEMU's `-cpu max`), JOBS,
+# CCACHE_DIR (a warm ccache turns a rebuild into minutes).
+set -euo pipefail
+tarball=$1 work=$2 dest=$3
+: "${VPP_PLUGINS:=af_packet,ping,arping}"
+: "${VPP_MARCH:=corei7}"
+: "${JOBS:=$(nproc)}"
+
+src="$work/src"
+rm -rf "$src" "$work/b" "$dest"
+mkdir -p "$src" "$dest"
+tar -xzf "$tarball" -C "$src" --strip-components=1
+[[ -f $src/src/CMakeLists.txt ]] || { echo "$tarball: no src/CMakeLists.txt (not a VPP tree?)" >&2; exit 1; }
+cat "$src/src/scripts/.version" 2>/dev/null || true
+
+# Every plugin directory that is not kept is excluded.
+keep=",$VPP_PLUGINS,"
+excluded=()
+for d in "$src"/src/plugins/*/; do
+  p=$(basename "$d")
+  [[ -f $d/CMakeLists.txt ]] || continue
+  [[ $keep == *",$p,"* ]] || excluded+=("$p")
+done
+for p in ${VPP_PLUGINS//,/ }; do
+  [[ -f $src/src/plugins/$p/CMakeLists.txt ]] || { echo "VPP_PLUGINS names '$p', which this tree has no plugin for" >&2; exit 1; }
+done
+excl=$(IFS=,; echo "${excluded[*]}")
+
+# CMake must find Debian's python3 (with ply) first, not one from elsewhere on PATH.
+export PATH="/usr/bin:/bin:/usr/sbin:/sbin:$PATH"
+cmake -G Ninja -S "$src/src" -B "$work/b" \
+  -DCMAKE_BUILD_TYPE=release -DCMAKE_INSTALL_PREFIX=/usr \
+  -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+  -DVPP_USE_LTO=OFF -DVPP_BUILD_NATIVE_ONLY=ON -DVPP_BUILD_NATIVE_ARCH="$VPP_MARCH" \
+  -DVPP_EXCLUDED_PLUGINS="$excl" -DVPP_SET_RPATH=OFF
+ninja -C "$work/b" -j"$JOBS"
+DESTDIR="$dest" ninja -C "$work/b" install >/dev/null
+# What the node image does not need: headers, static archives, API JSON, python bindings,
+# the unit-test plugins.
+rm -rf "$dest/usr/include" "$dest/usr/share/vpp/api" "$dest/usr/lib/python3"* \
+  "$dest"/usr/lib/*/vpp_plugins/*unittest* "$dest"/usr/lib/*/vpp_api_test_plugins/*unittest*
+find "$dest" -name '*.a' -delete
+ls "$dest"/usr/lib/*/vpp_plugins/
+du -sh "$dest"
