@@ -41,12 +41,16 @@ cmake -G Ninja -S "$src/src" -B "$work/b" \
   -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
   -DVPP_USE_LTO=OFF -DVPP_BUILD_NATIVE_ONLY=ON -DVPP_BUILD_NATIVE_ARCH="$VPP_MARCH" \
   -DVPP_EXCLUDED_PLUGINS="$excl" -DVPP_SET_RPATH=OFF
-ninja -C "$work/b" -j"$JOBS"
-DESTDIR="$dest" ninja -C "$work/b" install >/dev/null
-# What the node image does not need: headers, static archives, API JSON, python bindings,
-# the unit-test plugins.
-rm -rf "$dest/usr/include" "$dest/usr/share/vpp/api" "$dest/usr/lib/python3"* \
-  "$dest"/usr/lib/*/vpp_plugins/*unittest* "$dest"/usr/lib/*/vpp_api_test_plugins/*unittest*
-find "$dest" -name '*.a' -delete
-ls "$dest"/usr/lib/*/vpp_plugins/
+# Only what a node runs: vpp, vppctl, their libraries and the kept plugins (not the API test
+# tools, VCL, the C++ API or the API client libraries: a third of the tree's build steps).
+lib=lib/x86_64-linux-gnu
+targets=(bin/vpp bin/vppctl)
+for p in ${VPP_PLUGINS//,/ }; do targets+=("$lib/vpp_plugins/${p}_plugin.so"); done
+ninja -C "$work/b" -j"$JOBS" "${targets[@]}"
+mkdir -p "$dest/usr/bin" "$dest/usr/$lib/vpp_plugins"
+cp -a "$work/b/bin/vpp" "$work/b/bin/vppctl" "$dest/usr/bin/"
+cp -a "$work/b/$lib"/lib*.so* "$dest/usr/$lib/"
+cp -a "$work/b/$lib"/vpp_plugins/*.so "$dest/usr/$lib/vpp_plugins/"
+strip --strip-unneeded "$dest/usr/bin/vpp" "$dest/usr/bin/vppctl" "$dest/usr/$lib"/lib*.so.* "$dest/usr/$lib"/vpp_plugins/*.so
+ls "$dest/usr/$lib/vpp_plugins/"
 du -sh "$dest"
