@@ -10,7 +10,9 @@
 #      base image with Debian's build packages, run with --network none) or host (Debian's
 #      build packages installed on this machine with apt-get). A ccache in
 #      $CALICO_LAB_CACHE/vpp/ccache serves both (same paths inside and outside the container).
-#      Stamp: $CALICO_LAB_CACHE/stamps/vpp.stamp (tarball sha256, plugins, march, where, the
+#      CALICO_LAB_VPP_OPT=release (default: VPP's -O3) or quick (-O1, no debug info: about half
+#      the compile time; see vpp-compile.sh).
+#      Stamp: $CALICO_LAB_CACHE/stamps/vpp.stamp (tarball sha256, plugins, march, opt, where, the
 #      compile script's hash).
 #   2. The node-vpp image: the node image (offlineImages.node) + the staged VPP + runit services
 #      (vpp, vpp-route-agent) + the node-side scripts; rebuilt when its input label changes.
@@ -35,6 +37,7 @@ VPP_PLUGINS=$(pin vpp.plugins)
 VPP_MARCH=$(pin vpp.march)
 TARBALL=${CALICO_LAB_VPP_TARBALL:-$CALICO_LAB_REPO/../shared/vendor/$VPP_TARBALL_NAME}
 BUILD_ON=${CALICO_LAB_VPP_BUILD_ON:-container}
+VPP_OPT=${CALICO_LAB_VPP_OPT:-release}
 VPP_DIR="$CALICO_LAB_CACHE/vpp"
 STAGE="$VPP_DIR/stage"
 STAMP="$CALICO_LAB_CACHE/stamps/vpp.stamp"
@@ -50,7 +53,7 @@ image_id() { docker image inspect --format '{{.Id}}' "$1" 2>/dev/null || true; }
 tree_hash() { (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1); }
 compile_hash=$(sha256sum <"$here/vpp-compile.sh" | cut -c1-16)
 builder_inputs=$(echo "builder base=$(image_id "$BASE_IMAGE") ${VPP_BUILD_PACKAGES[*]}" | sha256sum | cut -d' ' -f1)
-recipe="vpp=$VPP_VERSION tarball-sha256=$VPP_SHA256 plugins=$VPP_PLUGINS march=$VPP_MARCH on=$BUILD_ON compile=$compile_hash"
+recipe="vpp=$VPP_VERSION tarball-sha256=$VPP_SHA256 plugins=$VPP_PLUGINS march=$VPP_MARCH opt=$VPP_OPT on=$BUILD_ON compile=$compile_hash"
 [[ $BUILD_ON == container ]] && recipe+=" builder=${builder_inputs:0:16}"
 
 # The node-vpp build context: images/node-vpp, the staged VPP tree, build-info.
@@ -60,8 +63,8 @@ context_node_vpp() { # prints its directory
   cp -a "$CALICO_LAB_REPO/images/node-vpp/." "$ctx/"
   cp -a "$STAGE" "$ctx/vpp"
   mkdir -p "$ctx/rootfs/etc/calico-lab"
-  printf 'vpp %s from %s (sha256 %s), plugins %s, -march=%s, built on %s\n' \
-    "$VPP_VERSION" "$VPP_TARBALL_NAME" "$VPP_SHA256" "$VPP_PLUGINS" "$VPP_MARCH" "$BUILD_ON" >"$ctx/rootfs/etc/calico-lab/build-info.vpp"
+  printf 'vpp %s from %s (sha256 %s), plugins %s, -march=%s, opt %s, built on %s\n' \
+    "$VPP_VERSION" "$VPP_TARBALL_NAME" "$VPP_SHA256" "$VPP_PLUGINS" "$VPP_MARCH" "$VPP_OPT" "$BUILD_ON" >"$ctx/rootfs/etc/calico-lab/build-info.vpp"
   echo "$ctx"
 }
 node_vpp_inputs() { echo "$(tree_hash "$1") node=$(image_id "$NODE_IMAGE")" | sha256sum | cut -d' ' -f1; }
@@ -128,7 +131,7 @@ else
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$CALICO_LAB_LOGS/apt-vpp.log" 2>&1 ||
         { tail -n 20 "$CALICO_LAB_LOGS/apt-vpp.log" >&2; exit 1; }
     fi
-    CCACHE_DIR="$VPP_DIR/ccache" VPP_PLUGINS=$VPP_PLUGINS VPP_MARCH=$VPP_MARCH \
+    CCACHE_DIR="$VPP_DIR/ccache-$VPP_OPT" VPP_PLUGINS=$VPP_PLUGINS VPP_MARCH=$VPP_MARCH VPP_OPT=$VPP_OPT \
       nice -n 10 bash "$here/vpp-compile.sh" "$TARBALL" "$VPP_DIR/work" "$STAGE"
   else
     [[ -n $(image_id "$BASE_IMAGE") ]] || { echo "no image $BASE_IMAGE: run images.sh first" >&2; exit 1; }
@@ -141,7 +144,7 @@ else
     # Same absolute paths inside as outside, so one ccache serves host and container builds.
     docker run --rm --network none --name "calico-lab-vpp-build-$$" \
       -v "$VPP_DIR:$VPP_DIR" -v "$(realpath "$TARBALL"):/src/vpp.tar.gz:ro" -v "$(realpath "$here/vpp-compile.sh"):/vpp-compile.sh:ro" \
-      -e CCACHE_DIR="$VPP_DIR/ccache" -e VPP_PLUGINS="$VPP_PLUGINS" -e VPP_MARCH="$VPP_MARCH" -e JOBS="$(nproc)" \
+      -e CCACHE_DIR="$VPP_DIR/ccache-$VPP_OPT" -e VPP_PLUGINS="$VPP_PLUGINS" -e VPP_MARCH="$VPP_MARCH" -e VPP_OPT="$VPP_OPT" -e JOBS="$(nproc)" \
       "$BUILDER_IMAGE" nice -n 10 bash /vpp-compile.sh /src/vpp.tar.gz "$VPP_DIR/work" "$STAGE"
   fi
   rm -rf "$VPP_DIR/work/src" # the build tree (work/b) stays for ninja's next run; the sources are in the tarball
