@@ -22,7 +22,7 @@ function stub(name: string, body: string) {
 stub("ip", `[ "$*" = "-4 route show proto bird" ] && cat "${dir}/routes"; exit 0`);
 stub("calicoctl", `cat "${dir}/nodes"`);
 stub("pidof", `cat "${dir}/pid"`);
-stub("vppctl", `[ "$1" = show ] && exit 0; echo "$*" >> "${vppLog}"`);
+stub("vppctl", `[ "$1" = show ] && exit 0; echo "$*" >> "${vppLog}"; [ -f "${dir}/vpp-fails" ] && echo "ip route: unknown input \\\`host-eth0'"; exit 0`);
 
 function once(routes: string, nodes: string, pid = "100") {
   writeFileSync(join(dir, "routes"), routes);
@@ -80,6 +80,15 @@ describe("vpp-route-agent --once", () => {
     const restarted = once("10.123.2.0/26 via 172.31.200.11 dev eth0 proto bird \n", nodes, "200");
     expect(restarted.calls).toEqual(["ip route add 10.123.2.0/26 via 172.31.200.111 host-eth0"]);
     expect(restarted.stdout).toMatch(/VPP restarted \(pid 200\)/);
+  });
+
+  it("tries a route again on the next pass when VPP refused it (printed something)", () => {
+    writeFileSync(join(dir, "vpp-fails"), "");
+    const refused = once(bird, nodes);
+    rmSync(join(dir, "vpp-fails"));
+    expect(refused.stdout).toMatch(/add 10\.123\.2\.0\/26 via 172\.31\.200\.112 \(host-eth0\) failed: ip route: unknown input/);
+    expect(once(bird, nodes).calls).toEqual(["ip route add 10.123.2.0/26 via 172.31.200.112 host-eth0"]);
+    expect(once(bird, nodes).calls).toEqual([]);
   });
 
   it("waits for the uplink before programming anything", () => {
