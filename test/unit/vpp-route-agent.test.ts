@@ -42,7 +42,22 @@ function once(routes: string, nodes: string, pid = "100") {
   return { code: r.status, stdout: r.stdout, calls };
 }
 
-const nodes = "172.31.200.11/24 172.31.200.111\n172.31.200.12/24 172.31.200.112\n172.31.200.13/24 <no value>\n";
+/** `calicoctl get nodes -o json` as calicoctl prints it (two spaces per level), for [BGP address, VPP uplink label]. */
+function nodeList(nodes: [string, string | undefined][]): string {
+  const items = nodes.map(([address, uplink], i) => ({
+    kind: "Node",
+    apiVersion: "projectcalico.org/v3",
+    metadata: { name: `node${i + 1}`, ...(uplink ? { labels: { "calico-lab/vpp-uplink": uplink } } : {}) },
+    spec: { bgp: { ipv4Address: address } },
+    status: {},
+  }));
+  return JSON.stringify({ kind: "NodeList", apiVersion: "projectcalico.org/v3", metadata: {}, items }, null, 2);
+}
+const nodes = nodeList([
+  ["172.31.200.11/24", "172.31.200.111"],
+  ["172.31.200.12/24", "172.31.200.112"],
+  ["172.31.200.13/24", undefined],
+]);
 const bird =
   "blackhole 10.123.1.0/26 proto bird \n" +
   "10.123.2.0/26 via 172.31.200.12 dev eth0 proto bird \n" +
