@@ -65,7 +65,7 @@ export interface VppInterface {
 /** Parses `vppctl show interface`. */
 export function parseVppInterfaces(text: string): VppInterface[] {
   const out: { name: string; index: number; state: string; counters: Record<string, number> }[] = [];
-  for (const line of text.split("\n")) {
+  for (const line of text.split(/\r?\n/)) {
     const head = /^(\S+)\s+(\d+)\s+(up|down)\s+\S+\s*(.*)$/.exec(line);
     const rest = head ? head[4] : /^\s+(\S.*)$/.exec(line)?.[1];
     if (head) out.push({ name: head[1]!, index: Number(head[2]), state: head[3]!, counters: {} });
@@ -90,7 +90,7 @@ export interface VppRoute {
  */
 export function parseVppFib(text: string): VppRoute[] {
   const routes: { prefix: string; via?: string; interface?: string }[] = [];
-  for (const line of text.split("\n")) {
+  for (const line of text.split(/\r?\n/)) {
     const entry = /^(\d+\.\d+\.\d+\.\d+\/\d+)\b/.exec(line);
     if (entry) {
       routes.push({ prefix: entry[1]! });

@@ -100,7 +100,7 @@ if ((check)); then
     fi
     out=$(vpp_probe "$NODE_VPP_IMAGE")
     echo "$out" | sed 's/^/  /'
-    [[ $out == *"vpp $VPP_VERSION"* || $out == *"vpp v${VPP_VERSION#v}"* ]] ||
+    [[ ${out//\~/-} == *"vpp $VPP_VERSION "* ]] ||
       { echo "WRONG VERSION: $NODE_VPP_IMAGE: show version does not say vpp $VPP_VERSION" >&2; bad=1; }
     have=$(probe_plugins <<<"$out")
     [[ $have == "$(want_plugins)" ]] ||

@@ -1,6 +1,15 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseCidr } from "../../core/addressing";
-import { vppMac, vppUplinkAddress, vppUplinkScript, vppWorkloadAddScript } from "../../core/scenarios/vpp-forwarding";
+import {
+  parseVppFib,
+  parseVppInterfaces,
+  vppMac,
+  vppUplinkAddress,
+  vppUplinkScript,
+  vppWorkloadAddScript,
+} from "../../core/scenarios/vpp-forwarding";
 
 const underlay = parseCidr("172.31.200.0/24")!;
 
@@ -34,5 +43,34 @@ describe("VPP forwarding lab: node-side scripts", () => {
     expect(vppWorkloadAddScript("wl1")).toBe("vpp-lab workload add wl1");
     expect(() => vppWorkloadAddScript("a-very-long-name")).toThrow(/1-13/);
     expect(() => vppWorkloadAddScript("x;rm")).toThrow();
+  });
+});
+
+// Seen output of the node-vpp image's VPP (vpp-smoke.sh --keep, node1 after the ping): test/fixtures/vpp/.
+const fixture = (name: string) => readFileSync(join(__dirname, "..", "fixtures", "vpp", name), "utf8");
+
+describe("VPP forwarding lab: parsers of VPP's CLI", () => {
+  it("parses show interface with its counters", () => {
+    const interfaces = parseVppInterfaces(fixture("show-interface.txt"));
+    expect(interfaces.map((i) => [i.name, i.index, i.state])).toEqual([
+      ["host-eth0", 1, "up"],
+      ["host-v-wl1", 3, "up"],
+      ["local0", 0, "down"],
+      ["loop0", 2, "up"],
+    ]);
+    expect(interfaces[1]?.counters).toEqual({ "rx packets": 15, "rx bytes": 1306, "tx packets": 5, "tx bytes": 490, drops: 8, ip4: 7, ip6: 8 });
+    expect(interfaces[2]?.counters).toEqual({});
+  });
+
+  it("parses show ip fib: each prefix and its next hop", () => {
+    const routes = parseVppFib(fixture("show-ip-fib.txt"));
+    expect(routes.find((r) => r.prefix === "10.125.208.0/26")).toEqual({ prefix: "10.125.208.0/26", via: "172.31.253.134", interface: "host-eth0" });
+    expect(routes.find((r) => r.prefix === "10.125.183.0/32")).toEqual({ prefix: "10.125.183.0/32", via: "10.125.183.0", interface: "host-v-wl1" });
+    expect(routes.find((r) => r.prefix === "169.254.1.1/32")).toEqual({ prefix: "169.254.1.1/32" });
+    expect(routes).toHaveLength(13);
+  });
+
+  it("parses show ip fib PREFIX (the detailed form)", () => {
+    expect(parseVppFib(fixture("show-ip-fib-prefix.txt"))).toEqual([{ prefix: "10.125.208.0/26", via: "172.31.253.134", interface: "host-eth0" }]);
   });
 });
