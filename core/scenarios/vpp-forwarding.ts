@@ -29,7 +29,8 @@ export function vppUplinkAddress(underlay: Network, nodeAddress: string): string
 /** VPP's MAC for an interface with this IPv4 address: 02:fe and the address (locally administered). */
 export function vppMac(address: string): string {
   const octets = address.split(".").map(Number);
-  if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) throw new Error(`not an IPv4 address: ${address}`);
+  if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255))
+    throw new Error(`not an IPv4 address: ${address}`);
   return ["02", "fe", ...octets.map((o) => o.toString(16).padStart(2, "0"))].join(":");
 }
 
@@ -41,7 +42,9 @@ const VPP_READY = ["vppctl", "show", "version"];
 
 /** Node-side: waits for VPP, then makes its uplink (af_packet on eth0) and labels the Calico Node. */
 export function vppUplinkScript(uplinkCidr: string, device = "eth0"): string {
-  return [waitUntilScript(VPP_READY, 60, "VPP answering on /run/vpp/cli.sock"), shellJoin(["vpp-lab", "uplink", uplinkCidr, device])].join("\n");
+  return [waitUntilScript(VPP_READY, 60, "VPP answering on /run/vpp/cli.sock"), shellJoin(["vpp-lab", "uplink", uplinkCidr, device])].join(
+    "\n",
+  );
 }
 
 /** Node-side: a workload attached to VPP with an address from Calico IPAM; prints `NAME ADDRESS MAC`. */

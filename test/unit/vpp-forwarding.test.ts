@@ -58,19 +58,37 @@ describe("VPP forwarding lab: parsers of VPP's CLI", () => {
       ["local0", 0, "down"],
       ["loop0", 2, "up"],
     ]);
-    expect(interfaces[1]?.counters).toEqual({ "rx packets": 15, "rx bytes": 1306, "tx packets": 5, "tx bytes": 490, drops: 8, ip4: 7, ip6: 8 });
+    expect(interfaces[1]?.counters).toEqual({
+      "rx packets": 15,
+      "rx bytes": 1306,
+      "tx packets": 5,
+      "tx bytes": 490,
+      drops: 8,
+      ip4: 7,
+      ip6: 8,
+    });
     expect(interfaces[2]?.counters).toEqual({});
   });
 
   it("parses show ip fib: each prefix and its next hop", () => {
     const routes = parseVppFib(fixture("show-ip-fib.txt"));
-    expect(routes.find((r) => r.prefix === "10.125.208.0/26")).toEqual({ prefix: "10.125.208.0/26", via: "172.31.253.134", interface: "host-eth0" });
-    expect(routes.find((r) => r.prefix === "10.125.183.0/32")).toEqual({ prefix: "10.125.183.0/32", via: "10.125.183.0", interface: "host-v-wl1" });
+    expect(routes.find((r) => r.prefix === "10.125.208.0/26")).toEqual({
+      prefix: "10.125.208.0/26",
+      via: "172.31.253.134",
+      interface: "host-eth0",
+    });
+    expect(routes.find((r) => r.prefix === "10.125.183.0/32")).toEqual({
+      prefix: "10.125.183.0/32",
+      via: "10.125.183.0",
+      interface: "host-v-wl1",
+    });
     expect(routes.find((r) => r.prefix === "169.254.1.1/32")).toEqual({ prefix: "169.254.1.1/32" });
     expect(routes).toHaveLength(13);
   });
 
   it("parses show ip fib PREFIX (the detailed form)", () => {
-    expect(parseVppFib(fixture("show-ip-fib-prefix.txt"))).toEqual([{ prefix: "10.125.208.0/26", via: "172.31.253.134", interface: "host-eth0" }]);
+    expect(parseVppFib(fixture("show-ip-fib-prefix.txt"))).toEqual([
+      { prefix: "10.125.208.0/26", via: "172.31.253.134", interface: "host-eth0" },
+    ]);
   });
 });

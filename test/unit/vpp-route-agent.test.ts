@@ -22,7 +22,10 @@ function stub(name: string, body: string) {
 stub("ip", `[ "$*" = "-4 route show proto bird" ] && cat "${dir}/routes"; exit 0`);
 stub("calicoctl", `cat "${dir}/nodes"`);
 stub("pidof", `cat "${dir}/pid"`);
-stub("vppctl", `[ "$1" = show ] && exit 0; echo "$*" >> "${vppLog}"; [ -f "${dir}/vpp-fails" ] && echo "ip route: unknown input \\\`host-eth0'"; exit 0`);
+stub(
+  "vppctl",
+  `[ "$1" = show ] && exit 0; echo "$*" >> "${vppLog}"; [ -f "${dir}/vpp-fails" ] && echo "ip route: unknown input \\\`host-eth0'"; exit 0`,
+);
 
 function once(routes: string, nodes: string, pid = "100") {
   writeFileSync(join(dir, "routes"), routes);
