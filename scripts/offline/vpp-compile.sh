@@ -10,7 +10,8 @@
 # (release: VPP's own -O3 -g; quick: -O1 -g0 appended through clang's CCC_OVERRIDE_OPTIONS, about
 # half the compile time, for labs on small or busy machines; the binaries are stripped either
 # way), JOBS, CCACHE_DIR (one per VPP_OPT: ccache does not see CCC_OVERRIDE_OPTIONS).
-# The build tree (WORKDIR/b) is kept between runs made with the same plugins, march and VPP_OPT,
+# The build tree (WORKDIR/b) is kept between runs made with the same plugins, march, VPP_OPT and
+# VPP_BUILD_ON (host, or the builder image's id: another compiler means starting afresh),
 # so ninja only redoes what changed (tar keeps the sources' times); otherwise it starts afresh.
 set -euo pipefail
 tarball=$1 work=$2 dest=$3
@@ -25,7 +26,7 @@ case $VPP_OPT in
 esac
 
 src="$work/src"
-config="$(basename "$tarball") plugins=$VPP_PLUGINS march=$VPP_MARCH opt=$VPP_OPT"
+config="$(basename "$tarball") plugins=$VPP_PLUGINS march=$VPP_MARCH opt=$VPP_OPT on=${VPP_BUILD_ON:-?}"
 if [[ $(cat "$work/b/.calico-lab-config" 2>/dev/null) != "$config" ]]; then rm -rf "$work/b"; fi
 rm -rf "$src" "$dest"
 mkdir -p "$src" "$dest" "$work/b"

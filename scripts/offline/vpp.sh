@@ -131,7 +131,7 @@ else
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$CALICO_LAB_LOGS/apt-vpp.log" 2>&1 ||
         { tail -n 20 "$CALICO_LAB_LOGS/apt-vpp.log" >&2; exit 1; }
     fi
-    CCACHE_DIR="$VPP_DIR/ccache-$VPP_OPT" VPP_PLUGINS=$VPP_PLUGINS VPP_MARCH=$VPP_MARCH VPP_OPT=$VPP_OPT \
+    CCACHE_DIR="$VPP_DIR/ccache-$VPP_OPT" VPP_PLUGINS=$VPP_PLUGINS VPP_MARCH=$VPP_MARCH VPP_OPT=$VPP_OPT VPP_BUILD_ON=host \
       nice -n 10 bash "$here/vpp-compile.sh" "$TARBALL" "$VPP_DIR/work" "$STAGE"
   else
     [[ -n $(image_id "$BASE_IMAGE") ]] || { echo "no image $BASE_IMAGE: run images.sh first" >&2; exit 1; }
@@ -145,6 +145,7 @@ else
     docker run --rm --network none --name "calico-lab-vpp-build-$$" \
       -v "$VPP_DIR:$VPP_DIR" -v "$(realpath "$TARBALL"):/src/vpp.tar.gz:ro" -v "$(realpath "$here/vpp-compile.sh"):/vpp-compile.sh:ro" \
       -e CCACHE_DIR="$VPP_DIR/ccache-$VPP_OPT" -e VPP_PLUGINS="$VPP_PLUGINS" -e VPP_MARCH="$VPP_MARCH" -e VPP_OPT="$VPP_OPT" -e JOBS="$(nproc)" \
+      -e VPP_BUILD_ON="container:$(image_id "$BUILDER_IMAGE" | cut -c8-19)" \
       "$BUILDER_IMAGE" nice -n 10 bash /vpp-compile.sh /src/vpp.tar.gz "$VPP_DIR/work" "$STAGE"
   fi
   rm -rf "$VPP_DIR/work/src" # the build tree (work/b) stays for ninja's next run; the sources are in the tarball
