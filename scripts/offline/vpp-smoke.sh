@@ -184,10 +184,10 @@ docker exec "$RUN-node1" ip netns exec wl1 ping -c 2 -W 1 "$w2" >/dev/null 2>&1 
   ok "with node2's VPP stopped, wl1 does not reach wl2 (no kernel path)"
 docker exec "$RUN-node2" sv start vpp >/dev/null
 wait_for "node2: VPP back" docker exec "$RUN-node2" vppctl show version
-# A restarted VPP has lost its configuration (uplink, workloads): the uplink is made again, and the
-# agent, seeing a new VPP pid, programs its routes again.
-docker exec "$RUN-node2" vpp-lab uplink "$(vpp_ip 2)/24" eth0 >/dev/null || bad "node2: uplink again"
-wait_for "node2's VPP FIB again: $block1 via $(vpp_ip 1) (agent saw the restart)" in_fib "$RUN-node2" "$block1" "$(vpp_ip 1)"
+# VPP's startup-config (vpp-lab's cli.d) brings back the uplink and wl2's interface; the agent, seeing a
+# new VPP pid, programs the BGP routes again.
+wait_for "node2's VPP FIB again: $block1 via $(vpp_ip 1) (startup-config + agent)" in_fib "$RUN-node2" "$block1" "$(vpp_ip 1)"
+wait_for "wl1 reaches wl2 again after node2's VPP restarted" docker exec "$RUN-node1" ip netns exec wl1 ping -c 1 -W 1 "$w2"
 
 # node2 leaves: BIRD on node1 loses the session; Calico's BIRD config has graceful restart, so
 # BIRD keeps node2's route as stale for its restart time (120 s) before it withdraws it from the

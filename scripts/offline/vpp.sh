@@ -73,7 +73,7 @@ node_vpp_inputs() { echo "$(tree_hash "$1") node=$(image_id "$NODE_IMAGE")" | sh
 # and `show plugins`.
 vpp_probe() { # image
   docker run --rm --network none --entrypoint /bin/sh "$1" -c '
-    mkdir -p /run/vpp /var/log/vpp
+    mkdir -p /run/vpp /var/log/vpp; : >/run/vpp/startup.cli
     vpp -c /etc/vpp/startup.conf >/tmp/vpp.out 2>&1 &
     for i in $(seq 50); do vppctl show version >/dev/null 2>&1 && break; sleep 0.2; done
     vppctl show version; vppctl show plugins' 2>&1

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 
-// The vpp node's route agent (images/node-vpp/rootfs/usr/local/bin/vpp-route-agent) under bash with
+// The vpp node's route agent (images/node-vpp/rootfs/usr/local/sbin/vpp-route-agent (not bin/: .gitignore ignores every bin/)) under bash with
 // stand-ins for ip, calicoctl, vppctl and pidof: BIRD's kernel routes in, `vppctl ip route` commands out.
-const agent = join(__dirname, "..", "..", "images", "node-vpp", "rootfs", "usr", "local", "bin", "vpp-route-agent");
+const agent = join(__dirname, "..", "..", "images", "node-vpp", "rootfs", "usr", "local", "sbin", "vpp-route-agent");
 const dir = mkdtempSync(join(tmpdir(), "calico-lab-vpp-agent-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const bin = join(dir, "bin");
