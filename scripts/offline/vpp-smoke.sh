@@ -12,13 +12,14 @@
 # (with the two iptables rules that let routed traffic cross the lab's own bridge). It talks
 # only to the containers it created.
 #   vpp-smoke.sh [--keep]
-# Settings: VPP_SMOKE_SUBNET (default 172.31.253.0/24), VPP_SMOKE_TIMEOUT seconds per wait (120).
+# Settings: VPP_SMOKE_SUBNET (default 172.31.253.0/24), VPP_SMOKE_TIMEOUT seconds per wait (120),
+# VPP_SMOKE_IMAGE (default versions.json vpp.nodeImage).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 keep=0
 [[ ${1:-} == --keep ]] && keep=1
 ETCD_IMAGE=$(pin offlineImages.etcd)
-NODE_IMAGE=$(pin vpp.nodeImage)
+NODE_IMAGE=${VPP_SMOKE_IMAGE:-$(pin vpp.nodeImage)}
 SUBNET=${VPP_SMOKE_SUBNET:-172.31.253.0/24}
 TIMEOUT=${VPP_SMOKE_TIMEOUT:-120}
 prefix=${SUBNET%.*}
