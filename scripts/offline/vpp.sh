@@ -8,8 +8,9 @@
 #      plugins of vpp.plugins only, -march=vpp.march) into $CALICO_LAB_CACHE/vpp/stage.
 #      Where: CALICO_LAB_VPP_BUILD_ON=container (default: a builder image made from the lab's
 #      base image with Debian's build packages, run with --network none) or host (Debian's
-#      build packages installed on this machine with apt-get). A ccache in
-#      $CALICO_LAB_CACHE/vpp/ccache serves both (same paths inside and outside the container).
+#      build packages installed on this machine with apt-get). ccache: $CALICO_LAB_CACHE/vpp/
+#      ccache-<opt>, mounted at the same path in the container (hits across host and container
+#      need identical compiler and headers: seen not to happen, see docs/vpp.md).
 #      CALICO_LAB_VPP_OPT=release (default: VPP's -O3) or quick (-O1, no debug info: about half
 #      the compile time; see vpp-compile.sh).
 #      Stamp: $CALICO_LAB_CACHE/stamps/vpp.stamp (tarball sha256, plugins, march, opt, where, the
@@ -132,7 +133,7 @@ else
         { tail -n 20 "$CALICO_LAB_LOGS/apt-vpp.log" >&2; exit 1; }
     fi
     CCACHE_DIR="$VPP_DIR/ccache-$VPP_OPT" VPP_PLUGINS=$VPP_PLUGINS VPP_MARCH=$VPP_MARCH VPP_OPT=$VPP_OPT VPP_BUILD_ON=host \
-      nice -n 10 bash "$here/vpp-compile.sh" "$TARBALL" "$VPP_DIR/work" "$STAGE"
+      nice -n 10 bash "$here/vpp-compile.sh" "$TARBALL" "$VPP_DIR/work" "$STAGE.new"
   else
     [[ -n $(image_id "$BASE_IMAGE") ]] || { echo "no image $BASE_IMAGE: run images.sh first" >&2; exit 1; }
     if [[ $(image_label "$BUILDER_IMAGE") != "$builder_inputs" ]]; then
@@ -146,8 +147,10 @@ else
       -v "$VPP_DIR:$VPP_DIR" -v "$(realpath "$TARBALL"):/src/vpp.tar.gz:ro" -v "$(realpath "$here/vpp-compile.sh"):/vpp-compile.sh:ro" \
       -e CCACHE_DIR="$VPP_DIR/ccache-$VPP_OPT" -e VPP_PLUGINS="$VPP_PLUGINS" -e VPP_MARCH="$VPP_MARCH" -e VPP_OPT="$VPP_OPT" -e JOBS="$(nproc)" \
       -e VPP_BUILD_ON="container:$(image_id "$BUILDER_IMAGE" | cut -c8-19)" \
-      "$BUILDER_IMAGE" nice -n 10 bash /vpp-compile.sh /src/vpp.tar.gz "$VPP_DIR/work" "$STAGE"
+      "$BUILDER_IMAGE" nice -n 10 bash /vpp-compile.sh /src/vpp.tar.gz "$VPP_DIR/work" "$STAGE.new"
   fi
+  # The new tree replaces the old one only now: a failed compile leaves the last good one in place.
+  rm -rf "$STAGE" && mv "$STAGE.new" "$STAGE"
   rm -rf "$VPP_DIR/work/src" # the build tree (work/b) stays for ninja's next run; the sources are in the tarball
   stamp_set "$STAMP" "$recipe"
   echo "vpp: compiled in $((SECONDS - started))s on $BUILD_ON; stage $(du -sh "$STAGE" | cut -f1)"
