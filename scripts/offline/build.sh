@@ -21,6 +21,9 @@
 #   build.sh --k8s-provider [--check]   also the opt-in part kubernetes-provider (Pulumi's
 #                      Kubernetes provider plugin 4.25.0 into the toolchain's plugin directory;
 #                      no lab needs it yet: see the script's header)
+#   build.sh --vpp [--check]   also the opt-in part vpp (VPP compiled from the vendored source
+#                      tarball, $CALICO_LAB_VPP_TARBALL, and the node-vpp image of the vpp
+#                      scenario: see vpp.sh; ~9 min cold on a quiet 2-core machine, seconds warm)
 # After building, the smoke test (smoke.sh: etcd and two calico nodes on an internal network,
 # BGP Established, a VXLAN ping between two workloads) runs once per pair of etcd and node
 # images: stamps/smoke.stamp holds their image IDs and smoke.sh's hash. --no-smoke skips it.
@@ -39,8 +42,9 @@ for a in "$@"; do
     --vm) parts+=(vm-image) ;;
     --k8s-provider) parts+=(kubernetes-provider) ;;
     --kind) parts+=(docker-engine-v28 kind-binaries kind-node-image) ;;
+    --vpp) parts+=(vpp) ;;
     --no-smoke) smoke=0 ;;
-    *) echo "usage: build.sh [--vm] [--k8s-provider] [--kind] [--check] [--no-smoke]" >&2 && exit 2 ;;
+    *) echo "usage: build.sh [--vm] [--k8s-provider] [--kind] [--vpp] [--check] [--no-smoke]" >&2 && exit 2 ;;
   esac
 done
 
