@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { run } from "./process";
+import { runScript } from "./process";
 
 interface HostCommandState {
   readonly create: string;
@@ -11,14 +11,11 @@ interface HostCommandState {
 
 const REPLACE_ON = ["create", "delete", "triggers"] as const;
 
-/**
- * bash without ~/.bashrc: Debian's bash reads it for a `bash -c` whose stdin is a socket (Node's pipes are) when no
- * SHLVL came with it, as under `env -i`, cron or a service; a user's PATH there would change which tools the steps run.
- */
+/** bash without ~/.bashrc (see HOST_BASH_SCRIPT), for commands whose script carries no secret (the probes' reads). */
 export const HOST_BASH = ["/bin/bash", "--norc", "-c"] as const;
 
 async function bash(script: string, step: string): Promise<string> {
-  const result = await run([...HOST_BASH, script]);
+  const result = await runScript(script);
   if (result.code !== 0) {
     const said = (result.stderr.trim() || result.stdout.trim()).split("\n").slice(-20).join("\n");
     throw new Error(`${step} failed (exit ${result.code}):\n${said}`);
@@ -42,7 +39,7 @@ export const hostCommandProvider: pulumi.dynamic.ResourceProvider = {
 
   async read(id: string, props: HostCommandState) {
     if (!props.read) return { id, props };
-    const result = await run([...HOST_BASH, props.read]);
+    const result = await runScript(props.read);
     return result.code === 0 ? { id, props } : { id: "", props: {} };
   },
 

@@ -8,25 +8,51 @@ export interface RunResult {
   readonly stderr: string;
 }
 
-export function run(argv: readonly string[], input?: string): Promise<RunResult> {
+export interface RunOptions {
+  /** Text for the command to read from its fd 3: a script kept out of argv, where every local user reads it. */
+  readonly script?: string;
+}
+
+export function run(argv: readonly string[], input?: string, options: RunOptions = {}): Promise<RunResult> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { spawn } = require("node:child_process") as typeof import("node:child_process");
   return new Promise((resolve, reject) => {
     const [command, ...args] = argv;
     if (!command) return reject(new Error("empty command"));
-    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+    const script = options.script;
+    const child = spawn(command, args, { stdio: script === undefined ? ["pipe", "pipe", "pipe"] : ["pipe", "pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", reject);
     // A child may exit before reading its input (a failing `docker exec`): its closed stdin is not our error.
-    child.stdin.on("error", (error: NodeJS.ErrnoException) => {
+    const pipeError = (error: NodeJS.ErrnoException) => {
       if (error.code !== "EPIPE") reject(error);
-    });
+    };
+    child.stdin?.on("error", pipeError);
     child.on("close", (code: number | null) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input ?? "");
+    child.stdin?.end(input ?? "");
+    if (script !== undefined) {
+      const fd3 = child.stdio[3] as import("node:stream").Writable;
+      fd3.on("error", pipeError);
+      fd3.end(script);
+    }
   });
+}
+
+/**
+ * bash without ~/.bashrc: Debian's bash reads it for a `bash -c` whose stdin is a socket (Node's pipes are) when no
+ * SHLVL came with it, as under `env -i`, cron or a service; a user's PATH there would change which tools the steps run.
+ * The script comes on fd 3, never in argv (it may carry a private key), read whole before it runs (Node's fd 3 is a
+ * socket, which /dev/fd/3 cannot open); its first line closes fd 3, so that nothing it starts holds it. Its stdin
+ * stays its own (empty unless `input`): commands in it that read stdin never eat the rest of the script.
+ */
+export const HOST_BASH_SCRIPT = ["/bin/bash", "--norc", "-c", 'eval "$(cat <&3)"'] as const;
+
+/** Runs a bash script on the machine running Pulumi, the script on a pipe, never in argv. */
+export function runScript(script: string, input?: string): Promise<RunResult> {
+  return run(HOST_BASH_SCRIPT, input, { script: `exec 3<&-\n${script}` });
 }
 
 /** Runs argv and returns its stdout; a failure names `what` (the step and its object) and what the command said. */
