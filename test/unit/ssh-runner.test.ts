@@ -230,6 +230,14 @@ describe("the runtime as a container on its machine", () => {
     expect(lacks.stderr).toBe("calico-lab: calico1: calico-lab/node:v3.28.5 is not there; docker run will pull it\n");
   });
 
+  it("an image setting with $(...) and quotes in it reaches every message and command as data, running nothing", () => {
+    const marker = join(dir, "image-marker");
+    const image = `calico-lab/node:v1$(touch ${marker})"$(touch ${marker})"\`touch ${marker}\``;
+    const lacks = run(imageSyncScript(vm, image), { FAKE_IMAGE_MISSING: "1" });
+    expect(lacks.stderr).toBe(`calico-lab: calico1: ${image} is not there; docker run will pull it\n`);
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it("the whole step: the engine, the image, the container; its delete tolerates a machine that is gone", () => {
     const result = run(runtimeCreateScript(vm, runCalico, 5));
     expect(result.code, result.stderr).toBe(0);
