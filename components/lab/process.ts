@@ -11,6 +11,43 @@ export interface RunResult {
 export interface RunOptions {
   /** Text for the command to read from its fd 3: a script kept out of argv, where every local user reads it. */
   readonly script?: string;
+  /** Seconds before the command and all it started are killed and the run fails; default RUN_DEADLINE_SECONDS. */
+  readonly deadlineSeconds?: number;
+  /** What the command does, and where, for the failure at its deadline; default: its argv. */
+  readonly what?: string;
+}
+
+/** Longer than any docker CLI call takes on a working engine: past it, the engine or the session is wedged. */
+export const RUN_DEADLINE_SECONDS = 600;
+
+/** Kills `pid` and every process below it (read from /proc, where there is one); returns their command lines. */
+export function killTree(pid: number): string[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fs = require("node:fs") as typeof import("node:fs");
+  const parents = new Map<number, number>();
+  const read = (path: string) => {
+    try {
+      return fs.readFileSync(path, "utf8");
+    } catch {
+      return "";
+    }
+  };
+  const proc = fs.existsSync("/proc") ? fs.readdirSync("/proc").filter((entry) => /^\d+$/.test(entry)) : [];
+  for (const entry of proc) {
+    const stat = read(`/proc/${entry}/stat`);
+    parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) for (const [child, parent] of parents) if (parent === tree[i]) tree.push(child);
+  const lines = tree.slice(1).map((p) => read(`/proc/${p}/cmdline`).replace(/\0/g, " ").trim());
+  for (const p of tree) {
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return lines.filter(Boolean);
 }
 
 export function run(argv: readonly string[], input?: string, options: RunOptions = {}): Promise<RunResult> {
@@ -31,7 +68,16 @@ export function run(argv: readonly string[], input?: string, options: RunOptions
       if (error.code !== "EPIPE") reject(error);
     };
     child.stdin?.on("error", pipeError);
-    child.on("close", (code: number | null) => resolve({ code: code ?? -1, stdout, stderr }));
+    const deadline = options.deadlineSeconds ?? RUN_DEADLINE_SECONDS;
+    const timer = setTimeout(() => {
+      const running = child.pid === undefined ? [] : killTree(child.pid);
+      const still = running.length > 0 ? ` (still running: ${running.join("; ")})` : "";
+      reject(new Error(`${options.what ?? argv.join(" ")}: no answer within ${deadline}s; killed${still}`));
+    }, deadline * 1000);
+    child.on("close", (code: number | null) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
     child.stdin?.end(input ?? "");
     if (script !== undefined) {
       const fd3 = child.stdio[3] as import("node:stream").Writable;
@@ -51,8 +97,8 @@ export function run(argv: readonly string[], input?: string, options: RunOptions
 export const HOST_BASH_SCRIPT = ["/bin/bash", "--norc", "-c", 'eval "$(cat <&3)"'] as const;
 
 /** Runs a bash script on the machine running Pulumi, the script on a pipe, never in argv. */
-export function runScript(script: string, input?: string): Promise<RunResult> {
-  return run(HOST_BASH_SCRIPT, input, { script: `exec 3<&-\n${script}` });
+export function runScript(script: string, options: Omit<RunOptions, "script"> = {}): Promise<RunResult> {
+  return run(HOST_BASH_SCRIPT, undefined, { ...options, script: `exec 3<&-\n${script}` });
 }
 
 /** Runs argv and returns its stdout; a failure names `what` (the step and its object) and what the command said. */
@@ -89,7 +135,7 @@ export function pollInside(command: readonly string[], timeoutSeconds: number): 
 export async function waitFor(argv: readonly string[], timeoutSeconds: number): Promise<boolean> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   for (;;) {
-    if ((await run(argv)).code === 0) return true;
+    if ((await run(argv, undefined, { deadlineSeconds: timeoutSeconds + 60 })).code === 0) return true;
     if (Date.now() > deadline) return false;
     await sleep(1000);
   }

@@ -148,3 +148,21 @@ describe("HostCommand provider: secrets", () => {
     },
   );
 });
+
+describe("HostCommand provider: deadline", () => {
+  it("a step that outlives its own wait plus a margin fails, naming what still ran: the command and its node", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "calico-lab-wedged-"));
+    const saved = process.env.PATH;
+    onTestFinished(() => {
+      process.env.PATH = saved;
+      rmSync(dir, { recursive: true, force: true });
+    });
+    // A wedged `docker exec`: it never answers.
+    writeFileSync(join(dir, "docker"), "#!/bin/sh\nsleep 60\n", { mode: 0o755 });
+    process.env.PATH = `${dir}:${saved ?? ""}`;
+    const started = Date.now();
+    const step = provider.create({ ...inputs(dockerShell("calico2").run("birdcl show protocols")), timeoutSeconds: 1 });
+    await expect(step).rejects.toThrow(/create: no answer within 2s; killed \(still running: .*docker exec -i calico2 sh -s/);
+    expect(Date.now() - started).toBeLessThan(15000);
+  });
+});
