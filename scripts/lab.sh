@@ -83,8 +83,9 @@ fi
 work="$CALICO_LAB_CACHE/state/stack-config"
 config="$work/Pulumi.$stack.yaml"
 
+. scripts/lib/stacks.sh
 exists=false
-pulumi stack ls --json 2>/dev/null | grep -q "\"name\": \"$stack\"" && exists=true
+lab_stack_exists "$stack" && exists=true
 if ! $exists && [ "$action" != up ] && [ "$action" != preview ]; then
   echo "stack $stack does not exist on $PULUMI_BACKEND_URL: bring it up first (npm run lab:up -- $stack)" >&2
   exit 1
