@@ -51,7 +51,8 @@ function fetchBody(name: ToolName, source: ToolSource, manifestPath: string): st
       return [
         `docker image inspect ${shellQuote(source.image)} >/dev/null 2>&1 || docker pull ${shellQuote(source.image)} >&2`,
         `cid=$(docker create ${shellQuote(source.image)} /bin/true)`,
-        `docker cp "$cid:${source.path}" "$files/${file ?? name}"; rc=$?; docker rm "$cid" >/dev/null; [ $rc -eq 0 ]`,
+        `path=${shellQuote(source.path)}`,
+        `docker cp "$cid:$path" "$files/${file ?? name}"; rc=$?; docker rm "$cid" >/dev/null; [ $rc -eq 0 ]`,
       ];
     case "go":
       // The Go toolchain checks every module against the checksum database while it builds.

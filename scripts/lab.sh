@@ -29,11 +29,10 @@ export CALICO_LAB_CACHE
 [ -f "$CALICO_LAB_CACHE/env.sh" ] && . "$CALICO_LAB_CACHE/env.sh"
 
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$CALICO_LAB_CACHE/state}"
-# The documented lab passphrase: a lab holds no secrets worth more than this. Set your own to override
-# (PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE) before a stack's first up.
-if [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
-  export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-calico-lab}"
-fi
+# The state's passphrase: yours when set (PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE), else one made
+# for you on first use, in a 0600 file beside the state (scripts/lib/passphrase.sh).
+. scripts/lib/passphrase.sh
+lab_passphrase "$CALICO_LAB_CACHE/state-passphrase"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER=true
 case "$PULUMI_BACKEND_URL" in file://*) mkdir -p "${PULUMI_BACKEND_URL#file://}" ;; esac
@@ -84,12 +83,15 @@ fi
 work="$CALICO_LAB_CACHE/state/stack-config"
 config="$work/Pulumi.$stack.yaml"
 
+. scripts/lib/stacks.sh
 exists=false
-pulumi stack ls --json 2>/dev/null | grep -q "\"name\": \"$stack\"" && exists=true
+lab_stack_exists "$stack" && exists=true
 if ! $exists && [ "$action" != up ] && [ "$action" != preview ]; then
   echo "stack $stack does not exist on $PULUMI_BACKEND_URL: bring it up first (npm run lab:up -- $stack)" >&2
   exit 1
 fi
+
+$exists && lab_passphrase_for_stack "$stack" "$work"
 
 if [ "$action" != rm ]; then
   mkdir -p "$work"

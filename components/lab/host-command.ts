@@ -1,5 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { run } from "./process";
+import { runScript } from "./process";
+
+/** A step without a wait of its own (downloads, builds, image copies) that runs longer than this is wedged. */
+export const HOST_STEP_DEADLINE_SECONDS = 3600;
+
+/** A step's own wait plus a margin of as long again, at most a minute: past it, a docker exec or ssh session is wedged. */
+function stepDeadline(timeoutSeconds: number | null | undefined): number {
+  return timeoutSeconds ? timeoutSeconds + Math.min(timeoutSeconds, 60) : HOST_STEP_DEADLINE_SECONDS;
+}
 
 interface HostCommandState {
   readonly create: string;
@@ -7,18 +15,16 @@ interface HostCommandState {
   readonly read?: string | null;
   readonly triggers: unknown;
   readonly stdout: string;
+  readonly timeoutSeconds?: number | null;
 }
 
 const REPLACE_ON = ["create", "delete", "triggers"] as const;
 
-/**
- * bash without ~/.bashrc: Debian's bash reads it for a `bash -c` whose stdin is a socket (Node's pipes are) when no
- * SHLVL came with it, as under `env -i`, cron or a service; a user's PATH there would change which tools the steps run.
- */
+/** bash without ~/.bashrc (see HOST_BASH_SCRIPT), for commands whose script carries no secret (the probes' reads). */
 export const HOST_BASH = ["/bin/bash", "--norc", "-c"] as const;
 
-async function bash(script: string, step: string): Promise<string> {
-  const result = await run([...HOST_BASH, script]);
+async function bash(script: string, step: string, timeoutSeconds: number | null | undefined): Promise<string> {
+  const result = await runScript(script, { deadlineSeconds: stepDeadline(timeoutSeconds), what: step });
   if (result.code !== 0) {
     const said = (result.stderr.trim() || result.stdout.trim()).split("\n").slice(-20).join("\n");
     throw new Error(`${step} failed (exit ${result.code}):\n${said}`);
@@ -36,13 +42,13 @@ async function bash(script: string, step: string): Promise<string> {
  */
 export const hostCommandProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: HostCommandState) {
-    const stdout = await bash(inputs.create, "create");
+    const stdout = await bash(inputs.create, "create", inputs.timeoutSeconds);
     return { id: `cmd-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`, outs: { ...inputs, stdout } };
   },
 
   async read(id: string, props: HostCommandState) {
     if (!props.read) return { id, props };
-    const result = await run([...HOST_BASH, props.read]);
+    const result = await runScript(props.read, { deadlineSeconds: stepDeadline(props.timeoutSeconds), what: "read" });
     return result.code === 0 ? { id, props } : { id: "", props: {} };
   },
 
@@ -57,7 +63,7 @@ export const hostCommandProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async delete(_id: string, props: HostCommandState) {
-    if (props.delete) await bash(props.delete, "delete");
+    if (props.delete) await bash(props.delete, "delete", props.timeoutSeconds);
   },
 };
 
@@ -70,6 +76,8 @@ export interface HostCommandArgs {
   readonly read?: pulumi.Input<string>;
   /** Any change re-runs the command (delete, then create), e.g. a node container's id after it is recreated. */
   readonly triggers?: pulumi.Input<unknown>[];
+  /** Seconds the step itself may wait (a readiness wait): its deadline is this plus a margin; default HOST_STEP_DEADLINE_SECONDS. */
+  readonly timeoutSeconds?: number;
 }
 
 export class HostCommand extends pulumi.dynamic.Resource {
@@ -79,7 +87,14 @@ export class HostCommand extends pulumi.dynamic.Resource {
     super(
       hostCommandProvider,
       name,
-      { create: args.create, delete: args.delete ?? null, read: args.read ?? null, triggers: args.triggers ?? null, stdout: undefined },
+      {
+        create: args.create,
+        delete: args.delete ?? null,
+        read: args.read ?? null,
+        triggers: args.triggers ?? null,
+        stdout: undefined,
+        ...(args.timeoutSeconds !== undefined ? { timeoutSeconds: args.timeoutSeconds } : {}),
+      },
       opts,
       "calicolab",
       "HostCommand",

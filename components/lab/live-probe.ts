@@ -28,7 +28,12 @@ async function readAll(commands: Record<string, string[]>): Promise<Record<strin
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < entries.length; i = next++) {
-      const result = await run(entries[i]?.[1] ?? []);
+      const [what, argv] = entries[i] ?? ["", []];
+      const result = await run(argv, undefined, { what: `reading ${what}` }).catch((error: Error) => ({
+        code: -1,
+        stdout: "",
+        stderr: error.message,
+      }));
       results[i] =
         result.code === 0 ? { stdout: result.stdout } : { stdout: result.stdout, error: `exit ${result.code}: ${result.stderr.trim()}` };
     }
@@ -41,7 +46,7 @@ async function readAll(commands: Record<string, string[]>): Promise<Record<strin
 async function diagnose(failure: NonNullable<ProbeReadiness["failure"]>, timeoutSeconds: number): Promise<string> {
   const parts = [`${failure.reason} within ${timeoutSeconds}s.`];
   for (const [what, argv] of Object.entries(failure.diagnostics)) {
-    const result = await run(argv);
+    const result = await run(argv, undefined, { what }).catch((error: Error) => ({ code: -1, stdout: "", stderr: error.message }));
     const lines = `${result.stdout}${result.stderr}`.trim().split("\n").slice(-15).join("\n    ");
     parts.push(`  ${what}:\n    ${lines || "(nothing)"}`);
   }
@@ -59,7 +64,8 @@ const probeProvider: pulumi.dynamic.ResourceProvider = {
     if (inputs.ready) {
       const deadline = Date.now() + inputs.ready.timeoutSeconds * 1000;
       let ready = false;
-      while (!(ready = (await run(inputs.ready.command)).code === 0) && Date.now() < deadline) await sleep(500);
+      const wait = { deadlineSeconds: inputs.ready.timeoutSeconds + 60, what: "waiting for the lab to settle" };
+      while (!(ready = (await run(inputs.ready.command, undefined, wait)).code === 0) && Date.now() < deadline) await sleep(500);
       if (!ready && inputs.ready.failure) throw new Error(await diagnose(inputs.ready.failure, inputs.ready.timeoutSeconds));
     }
     const readings = await readAll(inputs.commands);

@@ -33,7 +33,7 @@ export const LAB_SCENARIOS: Partial<Record<ScenarioName, () => Promise<Scenario>
 export const LAB_SUBSTRATES: Partial<Record<SubstrateName, (options: SubstrateOptions) => Substrate>> = {
   docker: () => dockerSubstrate,
   qemu: ({ config, cacheDir }) => qemuSubstrate({ qemu: config.qemu, cacheDir }),
-  ssh: ({ config, home }) => sshSubstrate({ ssh: config.ssh, ipPools: config.ipPools, home }),
+  ssh: ({ config, home, cacheDir }) => sshSubstrate({ ssh: config.ssh, ipPools: config.ipPools, home, cacheDir }),
 };
 
 /**

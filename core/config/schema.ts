@@ -25,6 +25,16 @@ const integer = (min: number, max: number) =>
     .max(max, { error: () => `allowed is an integer from ${min} to ${max}` });
 
 const MTU_ALLOWED = "allowed is 0 (derived from the underlay and the pools' encapsulation) or an integer from 576 to 9000";
+/**
+ * An image reference, Docker's grammar: [registry (with a dot, a port or localhost)/]path[:tag][@sha256:digest], path components in lower case.
+ * It lands in documents (kind's cluster config) and command lines: nothing else gets through.
+ */
+const IMAGE_REFERENCE =
+  /^(?:(?:(?:[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+|localhost)(?::[0-9]+)?|[a-zA-Z0-9-]+:[0-9]+)\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+const imageReference = () => {
+  const allowed = "allowed is an image reference such as kindest/node:v1.33.1@sha256:<64 hex digits>";
+  return z.string({ error: () => allowed }).regex(IMAGE_REFERENCE, { error: allowed });
+};
 const text = (what: string) => z.string({ error: () => `allowed is ${what}` }).min(1, { error: `allowed is ${what}` });
 const flag = z.boolean({ error: () => "allowed values are true, false" });
 const list = <T extends z.ZodType>(item: T) => z.array(item, { error: () => "allowed is a list" });
@@ -170,7 +180,7 @@ export const labConfigSchema = settings({
   }),
   kind: settings({
     workers: integer(0, 16),
-    nodeImage: text("an image reference"),
+    nodeImage: imageReference(),
     serviceSubnet: text("a CIDR"),
     kindVersion: text("a kind version such as v0.29.0"),
   }),

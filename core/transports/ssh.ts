@@ -87,7 +87,7 @@ function knownHostsPath(t: SshTarget): string {
 
 /** The client's command line up to and including `user@address` (the known_hosts path as "$known_hosts", or `knownHosts`). */
 function sshCommand(t: SshTarget, knownHosts = '"$known_hosts"'): string {
-  const prefix = t.netns !== undefined ? ["ip", "netns", "exec", t.netns] : [];
+  const prefix = [...controlFolderPrefix(t), ...(t.netns !== undefined ? ["ip", "netns", "exec", t.netns] : [])];
   const key = t.keyPath !== "" ? ["-i", t.keyPath] : [];
   const before = shellJoin([...prefix, "ssh", ...key, "-p", String(t.port), "-o", "BatchMode=yes"]);
   const after = shellJoin([
@@ -103,6 +103,16 @@ function sshCommand(t: SshTarget, knownHosts = '"$known_hosts"'): string {
   ]);
   const file = knownHosts.startsWith('"') ? `"UserKnownHostsFile=${knownHosts.slice(1)}` : `UserKnownHostsFile=${knownHosts}`;
   return `${before} -o ${file} ${after}`;
+}
+
+/**
+ * argv that makes the control socket's folder (0700: only this user may reach the connections it shares) and then
+ * runs the rest: one command, so the client still works in a pipeline, with a here-document, or tested by `if`.
+ */
+function controlFolderPrefix(t: SshTarget): string[] {
+  if (t.controlPath === undefined) return [];
+  const folder = t.controlPath.slice(0, t.controlPath.lastIndexOf("/"));
+  return ["sh", "-c", 'mkdir -p "$1" && chmod 0700 "$1" && shift && exec "$@"', "sh", folder];
 }
 
 /** The client's command line as one command (known_hosts resolved inline; its folder must exist for keys to be recorded). */
@@ -174,17 +184,14 @@ export function sshShell(target: SshTarget, inner: NodeShell): NodeShell {
       return withStdin(`${client} sh -s`, onMachine, options?.tolerate ? orWarn(options.tolerate) : "", delimiterFor(onMachine));
     },
     copyDir: (hostDir, nodeDir) => {
-      // Named from what it copies (and where to), so the step's script is the same on every run.
-      const staging = `/tmp/calico-lab-copy-${createHash("sha256")
-        .update(`${inner.run("")}\n${hostDir}\n${nodeDir}`)
-        .digest("hex")
-        .slice(0, 16)}`;
+      // A fresh 0700 folder of its own (mktemp), never a name another user could take first; the text stays the same on every run.
       const remote = [
         "set -e",
-        `rm -rf ${staging} && mkdir -p ${staging}`,
-        `trap 'rm -rf ${staging}' EXIT`,
-        `tar --no-same-owner -C ${staging} -xf -`,
-        inner.copyDir(staging, nodeDir),
+        "staging=$(mktemp -d -t calico-lab-copy-XXXXXXXXXX)",
+        `trap 'rm -rf "$staging"' EXIT`,
+        'cd "$staging"',
+        "tar --no-same-owner -xf -",
+        inner.copyDir(".", nodeDir),
       ].join("\n");
       return `${shellJoin(["tar", "-C", hostDir, "-cf", "-", "."])} | ${client} ${shellQuote(remote)}`;
     },
@@ -214,7 +221,10 @@ export function sshCloseScript(target: SshTarget): string {
   return `${shellJoin([...prefix, "ssh", "-o", `ControlPath=${target.controlPath}`, "-p", String(target.port), "-O", "exit", `${target.user}@${target.address}`])} >/dev/null 2>&1 || true`;
 }
 
-/** A control path for the lab's machines: short (a socket path has ~100 characters), one per lab and namespace. */
-export function controlPathFor(lab: string, netns = ""): string {
-  return `/tmp/calico-lab-ssh-${createHash("sha256").update(`${lab}\n${netns}`).digest("hex").slice(0, 12)}-%r@%h:%p`;
+/**
+ * A control path for the lab's machines, one per lab and namespace, in a folder of the lab's own under the cache
+ * (made 0700 by the first client), never a predictable name in /tmp; short (a socket path has ~100 characters).
+ */
+export function controlPathFor(lab: string, netns: string, cacheDir: string): string {
+  return `${cacheDir}/ssh/c-${createHash("sha256").update(`${lab}\n${netns}`).digest("hex").slice(0, 12)}/%r@%h:%p`;
 }

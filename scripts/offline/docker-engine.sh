@@ -35,14 +35,9 @@ fi
 
 if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
   echo "installing Debian docker.io (dockerd is missing)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq || true
   # The package's postinst tries to start the service; without systemd that fails
   # harmlessly. A docker CLI that is already on PATH (e.g. /usr/local/bin) stays first.
-  apt-get install -y -qq docker.io >"$CALICO_LAB_LOGS/apt-docker.io.log" 2>&1 || {
-    tail -n 30 "$CALICO_LAB_LOGS/apt-docker.io.log" >&2
-    exit 1
-  }
+  apt_install docker.io || exit 1
 fi
 
 DOCKERD=$(command -v dockerd)

@@ -200,10 +200,7 @@ ensure_base() {
   else
     rootfs="$BUILD/rootfs-$SUITE"
     if [[ ! -f $rootfs/.calico-lab-done ]]; then
-      command -v debootstrap >/dev/null || {
-        apt-get update -qq || true
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
-      }
+      command -v debootstrap >/dev/null || apt_install debootstrap
       rm -rf "$rootfs"
       echo "debootstrap --variant=minbase $SUITE (log: $CALICO_LAB_LOGS/debootstrap.log)"
       debootstrap --variant=minbase "$SUITE" "$rootfs" "$MIRROR" >"$CALICO_LAB_LOGS/debootstrap.log" 2>&1 || {

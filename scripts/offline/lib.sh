@@ -175,3 +175,15 @@ if (old !== text) { fs.writeFileSync(manifestPath + ".tmp", text); fs.renameSync
 console.log("manifest: " + manifestPath);
 EOF
 }
+
+# Installs Debian packages. A failed `apt-get update` is no reason to stop (the lists already there may hold
+# the packages), but when the install then fails, the update's error is the likely cause: both are said.
+apt_install() { # package...
+  local update_err install_log
+  update_err=$(DEBIAN_FRONTEND=noninteractive apt-get update -qq 2>&1 >/dev/null) && update_err=""
+  install_log=$(DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" 2>&1) && return 0
+  echo "apt-get install $* failed:" >&2
+  printf '%s\n' "$install_log" | tail -n 30 >&2
+  [ -z "$update_err" ] || printf 'apt-get update had failed before it:\n%s\n' "$update_err" >&2
+  return 1
+}

@@ -102,11 +102,7 @@ need qemu-system-x86_64 qemu-system-x86
 need mkfs.ext4 e2fsprogs
 if ((${#missing[@]})); then
   echo "installing ${missing[*]}"
-  apt-get update -qq || true
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >"$CALICO_LAB_LOGS/apt-vm-image.log" 2>&1 || {
-    tail -n 20 "$CALICO_LAB_LOGS/apt-vm-image.log" >&2
-    exit 1
-  }
+  apt_install "${missing[@]}" || exit 1
 fi
 mkdir -p "$WORK" "$OUT"
 

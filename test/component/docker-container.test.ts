@@ -24,11 +24,11 @@ const spec: ContainerSpec = {
 const old = { ...spec, containerId: "c0ffee" };
 
 /** A `docker` first on PATH that appends its arguments to a file, for this test only. */
-function recordingDocker(): () => string[] {
+function recordingDocker(answer = ""): () => string[] {
   const dir = mkdtempSync(join(tmpdir(), "calico-lab-docker-"));
   const log = join(dir, "calls");
   writeFileSync(log, "");
-  writeFileSync(join(dir, "docker"), `#!/bin/sh\necho "$*" >> ${JSON.stringify(log)}\n`);
+  writeFileSync(join(dir, "docker"), `#!/bin/sh\necho "$*" >> ${JSON.stringify(log)}\n${answer}\n`);
   chmodSync(join(dir, "docker"), 0o755);
   const path = process.env.PATH;
   process.env.PATH = `${dir}:${path ?? ""}`;
@@ -68,5 +68,23 @@ describe("DockerContainer provider: what a change does", () => {
     const calls = recordingDocker();
     await provider.update("c0ffee", old, { ...spec, readiness: { command: ["true"], timeoutSeconds: 5 } });
     expect(calls()).toEqual([]);
+  });
+});
+
+describe("DockerContainer provider: delete", () => {
+  it("removes the container with its volumes", async () => {
+    const calls = recordingDocker();
+    await provider.delete("c0ffee", old);
+    expect(calls()).toEqual(["rm --force --volumes lab-calico1"]);
+  });
+
+  it("a container Docker does not have is already deleted", async () => {
+    recordingDocker('echo "Error response from daemon: No such container: lab-calico1" >&2; exit 1');
+    await expect(provider.delete("c0ffee", old)).resolves.toBeUndefined();
+  });
+
+  it("any other failure of docker rm fails the delete, naming the container and what Docker said", async () => {
+    recordingDocker('echo "Error response from daemon: cannot remove container: device or resource busy" >&2; exit 1');
+    await expect(provider.delete("c0ffee", old)).rejects.toThrow(/lab-calico1.*\n?.*device or resource busy/);
   });
 });

@@ -1,8 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { hostCommandProvider } from "../../components/lab/host-command";
+import { dockerShell } from "../../core/transports/docker";
+import { withStdin } from "../../core/transports/node-shell";
+import { sshShell } from "../../core/transports/ssh";
 
 // The provider's own logic, run directly: real bash, no Docker, no engine.
 const provider = hostCommandProvider as Required<typeof hostCommandProvider>;
@@ -78,5 +81,88 @@ describe("HostCommand provider: its shell", () => {
     delete process.env.SHLVL;
     const created = await provider.create(inputs('echo "${FROM_BASHRC:-not read}"'));
     expect(created.outs.stdout).toBe("not read\n");
+  });
+});
+
+/** Every process below `root` (its children, theirs, ...), read from /proc. */
+function descendants(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      parents.set(Number(entry), ppid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: number[] = [];
+  const walk = (pid: number) => {
+    for (const [child, parent] of parents) {
+      if (parent !== pid) continue;
+      found.push(child);
+      walk(child);
+    }
+  };
+  walk(root);
+  return found;
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+  } catch {
+    return "";
+  }
+}
+
+describe("HostCommand provider: secrets", () => {
+  const KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIcalicolabsecretkeymaterial0123456789\n-----END EC PRIVATE KEY-----";
+
+  it.each(["docker", "ssh"])(
+    "a step carrying a private key into a node over %s never shows it in any process's command line",
+    async (via) => {
+      const dir = mkdtempSync(join(tmpdir(), "calico-lab-secret-"));
+      const saved = process.env.PATH;
+      onTestFinished(() => {
+        process.env.PATH = saved;
+        rmSync(dir, { recursive: true, force: true });
+      });
+      // Stand-ins for the transports' clients: each runs the node-side `sh -s` it was asked for, here.
+      mkdirSync(join(dir, "bin"));
+      for (const tool of ["docker", "ssh"]) writeFileSync(join(dir, "bin", tool), "#!/bin/sh\nexec sh -s\n", { mode: 0o755 });
+      process.env.PATH = `${join(dir, "bin")}:${saved ?? ""}`;
+      const nodeScript = [withStdin(`cat > ${dir}/key`, KEY), `touch ${dir}/started`, "sleep 3"].join("\n");
+      const docker = dockerShell("calico1");
+      const shell =
+        via === "docker" ? docker : sshShell({ lab: "lab", host: "h1", address: "192.0.2.1", user: "root", port: 22, keyPath: "" }, docker);
+      const step = provider.create(inputs(shell.run(nodeScript)));
+      const deadline = Date.now() + 20000;
+      while (!existsSync(`${dir}/started`) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      const seen = descendants(process.pid).map(commandLine);
+      await step;
+      expect(readFileSync(`${dir}/key`, "utf8")).toBe(`${KEY}\n`);
+      expect(seen.some((line) => line.includes("sleep 3") || line.startsWith("sleep"))).toBe(true);
+      for (const line of seen) expect(line).not.toContain("calicolabsecretkeymaterial");
+    },
+  );
+});
+
+describe("HostCommand provider: deadline", () => {
+  it("a step that outlives its own wait plus a margin fails, naming what still ran: the command and its node", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "calico-lab-wedged-"));
+    const saved = process.env.PATH;
+    onTestFinished(() => {
+      process.env.PATH = saved;
+      rmSync(dir, { recursive: true, force: true });
+    });
+    // A wedged `docker exec`: it never answers.
+    writeFileSync(join(dir, "docker"), "#!/bin/sh\nsleep 60\n", { mode: 0o755 });
+    process.env.PATH = `${dir}:${saved ?? ""}`;
+    const started = Date.now();
+    const step = provider.create({ ...inputs(dockerShell("calico2").run("birdcl show protocols")), timeoutSeconds: 1 });
+    await expect(step).rejects.toThrow(/create: no answer within 2s; killed \(still running: .*docker exec -i calico2 sh -s/);
+    expect(Date.now() - started).toBeLessThan(15000);
   });
 });

@@ -65,10 +65,13 @@ function finder(registered: Registered[]) {
 }
 
 /** The connection sharing options, with the lab's control path (one per lab and namespace). */
-const MUX = (netns?: string) =>
-  `-o ControlMaster=auto -o ControlPath=${controlPathFor("lab", netns)} -o ControlPersist=30 -o ServerAliveInterval=10 -o ServerAliveCountMax=6`;
+const MUX = (netns = "") =>
+  `-o ControlMaster=auto -o ControlPath=${controlPathFor("lab", netns, "/cache")} -o ControlPersist=30 -o ServerAliveInterval=10 -o ServerAliveCountMax=6`;
+/** The client first makes its control socket's folder, 0700. */
+const CONTROL_FOLDER = (netns = "") =>
+  `sh -c 'mkdir -p "$1" && chmod 0700 "$1" && shift && exec "$@"' sh ${controlPathFor("lab", netns, "/cache").replace("/%r@%h:%p", "")}`;
 const SSH_TO = (address: string) =>
-  `ip netns exec calicolab-lab ssh -i /cache/vm/labs/lab/id_ed25519 -p 22 -o BatchMode=yes -o "UserKnownHostsFile=\${CALICO_LAB_CACHE:-\${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}/ssh/lab/known_hosts" -o StrictHostKeyChecking=no -o IdentitiesOnly=yes -o ConnectTimeout=10 -o LogLevel=ERROR ${MUX("calicolab-lab")} root@${address}`;
+  `${CONTROL_FOLDER("calicolab-lab")} ip netns exec calicolab-lab ssh -i /cache/vm/labs/lab/id_ed25519 -p 22 -o BatchMode=yes -o "UserKnownHostsFile=\${CALICO_LAB_CACHE:-\${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}/ssh/lab/known_hosts" -o StrictHostKeyChecking=no -o IdentitiesOnly=yes -o ConnectTimeout=10 -o LogLevel=ERROR ${MUX("calicolab-lab")} root@${address}`;
 
 describe("bird on the qemu substrate", () => {
   let built: Awaited<ReturnType<typeof buildLab>>;
@@ -163,8 +166,8 @@ describe("bird on the qemu substrate", () => {
     for (const step of ["lab-workloads-1-1", "lab-cni-write-1"]) expect(byName(step).deletedWith, step).toBe("lab-calico1-vm");
     for (const step of ["lab-ippools-apply", "lab-bgp-apply"]) expect(byName(step).deletedWith, step).toBe("lab-etcd-vm");
     const tools = byName("lab-tools-install-1").inputs;
-    expect(tools.create).toContain(`| ${SSH_TO("192.168.4.5")} 'set -e\nrm -rf /tmp/calico-lab-copy-`);
-    expect(tools.create).toMatch(/\ndocker cp \/tmp\/calico-lab-copy-[0-9a-f]{16}\/\. lab-calico1:\/usr\/local\/bin\/'/);
+    expect(tools.create).toContain(`| ${SSH_TO("192.168.4.5")} 'set -e\nstaging=$(mktemp -d -t calico-lab-copy-XXXXXXXXXX)`);
+    expect(tools.create).toContain("\ndocker cp ./. lab-calico1:/usr/local/bin/'");
     const probe = byName("lab-bgp-status-probe").inputs as { commands: Record<string, string[]> };
     expect(probe.commands["calico2/protocols"]?.slice(0, 3)).toEqual(["/bin/bash", "--norc", "-c"]);
     expect(probe.commands["calico2/protocols"]?.[3]).toContain(via("192.168.4.6"));
@@ -195,7 +198,7 @@ describe("bird on the qemu substrate", () => {
       port: 22,
       keyPath: "/cache/vm/labs/lab/id_ed25519",
       netns: "calicolab-lab",
-      controlPath: controlPathFor("lab", "calicolab-lab"),
+      controlPath: controlPathFor("lab", "calicolab-lab", "/cache"),
     });
     // the access gives back the very shell the lab's steps use
     const cni = byName("lab-cni-write-2").inputs.create as string;
@@ -239,7 +242,7 @@ describe("bird on the ssh substrate", () => {
   });
 
   const client = (who: string, port: number, key: string[]) =>
-    `ssh ${key.join(" ")}${key.length ? " " : ""}-p ${port} -o BatchMode=yes -o "UserKnownHostsFile=\${CALICO_LAB_CACHE:-\${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}/ssh/lab/known_hosts" -o StrictHostKeyChecking=accept-new${key.length ? " -o IdentitiesOnly=yes" : ""} -o ConnectTimeout=10 -o LogLevel=ERROR ${MUX()} ${who}`;
+    `${CONTROL_FOLDER()} ssh ${key.join(" ")}${key.length ? " " : ""}-p ${port} -o BatchMode=yes -o "UserKnownHostsFile=\${CALICO_LAB_CACHE:-\${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}/ssh/lab/known_hosts" -o StrictHostKeyChecking=accept-new${key.length ? " -o IdentitiesOnly=yes" : ""} -o ConnectTimeout=10 -o LogLevel=ERROR ${MUX()} ${who}`;
 
   it("takes over the hosts: a node per host, named after it, etcd on the etcd host (beside calico1 here)", () => {
     expect(byName("lab-underlay")).toMatchObject({ type: HOST_COMMAND_TYPE, parent: "lab" });
@@ -268,7 +271,7 @@ describe("bird on the ssh substrate", () => {
       port: 2222,
       keyPath: "/home/me/.ssh/lab",
       hostKeys: "accept-new",
-      controlPath: controlPathFor("lab"),
+      controlPath: controlPathFor("lab", "", "/cache"),
     });
     expect(built.outputs.nodes[0]?.accelerator).toBeUndefined();
     expect(built.outputs.etcd).not.toHaveProperty("accelerator");

@@ -1,4 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { mustRun, pollInside, run } from "../../components/lab/process";
 
 // The CLI runner every dynamic provider uses, with real processes.
@@ -41,5 +44,28 @@ describe("readiness polled inside a node", () => {
     const started = Date.now();
     expect((await run(pollInside(["false"], 1))).code).toBe(1);
     expect(Date.now() - started).toBeLessThan(10000);
+  });
+});
+
+describe("every command has a deadline", () => {
+  it("a command that outlives its deadline is killed with all it started, and the failure names it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "calico-lab-deadline-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const started = Date.now();
+    const wedged = run(["bash", "-c", `sleep 30 & echo $! > ${dir}/pid; wait`], undefined, {
+      deadlineSeconds: 1,
+      what: "reading BIRD's protocols on calico2",
+    });
+    await expect(wedged).rejects.toThrow(/reading BIRD's protocols on calico2: no answer within 1s; killed/);
+    expect(Date.now() - started).toBeLessThan(10000);
+    const sleeper = readFileSync(join(dir, "pid"), "utf8").trim();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Gone, or a zombie left for whoever reaps orphans here.
+    const state = existsSync(`/proc/${sleeper}`) ? readFileSync(`/proc/${sleeper}/stat`, "utf8").split(") ")[1]?.[0] : "gone";
+    expect(["gone", "Z"]).toContain(state);
+  });
+
+  it("without a name, the failure names the command itself", async () => {
+    await expect(run(["sleep", "30"], undefined, { deadlineSeconds: 1 })).rejects.toThrow(/^sleep 30: no answer within 1s; killed/);
   });
 });

@@ -1,4 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -64,12 +65,15 @@ export function missingPrerequisites(): string[] {
   return missing;
 }
 
+/** The e2e stacks' passphrase: random, one per test process (its stacks live and die within it). */
+const E2E_PASSPHRASE = randomBytes(24).toString("base64");
+
 /** A stack on a file backend in a temp dir, with the offline toolchain and a passphrase secrets provider. */
 export async function openStack(stackName: string, backendDir: string, config: Record<string, unknown>): Promise<Stack> {
   const pulumiCommand = await PulumiCommand.get({ root: cacheDir, skipVersionCheck: false });
   const envVars = {
     PULUMI_BACKEND_URL: `file://${backendDir}`,
-    PULUMI_CONFIG_PASSPHRASE: "calico-lab-e2e",
+    PULUMI_CONFIG_PASSPHRASE: E2E_PASSPHRASE,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_HOME: join(cacheDir, "pulumi-home"),

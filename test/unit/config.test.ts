@@ -90,6 +90,18 @@ describe("the stack configs", () => {
 });
 
 describe("validation names the setting, the value and what is allowed", () => {
+  it("kind.nodeImage is an image reference", () => {
+    const allowed = "allowed is an image reference such as kindest/node:v1.33.1@sha256:<64 hex digits>";
+    for (const bad of ["kindest/node:v1\n  - role: worker", "kindest/node:v1 # x", "Kindest/node", "node:{{name}}", "node@sha256:abc"]) {
+      expect(messages({ scenario: "kdd", substrate: "kind", kind: { nodeImage: bad } })).toEqual([
+        `kind.nodeImage = ${JSON.stringify(bad)}: ${allowed}`,
+      ]);
+    }
+    for (const good of ["kindest/node:v1.33.1", `localhost:5000/kind/node_x:v1@sha256:${"a".repeat(64)}`, "registry.example.com/a/b"]) {
+      expect(loadLabConfig({ scenario: "kdd", substrate: "kind", kind: { nodeImage: good } }).kind.nodeImage).toBe(good);
+    }
+  });
+
   it("malformed CIDR", () => {
     expect(messages({ ipPools: [{ ...pool, cidr: "10.1.0/16" }] })).toEqual([
       'ipPools[0].cidr = "10.1.0/16": allowed is a network in CIDR form with no host bits set, such as 10.1.0.0/16',

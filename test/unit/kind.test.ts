@@ -67,6 +67,17 @@ describe("kind templates render to their exact text", () => {
     expect(alone.nodes).toEqual([{ role: "control-plane", image: IMAGE }]);
   });
 
+  it("kind config: a node image is a value of the document, whatever its text", () => {
+    const image = 'evil:1\n  - role: worker\n    image: "x" # {{name}}';
+    const doc = parse(
+      renderKindConfig({ name: "c", workers: 1, nodeImage: image, podSubnet: "10.1.0.0/16", serviceSubnet: "10.96.0.0/12" }),
+    );
+    expect(doc.nodes).toEqual([
+      { role: "control-plane", image },
+      { role: "worker", image },
+    ]);
+  });
+
   it("kind's node names follow kind's namer", () => {
     expect(kindNodeNames("lab", 0)).toEqual(["lab-control-plane"]);
     expect(kindNodeNames("lab", 3)).toEqual(["lab-control-plane", "lab-worker", "lab-worker2", "lab-worker3"]);

@@ -91,3 +91,33 @@ describe("lib.sh go_builds_check (scripts/offline/verify-go-builds.ts)", () => {
     ]);
   });
 });
+
+describe("lib.sh apt_install: an index update that failed is named when the install then fails", () => {
+  const apt = join(bin, "apt-get");
+  writeFileSync(
+    apt,
+    '#!/bin/bash\ncase "$1" in update) [ -z "$FAIL_UPDATE" ] || { echo "E: Failed to fetch http://deb.debian.org/debian/dists/trixie/InRelease  Temporary failure resolving" >&2; exit 100; } ;;\n  install) [ -z "$FAIL_INSTALL" ] || { echo "E: Unable to locate package docker.io" >&2; exit 100; }; echo installed "$@" ;; esac\n',
+  );
+  chmodSync(apt, 0o755);
+  const withEnv = (env: Record<string, string>, script: string) =>
+    bash(
+      Object.entries(env)
+        .map(([k, v]) => `export ${k}=${v}\n`)
+        .join("") + script,
+    );
+
+  it("keeps going past a failed update when the install works", () => {
+    const r = withEnv({ FAIL_UPDATE: "1" }, "apt_install docker.io && echo done");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("done");
+  });
+
+  it("a failed install says what the install said, and what the failed update said before it", () => {
+    const r = withEnv({ FAIL_UPDATE: "1", FAIL_INSTALL: "1" }, "apt_install docker.io");
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("apt-get install docker.io failed");
+    expect(r.stderr).toContain("Unable to locate package docker.io");
+    expect(r.stderr).toContain("apt-get update had failed before it");
+    expect(r.stderr).toContain("Temporary failure resolving");
+  });
+});

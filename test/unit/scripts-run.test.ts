@@ -227,3 +227,28 @@ describe("waiting in a node", () => {
     expect([late.status, late.stderr]).toEqual([1, "calico-lab: BIRD answering not within 1s\n"]);
   });
 });
+
+describe("settings' values reach host bash as data, never as code", () => {
+  it("a tool copied out of an image: its image and path settings, with $(...) and quotes in them, run nothing", () => {
+    const dir = mkdtempSync(join(tmpdir(), "calico-lab-quoting-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    // A stand-in engine: the image is there, `create` prints an id, `cp` records its arguments and fails.
+    writeFileSync(
+      join(bin, "docker"),
+      `#!/bin/sh\ncase "$1" in create) echo cid1 ;; cp) printf '%s\\n' "$2" > ${dir}/cp-source; exit 1 ;; esac\nexit 0\n`,
+    );
+    chmodSync(join(bin, "docker"), 0o755);
+    const marker = join(dir, "marker");
+    const payload = `$(touch ${marker})"$(touch ${marker})"\`touch ${marker}\``;
+    const source: ToolSource = { kind: "image", image: `calico/cni:v1${payload}`, path: `/opt/cni/bin/calico${payload}` };
+    const result = spawnSync("/bin/bash", ["-c", toolFetchScript("calico", source, join(dir, "cache"), "/none")], {
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}` },
+    });
+    expect(result.status).not.toBe(0);
+    expect(existsSync(marker)).toBe(false);
+    expect(readFileSync(join(dir, "cp-source"), "utf8")).toBe(`cid1:/opt/cni/bin/calico${payload}\n`);
+  });
+});

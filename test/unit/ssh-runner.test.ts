@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
@@ -29,7 +29,7 @@ import {
   forwardStopScript,
 } from "../../core/substrates/qemu/scripts";
 import { toolInstallScript } from "../../core/tools";
-import type { SshTarget } from "../../core/transports/ssh";
+import { controlPathFor, type SshTarget } from "../../core/transports/ssh";
 
 // The runner's scripts run under bash against loopback stand-ins first on PATH: an `ssh` that records
 // its argv and runs the remote command here (`sh -c`, its stdin passed through, as sshd would), and a
@@ -133,9 +133,10 @@ describe("the node's shell: ssh to its machine, then docker exec into its contai
     expect(result.code, result.stderr).toBe(0);
     expect(readFileSync(join(root, "opt/cni/bin/calicoctl"), "utf8")).toBe("bin");
     expect(readFileSync(join(root, "opt/cni/bin/sub/x"), "utf8")).toBe("x");
-    const staging = /docker cp (\/tmp\/calico-lab-copy-[0-9a-f]{16})\/\. lab-calico1:\/opt\/cni\/bin\//.exec(result.logged)?.[1];
-    expect(staging, result.logged).toBeDefined();
-    expect(existsSync(staging!)).toBe(false);
+    expect(result.logged).toContain("docker cp ./. lab-calico1:/opt/cni/bin/");
+    // staged in a fresh folder of mktemp's (0700, a name nobody could take first), removed afterwards
+    expect(shell.copyDir(src, "/opt/cni/bin")).toContain("staging=$(mktemp -d -t calico-lab-copy-XXXXXXXXXX)");
+    expect(readdirSync(tmpdir()).filter((entry) => entry.startsWith("calico-lab-copy-"))).toEqual([]);
     // the same copy gives the same script (a step's script must not change between runs)
     expect(shell.copyDir(src, "/opt/cni/bin")).toBe(shell.copyDir(src, "/opt/cni/bin"));
   });
@@ -230,6 +231,14 @@ describe("the runtime as a container on its machine", () => {
     expect(lacks.stderr).toBe("calico-lab: calico1: calico-lab/node:v3.28.5 is not there; docker run will pull it\n");
   });
 
+  it("an image setting with $(...) and quotes in it reaches every message and command as data, running nothing", () => {
+    const marker = join(dir, "image-marker");
+    const image = `calico-lab/node:v1$(touch ${marker})"$(touch ${marker})"\`touch ${marker}\``;
+    const lacks = run(imageSyncScript(vm, image), { FAKE_IMAGE_MISSING: "1" });
+    expect(lacks.stderr).toBe(`calico-lab: calico1: ${image} is not there; docker run will pull it\n`);
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it("the whole step: the engine, the image, the container; its delete tolerates a machine that is gone", () => {
     const result = run(runtimeCreateScript(vm, runCalico, 5));
     expect(result.code, result.stderr).toBe(0);
@@ -288,7 +297,7 @@ describe("the qemu substrate's host-side scripts", () => {
       `ip netns exec calicolab-lab1 ssh -o ControlPath=${vm.controlPath} -p 22 -O exit root@192.168.4.5 >/dev/null 2>&1 || true`,
       "CALICO_LAB_CACHE=/cache bash /repo/scripts/vm/lab-vm.sh stop lab1 calico1",
     ]);
-    expect(vm.controlPath).toMatch(/^\/tmp\/calico-lab-ssh-[0-9a-f]{12}-%r@%h:%p$/);
+    expect(vm.controlPath).toMatch(/^\/cache\/ssh\/c-[0-9a-f]{12}\/%r@%h:%p$/);
   });
 
   it("a forwarder to a VM's port: lab-vm.sh forward on a local port derived from the lab and the forward's name, checked and stopped by name", () => {
@@ -325,8 +334,18 @@ describe("the qemu substrate's host-side scripts", () => {
 describe("the ssh substrate's hosts", () => {
   const host = { name: "calico1", address: "192.168.4.5", user: "vagrant", port: 2222, privateKey: "~/.ssh/id_lab" };
 
+  it("share connections through sockets in a 0700 folder of the lab's own, made by the first script that connects", () => {
+    const control = join(dir, "control");
+    const target = { ...vm, netns: undefined, controlPath: controlPathFor("lab1", "", control) };
+    expect(target.controlPath.startsWith(`${control}/ssh/`)).toBe(true);
+    const result = run(machineNodeShell(target, "lab-calico1").run("true"));
+    expect(result.code, result.stderr).toBe(0);
+    const folder = target.controlPath.slice(0, target.controlPath.lastIndexOf("/"));
+    expect(statSync(folder).mode & 0o777).toBe(0o700);
+  });
+
   it("reach a host as its user and port, with its key (~ is this machine's home) or the agent, recording its first host key", () => {
-    expect(sshHostTarget("calicolab-x", host, "/home/me")).toEqual({
+    expect(sshHostTarget("calicolab-x", host, "/home/me", "/cache")).toEqual({
       lab: "calicolab-x",
       host: "calico1",
       address: "192.168.4.5",
@@ -334,11 +353,11 @@ describe("the ssh substrate's hosts", () => {
       port: 2222,
       keyPath: "/home/me/.ssh/id_lab",
       hostKeys: "accept-new",
-      controlPath: expect.stringMatching(/^\/tmp\/calico-lab-ssh-[0-9a-f]{12}-%r@%h:%p$/),
+      controlPath: expect.stringMatching(/^\/cache\/ssh\/c-[0-9a-f]{12}\/%r@%h:%p$/),
     });
-    const agent = machineNodeShell(sshHostTarget("calicolab-x", { ...host, privateKey: "" }, "/home/me"), "c").run("true");
+    const agent = machineNodeShell(sshHostTarget("calicolab-x", { ...host, privateKey: "" }, "/home/me", "/cache"), "c").run("true");
     expect(agent).toMatch(
-      /^ssh -p 2222 -o BatchMode=yes -o "UserKnownHostsFile=[^"]+" -o StrictHostKeyChecking=accept-new -o ConnectTimeout=10/,
+      /^sh -c 'mkdir -p "\$1" && chmod 0700 "\$1" && shift && exec "\$@"' sh \/cache\/ssh\/c-[0-9a-f]{12} ssh -p 2222 -o BatchMode=yes -o "UserKnownHostsFile=[^"]+" -o StrictHostKeyChecking=accept-new -o ConnectTimeout=10/,
     );
     expect(agent).not.toContain("IdentitiesOnly");
   });

@@ -101,7 +101,11 @@ export const dockerContainerProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async delete(_id: string, props: ContainerState) {
-    await run(["docker", "rm", "--force", "--volumes", props.name]);
+    const removed = await run(["docker", "rm", "--force", "--volumes", props.name]);
+    // A container that stayed on the engine would leave the state all the same, out of reach of the next destroy.
+    if (removed.code !== 0 && !/No such container/i.test(removed.stderr)) {
+      throw new Error(`removing container ${props.name} failed (exit ${removed.code}): ${removed.stderr.trim() || removed.stdout.trim()}`);
+    }
   },
 };
 

@@ -2,8 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { dockerNetworkCreateArgv, type NetworkSpec } from "../../../core/substrates/docker/argv";
 import { removeIntraBridgeScript } from "../../../core/substrates/docker/bridge-forwarding";
 import { networkRemoveFailure } from "../../../core/substrates/docker/network-removal";
-import { HOST_BASH } from "../../lab/host-command";
-import { mustRun, run, sleep } from "../../lab/process";
+import { mustRun, run, runScript, sleep } from "../../lab/process";
 
 interface NetworkState extends NetworkSpec {
   readonly networkId: string;
@@ -63,7 +62,7 @@ const networkProvider: pulumi.dynamic.ResourceProvider = {
   async delete(id: string, props: NetworkState) {
     await removeOwnContainers(props);
     // The internal bridge's forwarding rules, if an interrupted up added them without recording the step that removes them.
-    await run([...HOST_BASH, removeIntraBridgeScript(id, props.name)]);
+    await runScript(removeIntraBridgeScript(id, props.name));
     // Containers detach asynchronously after `docker rm`; give the engine a few seconds.
     const attempts = 10;
     let said = "";

@@ -24,6 +24,8 @@ export interface SshSubstrateOptions {
   readonly ipPools: readonly IpPoolSettings[];
   /** This machine's home folder, for `~/` in key paths. */
   readonly home: string;
+  /** The lab's cache: the ssh connections it shares have their sockets in a folder of its own there. */
+  readonly cacheDir: string;
 }
 
 /** Kernel modules the enabled pools' encapsulation needs on every Calico host. */
@@ -60,7 +62,7 @@ export function sshSubstrate(options: SshSubstrateOptions): Substrate {
       node(runtime, dependsOn) {
         const host = hostOf(runtime.node);
         const name = `${context.lab}-${runtime.node}`;
-        const target = sshHostTarget(context.lab, host, options.home);
+        const target = sshHostTarget(context.lab, host, options.home, options.cacheDir);
         const check = hostCheckScript({
           host: host.name,
           user: host.user,

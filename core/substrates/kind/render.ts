@@ -1,4 +1,4 @@
-import { parseAllDocuments } from "yaml";
+import { parseAllDocuments, Scalar, stringify } from "yaml";
 import type { IpPoolSettings } from "../../config/types";
 import { renderTemplate } from "../../render";
 
@@ -24,7 +24,16 @@ export interface KindConfigValues {
 
 /** kind's v1alpha4 Cluster: default CNI off (Calico is the CNI), pod and service subnets, a control plane and N workers. */
 export function renderKindConfig(values: KindConfigValues): string {
-  return renderTemplate("kind-config.yaml.hbs", { ...values, workers: Array.from({ length: values.workers }, (_, i) => i + 1) });
+  // Emitted by the YAML library, so a setting's value stays a value; the subnets double-quoted as kind's examples have them.
+  const quoted = (value: string) => Object.assign(new Scalar(value), { type: Scalar.QUOTE_DOUBLE });
+  const node = (role: string) => ({ role, image: values.nodeImage });
+  return stringify({
+    kind: "Cluster",
+    apiVersion: "kind.x-k8s.io/v1alpha4",
+    name: values.name,
+    networking: { disableDefaultCNI: true, podSubnet: quoted(values.podSubnet), serviceSubnet: quoted(values.serviceSubnet) },
+    nodes: [node("control-plane"), ...Array.from({ length: values.workers }, () => node("worker"))],
+  });
 }
 
 /** Where the tigera operator's manifest (its CRDs, Calico's CRDs, the operator Deployment) is published for a Calico release. */

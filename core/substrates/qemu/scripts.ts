@@ -64,7 +64,7 @@ export function vmSshTarget(paths: QemuPaths, vmLab: string, vm: string, address
     port: 22,
     keyPath: `${paths.cacheDir}/vm/labs/${vmLab}/id_ed25519`,
     netns: vmNamespace(vmLab),
-    controlPath: controlPathFor(vmLab, vmNamespace(vmLab)),
+    controlPath: controlPathFor(vmLab, vmNamespace(vmLab), paths.cacheDir),
   };
 }
 

@@ -3,8 +3,8 @@ import { shellQuote } from "../../shell";
 import { controlPathFor, type SshTarget } from "../../transports/ssh";
 import { BOOT_ID_SCRIPT } from "./runner";
 
-/** How the lab reaches one of the user's hosts; `~/` in the key's path is this machine's home. */
-export function sshHostTarget(lab: string, host: SshHost, home: string): SshTarget {
+/** How the lab reaches one of the user's hosts; `~/` in the key's path is this machine's home; connections shared under `cacheDir`. */
+export function sshHostTarget(lab: string, host: SshHost, home: string, cacheDir: string): SshTarget {
   const keyPath = host.privateKey.startsWith("~/") ? `${home}/${host.privateKey.slice(2)}` : host.privateKey;
   return {
     lab,
@@ -14,7 +14,7 @@ export function sshHostTarget(lab: string, host: SshHost, home: string): SshTarg
     port: host.port,
     keyPath,
     hostKeys: "accept-new",
-    controlPath: controlPathFor(lab),
+    controlPath: controlPathFor(lab, "", cacheDir),
   };
 }
 

@@ -100,10 +100,10 @@ export function imageSyncScript(target: SshTarget, image: string): string {
   return [
     `if ! ${client} ${shellQuote(`docker image inspect ${img} >/dev/null 2>&1`)} </dev/null; then`,
     `  if command -v docker >/dev/null && docker image inspect ${img} >/dev/null 2>&1; then`,
-    `    echo "calico-lab: ${target.host}: copying ${image} from this machine's engine" >&2`,
+    `    echo ${shellQuote(`calico-lab: ${target.host}: copying ${image} from this machine's engine`)} >&2`,
     `    docker save ${img} | ${client} 'docker load >/dev/null'`,
     "  else",
-    `    echo "calico-lab: ${target.host}: ${image} is not there; docker run will pull it" >&2`,
+    `    echo ${shellQuote(`calico-lab: ${target.host}: ${image} is not there; docker run will pull it`)} >&2`,
     "  fi",
     "fi",
   ].join("\n");
