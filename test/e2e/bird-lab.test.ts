@@ -325,7 +325,7 @@ describe("bird lab on Docker: settings the machine cannot honour", () => {
     });
     try {
       await expect(stack.preview({ onOutput: () => undefined })).rejects.toThrow(
-        /ipPools\[0\]\.ipipMode = "Always".*use vxlanMode Always or CrossSubnet, or a VM substrate/s,
+        /ipPools\[0\]\.ipipMode = "Always".*use vxlanMode Always or CrossSubnet, or the qemu substrate, whose VMs. own kernel has ipip/s,
       );
       expect(leftovers(stackName)).toEqual([]);
     } finally {
