@@ -194,7 +194,9 @@ describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
       "nothing but the pools' step changes",
     ).toEqual([]);
     outputs = outputsOf(result);
-    expectLiveVmLab(outputs, "eth0");
+    // The pools went out of etcd and back: confd renders BIRD's filters twice and the routes are withdrawn and
+    // learned again, after up has returned. The lab converges on its own; wait for it, then hold it to everything.
+    await convergedWithin(180, () => expectLiveVmLab(outputs, "eth0"));
     expectPingsBothWays(outputs);
     const [a, b] = outputs.nodes;
     const dir = mkdtempSync(join(tmpdir(), "calico-lab-capture-"));
@@ -275,6 +277,20 @@ function expectLiveVmLab(outputs: LabOutputs, dev: "tunl0" | "eth0"): void {
     const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
     const want = `^${escaped(route!.prefix)} via ${escaped(peer.underlayIp)} dev ${dev} proto bird${dev === "tunl0" ? " onlink" : ""}`;
     expect(line, `${node.name}: ip route`).toMatch(new RegExp(want));
+  }
+}
+
+/** Runs `check` until it passes or `seconds` are over; then its last failure is the test's. */
+async function convergedWithin(seconds: number, check: () => void): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+    }
   }
 }
 
