@@ -12,6 +12,7 @@ function stepDeadline(timeoutSeconds: number | null | undefined): number {
 interface HostCommandState {
   readonly create: string;
   readonly delete?: string;
+  readonly update?: string | null;
   readonly read?: string | null;
   readonly triggers: unknown;
   readonly stdout: string;
@@ -19,6 +20,9 @@ interface HostCommandState {
 }
 
 const REPLACE_ON = ["create", "delete", "triggers"] as const;
+/** With an `update` script, only the triggers replace: a changed script is run in place. */
+const REPLACE_ON_WITH_UPDATE = ["triggers"] as const;
+const SCRIPTS = ["create", "delete", "update"] as const;
 
 /** bash without ~/.bashrc (see HOST_BASH_SCRIPT), for commands whose script carries no secret (the probes' reads). */
 export const HOST_BASH = ["/bin/bash", "--norc", "-c"] as const;
@@ -36,7 +40,8 @@ async function bash(script: string, step: string, timeoutSeconds: number | null 
  * A bash script run on the machine running Pulumi when the resource is created, and another when it is
  * deleted: the shape of command.local.Command, as a dynamic provider, so the bird lab needs no provider
  * plugin beyond Pulumi's own Node.js host (the command plugin cannot be built from the registries we
- * have; see README, Airgapped mode). Any change of its scripts or triggers replaces it, deleting first.
+ * have; see README, Airgapped mode). Any change of its scripts or triggers replaces it, deleting first,
+ * unless it has an `update` script: then only its triggers replace it, and a changed script runs `update`.
  * An optional `read` script is its refresh: exit 0 keeps it, any other exit drops it from the state (a
  * VM killed by hand), so the next up creates it again; without one, refresh keeps it as it is.
  */
@@ -53,13 +58,16 @@ export const hostCommandProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async diff(_id: string, olds: HostCommandState, news: HostCommandState) {
-    const replaces = REPLACE_ON.filter((key) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null));
-    const readChanged = (olds.read ?? null) !== (news.read ?? null);
-    return { changes: replaces.length > 0 || readChanged, replaces: [...replaces], deleteBeforeReplace: true };
+    const changed = (key: keyof HostCommandState) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null);
+    const replaces = (news.update ? REPLACE_ON_WITH_UPDATE : REPLACE_ON).filter(changed);
+    const changes = replaces.length > 0 || changed("read") || SCRIPTS.some(changed);
+    return { changes, replaces: [...replaces], deleteBeforeReplace: true };
   },
 
   async update(_id: string, olds: HostCommandState, news: HostCommandState) {
-    return { outs: { ...news, stdout: olds.stdout } };
+    const scriptsChanged = SCRIPTS.some((key) => (olds[key] ?? null) !== (news[key] ?? null));
+    const stdout = news.update && scriptsChanged ? await bash(news.update, "update", news.timeoutSeconds) : olds.stdout;
+    return { outs: { ...news, stdout } };
   },
 
   async delete(_id: string, props: HostCommandState) {
@@ -72,6 +80,11 @@ export interface HostCommandArgs {
   readonly create: pulumi.Input<string>;
   /** Run on delete with the inputs the resource was created with. */
   readonly delete?: pulumi.Input<string>;
+  /**
+   * Run in place of a replacement when a script changed but the triggers did not (e.g. `calicoctl apply` of a
+   * changed resource); its stdout becomes the `stdout` output. Without it, any script change replaces.
+   */
+  readonly update?: pulumi.Input<string>;
   /** Run on refresh: exit 0 keeps the resource, any other exit drops it from the state (it is gone; up makes it again). */
   readonly read?: pulumi.Input<string>;
   /** Any change re-runs the command (delete, then create), e.g. a node container's id after it is recreated. */
@@ -90,6 +103,7 @@ export class HostCommand extends pulumi.dynamic.Resource {
       {
         create: args.create,
         delete: args.delete ?? null,
+        update: args.update ?? null,
         read: args.read ?? null,
         triggers: args.triggers ?? null,
         stdout: undefined,

@@ -37,6 +37,8 @@ export interface NodeStepArgs {
   readonly create: pulumi.Input<string>;
   /** Node-side script run on delete; a node that is already gone only warns. */
   readonly delete?: pulumi.Input<string>;
+  /** Node-side script run in place of a replacement when a script changed and the triggers did not. */
+  readonly update?: pulumi.Input<string>;
   /** What the delete does, for the warning when the node is gone. */
   readonly deleteWhat?: string;
   /** More reasons to run again, besides the node being made anew. */
@@ -51,10 +53,12 @@ export interface NodeStepArgs {
  */
 export function nodeStep(name: string, target: StepTarget, args: NodeStepArgs, opts: pulumi.CustomResourceOptions): HostCommand {
   const remove = args.delete;
+  const update = args.update;
   return hostStep(
     name,
     {
       create: pulumi.output(args.create).apply((script) => target.shell.run(script)),
+      ...(update !== undefined ? { update: pulumi.output(update).apply((script) => target.shell.run(script)) } : {}),
       ...(remove !== undefined
         ? { delete: pulumi.output(remove).apply((script) => target.shell.run(script, { tolerate: args.deleteWhat ?? name })) }
         : {}),

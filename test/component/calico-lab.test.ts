@@ -291,6 +291,13 @@ describe("CalicoLab, mesh of three", () => {
     // the network's profile exists before any workload: two first ADDs would race to create it
     expect(pools.create).toContain("kind: Profile\nmetadata:\n  name: test-calico\n");
     expect(pools.delete).toContain("calicoctl delete --skip-not-exists -f -");
+    // a changed pool is applied in place; only another pool (name, cidr, block size) or a node made anew replaces
+    expect(pools.update).toBe(pools.create);
+    expect(pools.triggers).toEqual([
+      "id-lab-etcd-container",
+      ["IPPool/my.ippool-1 cidr=10.1.0.0/16 blockSize=26", "Profile/test-calico"],
+      "id-lab-etcd-container",
+    ]);
     for (const i of [1, 2, 3]) {
       const write = find(built.registered, `lab-cni-write-${i}`).inputs;
       expect(write.create).toContain(

@@ -35,6 +35,20 @@ describe("HostCommand provider", () => {
     expect(await provider.diff("x", old, inputs("b", ["id-1"], null))).toMatchObject({ replaces: ["create", "delete"] });
   });
 
+  it("with an update script, a changed script runs update in place; only the triggers replace", async () => {
+    const old = { ...inputs("echo a", ["id-1"], "d"), update: "echo a", stdout: "a\n" };
+    const changed = { ...inputs("echo b", ["id-1"], "d"), update: "echo b" };
+    expect(await provider.diff("x", old, changed)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+    expect(await provider.diff("x", old, { ...changed, triggers: ["id-2"] })).toMatchObject({ replaces: ["triggers"] });
+    expect((await provider.update("x", old, changed)).outs).toMatchObject({ update: "echo b", stdout: "b\n" });
+    await expect(provider.update("x", old, { ...changed, update: "echo no >&2; exit 4" })).rejects.toThrow("update failed (exit 4):\nno");
+  });
+
+  it("an update that changes no script (the read alone) runs nothing and keeps the stdout", async () => {
+    const old = { ...inputs("echo a"), update: "exit 9", stdout: "kept\n" };
+    expect((await provider.update("x", old, { ...old, read: "true" })).outs.stdout).toBe("kept\n");
+  });
+
   it("delete runs the delete script it was created with, and fails when that fails", async () => {
     await expect(provider.delete("x", { ...inputs("true", null, "exit 0"), stdout: "" })).resolves.toBeUndefined();
     await expect(provider.delete("x", { ...inputs("true", null, "echo busy >&2; exit 1"), stdout: "" })).rejects.toThrow(

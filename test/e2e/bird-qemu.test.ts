@@ -5,11 +5,21 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { contains, parseCidr } from "../../core/addressing";
+import { labNameFor } from "../../core/config/keys";
 import { peerFromProtocolName, parseBirdProtocols } from "../../core/parsers/birdc-protocols";
 import { parseIpRoutes } from "../../core/parsers/ip-route";
 import { vmNamespace } from "../../core/substrates/qemu/scripts";
 import type { LabNodeOutput } from "../../components/lab/outputs";
-import { captureDuring, expectIpipIcmpBetween, labStatus, outputsOf, POOL, workloadPingArgv, type LabOutputs } from "./lab-expectations";
+import {
+  captureDuring,
+  expectIcmpBetween,
+  expectIpipIcmpBetween,
+  labStatus,
+  outputsOf,
+  POOL,
+  workloadPingArgv,
+  type LabOutputs,
+} from "./lab-expectations";
 import { cacheDir, sh, stepTimeline } from "./live";
 import { labVm, qemuSettings, qemuLab, requireQemu, tearDownQemuLab, vmUnderlay } from "./qemu-lab";
 import { labSuite } from "./suite";
@@ -166,6 +176,51 @@ describe.sequential("bird lab on qemu VMs: etcd VM and two Calico VMs", () => {
     const seen = await labStatus(outputs);
     expect(seen.code, seen.text).toBe(0);
   });
+
+  it("ipipMode CrossSubnet, changed in place: nodes on one subnet route natively (eth0, no tunl0), pings cross bare", async () => {
+    const started = Date.now();
+    await lab.stack.setConfig("calico-lab:ipPools[0].ipipMode", { value: "CrossSubnet" }, true);
+    // The pool is the same pool, changed: calicoctl applies it in place (deleting it would release its blocks'
+    // affinities, and the nodes would route each other's workloads as borrowed /32s). Nothing else changes.
+    const changed: string[] = [];
+    const result = await lab.stack.up({
+      onOutput: () => undefined,
+      onEvent: (event) => {
+        const step = event.resourcePreEvent?.metadata;
+        if (step && !["same", "read", "refresh"].includes(step.op)) changed.push(`${step.op} ${step.urn.split("::").pop() ?? step.urn}`);
+      },
+    });
+    expect(changed, "only the pools' step changes, in place").toEqual([`update ${labNameFor(stackName)}-ippools-apply`]);
+    outputs = outputsOf(result);
+    // confd renders BIRD's filters anew and BIRD reconfigures after up has returned: wait for it, then check all.
+    await convergedWithin(120, () => expectLiveVmLab(outputs, "eth0"));
+    expectPingsBothWays(outputs);
+    const [a, b] = outputs.nodes;
+    const dir = mkdtempSync(join(tmpdir(), "calico-lab-capture-"));
+    try {
+      const pinging = execFileAsync("bash", [
+        labVm,
+        "ssh",
+        vmLab,
+        a!.name,
+        "docker",
+        "exec",
+        a!.container,
+        ...workloadPingArgv(a!, b!, 3, 40, 0.5),
+      ]);
+      const seen = await captureDuring(dir, outputs, b!, "eth0", 6);
+      pinging.child.kill();
+      await pinging.catch(() => undefined);
+      expectIcmpBetween(seen.packets, a!, b!, 3);
+      expect(
+        seen.packets.filter((p) => p.protocol === 4),
+        "no IPIP between nodes on one subnet",
+      ).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    times.crossSubnet = (Date.now() - started) / 1000;
+  });
 });
 
 /**
@@ -209,16 +264,33 @@ function expectLiveVmLab(outputs: LabOutputs, dev: "tunl0" | "eth0"): void {
     expect(node.blocks.some((block) => contains(parseCidr(block)!, ip))).toBe(true);
     expect(seen.workload).toContain(`inet ${ip}/`);
 
-    // BIRD routes the peer's block via the peer VM's address
+    // BIRD routes the peer's block (the one its workload's address is in, affine to the peer: never a borrowed /32)
+    // via the peer VM's address, and that is the kernel's route to it
     const peerIp = peer.workloads[0]!.ip.split("/")[0]!;
-    const route = parseIpRoutes(seen.routes!).find((r) => r.via && contains(parseCidr(r.prefix)!, peerIp));
-    expect(route, `${node.name} has a BIRD route to ${peer.name}'s block`).toBeDefined();
+    const block = peer.blocks.find((b) => contains(parseCidr(b)!, peerIp));
+    expect(block, `${peer.name} owns the block of ${peerIp}`).toBeDefined();
+    const route = parseIpRoutes(seen.routes!).find((r) => r.prefix === block);
+    expect(route, `${node.name} has a BIRD route to ${peer.name}'s block ${block}`).toBeDefined();
     expect(route?.via).toBe(peer.underlayIp);
     expect(route?.dev, `${node.name}'s route to ${peer.name}'s block`).toBe(dev);
-    const line = seen.table!.split("\n").find((l) => l.startsWith(`${route!.prefix} `));
+    const line = seen.table!.split("\n").find((l) => l.startsWith(`${block} `));
     const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-    const want = `^${escaped(route!.prefix)} via ${escaped(peer.underlayIp)} dev ${dev} proto bird${dev === "tunl0" ? " onlink" : ""}`;
+    const want = `^${escaped(block!)} via ${escaped(peer.underlayIp)} dev ${dev} proto bird${dev === "tunl0" ? " onlink" : ""}`;
     expect(line, `${node.name}: ip route`).toMatch(new RegExp(want));
+  }
+}
+
+/** Runs `check` until it passes or `seconds` are over; then its last failure is the test's. */
+async function convergedWithin(seconds: number, check: () => void): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+    }
   }
 }
 

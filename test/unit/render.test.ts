@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
-import { DEFAULTS } from "../../core/config/defaults";
+import { calicoResourceIdentities } from "../../core/calico-identity";
+import { DEFAULTS, IP_POOL_DEFAULTS } from "../../core/config/defaults";
+import type { IpPoolSettings } from "../../core/config/types";
 import {
   renderBgpConfiguration,
   renderCalicoNodeEnv,
   renderCniConflist,
   renderIpPools,
+  renderNetworkProfile,
   renderRouteReflectorPeer,
   renderTemplate,
 } from "../../core/render";
@@ -121,5 +124,26 @@ describe("templates", () => {
 
   it("a missing value is an error, not an empty string", () => {
     expect(() => renderTemplate("ippool.yaml.hbs", { name: "x" })).toThrow(/cidr/);
+  });
+});
+
+describe("calicoResourceIdentities", () => {
+  const pool = (name: string, cidr: string, ipipMode: string) =>
+    renderIpPools([{ ...IP_POOL_DEFAULTS, name, cidr, ipipMode } as IpPoolSettings]);
+
+  it("is the same for a pool changed in place (its encapsulation) and differs for another name, cidr or block size", () => {
+    const always = calicoResourceIdentities(pool("p", "10.48.0.0/16", "Always"));
+    expect(always).toEqual(["IPPool/p cidr=10.48.0.0/16 blockSize=26"]);
+    expect(calicoResourceIdentities(pool("p", "10.48.0.0/16", "CrossSubnet"))).toEqual(always);
+    expect(calicoResourceIdentities(pool("q", "10.48.0.0/16", "Always"))).not.toEqual(always);
+    expect(calicoResourceIdentities(pool("p", "10.49.0.0/16", "Always"))).not.toEqual(always);
+    expect(calicoResourceIdentities(pool("p", "10.48.0.0/16", "Always").replace("blockSize: 26", "blockSize: 28"))).not.toEqual(always);
+  });
+
+  it("names every document of a stream, sorted", () => {
+    expect(calicoResourceIdentities(`${renderNetworkProfile("net")}---\n${pool("p", "10.48.0.0/16", "Never")}`)).toEqual([
+      "IPPool/p cidr=10.48.0.0/16 blockSize=26",
+      "Profile/net",
+    ]);
   });
 });
