@@ -9,6 +9,8 @@ import { labPreflight } from "./components/lab/preflight";
 import { LAB_SCENARIOS, LAB_SUBSTRATES } from "./components/lab/registry";
 import { calicoOutput, stackOutputs } from "./components/lab/stack-outputs";
 import { resolveImageMode } from "./core/config/image-mode";
+import { hasArtifact } from "./core/config/artifacts";
+import { KIND_ARTIFACT } from "./core/substrates/kind/calico-manifest";
 import { defaultCacheDir, labNameFor, manifestPathFor } from "./core/config/keys";
 import type { LabConfig } from "./core/config/types";
 
@@ -20,7 +22,8 @@ import type { LabConfig } from "./core/config/types";
 export async function runProgram(loaded: LabConfig, steps: pulumi.ProviderResource): Promise<Record<string, unknown>> {
   const machine: Machine = { cacheDir: defaultCacheDir(process.env, homedir()), home: homedir(), labName: labNameFor(pulumi.getStack()) };
   const pinnedManifestPath = manifestPathFor(loaded.artifacts.manifest, process.env, machine.cacheDir);
-  const resolved = { ...loaded, imageMode: resolveImageMode(loaded, { offlineBuildPresent: existsSync(pinnedManifestPath) }) };
+  const facts = { offlineBuildPresent: existsSync(pinnedManifestPath), kindBuildPresent: hasArtifact(pinnedManifestPath, KIND_ARTIFACT) };
+  const resolved = { ...loaded, imageMode: resolveImageMode(loaded, facts) };
   const build = localCalicoBuild(
     {
       setting: resolved.substrate === "kind" ? "" : resolved.artifacts.calicoSource,

@@ -138,7 +138,17 @@ export function dataplaneReadyScript(expect: { readonly vxlan: boolean; readonly
   return checks.join(" && ");
 }
 
-export const BIRD_PROTOCOLS_SCRIPT = `birdcl -s ${BIRD_SOCKET} show protocols`;
+/**
+ * BIRD's protocols, from the node's birdcl; on a Kubernetes node (kind), whose BIRD runs in the calico-node Pod,
+ * from that container's birdcl through the node's container runtime.
+ */
+export const BIRD_PROTOCOLS_SCRIPT = [
+  "if command -v birdcl >/dev/null 2>&1; then",
+  `  birdcl -s ${BIRD_SOCKET} show protocols`,
+  "else",
+  `  crictl exec "$(crictl ps --name '^calico-node$' --state running -q | head -n1)" birdcl -s ${BIRD_SOCKET} show protocols`,
+  "fi",
+].join("\n");
 /** The node's IPv4 routes: blackholes for the blocks it owns, BIRD's and Felix's (VXLAN) routes to the others' blocks. */
 export const ROUTES_SCRIPT = "ip -4 route show";
 /** The node's tunnel devices' addresses; empty when it has neither. */

@@ -68,6 +68,22 @@ if { [ "$action" = up ] || [ "$action" = preview ]; } &&
   fi
 fi
 
+# A kind stack runs kdd offline on the offline build's own engine (kind needs --privileged, which Debian's
+# engine refuses here; scripts/offline/docker-v28.sh): built first when neither it nor a kind of the user's
+# is here, and started for every action (kind delete needs it too). With a kind of the user's and no kind
+# build, the lab runs online on the user's engine.
+if grep -Eq '^[[:space:]]*calico-lab:substrate:[[:space:]]*"?kind' "$committed" &&
+  grep -Eq '^[[:space:]]*calico-lab:scenario:[[:space:]]*"?kdd' "$committed"; then
+  if ! grep -q '"calico-manifest"' "$CALICO_LAB_CACHE/artifacts/manifest.json" 2>/dev/null && ! command -v kind >/dev/null &&
+    { [ "$action" = up ] || [ "$action" = preview ]; }; then
+    echo "==> stack $stack runs on kind: building the kind parts first (scripts/offline/build.sh --kind)" >&2
+    bash scripts/offline/build.sh --kind >&2
+  fi
+  if grep -q '"calico-manifest"' "$CALICO_LAB_CACHE/artifacts/manifest.json" 2>/dev/null; then
+    bash scripts/offline/docker-v28.sh start >&2
+  fi
+fi
+
 # A qemu stack boots its VMs from the VM base image, which holds the lab's images (kdd's kube-apiserver too):
 # built when missing or older than the images (far quicker when only the images changed).
 if { [ "$action" = up ] || [ "$action" = preview ]; } &&

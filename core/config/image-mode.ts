@@ -5,16 +5,17 @@ export type ConcreteImageMode = "online" | "offline";
 
 /**
  * `auto` picks offline when this machine holds the airgapped build (its artifact manifest), online
- * otherwise; kind's scenarios pull their images inside the cluster, so auto is online there. The
+ * otherwise; on kind, offline when it holds the build's kind parts too (build.sh --kind), for kdd only
+ * (Calico/VPP's images are not built offline). The
  * README's `npm run lab:up` builds what is missing first on a machine without a Pulumi CLI, so a fresh
  * machine of ours ends up offline and a user's machine with Pulumi and a registry stays online.
  */
 export function resolveImageMode(
-  config: Pick<LabConfig, "imageMode" | "substrate">,
-  facts: { offlineBuildPresent: boolean },
+  config: Pick<LabConfig, "imageMode" | "substrate" | "scenario">,
+  facts: { offlineBuildPresent: boolean; kindBuildPresent?: boolean },
 ): ConcreteImageMode {
   if (config.imageMode !== "auto") return config.imageMode;
-  if (config.substrate === "kind") return "online";
+  if (config.substrate === "kind") return config.scenario === "kdd" && facts.kindBuildPresent ? "offline" : "online";
   // The qemu substrate's VMs reach no registry: their base image holds the offline images.
   if (config.substrate === "qemu") return "offline";
   return facts.offlineBuildPresent ? "offline" : "online";

@@ -5,14 +5,14 @@ import { sshMachineTool, sshShell, type SshTarget } from "./ssh";
 /**
  * How to reach a node, as plain data: exported with the stack's outputs, so that tools outside the Pulumi
  * program (npm run lab:status, lab:exec) reach every node the way the lab itself does.
- * - docker: a container on this machine's engine.
+ * - docker: a container on this machine's engine, or on the engine at `dockerHost` (a kind lab's own engine).
  * - ssh: a container on a machine reached over ssh (a VM of the qemu substrate, a host of the ssh
  *   substrate): the machine's address, port, user and the private key's **path** on this machine (never
  *   the key itself; empty: the ssh agent), the lab's known_hosts and connection settings, then
  *   `docker exec` into `container` there.
  */
 export type NodeAccess =
-  | { readonly transport: "docker"; readonly container: string }
+  | { readonly transport: "docker"; readonly container: string; readonly dockerHost?: string }
   | ({ readonly transport: "ssh"; readonly container: string } & Readonly<SshTarget>);
 
 /** The ssh access of a container on a machine that `target` reaches. */
@@ -24,7 +24,7 @@ export function sshAccess(target: SshTarget, container: string): NodeAccess {
 export function shellFor(access: NodeAccess): NodeShell {
   switch (access.transport) {
     case "docker":
-      return dockerShell(access.container);
+      return dockerShell(access.container, access.dockerHost);
     case "ssh":
       return sshShell(access, dockerShell(access.container));
   }
@@ -45,7 +45,7 @@ export interface NetworkTool {
 export function netnsToolFor(access: NodeAccess, tool: NetworkTool, argv: readonly string[]): string {
   switch (access.transport) {
     case "docker":
-      return dockerNetnsTool(access.container, tool.image, argv);
+      return dockerNetnsTool(access.container, tool.image, argv, access.dockerHost);
     case "ssh":
       return sshMachineTool(access, tool.command, argv);
   }

@@ -15,9 +15,10 @@
 #   build.sh --kind [--check]   also the opt-in parts of the kind substrate (docs/kind.md):
 #                      docker-engine-v28 (dockerd 28.5.2 from the module proxy; kind needs
 #                      --privileged, which Debian's engine refuses here), kind-binaries (kind,
-#                      crictl, kubeadm, kubelet, the control plane, etcd, coredns, pause) and
+#                      crictl, kubeadm, kubelet, the control plane, etcd, coredns, pause),
 #                      kind-node-image (into the v28 engine, started in its own network
-#                      namespace by docker-v28.sh)
+#                      namespace by docker-v28.sh) and kind-calico (Calico's manifest and the
+#                      cni and kube-controllers images it runs, built from the pinned commit)
 #   build.sh --k8s-provider [--check]   also the opt-in part kubernetes-provider (Pulumi's
 #                      Kubernetes provider plugin 4.25.0 into the toolchain's plugin directory;
 #                      no lab needs it yet: see the script's header)
@@ -41,7 +42,7 @@ for a in "$@"; do
     --check) check=1 ;;
     --vm) parts+=(vm-image) ;;
     --k8s-provider) parts+=(kubernetes-provider) ;;
-    --kind) parts+=(docker-engine-v28 kind-binaries kind-node-image) ;;
+    --kind) parts+=(docker-engine-v28 kind-binaries kind-node-image kind-calico) ;;
     --vpp) parts+=(vpp) ;;
     --no-smoke) smoke=0 ;;
     *) echo "usage: build.sh [--vm] [--k8s-provider] [--kind] [--vpp] [--check] [--no-smoke]" >&2 && exit 2 ;;

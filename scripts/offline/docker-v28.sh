@@ -11,15 +11,20 @@
 #   docker-v28.sh purge     stop it and delete its data-root and namespace
 # Why a namespace: a second dockerd on the host's network would manage the host's iptables
 # chains and (with --bridge none) delete the host's docker0; inside its own namespace it has
-# its own loopback, bridges and iptables, and a published port (kind's API server on
-# 127.0.0.1) is reachable from that namespace only. Nothing in it reaches any other network.
+# its own loopback, bridges and iptables. One veth pair joins it to the host, with the two
+# addresses of versions.json kind.engine (a /30 of link-local space): kind labs publish their API
+# server on the namespace's address, which the host (Pulumi's Kubernetes provider) reaches; nothing
+# is routed beyond the pair, so nothing in the namespace reaches any other network.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DOCKER_VERSION=$(pin dockerEngine.version)
 BIN="$CALICO_LAB_CACHE/artifacts/docker/$DOCKER_VERSION"
 : "${CALICO_LAB_V28_NETNS:=calico-lab-v28}"
 : "${CALICO_LAB_V28_ROOT:=/var/lib/calico-lab-v28}"
-: "${CALICO_LAB_V28_RUN:=/run/calico-lab-v28}"
+: "${CALICO_LAB_V28_RUN:=$(dirname "$(pin kind.engine.socket)")}"
+API_ADDR=$(pin kind.engine.apiServerAddress)
+HOST_ADDR=$(pin kind.engine.hostAddress)
+HOST_LINK=calico-lab-v28
 NETNS=$CALICO_LAB_V28_NETNS
 SOCK="$CALICO_LAB_V28_RUN/docker.sock"
 PIDFILE="$CALICO_LAB_V28_RUN/dockerd.pid"
@@ -27,10 +32,19 @@ LOG="$CALICO_LAB_LOGS/dockerd-v28.log"
 export DOCKER_HOST="unix://$SOCK"
 in_ns() { nsenter --net="/run/netns/$NETNS" -- "$@"; }
 up() { [[ -e /run/netns/$NETNS ]] && in_ns docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+# The host's way in: $HOST_LINK (host, $HOST_ADDR) <-> host0 (namespace, $API_ADDR); idempotent.
+link_up() {
+  ip link show "$HOST_LINK" >/dev/null 2>&1 || ip link add "$HOST_LINK" type veth peer name host0 netns "$NETNS"
+  ip addr replace "$HOST_ADDR/30" dev "$HOST_LINK"
+  ip link set "$HOST_LINK" up
+  in_ns ip addr replace "$API_ADDR/30" dev host0
+  in_ns ip link set host0 up
+}
 
 case ${1:-} in
   start)
     if up; then
+      link_up
       echo "engine $(in_ns docker version --format '{{.Server.Version}}') answers on $DOCKER_HOST (netns $NETNS)"
       exit 0
     fi
@@ -40,6 +54,7 @@ case ${1:-} in
     done
     [[ -e /run/netns/$NETNS ]] || ip netns add "$NETNS"
     in_ns ip link set lo up
+    link_up
     mkdir -p "$CALICO_LAB_V28_ROOT" "$CALICO_LAB_V28_RUN"
     if [[ -f $PIDFILE ]] && ! kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then rm -f "$PIDFILE"; fi
     echo "starting $BIN/dockerd in netns $NETNS (log: $LOG)"
@@ -73,6 +88,7 @@ case ${1:-} in
       grep -o " $CALICO_LAB_V28_ROOT[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
       rm -rf "$CALICO_LAB_V28_ROOT" "$CALICO_LAB_V28_RUN"
       [[ -e /run/netns/$NETNS ]] && ip netns del "$NETNS"
+      ip link del "$HOST_LINK" 2>/dev/null || true
       echo "purged $CALICO_LAB_V28_ROOT, $CALICO_LAB_V28_RUN and netns $NETNS"
     fi
     ;;

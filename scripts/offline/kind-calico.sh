@@ -1,116 +1,121 @@
 #!/usr/bin/env bash
-# Calico on a kind cluster made by kind-smoke.sh --keep, the manifest way (Calico's own
-# manifests/calico.yaml from the calico module at the pin), with the lab's offline images:
-#   calico/node -> versions.json offlineImages.node (images.sh, on the machine's engine)
-#   calico/cni  -> calico-lab/cni:<calico version>: that node image plus Calico's CNI installer
-#                  (cni-plugin/cmd/install, built here in calico's wrapper module)
-# Changes to the manifest, and why: the images' names; no mount-bpffs init container (the
-# binaries are built without cgo: no BPF dataplane); no calico-kube-controllers Deployment (no
-# image for it yet: IPAM garbage collection and policy sync wait for it); CALICO_IPV4POOL_IPIP
-# Never (this kernel has no ipip module: pods are routed by BIRD over the kind network, one L2).
-# Then: both nodes Ready, one pod per node, a ping between them.
-#   kind-calico.sh [--name NAME] [--kubeconfig FILE]
+# Opt-in part kind-calico (build.sh --kind): what a kind lab installs Calico with, the way Calico's
+# manifest install does (manifests/calico.yaml of the pinned calico module), from the lab's own builds:
+#   calico/node             -> versions.json offlineImages.node (images.sh), copied into the v28 engine
+#   calico/cni              -> calico-lab/cni:<calico version>: that node image plus Calico's CNI
+#                              installer (cni-plugin/cmd/install), the calico and calico-ipam plugins in it
+#   calico/kube-controllers -> calico-lab/kube-controllers:<calico version>: the lab's base image plus
+#                              kube-controllers and check-status (its readiness probe)
+# all built in calico's wrapper module (calico-binaries.sh), with the same flags; and the manifest
+# itself, copied into artifacts/kind/calico-manifest/<version>/ (the lab edits it: see
+# core/substrates/kind/calico-manifest.ts). Images go into the engine kind runs on (docker-v28.sh).
+#   kind-calico.sh           build what is missing or out of date
+#   kind-calico.sh --check   the binaries' stamp, the images' input labels, the manifest's hash
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-name=calico-lab-smoke
-kubeconfig=
-while (($#)); do
-  case $1 in
-    --name) name=$2 && shift ;;
-    --kubeconfig) kubeconfig=$2 && shift ;;
-    *) echo "usage: kind-calico.sh [--name NAME] [--kubeconfig FILE]" >&2 && exit 2 ;;
-  esac
-  shift
-done
+check=0
+[[ ${1:-} == --check ]] && check=1
+((check)) && export GOPROXY=off
+
 calico_pins
 NODE_IMAGE=$(pin offlineImages.node)
-CNI_IMAGE="calico-lab/cni:$CALICO_VERSION"
-KIND="$CALICO_LAB_CACHE/artifacts/kind/kind/$(pin kind.version)/kind"
-KUBECTL="$CALICO_LAB_CACHE/artifacts/kind/kubernetes/$KUBE_VERSION/kubectl"
-INSTALL_OUT="$CALICO_LAB_CACHE/artifacts/kind/calico-cni-install/$CALICO_VERSION"
-ns() { bash "$here/docker-v28.sh" exec "$@"; }
-work=$(mktemp -d /tmp/calico-lab-kind-calico.XXXXXX)
-if [[ -z $kubeconfig ]]; then
-  kubeconfig="$work/kubeconfig"
-  ns "$KIND" get kubeconfig --name "$name" >"$kubeconfig"
-fi
-export KUBECONFIG=$kubeconfig
-k() { ns "$KUBECTL" "$@"; }
-t0=$SECONDS
+BASE_IMAGE=$(pin offlineImages.base)
+CNI_IMAGE=$(pin kind.calicoImages.cni)
+KC_IMAGE=$(pin kind.calicoImages.kubeControllers)
+OUT="$CALICO_LAB_CACHE/artifacts/kind/calico/$CALICO_VERSION"
+MANIFEST_OUT="$CALICO_LAB_CACHE/artifacts/kind/calico-manifest/$CALICO_VERSION"
+LABEL_KEY=calico-lab.inputs
+PACKAGES=(cni-plugin/cmd/install kube-controllers/cmd/kube-controllers kube-controllers/cmd/check-status)
+export DOCKER_BUILDKIT=0
+dk() { bash "$here/docker-v28.sh" exec docker "$@"; }
 
-# --- Calico's CNI installer (same wrapper, same flags as calico-binaries.sh's calico plugin)
 go_build_env
-install_stamp="calico=$CALICO_MOD_VERSION go=$GO_VERSION cgo=0 v=$CALICO_VERSION"
-if ! stamp_ok "$INSTALL_OUT/.stamp" "$install_stamp" "$INSTALL_OUT/install"; then
-  W=$(calico_wrapper)
-  mkdir -p "$INSTALL_OUT"
-  (cd "$W" && go build -trimpath -buildvcs=false -o "$INSTALL_OUT/install.tmp" \
-    -ldflags "-s -w -X main.VERSION=$CALICO_VERSION" github.com/projectcalico/calico/cni-plugin/cmd/install)
-  mv -f "$INSTALL_OUT/install.tmp" "$INSTALL_OUT/install"
-  stamp_set "$INSTALL_OUT/.stamp" "$install_stamp"
+recipe="calico=$CALICO_MOD_VERSION go=$GO_VERSION cgo=0 v=$CALICO_VERSION bins=install,kube-controllers,check-status"
+build_binaries() {
+  local w p
+  w=$(calico_wrapper)
+  mkdir -p "$OUT"
+  for p in "${PACKAGES[@]}"; do
+    (cd "$w" && go build -trimpath -buildvcs=false -o "$OUT/${p##*/}.tmp" \
+      -ldflags "-s -w -X main.VERSION=$CALICO_VERSION" \
+      "github.com/projectcalico/calico/$p")
+    mv -f "$OUT/${p##*/}.tmp" "$OUT/${p##*/}"
+  done
+  stamp_set "$OUT/.stamp" "$recipe"
+}
+
+# The image on the machine's engine, in the v28 engine under the same ID (docker save keeps it).
+copy_image() { # image
+  local id
+  id=$(docker image inspect --format '{{.Id}}' "$1") || { echo "no $1 on the machine's engine: run images.sh" >&2; return 1; }
+  [[ $(dk image inspect --format '{{.Id}}' "$1" 2>/dev/null) == "$id" ]] || docker save "$1" | dk load -q
+}
+
+label_of() { dk image inspect --format "{{ index .Config.Labels \"$LABEL_KEY\" }}" "$1" 2>/dev/null || true; }
+inputs_of() { # from-image files...: the label an image built from these carries
+  local from=$1
+  shift
+  { docker image inspect --format '{{.Id}}' "$from" && sha256sum "$@" | awk '{print $1}'; } | sha256sum | cut -c1-32
+}
+
+build_image() { # tag from-image dockerfile-body files...
+  local tag=$1 from=$2 body=$3 ctx want
+  shift 3
+  want=$(inputs_of "$from" "$@")
+  [[ $(label_of "$tag") == "$want" ]] && return 0
+  ctx=$(mktemp -d "$CALICO_LAB_CACHE/build/kind-calico.XXXXXX")
+  cp "$@" "$ctx/"
+  printf 'FROM %s\n%s\nLABEL %s=%s\n' "$from" "$body" "$LABEL_KEY" "$want" >"$ctx/Dockerfile"
+  (cd "$ctx" && tar -c .) | dk build -q -t "$tag" - >/dev/null
+  rm -rf "$ctx"
+}
+
+copy_manifest() {
+  local src
+  src="$(module_dir "github.com/projectcalico/calico@$CALICO_MOD_VERSION")/manifests/calico.yaml"
+  mkdir -p "$MANIFEST_OUT"
+  install -m 0644 "$src" "$MANIFEST_OUT/calico.yaml"
+  manifest_merge "$(printf '{"calico-manifest":{"version":"%s","commit":"%s","path":"%s","sha256":"%s"}}' \
+    "$CALICO_VERSION" "$CALICO_COMMIT" "$MANIFEST_OUT/calico.yaml" "$(sha256sum "$MANIFEST_OUT/calico.yaml" | cut -d' ' -f1)")"
+}
+
+CNI_BODY="COPY install /opt/cni/bin/install
+CMD [\"/opt/cni/bin/install\"]"
+# As Calico's kube-controllers/Dockerfile: the status file its readiness probe reads, owned by its user.
+KC_BODY="COPY kube-controllers check-status /usr/bin/
+RUN mkdir -p /status /profiles && touch /status/status.json /profiles/mem.pprof /profiles/cpu.pprof && chown 999 /status/status.json /profiles/mem.pprof /profiles/cpu.pprof
+USER 999
+ENTRYPOINT [\"/usr/bin/kube-controllers\"]"
+
+if ((check)); then
+  rc=0
+  stamp_check kind-calico-binaries "$OUT/.stamp" "$recipe" || rc=1
+  for pair in "$CNI_IMAGE|$NODE_IMAGE|install" "$KC_IMAGE|$BASE_IMAGE|kube-controllers check-status"; do
+    IFS='|' read -r tag from files <<<"$pair"
+    read -ra fs <<<"$files"
+    want=$(inputs_of "$from" "${fs[@]/#/$OUT/}" 2>/dev/null || echo missing-inputs)
+    if [[ $(label_of "$tag") == "$want" ]]; then echo "ok      $tag (label $want)"; else
+      echo "WRONG IMAGE: $tag: label $LABEL_KEY expected $want, found '$(label_of "$tag")'" >&2 && rc=1
+    fi
+  done
+  if [[ $(dk image inspect --format '{{.Id}}' "$NODE_IMAGE" 2>/dev/null) == "$(docker image inspect --format '{{.Id}}' "$NODE_IMAGE")" ]]; then
+    echo "ok      $NODE_IMAGE in the v28 engine"
+  else echo "MISSING $NODE_IMAGE in the v28 engine (or not the machine's)" >&2 && rc=1; fi
+  node -e 'const a = require(process.argv[1]).artifacts["calico-manifest"]; const h = require("crypto").createHash("sha256").update(require("fs").readFileSync(a.path)).digest("hex");
+if (a.version !== process.argv[2] || h !== a.sha256) { console.error("WRONG calico-manifest: " + JSON.stringify(a)); process.exit(1); } console.log("ok      calico-manifest " + a.path);' \
+    "$CALICO_LAB_CACHE/artifacts/manifest.json" "$CALICO_VERSION" || rc=1
+  exit $rc
 fi
 
-# --- images into the v28 engine, then into the cluster's nodes
-if ! ns docker image inspect "$NODE_IMAGE" >/dev/null 2>&1; then
-  docker image inspect "$NODE_IMAGE" >/dev/null || { echo "no $NODE_IMAGE on the machine's engine: run images.sh" >&2; exit 1; }
-  docker save "$NODE_IMAGE" | ns docker load
+bash "$here/docker-v28.sh" start >/dev/null
+if stamp_ok "$OUT/.stamp" "$recipe" "$OUT/install" "$OUT/kube-controllers" "$OUT/check-status"; then
+  echo "==> kind-calico binaries: built ($CALICO_VERSION)"
+else
+  step kind-calico-binaries build_binaries
 fi
-ctx="$work/cni" && mkdir -p "$ctx" && cp "$INSTALL_OUT/install" "$ctx/"
-printf 'FROM %s\nCOPY install /opt/cni/bin/install\nCMD ["/opt/cni/bin/install"]\n' "$NODE_IMAGE" >"$ctx/Dockerfile"
-(cd "$ctx" && tar -c .) | DOCKER_BUILDKIT=0 ns docker build -q -t "$CNI_IMAGE" - >/dev/null
-t1=$SECONDS
-ns "$KIND" load docker-image --name "$name" "$NODE_IMAGE" "$CNI_IMAGE"
-echo "kind load docker-image (node, cni): $((SECONDS - t1))s"
-
-# --- the manifest
-src="$(module_dir "github.com/projectcalico/calico@$CALICO_MOD_VERSION")/manifests/calico.yaml"
-node - "$src" "$NODE_IMAGE" "$CNI_IMAGE" "$CALICO_VERSION" >"$work/calico.yaml" <<'EOF'
-const fs = require("fs");
-const [src, nodeImage, cniImage, version] = process.argv.slice(2);
-let docs = fs.readFileSync(src, "utf8").split(/\n---\n/);
-docs = docs.filter((d) => !/\nkind: Deployment\n[\s\S]*name: calico-kube-controllers/.test(d) && !/\nkind: PodDisruptionBudget\n/.test(d));
-let text = docs.join("\n---\n");
-text = text.replaceAll(`docker.io/calico/node:${version}`, nodeImage).replaceAll(`docker.io/calico/cni:${version}`, cniImage);
-// Drop the mount-bpffs init container (from its name to the containers: line that follows it).
-text = text.replace(/\n\s*# This init container mounts the necessary filesystems[\s\S]*?\n(\s*)- name: "mount-bpffs"[\s\S]*?\n(\s*containers:\n)/, "\n$2");
-text = text.replace(/(- name: CALICO_IPV4POOL_IPIP\n\s*value: )"Always"/, '$1"Never"');
-if (text.includes(`- name: "mount-bpffs"`) || !text.includes(nodeImage) || text.includes("docker.io/calico/")) throw new Error("calico.yaml did not take the edits");
-process.stdout.write(text);
-EOF
-t2=$SECONDS
-k apply -f "$work/calico.yaml" >/dev/null
-k -n kube-system rollout status ds/calico-node --timeout=300s
-echo "calico-node ready on every node: $((SECONDS - t2))s after apply"
-k wait --for=condition=Ready node --all --timeout=120s
-echo "nodes Ready: $((SECONDS - t2))s after apply"
-k get nodes -o wide
-
-# --- one pod per node, a ping between them
-nodes=($(k get nodes -o jsonpath='{.items[*].metadata.name}'))
-for i in 0 1; do
-  cat <<EOF
-apiVersion: v1
-kind: Pod
-metadata: {name: ping-$i, namespace: default, labels: {app: calico-lab-ping}}
-spec:
-  nodeName: ${nodes[$i]}
-  tolerations: [{operator: Exists}]
-  containers:
-    - name: c
-      image: $NODE_IMAGE
-      imagePullPolicy: Never
-      command: ["sleep", "infinity"]
----
-EOF
-done >"$work/pods.yaml"
-t3=$SECONDS
-k apply -f "$work/pods.yaml" >/dev/null
-k wait --for=condition=Ready pod -l app=calico-lab-ping --timeout=120s
-echo "two pods Ready: $((SECONDS - t3))s"
-k get pods -o wide
-ip1=$(k get pod ping-1 -o jsonpath='{.status.podIP}')
-k exec ping-0 -- ping -c 3 -W 2 "$ip1"
-echo "pod-to-pod ping across nodes: ok (ping-0 on ${nodes[0]} -> $ip1 on ${nodes[1]})"
-k -n kube-system exec ds/calico-node -c calico-node -- birdc -s /var/run/calico/bird.ctl show protocols 2>/dev/null || true
-echo "kind-calico: $((SECONDS - t0))s in all"
-rm -rf "$work"
+step kind-calico-copy-images bash -c "$(declare -f dk copy_image); here=$(printf %q "$here"); copy_image $(printf %q "$NODE_IMAGE") && copy_image $(printf %q "$BASE_IMAGE")"
+mkdir -p "$CALICO_LAB_CACHE/build"
+build_image "$CNI_IMAGE" "$NODE_IMAGE" "$CNI_BODY" "$OUT/install"
+build_image "$KC_IMAGE" "$BASE_IMAGE" "$KC_BODY" "$OUT/kube-controllers" "$OUT/check-status"
+echo "==> images in the v28 engine: $NODE_IMAGE $CNI_IMAGE $KC_IMAGE"
+copy_manifest

@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import versions from "../../versions.json";
 
 import type { PreflightProblem } from "../../core/substrates/kind/preflight";
 import { HOST_COMMAND_TYPE, online, valueOf } from "./harness";
@@ -63,7 +67,14 @@ pulumi.runtime.setMocks(
           ? JSON.stringify({ nodes: Object.entries(ADDRESSES).map(([name, ip]) => ({ name, ip })), dns: "172.18.0.1" })
           : args.name.endsWith("-kubeconfig")
             ? "apiVersion: v1\nkind: Config\nclusters: []\n"
-            : "";
+            : args.name.endsWith("-netns")
+              ? `cni-${args.name}\n`
+              : "";
+      }
+      if (args.type === "kubernetes:core/v1:Pod") {
+        const index = Number(/-(\d+)$/.exec(args.name)?.[1] ?? 0);
+        state.metadata = { ...(args.inputs.metadata as object), uid: `uid-${args.name}` };
+        state.status = { podIP: `10.244.${index}.5` };
       }
       if (args.type.endsWith(":LiveProbe")) {
         const commands = args.inputs.commands as Record<string, string[]>;
@@ -125,12 +136,17 @@ function capture(): { seen: Seen[]; pending: Promise<void>[]; transformation: pu
   return { seen, pending, transformation };
 }
 
-async function buildLab(name: string, raw: Record<string, unknown>, preflight: () => PreflightProblem[] = () => []) {
+async function buildLab(
+  name: string,
+  raw: Record<string, unknown>,
+  preflight: () => PreflightProblem[] = () => [],
+  manifestPath = "/cache/artifacts/manifest.json",
+) {
   const graph = capture();
   const { KindLab } = await import("../../components/substrates/kind/kind-lab");
   const lab = new KindLab(
     name,
-    { config: online(raw), cacheDir: "/cache", manifestPath: "/cache/artifacts/manifest.json", preflight },
+    { config: online(raw), cacheDir: "/cache", manifestPath, preflight },
     { transformations: [graph.transformation] },
   );
   const outputs = {
@@ -183,10 +199,7 @@ describe("KindLab, kdd", () => {
     const { find } = built;
     expect(find("kdd").type).toBe("calicolab:index:KindLab");
     expect(find("kdd-cluster")).toMatchObject({ type: "calicolab:kind:KindCluster", parent: "kdd" });
-    for (const step of ["create", "kubeconfig"]) {
-      expect(find(`kdd-cluster-${step}`)).toMatchObject({ type: "command:local:Command", parent: "kdd-cluster" });
-    }
-    for (const step of ["nodes", "rp-filter"]) {
+    for (const step of ["create", "kubeconfig", "nodes", "rp-filter"]) {
       expect(find(`kdd-cluster-${step}`)).toMatchObject({ type: HOST_COMMAND_TYPE, parent: "kdd-cluster" });
     }
     expect(find("kdd-provider")).toMatchObject({ type: "pulumi:providers:kubernetes", parent: "kdd" });
@@ -201,6 +214,11 @@ describe("KindLab, kdd", () => {
     for (const i of [1, 2, 3])
       expect(find(`kdd-bgp-status-request-${i}`).type).toBe("kubernetes:crd.projectcalico.org/v1:CalicoNodeStatus");
     expect(find("kdd-bgp-status-probe").type).toBe("pulumi-nodejs:dynamic/calicolab:LiveProbe");
+    expect(find("kdd-workloads")).toMatchObject({ type: "calicolab:kind:KindPods", parent: "kdd" });
+    for (const i of [1, 2, 3]) {
+      expect(find(`kdd-workloads-${i}`)).toMatchObject({ type: "kubernetes:core/v1:Pod", parent: "kdd-workloads" });
+      expect(find(`kdd-workloads-${i}-netns`)).toMatchObject({ type: HOST_COMMAND_TYPE, parent: "kdd-workloads" });
+    }
     expect(built.seen.some((r) => r.name.endsWith("-vpp"))).toBe(false);
   });
 
@@ -212,7 +230,9 @@ describe("KindLab, kdd", () => {
     expect(deps("kdd-calico")).toEqual(["kdd-provider"]);
     expect(deps("kdd-calico-installation")).toEqual(["kdd-calico-operator"]);
     expect(deps("kdd-ippools")).toEqual(["kdd-calico"]);
-    expect(deps("kdd-bgp-status")).toEqual(["kdd-ippools", "kdd-calicoctl"]);
+    expect(deps("kdd-workloads")).toEqual(["kdd-ippools"]);
+    expect(deps("kdd-workloads-2-netns")).toEqual(["kdd-workloads-2"]);
+    expect(deps("kdd-bgp-status")).toEqual(["kdd-ippools", "kdd-calicoctl", "kdd-workloads"]);
     expect(deps("kdd-bgp-status-probe")).toEqual(["kdd-bgp-status-request-1", "kdd-bgp-status-request-2", "kdd-bgp-status-request-3"]);
     for (const step of ["nodes", "kubeconfig", "rp-filter"]) expect(deps(`kdd-cluster-${step}`)).toEqual(["kdd-cluster-create"]);
   });
@@ -228,6 +248,9 @@ describe("KindLab, kdd", () => {
         "kdd-bgp-status-request-1",
         "kdd-bgp-status-request-2",
         "kdd-bgp-status-request-3",
+        "kdd-workloads-1",
+        "kdd-workloads-2",
+        "kdd-workloads-3",
       ].sort(),
     );
     for (const r of kubernetes) expect(r.provider, r.name).toBe("kdd-provider");
@@ -236,11 +259,16 @@ describe("KindLab, kdd", () => {
 
   it("creates the cluster from the rendered config and feeds the kubeconfig to the provider as a secret", async () => {
     const create = built.find("kdd-cluster-create").inputs;
-    expect(create.create).toContain("kind create cluster --name kdd --config=- <<'CALICO_LAB_EOF'\nkind: Cluster\n");
+    expect(create.create).toContain(
+      "kind create cluster --name kdd --kubeconfig \"$kubeconfig/config\" --config=- <<'CALICO_LAB_EOF'\nkind: Cluster\n",
+    );
+    // online: the user's engine and kind, the API server on kind's default address
+    expect(create.create).not.toContain("DOCKER_HOST");
+    expect(create.create).not.toContain("apiServerAddress");
     expect(create.create).toContain('  podSubnet: "10.244.0.0/16"\n  serviceSubnet: "10.96.0.0/12"\n');
     expect(String(create.create).match(/- role: worker/g)).toHaveLength(2);
     expect(create.delete).toBe("kind delete cluster --name kdd");
-    expect(built.find("kdd-cluster-kubeconfig").inputs).toMatchObject({ create: "kind get kubeconfig --name kdd", logging: "none" });
+    expect(built.find("kdd-cluster-kubeconfig").inputs).toMatchObject({ create: "kind get kubeconfig --name kdd" });
     // The provider receives the kubeconfig as a secret (Pulumi's secret signature around the value).
     expect(built.find("kdd-provider").inputs).toMatchObject({
       kubeconfig: {
@@ -315,7 +343,7 @@ describe("KindLab, kdd", () => {
     expect(Object.keys(outputs).sort()).toEqual(["bgpTopology", "cniConfig", "diagram", "etcd", "ipPools", "nodes"]);
     expect(outputs.etcd).toEqual({ endpoints: ["https://172.18.0.2:2379"], address: "172.18.0.2", container: "kdd-control-plane" });
     expect(outputs.nodes.map((n) => Object.keys(n).sort())[0]).toEqual(
-      ["asNumber", "blocks", "container", "name", "role", "tunnelAddress", "underlayIp", "workloads"].sort(),
+      ["access", "asNumber", "blocks", "container", "name", "role", "tunnelAddress", "underlayIp", "workloads"].sort(),
     );
     expect(outputs.nodes.map((n) => [n.name, n.underlayIp, n.asNumber, n.role, n.container])).toEqual([
       ["kdd-control-plane", "172.18.0.2", 64512, "mesh", "kdd-control-plane"],
@@ -323,6 +351,9 @@ describe("KindLab, kdd", () => {
       ["kdd-worker2", "172.18.0.4", 64512, "mesh", "kdd-worker2"],
     ]);
     expect(outputs.nodes[1]?.blocks.length).toBeGreaterThan(0);
+    // each node's workload is its Pod, reached in the network namespace containerd made for it
+    expect(outputs.nodes[1]?.workloads).toEqual([{ name: "wl-kdd-worker", ip: "10.244.2.5", namespace: "cni-kdd-workloads-2-netns" }]);
+    expect(outputs.nodes[1]?.access).toEqual({ transport: "docker", container: "kdd-worker" });
     expect(outputs.bgpTopology).toMatchObject({ asNumber: 64512, mode: "mesh", matches: true, problems: [] });
     expect(Object.keys(outputs.bgpTopology).sort()).toEqual(["asNumber", "expected", "matches", "mode", "observed", "problems"]);
     expect(outputs.bgpTopology.expected.sessions).toHaveLength(3);
@@ -334,6 +365,86 @@ describe("KindLab, kdd", () => {
     expect(outputs.ipPools.pools.map((p) => p.name)).toEqual(["kdd-pool"]);
     expect(outputs.ipPools.yaml).toContain("apiVersion: crd.projectcalico.org/v1\nkind: IPPool\n");
     expect(outputs.diagram).toContain('kdd_control_plane ---|"mesh: Established"| kdd_worker');
+  });
+});
+
+describe("KindLab, kdd offline: the offline build's engine, kind and images, Calico's manifest", () => {
+  let built: Awaited<ReturnType<typeof buildLab>>;
+  const dir = mkdtempSync(join(tmpdir(), "calico-lab-component-kind-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  beforeAll(async () => {
+    for (const key of Object.keys(ADDRESSES)) delete ADDRESSES[key];
+    Object.assign(ADDRESSES, { "off-control-plane": "172.18.0.2", "off-worker": "172.18.0.3" });
+    const manifest = join(__dirname, "..", "fixtures", "kind", "calico-manifest-mini.yaml");
+    writeFileSync(
+      join(dir, "manifest.json"),
+      JSON.stringify({ artifacts: { "calico-manifest": { version: versions.calico.version, path: manifest } } }),
+    );
+    built = await buildLab("off", { ...KDD, imageMode: "offline", kind: { workers: 1 } }, () => [], join(dir, "manifest.json"));
+  });
+
+  it("keeps its URNs and graph as recorded", async () => {
+    await expectRecorded("kdd-kind-offline", built.seen);
+  });
+
+  it("makes the cluster on the build's engine with its kind, node image and an API server the host reaches", () => {
+    const create = String(built.find("off-cluster-create").inputs.create);
+    expect(
+      create.startsWith(
+        'export DOCKER_HOST=unix:///run/calico-lab-v28/docker.sock\nkind() { /cache/artifacts/kind/kind/v0.29.0/kind "$@"; }\n',
+      ),
+    ).toBe(true);
+    expect(create).toContain(`image: ${versions.kind.nodeImage}\n`);
+    expect(create).toContain(`  apiServerAddress: "${versions.kind.engine.apiServerAddress}"\n`);
+    expect(String(built.find("off-cluster-create").inputs.delete)).toContain("export DOCKER_HOST=");
+  });
+
+  it("loads the lab's Calico images into the nodes, then applies Calico's manifest with them", () => {
+    const load = built.find("off-images");
+    expect(load.inputs.create).toContain(
+      `kind load docker-image --name off ${versions.offlineImages.node} ${versions.kind.calicoImages.cni} ${versions.kind.calicoImages.kubeControllers}`,
+    );
+    expect(load.dependsOn).toEqual(["off-cluster"]);
+    expect(built.find("off-calico")).toMatchObject({ type: "calicolab:kind:CalicoManifestInstall", parent: "off" });
+    expect(built.find("off-calico").dependsOn).toEqual(["off-images", "off-provider"]);
+    const group = built.find("off-calico-manifest");
+    expect(group).toMatchObject({ type: "kubernetes:yaml/v2:ConfigGroup", provider: "off-provider" });
+    expect(String(group.inputs.yaml)).toContain(`image: ${versions.kind.calicoImages.kubeControllers}\n`);
+    expect(String(group.inputs.yaml)).toContain("name: NO_DEFAULT_POOLS");
+    expect(built.seen.some((r) => r.type.includes("tigera"))).toBe(false);
+  });
+
+  it("reaches the nodes, their Pods and their BIRD on the build's engine", () => {
+    const probe = built.find("off-bgp-status-probe").inputs as { commands: Record<string, string[]> };
+    expect(probe.commands["calico-node-status"]?.slice(0, 3)).toEqual([
+      "env",
+      "DOCKER_HOST=unix:///run/calico-lab-v28/docker.sock",
+      "docker",
+    ]);
+    expect(built.find("off-workloads-2-netns").inputs.create).toContain(
+      "env DOCKER_HOST=unix:///run/calico-lab-v28/docker.sock docker exec -i off-worker sh -s",
+    );
+    expect(built.outputs.nodes[1]?.access).toEqual({
+      transport: "docker",
+      container: "off-worker",
+      dockerHost: "unix:///run/calico-lab-v28/docker.sock",
+    });
+  });
+
+  it("without the build's kind parts, stops before anything is registered and says what to build", async () => {
+    const { KindLab } = await import("../../components/substrates/kind/kind-lab");
+    const graph = capture();
+    expect(
+      () =>
+        new KindLab(
+          "none",
+          { config: online({ ...KDD, imageMode: "offline" }), cacheDir: "/c", manifestPath: "/nowhere/manifest.json", preflight: () => [] },
+          { transformations: [graph.transformation] },
+        ),
+    ).toThrow(
+      /no Calico manifest v3\.28\.5 for kind \(calico-manifest in \/nowhere\/manifest\.json: missing\): run bash scripts\/offline\/build\.sh --kind/,
+    );
+    expect(graph.seen).toEqual([]);
   });
 });
 

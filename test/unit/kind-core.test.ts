@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULTS } from "../../core/config/defaults";
 import { ConfigError } from "../../core/config/errors";
 import { loadLabConfig } from "../../core/config/load";
+import { renderCalicoManifest } from "../../core/substrates/kind/calico-manifest";
 import { observeFromCalicoNodeStatus, observeFromGobgp } from "../../core/substrates/kind/observed";
 import {
   checkKindPreflight,
@@ -136,9 +137,14 @@ describe("kind preflight", () => {
 });
 
 describe("kind scripts", () => {
-  it("create and delete the cluster by name, the config on stdin", () => {
+  it("create and delete the cluster by name, the config on stdin, kind's kubeconfig in a folder removed on exit", () => {
     expect(kindCreateScript("calicolab-kdd", "kind: Cluster\n")).toBe(
-      "set -euo pipefail\nkind create cluster --name calicolab-kdd --config=- <<'CALICO_LAB_EOF'\nkind: Cluster\nCALICO_LAB_EOF",
+      [
+        "set -euo pipefail",
+        'kubeconfig=$(mktemp -d "${TMPDIR:-/tmp}/calico-lab-kind.XXXXXX")',
+        "trap 'rm -rf \"$kubeconfig\"' EXIT",
+        "kind create cluster --name calicolab-kdd --kubeconfig \"$kubeconfig/config\" --config=- <<'CALICO_LAB_EOF'\nkind: Cluster\nCALICO_LAB_EOF",
+      ].join("\n"),
     );
     expect(kindDeleteScript("calicolab-kdd")).toBe("kind delete cluster --name calicolab-kdd");
   });
@@ -339,9 +345,10 @@ describe("kind settings are validated before anything runs", () => {
     ]);
   });
 
-  it("offline images, route reflectors, IPv6 pod or service subnets, a pool over the services", () => {
-    expect(messages({ ...kdd, imageMode: "offline" })).toEqual([
-      "imageMode = \"offline\": scenario kdd runs online only: kind's nodes pull the tigera operator's Calico images from their registries; allowed is online (or auto, which is online on kind)",
+  it("vpp offline, route reflectors, IPv6 pod or service subnets, a pool over the services", () => {
+    expect(loadLabConfig({ ...kdd, imageMode: "offline" }).imageMode).toBe("offline");
+    expect(messages({ ...kdd, scenario: "vpp", imageMode: "offline" })).toEqual([
+      "imageMode = \"offline\": scenario vpp on kind runs online only: kind's nodes pull the tigera operator's and Calico/VPP's images from their registries; allowed is online (or auto, which is online for vpp on kind)",
     ]);
     expect(messages({ ...kdd, calico: { nodes: 2 }, bgp: { mode: "routeReflectors", routeReflectors: ["calico1"] } })).toEqual([
       'bgp.mode = "routeReflectors": scenario kdd runs Calico\'s node-to-node mesh between the kind nodes; allowed is mesh',
@@ -360,5 +367,62 @@ describe("kind settings are validated before anything runs", () => {
 
   it("bird is untouched by the kind checks", () => {
     expect(loadLabConfig({ imageMode: "offline", vpp: { version: "v1.0.0", driver: "dpdk" } }).scenario).toBe("bird");
+  });
+});
+
+describe("Calico's manifest as the offline kind lab applies it", () => {
+  const upstream = fixture("kind/calico-manifest-mini.yaml");
+  const images = { node: "calico-lab/node:v3.28.5", cni: "calico-lab/cni:v3.28.5", kubeControllers: "calico-lab/kube-controllers:v3.28.5" };
+
+  it("runs the lab's images, never pulled, without mount-bpffs, and makes no pool of its own", () => {
+    expect(renderCalicoManifest(upstream, { version: "v3.28.5", images })).toBe(
+      [
+        "kind: DaemonSet",
+        "apiVersion: apps/v1",
+        "metadata:",
+        "  name: calico-node",
+        "  namespace: kube-system",
+        "spec:",
+        "  template:",
+        "    spec:",
+        "      initContainers:",
+        "        - name: install-cni",
+        "          image: calico-lab/cni:v3.28.5",
+        "          imagePullPolicy: Never",
+        "      containers:",
+        "        - name: calico-node",
+        "          image: calico-lab/node:v3.28.5",
+        "          imagePullPolicy: Never",
+        "          env:",
+        "            - name: DATASTORE_TYPE",
+        "              value: kubernetes",
+        "            - name: NO_DEFAULT_POOLS",
+        '              value: "true"',
+        "---",
+        "apiVersion: apps/v1",
+        "kind: Deployment",
+        "metadata:",
+        "  name: calico-kube-controllers",
+        "  namespace: kube-system",
+        "spec:",
+        "  template:",
+        "    spec:",
+        "      containers:",
+        "        - name: calico-kube-controllers",
+        "          image: calico-lab/kube-controllers:v3.28.5",
+        "          imagePullPolicy: Never",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("online, keeps the manifest's images and mount-bpffs; refuses a manifest naming an image the lab has no build of", () => {
+    const online = renderCalicoManifest(upstream, { version: "v3.28.5" });
+    expect(online).toContain("image: docker.io/calico/node:v3.28.5");
+    expect(online).toContain("name: mount-bpffs");
+    expect(online).toContain("name: NO_DEFAULT_POOLS");
+    expect(() => renderCalicoManifest(upstream.replace("cni:v3.28.5", "typha:v3.28.5"), { version: "v3.28.5", images })).toThrow(
+      "calico.yaml v3.28.5 names an image the lab has no build of",
+    );
   });
 });

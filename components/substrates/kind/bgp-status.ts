@@ -12,6 +12,7 @@ import {
 } from "../../../core/substrates/kind/scripts";
 import { compareTopology, type ObservedTopology, type TopologyComparison } from "../../../core/observed";
 import type { ExpectedTopology } from "../../../core/topology";
+import { onEngineArgv, type KindEngine } from "../../../core/substrates/kind/engine";
 import { LiveProbe } from "../../lab/live-probe";
 
 export interface KindBgpStatusArgs {
@@ -25,6 +26,8 @@ export interface KindBgpStatusArgs {
   readonly expected: pulumi.Input<ExpectedTopology>;
   /** Any change reads the cluster again (e.g. the cluster was created again). */
   readonly triggers: pulumi.Input<unknown>;
+  /** The engine the kind nodes run on: every command's docker talks to it. */
+  readonly engine: KindEngine;
   /** Seconds to wait for every expected session to be Established before reading (image pulls included). */
   readonly timeoutSeconds?: number;
 }
@@ -56,12 +59,13 @@ export class KindBgpStatus extends pulumi.ComponentResource {
           })
         : [];
 
-    const commands: Record<string, string[]> = { conflist: conflistCommand(controlPlane) };
-    if (args.source === "calicoNodeStatus") commands["calico-node-status"] = calicoNodeStatusCommand(controlPlane);
+    const on = (argv: string[]) => onEngineArgv(args.engine, argv);
+    const commands: Record<string, string[]> = { conflist: on(conflistCommand(controlPlane)) };
+    if (args.source === "calicoNodeStatus") commands["calico-node-status"] = on(calicoNodeStatusCommand(controlPlane));
     else
       for (const node of args.nodes) {
-        commands[`${node}/neighbors`] = gobgpNeighborCommand(controlPlane, node);
-        commands[`${node}/rib`] = gobgpRibCommand(controlPlane, node);
+        commands[`${node}/neighbors`] = on(gobgpNeighborCommand(controlPlane, node));
+        commands[`${node}/rib`] = on(gobgpRibCommand(controlPlane, node));
       }
 
     const probe = new LiveProbe(
@@ -69,8 +73,9 @@ export class KindBgpStatus extends pulumi.ComponentResource {
       {
         commands,
         ready: sessionsPerNode.apply((want) => ({
-          command:
+          command: on(
             args.source === "calicoNodeStatus" ? calicoNodeStatusReadyCheck(controlPlane, want) : gobgpReadyCheck(controlPlane, want),
+          ),
           timeoutSeconds: args.timeoutSeconds ?? 900,
         })),
         triggers: args.triggers,

@@ -17,6 +17,8 @@ export interface KindCalicoctlArgs {
   readonly nodes: readonly string[];
   /** Re-install when the cluster is created again. */
   readonly clusterId: pulumi.Input<string>;
+  /** The engine the nodes run on (DOCKER_HOST form); docker's default when undefined. */
+  readonly dockerHost?: string;
 }
 
 /**
@@ -39,7 +41,10 @@ export class KindCalicoctl extends pulumi.ComponentResource {
     args.nodes.forEach((node, index) => {
       hostStep(
         `${name}-install-${index + 1}`,
-        { create: cached.apply((tools) => toolInstallScript(dockerShell(node), tools)), triggers: [args.clusterId, fetch.stdout] },
+        {
+          create: cached.apply((tools) => toolInstallScript(dockerShell(node, args.dockerHost), tools)),
+          triggers: [args.clusterId, fetch.stdout],
+        },
         { parent: this, dependsOn: [fetch] },
       );
     });
@@ -48,7 +53,9 @@ export class KindCalicoctl extends pulumi.ComponentResource {
       hostStep(
         `${name}-config`,
         {
-          create: dockerShell(controlPlane).run(writeFileScript(CALICOCTL_CONFIG, renderCalicoctlConfig({ kubeconfig: ADMIN_KUBECONFIG }))),
+          create: dockerShell(controlPlane, args.dockerHost).run(
+            writeFileScript(CALICOCTL_CONFIG, renderCalicoctlConfig({ kubeconfig: ADMIN_KUBECONFIG })),
+          ),
           triggers: [args.clusterId],
         },
         { parent: this },

@@ -1,5 +1,5 @@
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { onEngine, type KindEngine } from "../../../core/substrates/kind/engine";
 import { kindNodeNames, renderKindConfig } from "../../../core/substrates/kind/render";
 import {
   kindCreateScript,
@@ -18,8 +18,10 @@ export interface KindClusterArgs {
   readonly clusterName: string;
   /** Worker nodes besides the control plane (a plain number: it decides how many nodes there are). */
   readonly workers: number;
-  /** kindest/node image, pinned by digest. */
+  /** The kind node image: kindest/node pinned by digest, or the offline build's. */
   readonly nodeImage: pulumi.Input<string>;
+  /** The engine the nodes run on and the kind command (plain: it is in every script). */
+  readonly engine: KindEngine;
   /** kind's podSubnet: the first IP pool's CIDR. */
   readonly podSubnet: pulumi.Input<string>;
   readonly serviceSubnet: pulumi.Input<string>;
@@ -27,7 +29,8 @@ export interface KindClusterArgs {
 
 /**
  * A kind cluster made by `kind create cluster` from the rendered config and removed by `kind delete
- * cluster`; then the nodes' addresses, the admin kubeconfig (a secret) and strict rp_filter on every node.
+ * cluster`, on the engine it is given; then the nodes' addresses, the admin kubeconfig (a secret) and
+ * strict rp_filter on every node. Host steps, so the lab needs no provider plugin beyond Kubernetes'.
  */
 export class KindCluster extends pulumi.ComponentResource {
   /** The rendered kind config the cluster was made from. */
@@ -48,29 +51,34 @@ export class KindCluster extends pulumi.ComponentResource {
     super("calicolab:kind:KindCluster", name, {}, opts);
     this.nodeNames = kindNodeNames(args.clusterName, args.workers);
     this.controlPlane = this.nodeNames[0] ?? "";
-    this.config = pulumi
-      .all([args.nodeImage, args.podSubnet, args.serviceSubnet])
-      .apply(([nodeImage, podSubnet, serviceSubnet]) =>
-        renderKindConfig({ name: args.clusterName, workers: args.workers, nodeImage, podSubnet, serviceSubnet }),
-      );
+    this.config = pulumi.all([args.nodeImage, args.podSubnet, args.serviceSubnet]).apply(([nodeImage, podSubnet, serviceSubnet]) =>
+      renderKindConfig({
+        name: args.clusterName,
+        workers: args.workers,
+        nodeImage,
+        podSubnet,
+        serviceSubnet,
+        ...(args.engine.apiServerAddress ? { apiServerAddress: args.engine.apiServerAddress } : {}),
+      }),
+    );
 
     // A changed config replaces the cluster: kind cannot change a cluster's nodes or subnets in place.
-    // The cluster itself is @pulumi/command's, as kind labs need online plugins anyway (kind node images).
-    const cluster = new command.local.Command(
+    const on = (script: string) => onEngine(args.engine, script);
+    const cluster = hostStep(
       `${name}-create`,
       {
-        create: this.config.apply((config) => kindCreateScript(args.clusterName, config)),
-        delete: kindDeleteScript(args.clusterName),
-        interpreter: ["/bin/bash", "-c"],
+        create: this.config.apply((config) => on(kindCreateScript(args.clusterName, config))),
+        delete: on(kindDeleteScript(args.clusterName)),
         triggers: [this.config],
+        timeoutSeconds: 600,
       },
-      { parent: this, deleteBeforeReplace: true },
+      { parent: this },
     );
     this.clusterId = cluster.id;
 
     const nodes = hostStep(
       `${name}-nodes`,
-      { create: kindNodesScript(this.nodeNames), triggers: [cluster.id] },
+      { create: on(kindNodesScript(this.nodeNames)), triggers: [cluster.id] },
       { parent: this, dependsOn: [cluster] },
     );
     const parsed = nodes.stdout.apply((stdout) =>
@@ -81,16 +89,16 @@ export class KindCluster extends pulumi.ComponentResource {
     this.nodes = parsed.apply((p) => p.nodes);
     this.dnsServer = parsed.apply((p) => p.dns);
 
-    const kubeconfig = new command.local.Command(
+    const kubeconfig = hostStep(
       `${name}-kubeconfig`,
-      { create: kindKubeconfigScript(args.clusterName), interpreter: ["/bin/bash", "-c"], triggers: [cluster.id], logging: "none" },
+      { create: on(kindKubeconfigScript(args.clusterName)), triggers: [cluster.id] },
       { parent: this, dependsOn: [cluster], additionalSecretOutputs: ["stdout"] },
     );
     this.kubeconfig = pulumi.secret(kubeconfig.stdout);
 
     const rpFilter = hostStep(
       `${name}-rp-filter`,
-      { create: rpFilterScript(this.nodeNames), triggers: [cluster.id] },
+      { create: on(rpFilterScript(this.nodeNames)), triggers: [cluster.id] },
       { parent: this, dependsOn: [cluster] },
     );
 

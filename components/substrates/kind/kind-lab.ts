@@ -1,13 +1,22 @@
+import { readFileSync } from "node:fs";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import versions from "../../../versions.json";
+import { readArtifact } from "../../../core/config/artifacts";
 import { imageSetOf } from "../../../core/config/image-mode";
+import { KIND_ARTIFACT, renderCalicoManifest, type CalicoImages } from "../../../core/substrates/kind/calico-manifest";
+import { onEngine, ownEngine, USER_ENGINE, type KindEngine } from "../../../core/substrates/kind/engine";
+import { kindLoadImagesScript } from "../../../core/substrates/kind/scripts";
 import type { LabConfig } from "../../../core/config/types";
 import { preflightMessage } from "../../../core/substrates/kind/preflight";
 import { kindNodeNames, renderVppManifest } from "../../../core/substrates/kind/render";
 import { expectedTopology, type ExpectedTopology } from "../../../core/topology";
 import { registeredOutputs, type LabOutputs } from "../../lab/outputs";
+import { hostStep } from "../../lab/node-step";
 import { CalicoInstall } from "../../scenarios/kind/calico-install";
+import { CalicoManifestInstall } from "../../scenarios/kind/calico-manifest-install";
 import { CalicoPools } from "../../scenarios/kind/calico-pools";
+import { KindPods } from "../../scenarios/kind/pods";
 import { KindBgpStatus } from "./bgp-status";
 import { KindCalicoctl } from "./calicoctl";
 import { KindCluster } from "./kind-cluster";
@@ -27,8 +36,9 @@ export interface KindLabArgs {
 
 /**
  * kdd and vpp on kind, in stages: preflight, the kind cluster and its Kubernetes provider, calicoctl in the
- * nodes, Calico through the tigera operator (and the VPP dataplane for vpp), the BGP configuration and IP
- * pools, then the live BGP status. Fills in the same outputs contract as CalicoLab.
+ * nodes, Calico (offline: Calico's manifest with the offline build's images, on the build's own engine;
+ * online: the tigera operator, and the VPP dataplane for vpp), the BGP configuration and IP pools, a workload
+ * Pod on every node, then the live BGP status. Fills in the same outputs contract as CalicoLab.
  */
 export class KindLab extends pulumi.ComponentResource implements LabOutputs {
   public readonly etcd: LabOutputs["etcd"];
@@ -43,7 +53,12 @@ export class KindLab extends pulumi.ComponentResource implements LabOutputs {
   constructor(name: string, args: KindLabArgs, opts?: pulumi.ComponentResourceOptions) {
     const { config } = args;
     const names = kindNodeNames(name, config.kind.workers);
-    checkMachine(args, names.length);
+    const offline = config.imageMode === "offline";
+    const engine = offline ? ownEngine(args.cacheDir) : USER_ENGINE;
+    const nodeImage = offline ? versions.kind.nodeImage : config.kind.nodeImage;
+    // Read before anything is registered: a missing kind build fails here, saying what to build.
+    const manifest = offline ? offlineCalicoManifest(args.manifestPath) : undefined;
+    checkMachine(args, names.length, engine, nodeImage);
     super("calicolab:index:KindLab", name, {}, opts);
     const firstPool = config.ipPools[0];
     if (!firstPool) throw new Error("ipPools was not validated");
@@ -51,7 +66,7 @@ export class KindLab extends pulumi.ComponentResource implements LabOutputs {
 
     const cluster = new KindCluster(
       `${name}-cluster`,
-      { clusterName: name, workers: kind.workers, nodeImage: kind.nodeImage, podSubnet: firstPool.cidr, serviceSubnet: kind.serviceSubnet },
+      { clusterName: name, workers: kind.workers, nodeImage, podSubnet: firstPool.cidr, serviceSubnet: kind.serviceSubnet, engine },
       { parent: this },
     );
     const provider = new k8s.Provider(
@@ -67,21 +82,41 @@ export class KindLab extends pulumi.ComponentResource implements LabOutputs {
         manifestPath: args.manifestPath,
         nodes: names,
         clusterId: cluster.clusterId,
+        ...(engine.dockerHost ? { dockerHost: engine.dockerHost } : {}),
       },
       { parent: this, dependsOn: [cluster] },
     );
-    const calico = installCalico(name, this, config, cluster, provider);
+    const calico = manifest
+      ? installFromManifest(name, this, { cluster, provider, engine, manifest })
+      : installCalico(name, this, config, cluster, provider);
     const pools = new CalicoPools(
       `${name}-ippools`,
       { provider, pools: config.ipPools, asNumber: bgp.asNumber },
       { parent: this, dependsOn: [calico] },
     );
+    const pods = new KindPods(
+      `${name}-workloads`,
+      {
+        provider,
+        nodes: names,
+        image: offline ? versions.offlineImages.node : imageSetOf(config).node,
+        ...(engine.dockerHost ? { dockerHost: engine.dockerHost } : {}),
+      },
+      { parent: this, dependsOn: [pools] },
+    );
 
     const expected = expectedOf(cluster, names, bgp.asNumber);
     const status = new KindBgpStatus(
       `${name}-bgp-status`,
-      { provider, source: config.scenario === "vpp" ? "gobgp" : "calicoNodeStatus", nodes: names, expected, triggers: [cluster.clusterId] },
-      { parent: this, dependsOn: [pools, calicoctl] },
+      {
+        provider,
+        source: config.scenario === "vpp" ? "gobgp" : "calicoNodeStatus",
+        nodes: names,
+        expected,
+        triggers: [cluster.clusterId],
+        engine,
+      },
+      { parent: this, dependsOn: [pools, calicoctl, pods] },
     );
 
     const controlPlane = names[0] ?? "";
@@ -94,6 +129,8 @@ export class KindLab extends pulumi.ComponentResource implements LabOutputs {
       poolsYaml: pools.yaml,
       status,
       kubeconfig: cluster.kubeconfig,
+      pods: pods.pods,
+      ...(engine.dockerHost ? { dockerHost: engine.dockerHost } : {}),
     });
     this.etcd = outputs.etcd;
     this.nodes = outputs.nodes;
@@ -106,17 +143,55 @@ export class KindLab extends pulumi.ComponentResource implements LabOutputs {
   }
 }
 
+/** The offline build's Calico images (versions.json): what the manifest runs instead of docker.io/calico's. */
+const OFFLINE_CALICO_IMAGES: CalicoImages = {
+  node: versions.offlineImages.node,
+  cni: versions.kind.calicoImages.cni,
+  kubeControllers: versions.kind.calicoImages.kubeControllers,
+};
+
+/** Calico's manifest from the offline build (scripts/offline/kind-calico.sh), rendered for the lab. */
+function offlineCalicoManifest(manifestPath: string): string {
+  const entry = readArtifact(manifestPath, KIND_ARTIFACT);
+  if (!entry?.path || entry.version !== versions.calico.version) {
+    throw new pulumi.RunError(
+      `the offline build has no Calico manifest ${versions.calico.version} for kind (${KIND_ARTIFACT} in ${manifestPath}: ` +
+        `${entry ? `version ${entry.version ?? "none"}` : "missing"}): run bash scripts/offline/build.sh --kind`,
+    );
+  }
+  return renderCalicoManifest(readFileSync(entry.path, "utf8"), { version: versions.calico.version, images: OFFLINE_CALICO_IMAGES });
+}
+
+/** The offline images into every node (`kind load docker-image`), then Calico's manifest. */
+function installFromManifest(
+  name: string,
+  parent: pulumi.Resource,
+  { cluster, provider, engine, manifest }: { cluster: KindCluster; provider: k8s.Provider; engine: KindEngine; manifest: string },
+): pulumi.Resource {
+  const images = [OFFLINE_CALICO_IMAGES.node, OFFLINE_CALICO_IMAGES.cni, OFFLINE_CALICO_IMAGES.kubeControllers];
+  const loaded = hostStep(
+    `${name}-images`,
+    { create: onEngine(engine, kindLoadImagesScript(name, images)), triggers: [cluster.clusterId], timeoutSeconds: 600 },
+    { parent, dependsOn: [cluster] },
+  );
+  return new CalicoManifestInstall(`${name}-calico`, { provider, manifest }, { parent, dependsOn: [loaded, provider] });
+}
+
 /** Before anything is registered: a machine that cannot run kind fails here, with what to do about it. */
-function checkMachine(args: KindLabArgs, nodes: number): void {
+function checkMachine(args: KindLabArgs, nodes: number, engine: KindEngine, nodeImage: string): void {
   const { config } = args;
   if (config.scenario === "bird") throw new Error("KindLab runs the kdd and vpp scenarios; bird runs in CalicoLab");
-  const problems = args.preflight({
-    kindVersion: config.kind.kindVersion,
-    nodeImage: config.kind.nodeImage,
-    probeImage: config.kind.nodeImage,
-    nodes,
-    hugepagesPerNode: config.scenario === "vpp" ? config.vpp.hugepages : 0,
-  });
+  const problems = args.preflight(
+    {
+      kindVersion: config.kind.kindVersion,
+      nodeImage,
+      probeImage: nodeImage,
+      nodes,
+      hugepagesPerNode: config.scenario === "vpp" ? config.vpp.hugepages : 0,
+      ownEngine: engine !== USER_ENGINE,
+    },
+    engine,
+  );
   if (problems.length > 0) throw new pulumi.RunError(preflightMessage(problems));
 }
 

@@ -5,6 +5,7 @@ import type { ObservedTopology } from "../../../core/observed";
 import { CALICO_CONFLIST } from "../../../core/substrates/kind/scripts";
 import type { ExpectedTopology } from "../../../core/topology";
 import { bgpTopologyOutput, type LabNodeOutput, type LabOutputs } from "../../lab/outputs";
+import type { KindPod } from "../../scenarios/kind/pods";
 import type { KindBgpStatus } from "./bgp-status";
 
 export interface KindLabOutputsInputs {
@@ -19,6 +20,10 @@ export interface KindLabOutputsInputs {
   readonly poolsYaml: pulumi.Output<string>;
   readonly status: KindBgpStatus;
   readonly kubeconfig: pulumi.Output<string>;
+  /** The workload Pods, one per node. */
+  readonly pods: pulumi.Output<KindPod[]>;
+  /** The engine the nodes run on (DOCKER_HOST form), for the nodes' access; docker's default when undefined. */
+  readonly dockerHost?: string;
 }
 
 /** The outputs contract of a kind lab: the same outputs as every other lab, read from the cluster. */
@@ -33,16 +38,31 @@ export function kindLabOutputs(inputs: KindLabOutputsInputs): LabOutputs {
     bgpTopology: pulumi
       .all([expected, status.observed, status.comparison])
       .apply(([exp, observed, comparison]) => bgpTopologyOutput(bgp, exp, observed, comparison)),
-    nodes: pulumi.all([expected, status.observed]).apply(([exp, observed]) => kindNodeOutputs(exp, observed)),
+    nodes: pulumi
+      .all([expected, status.observed, inputs.pods])
+      .apply(([exp, observed, pods]) => kindNodeOutputs(exp, observed, pods, inputs.dockerHost)),
     diagram: pulumi
-      .all([controlPlaneIp, expected, status.observed])
-      .apply(([etcdAddress, exp, observed]) => mermaidDiagram({ etcdAddress, expected: exp, observed, workloads: {} })),
+      .all([controlPlaneIp, expected, status.observed, inputs.pods])
+      .apply(([etcdAddress, exp, observed, pods]) =>
+        mermaidDiagram({ etcdAddress, expected: exp, observed, workloads: workloadsByNode(pods) }),
+      ),
     kubeconfig: inputs.kubeconfig,
   };
 }
 
-/** The node rows: the container is the kind node itself; no cnitool workloads on kind. */
-function kindNodeOutputs(expected: ExpectedTopology, observed: ObservedTopology): LabNodeOutput[] {
+function workloadsByNode(pods: readonly KindPod[]): Record<string, string[]> {
+  const byNode: Record<string, string[]> = {};
+  for (const pod of pods) (byNode[pod.node] ??= []).push(`${pod.name} ${pod.ip}`);
+  return byNode;
+}
+
+/** The node rows: the container is the kind node itself, reached on its engine; its workloads are its Pods. */
+function kindNodeOutputs(
+  expected: ExpectedTopology,
+  observed: ObservedTopology,
+  pods: readonly KindPod[],
+  dockerHost?: string,
+): LabNodeOutput[] {
   return expected.nodes.map((node) => {
     const blocks = new Set<string>();
     for (const routes of Object.values(observed.routes)) for (const r of routes) if (r.viaNode === node.name) blocks.add(r.prefix);
@@ -54,7 +74,8 @@ function kindNodeOutputs(expected: ExpectedTopology, observed: ObservedTopology)
       role: node.role,
       blocks: [...blocks].sort(),
       tunnelAddress: null,
-      workloads: [],
+      workloads: pods.filter((pod) => pod.node === node.name).map((pod) => ({ name: pod.name, ip: pod.ip, namespace: pod.namespace })),
+      access: { transport: "docker", container: node.name, ...(dockerHost ? { dockerHost } : {}) },
     };
   });
 }

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import type { KindEngine } from "../../../core/substrates/kind/engine";
 import {
   checkKindPreflight,
   type CommandResult,
@@ -9,11 +10,11 @@ import {
 } from "../../../core/substrates/kind/preflight";
 
 /** Checks this machine for the kind substrate; KindLab calls it before it registers anything. Tests pass a stub. */
-export type KindPreflight = (want: KindPreflightWants) => PreflightProblem[];
+export type KindPreflight = (want: KindPreflightWants, engine: KindEngine) => PreflightProblem[];
 
-function runCommand(argv: readonly string[], timeoutMs: number): CommandResult {
+function runCommand(argv: readonly string[], timeoutMs: number, env: NodeJS.ProcessEnv): CommandResult {
   const [program, ...args] = argv;
-  const result = spawnSync(program ?? "", args, { encoding: "utf8", timeout: timeoutMs });
+  const result = spawnSync(program ?? "", args, { encoding: "utf8", timeout: timeoutMs, env });
   const error = result.error as NodeJS.ErrnoException | undefined;
   if (error?.code === "ENOENT") return { found: false, code: -1, stdout: "", stderr: "" };
   return {
@@ -29,9 +30,10 @@ function runCommand(argv: readonly string[], timeoutMs: number): CommandResult {
  * throwaway `docker run --rm --privileged` of the probe image (pulled if missing: kind pulls the node
  * image anyway), and /proc/meminfo when VPP wants hugepages.
  */
-export function runKindPreflight(want: KindPreflightWants): PreflightProblem[] {
-  const docker = runCommand(["docker", "version", "--format", "{{.Server.Version}}"], 30_000);
-  const kind = runCommand(["kind", "version"], 30_000);
+export function runKindPreflight(want: KindPreflightWants, engine: KindEngine): PreflightProblem[] {
+  const env = { ...process.env, ...(engine.dockerHost ? { DOCKER_HOST: engine.dockerHost } : {}) };
+  const docker = runCommand(["docker", "version", "--format", "{{.Server.Version}}"], 30_000, env);
+  const kind = runCommand([engine.kind, "version"], 30_000, env);
   const seen: KindPreflightObservations = {
     docker,
     kind,
@@ -52,6 +54,7 @@ export function runKindPreflight(want: KindPreflightWants): PreflightProblem[] {
               want.probeImage,
             ],
             600_000,
+            env,
           ),
         }
       : {}),

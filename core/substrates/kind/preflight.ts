@@ -33,7 +33,13 @@ export interface KindPreflightWants {
   readonly nodes: number;
   /** 2 MiB hugepages VPP takes on each node; 0 when VPP runs without them or the scenario is kdd. */
   readonly hugepagesPerNode: number;
+  /** The engine and kind of the offline build (scripts/offline/docker-v28.sh), when the lab runs on those. */
+  readonly ownEngine?: boolean;
 }
+
+const OWN_ENGINE_HINT =
+  "The offline lab runs kind on the engine the offline build makes (bash scripts/offline/build.sh --kind); " +
+  "start it with `bash scripts/offline/docker-v28.sh start` (npm run lab:up does).";
 
 export type PreflightCheck = "docker" | "kind" | "privileged" | "hugepages";
 
@@ -78,6 +84,12 @@ function kindInstallHint(version: string): string {
 /** Every problem found, in the order the checks depend on each other; empty when the machine can run the lab. */
 export function checkKindPreflight(seen: KindPreflightObservations, want: KindPreflightWants): PreflightProblem[] {
   const problems: PreflightProblem[] = [];
+
+  if (want.ownEngine && (!seen.docker.found || seen.docker.code !== 0 || !seen.kind.found)) {
+    const said = firstLine(seen.docker.stderr) || (seen.kind.found ? `exit ${seen.docker.code}` : "no kind binary");
+    problems.push({ check: "docker", message: `The lab's own Docker engine does not answer ("${said}"). ${OWN_ENGINE_HINT}` });
+    return problems;
+  }
 
   if (!seen.docker.found) {
     problems.push({

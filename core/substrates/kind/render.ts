@@ -20,6 +20,8 @@ export interface KindConfigValues {
   /** The first IP pool's CIDR: what kube-controller-manager hands out as node pod CIDRs. */
   readonly podSubnet: string;
   readonly serviceSubnet: string;
+  /** Where the API server is published (networking.apiServerAddress); kind's default 127.0.0.1 when undefined. */
+  readonly apiServerAddress?: string;
 }
 
 /** kind's v1alpha4 Cluster: default CNI off (Calico is the CNI), pod and service subnets, a control plane and N workers. */
@@ -31,7 +33,12 @@ export function renderKindConfig(values: KindConfigValues): string {
     kind: "Cluster",
     apiVersion: "kind.x-k8s.io/v1alpha4",
     name: values.name,
-    networking: { disableDefaultCNI: true, podSubnet: quoted(values.podSubnet), serviceSubnet: quoted(values.serviceSubnet) },
+    networking: {
+      disableDefaultCNI: true,
+      podSubnet: quoted(values.podSubnet),
+      serviceSubnet: quoted(values.serviceSubnet),
+      ...(values.apiServerAddress ? { apiServerAddress: quoted(values.apiServerAddress) } : {}),
+    },
     nodes: [node("control-plane"), ...Array.from({ length: values.workers }, () => node("worker"))],
   });
 }

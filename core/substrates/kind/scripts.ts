@@ -16,9 +16,33 @@ function heredoc(text: string): string {
   return `<<'CALICO_LAB_EOF'\n${body}CALICO_LAB_EOF`;
 }
 
-/** Creates the cluster from the rendered kind config (read from stdin). */
+/**
+ * Creates the cluster from the rendered kind config (read from stdin). kind writes an admin kubeconfig: into a
+ * folder of its own here, removed on exit, never the user's ~/.kube/config (the lab reads it with
+ * kindKubeconfigScript into its state, as a secret).
+ */
 export function kindCreateScript(clusterName: string, kindConfig: string): string {
-  return `set -euo pipefail\n${shellJoin(["kind", "create", "cluster", "--name", clusterName, "--config=-"])} ${heredoc(kindConfig)}`;
+  return [
+    "set -euo pipefail",
+    'kubeconfig=$(mktemp -d "${TMPDIR:-/tmp}/calico-lab-kind.XXXXXX")',
+    "trap 'rm -rf \"$kubeconfig\"' EXIT",
+    `${shellJoin(["kind", "create", "cluster", "--name", clusterName])} --kubeconfig "$kubeconfig/config" --config=- ${heredoc(kindConfig)}`,
+  ].join("\n");
+}
+
+/** Copies images from the engine into every node of the cluster (containerd's k8s.io namespace), as kind does. */
+export function kindLoadImagesScript(clusterName: string, images: readonly string[]): string {
+  return `set -euo pipefail\n${shellJoin(["kind", "load", "docker-image", "--name", clusterName, ...images])}`;
+}
+
+/** Node-side: prints the name of the network namespace containerd made for the ready Pod `pod` (namespace default). */
+export function podNetnsScript(pod: string): string {
+  return [
+    "set -eu",
+    `id=$(crictl pods --name ${shellQuote(pod)} --namespace default --state ready -q | head -n1)`,
+    `[ -n "$id" ] || { echo ${shellQuote(`no ready sandbox of pod ${pod}`)} >&2; exit 1; }`,
+    `crictl inspectp "$id" | jq -r '.info.runtimeSpec.linux.namespaces[] | select(.type == "network") | .path' | xargs basename`,
+  ].join("\n");
 }
 
 /** Deletes the cluster: its node containers and its kubeconfig entry. kind succeeds when the cluster is already gone. */

@@ -1,0 +1,69 @@
+import { parseAllDocuments, stringify } from "yaml";
+
+/** The images Calico's manifest names (docker.io/calico/<name>:<version>) and the lab's own builds of them. */
+export interface CalicoImages {
+  readonly node: string;
+  readonly cni: string;
+  readonly kubeControllers: string;
+}
+
+export interface CalicoManifestValues {
+  /** The Calico release the manifest is from: its images are named with it. */
+  readonly version: string;
+  /** The offline build's images; undefined keeps the manifest's own (online). */
+  readonly images?: CalicoImages;
+}
+
+interface Container {
+  name?: string;
+  image?: string;
+  imagePullPolicy?: string;
+  env?: Array<{ name: string; value?: string }>;
+}
+interface Manifest {
+  kind?: string;
+  metadata?: { name?: string };
+  spec?: { template?: { spec?: { initContainers?: Container[]; containers?: Container[] } } };
+}
+
+/**
+ * Calico's manifest install (manifests/calico.yaml of the release), as the lab applies it: the lab makes its
+ * own pools (NO_DEFAULT_POOLS: calico-node would otherwise make 192.168.0.0/16 or kubeadm's podSubnet with
+ * IPIP); with the offline build's images, those instead of docker.io/calico's, never pulled, and without the
+ * mount-bpffs init container (the lab's calico-node is built without cgo: no eBPF dataplane to mount for).
+ */
+export function renderCalicoManifest(upstream: string, values: CalicoManifestValues): string {
+  const objects = parseAllDocuments(upstream)
+    .map((doc) => doc.toJS() as Manifest | null)
+    .filter((object): object is Manifest => object !== null && typeof object === "object");
+  const own = values.images;
+  const upstreamImage = (name: string) => `docker.io/calico/${name}:${values.version}`;
+  const images = own
+    ? new Map([
+        [upstreamImage("node"), own.node],
+        [upstreamImage("cni"), own.cni],
+        [upstreamImage("kube-controllers"), own.kubeControllers],
+      ])
+    : new Map<string, string>();
+  for (const object of objects) {
+    const pod = object.spec?.template?.spec;
+    if (!pod) continue;
+    if (own && pod.initContainers) pod.initContainers = pod.initContainers.filter((c) => c.name !== "mount-bpffs");
+    for (const container of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) {
+      const image = container.image ? images.get(container.image) : undefined;
+      if (image) Object.assign(container, { image, imagePullPolicy: "Never" });
+      if (object.kind === "DaemonSet" && container.name === "calico-node") {
+        container.env = [
+          ...(container.env ?? []).filter((e) => e.name !== "NO_DEFAULT_POOLS"),
+          { name: "NO_DEFAULT_POOLS", value: "true" },
+        ];
+      }
+    }
+  }
+  const text = objects.map((object) => stringify(object)).join("---\n");
+  if (own && text.includes("docker.io/calico/")) throw new Error(`calico.yaml ${values.version} names an image the lab has no build of`);
+  return text;
+}
+
+/** The artifact manifest's entry for Calico's manifest (scripts/offline/kind-calico.sh): the kind parts are built. */
+export const KIND_ARTIFACT = "calico-manifest";
