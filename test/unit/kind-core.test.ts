@@ -141,6 +141,7 @@ describe("kind scripts", () => {
     expect(kindCreateScript("calicolab-kdd", "kind: Cluster\n")).toBe(
       [
         "set -euo pipefail",
+        "kind delete cluster --name calicolab-kdd >/dev/null 2>&1 || true",
         'kubeconfig=$(mktemp -d "${TMPDIR:-/tmp}/calico-lab-kind.XXXXXX")',
         "trap 'rm -rf \"$kubeconfig\"' EXIT",
         "kind create cluster --name calicolab-kdd --kubeconfig \"$kubeconfig/config\" --config=- <<'CALICO_LAB_EOF'\nkind: Cluster\nCALICO_LAB_EOF",

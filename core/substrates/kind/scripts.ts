@@ -19,11 +19,13 @@ function heredoc(text: string): string {
 /**
  * Creates the cluster from the rendered kind config (read from stdin). kind writes an admin kubeconfig: into a
  * folder of its own here, removed on exit, never the user's ~/.kube/config (the lab reads it with
- * kindKubeconfigScript into its state, as a secret).
+ * kindKubeconfigScript into its state, as a secret). A cluster of the lab's name that is not in the lab's state
+ * is what a failed create left (kind keeps its nodes then): deleted first, or kind refuses the name.
  */
 export function kindCreateScript(clusterName: string, kindConfig: string): string {
   return [
     "set -euo pipefail",
+    `${shellJoin(["kind", "delete", "cluster", "--name", clusterName])} >/dev/null 2>&1 || true`,
     'kubeconfig=$(mktemp -d "${TMPDIR:-/tmp}/calico-lab-kind.XXXXXX")',
     "trap 'rm -rf \"$kubeconfig\"' EXIT",
     `${shellJoin(["kind", "create", "cluster", "--name", clusterName])} --kubeconfig "$kubeconfig/config" --config=- ${heredoc(kindConfig)}`,
