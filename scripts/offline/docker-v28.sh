@@ -19,7 +19,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DOCKER_VERSION=$(pin dockerEngine.version)
 BIN="$CALICO_LAB_CACHE/artifacts/docker/$DOCKER_VERSION"
-: "${CALICO_LAB_V28_NETNS:=calico-lab-v28}"
+: "${CALICO_LAB_V28_NETNS:=$(pin kind.engine.netns)}"
 : "${CALICO_LAB_V28_ROOT:=/var/lib/calico-lab-v28}"
 : "${CALICO_LAB_V28_RUN:=$(dirname "$(pin kind.engine.socket)")}"
 API_ADDR=$(pin kind.engine.apiServerAddress)

@@ -391,7 +391,7 @@ describe("KindLab, kdd offline: the offline build's engine, kind and images, Cal
     const create = String(built.find("off-cluster-create").inputs.create);
     expect(
       create.startsWith(
-        'export DOCKER_HOST=unix:///run/calico-lab-v28/docker.sock\nkind() { /cache/artifacts/kind/kind/v0.29.0/kind "$@"; }\n',
+        'export DOCKER_HOST=unix:///run/calico-lab-v28/docker.sock\nkind() { nsenter --net=/run/netns/calico-lab-v28 -- /cache/artifacts/kind/kind/v0.29.0/kind "$@"; }\n',
       ),
     ).toBe(true);
     expect(create).toContain(`image: ${versions.kind.nodeImage}\n`);
@@ -409,8 +409,14 @@ describe("KindLab, kdd offline: the offline build's engine, kind and images, Cal
     expect(built.find("off-calico").dependsOn).toEqual(["off-images", "off-provider"]);
     const group = built.find("off-calico-manifest");
     expect(group).toMatchObject({ type: "kubernetes:yaml/v2:ConfigGroup", provider: "off-provider" });
-    expect(String(group.inputs.yaml)).toContain(`image: ${versions.kind.calicoImages.kubeControllers}\n`);
+    expect(String(group.inputs.yaml)).toContain(`image: ${versions.kind.calicoImages.cni}\n`);
     expect(String(group.inputs.yaml)).toContain("name: NO_DEFAULT_POOLS");
+    // calico-kube-controllers' Pod needs an address: its Deployment goes in after the pools
+    const controllers = built.find("off-calico-controllers-manifest");
+    expect(String(controllers.inputs.yaml)).toContain(`image: ${versions.kind.calicoImages.kubeControllers}\n`);
+    expect(String(group.inputs.yaml)).not.toContain("calico-kube-controllers\n  namespace");
+    expect(built.find("off-calico-controllers").dependsOn).toEqual(["off-ippools"]);
+    expect(built.find("off-bgp-status").dependsOn).toContain("off-calico-controllers");
     expect(built.seen.some((r) => r.type.includes("tigera"))).toBe(false);
   });
 

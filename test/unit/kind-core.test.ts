@@ -144,7 +144,11 @@ describe("kind scripts", () => {
         "kind delete cluster --name calicolab-kdd >/dev/null 2>&1 || true",
         'kubeconfig=$(mktemp -d "${TMPDIR:-/tmp}/calico-lab-kind.XXXXXX")',
         "trap 'rm -rf \"$kubeconfig\"' EXIT",
-        "kind create cluster --name calicolab-kdd --kubeconfig \"$kubeconfig/config\" --config=- <<'CALICO_LAB_EOF'\nkind: Cluster\nCALICO_LAB_EOF",
+        "if ! kind create cluster --name calicolab-kdd --kubeconfig \"$kubeconfig/config\" --config=- <<'CALICO_LAB_EOF'\nkind: Cluster\nCALICO_LAB_EOF",
+        "then",
+        "  kind delete cluster --name calicolab-kdd >&2 || true",
+        "  exit 1",
+        "fi",
       ].join("\n"),
     );
     expect(kindDeleteScript("calicolab-kdd")).toBe("kind delete cluster --name calicolab-kdd");
@@ -375,8 +379,9 @@ describe("Calico's manifest as the offline kind lab applies it", () => {
   const upstream = fixture("kind/calico-manifest-mini.yaml");
   const images = { node: "calico-lab/node:v3.28.5", cni: "calico-lab/cni:v3.28.5", kubeControllers: "calico-lab/kube-controllers:v3.28.5" };
 
-  it("runs the lab's images, never pulled, without mount-bpffs, and makes no pool of its own", () => {
-    expect(renderCalicoManifest(upstream, { version: "v3.28.5", images })).toBe(
+  it("runs the lab's images, never pulled, without mount-bpffs, makes no pool of its own; calico-kube-controllers apart", () => {
+    const rendered = renderCalicoManifest(upstream, { version: "v3.28.5", images });
+    expect(`${rendered.install}---\n${rendered.controllers}`).toBe(
       [
         "kind: DaemonSet",
         "apiVersion: apps/v1",
@@ -418,7 +423,7 @@ describe("Calico's manifest as the offline kind lab applies it", () => {
   });
 
   it("online, keeps the manifest's images and mount-bpffs; refuses a manifest naming an image the lab has no build of", () => {
-    const online = renderCalicoManifest(upstream, { version: "v3.28.5" });
+    const online = renderCalicoManifest(upstream, { version: "v3.28.5" }).install;
     expect(online).toContain("image: docker.io/calico/node:v3.28.5");
     expect(online).toContain("name: mount-bpffs");
     expect(online).toContain("name: NO_DEFAULT_POOLS");

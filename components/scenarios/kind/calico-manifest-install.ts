@@ -4,13 +4,13 @@ import * as pulumi from "@pulumi/pulumi";
 export interface CalicoManifestInstallArgs {
   /** The cluster's Kubernetes provider; every object uses it. */
   readonly provider: k8s.Provider;
-  /** Calico's manifest as the lab applies it (core/substrates/kind/calico-manifest.ts renderCalicoManifest). */
+  /** Calico's manifest as the lab applies it, or a part of it (core/substrates/kind/calico-manifest.ts). */
   readonly manifest: pulumi.Input<string>;
 }
 
 /**
- * Calico the manifest way (Calico's CRDs, RBAC, the calico-node DaemonSet, calico-kube-controllers): each
- * object a resource of the Kubernetes provider, which waits for the DaemonSet's and the Deployment's rollout.
+ * Calico the manifest way (Calico's CRDs, RBAC, the calico-node DaemonSet; calico-kube-controllers in a second
+ * one, after the pools): each object a resource of the Kubernetes provider, which waits for rollouts.
  * The offline labs install Calico so because the tigera operator and its images cannot be built here.
  */
 export class CalicoManifestInstall extends pulumi.ComponentResource {

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import versions from "../../../versions.json";
 import { readArtifact } from "../../../core/config/artifacts";
 import { imageSetOf } from "../../../core/config/image-mode";
-import { KIND_ARTIFACT, renderCalicoManifest, type CalicoImages } from "../../../core/substrates/kind/calico-manifest";
+import { KIND_ARTIFACT, renderCalicoManifest, type CalicoImages, type CalicoManifest } from "../../../core/substrates/kind/calico-manifest";
 import { onEngine, ownEngine, USER_ENGINE, type KindEngine } from "../../../core/substrates/kind/engine";
 import { kindLoadImagesScript } from "../../../core/substrates/kind/scripts";
 import type { LabConfig } from "../../../core/config/types";
@@ -87,13 +87,22 @@ export class KindLab extends pulumi.ComponentResource implements LabOutputs {
       { parent: this, dependsOn: [cluster] },
     );
     const calico = manifest
-      ? installFromManifest(name, this, { cluster, provider, engine, manifest })
+      ? installFromManifest(name, this, { cluster, provider, engine, manifest: manifest.install })
       : installCalico(name, this, config, cluster, provider);
     const pools = new CalicoPools(
       `${name}-ippools`,
       { provider, pools: config.ipPools, asNumber: bgp.asNumber },
       { parent: this, dependsOn: [calico] },
     );
+    const controllers = manifest
+      ? [
+          new CalicoManifestInstall(
+            `${name}-calico-controllers`,
+            { provider, manifest: manifest.controllers },
+            { parent: this, dependsOn: [pools] },
+          ),
+        ]
+      : [];
     const pods = new KindPods(
       `${name}-workloads`,
       {
@@ -116,7 +125,7 @@ export class KindLab extends pulumi.ComponentResource implements LabOutputs {
         triggers: [cluster.clusterId],
         engine,
       },
-      { parent: this, dependsOn: [pools, calicoctl, pods] },
+      { parent: this, dependsOn: [pools, calicoctl, pods, ...controllers] },
     );
 
     const controlPlane = names[0] ?? "";
@@ -151,7 +160,7 @@ const OFFLINE_CALICO_IMAGES: CalicoImages = {
 };
 
 /** Calico's manifest from the offline build (scripts/offline/kind-calico.sh), rendered for the lab. */
-function offlineCalicoManifest(manifestPath: string): string {
+function offlineCalicoManifest(manifestPath: string): CalicoManifest {
   const entry = readArtifact(manifestPath, KIND_ARTIFACT);
   if (!entry?.path || entry.version !== versions.calico.version) {
     throw new pulumi.RunError(

@@ -14,6 +14,12 @@ export interface CalicoManifestValues {
   readonly images?: CalicoImages;
 }
 
+/** The manifest in two parts: everything but calico-kube-controllers, then its Deployment (after the pools). */
+export interface CalicoManifest {
+  readonly install: string;
+  readonly controllers: string;
+}
+
 interface Container {
   name?: string;
   image?: string;
@@ -31,8 +37,10 @@ interface Manifest {
  * own pools (NO_DEFAULT_POOLS: calico-node would otherwise make 192.168.0.0/16 or kubeadm's podSubnet with
  * IPIP); with the offline build's images, those instead of docker.io/calico's, never pulled, and without the
  * mount-bpffs init container (the lab's calico-node is built without cgo: no eBPF dataplane to mount for).
+ * calico-kube-controllers comes apart from the rest: with no default pool its Pod gets no address until the
+ * lab's pools exist.
  */
-export function renderCalicoManifest(upstream: string, values: CalicoManifestValues): string {
+export function renderCalicoManifest(upstream: string, values: CalicoManifestValues): CalicoManifest {
   const objects = parseAllDocuments(upstream)
     .map((doc) => doc.toJS() as Manifest | null)
     .filter((object): object is Manifest => object !== null && typeof object === "object");
@@ -60,9 +68,18 @@ export function renderCalicoManifest(upstream: string, values: CalicoManifestVal
       }
     }
   }
-  const text = objects.map((object) => stringify(object)).join("---\n");
-  if (own && text.includes("docker.io/calico/")) throw new Error(`calico.yaml ${values.version} names an image the lab has no build of`);
-  return text;
+  const text = (list: Manifest[]) => list.map((object) => stringify(object)).join("---\n");
+  const controllers = objects.filter(isControllers);
+  const rendered = { install: text(objects.filter((o) => !isControllers(o))), controllers: text(controllers) };
+  if (own && `${rendered.install}${rendered.controllers}`.includes("docker.io/calico/")) {
+    throw new Error(`calico.yaml ${values.version} names an image the lab has no build of`);
+  }
+  return rendered;
+}
+
+/** calico-kube-controllers' Deployment: its Pod needs an address, so a pool, which the lab makes after the install. */
+function isControllers(object: Manifest): boolean {
+  return object.kind === "Deployment" && object.metadata?.name === "calico-kube-controllers";
 }
 
 /** The artifact manifest's entry for Calico's manifest (scripts/offline/kind-calico.sh): the kind parts are built. */

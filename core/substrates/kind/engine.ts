@@ -15,6 +15,11 @@ export interface KindEngine {
   readonly apiServerAddress?: string;
   /** The kind command: the offline build's binary, or `kind` on PATH. */
   readonly kind: string;
+  /**
+   * The network namespace kind runs in (the engine's), where its random API server port is free and its
+   * apiServerAddress is local; undefined: this machine's.
+   */
+  readonly netns?: string;
 }
 
 /** The user's engine and kind on PATH. */
@@ -26,13 +31,15 @@ export function ownEngine(cacheDir: string): KindEngine {
     dockerHost: `unix://${versions.kind.engine.socket}`,
     apiServerAddress: versions.kind.engine.apiServerAddress,
     kind: `${cacheDir}/artifacts/kind/kind/${versions.kind.version}/kind`,
+    netns: versions.kind.engine.netns,
   };
 }
 
 /** Host bash that runs `script` with `docker` and `kind` meaning the engine's. */
 export function onEngine(engine: KindEngine, script: string): string {
   const lines = engine.dockerHost ? [`export DOCKER_HOST=${shellQuote(engine.dockerHost)}`] : [];
-  if (engine.kind !== "kind") lines.push(`kind() { ${shellQuote(engine.kind)} "$@"; }`);
+  const nsenter = engine.netns ? `nsenter --net=${shellQuote(`/run/netns/${engine.netns}`)} -- ` : "";
+  if (engine.kind !== "kind" || nsenter) lines.push(`kind() { ${nsenter}${shellQuote(engine.kind)} "$@"; }`);
   return [...lines, script].join("\n");
 }
 

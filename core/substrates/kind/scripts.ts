@@ -19,8 +19,8 @@ function heredoc(text: string): string {
 /**
  * Creates the cluster from the rendered kind config (read from stdin). kind writes an admin kubeconfig: into a
  * folder of its own here, removed on exit, never the user's ~/.kube/config (the lab reads it with
- * kindKubeconfigScript into its state, as a secret). A cluster of the lab's name that is not in the lab's state
- * is what a failed create left (kind keeps its nodes then): deleted first, or kind refuses the name.
+ * kindKubeconfigScript into its state, as a secret). kind keeps the nodes of a failed create: they are deleted
+ * then, and a cluster of the lab's name that is not in its state (what an interrupted create left) before.
  */
 export function kindCreateScript(clusterName: string, kindConfig: string): string {
   return [
@@ -28,7 +28,12 @@ export function kindCreateScript(clusterName: string, kindConfig: string): strin
     `${shellJoin(["kind", "delete", "cluster", "--name", clusterName])} >/dev/null 2>&1 || true`,
     'kubeconfig=$(mktemp -d "${TMPDIR:-/tmp}/calico-lab-kind.XXXXXX")',
     "trap 'rm -rf \"$kubeconfig\"' EXIT",
-    `${shellJoin(["kind", "create", "cluster", "--name", clusterName])} --kubeconfig "$kubeconfig/config" --config=- ${heredoc(kindConfig)}`,
+    // kind keeps the nodes of a failed create: removed, so that a failed up leaves nothing behind.
+    `if ! ${shellJoin(["kind", "create", "cluster", "--name", clusterName])} --kubeconfig "$kubeconfig/config" --config=- ${heredoc(kindConfig)}`,
+    "then",
+    `  ${shellJoin(["kind", "delete", "cluster", "--name", clusterName])} >&2 || true`,
+    "  exit 1",
+    "fi",
   ].join("\n");
 }
 
