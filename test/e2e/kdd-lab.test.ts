@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { describe, expect, it } from "vitest";
@@ -221,12 +221,14 @@ describe.sequential(
           return false;
         }
       };
+      const added = [...providerKubeconfigs("/tmp").entries()].filter(([name, mtime]) => !tmpBefore.has(name) && mtime >= started - 1000);
+      const ours = added.map(([name]) => name).filter((name) => holdsAdminKey(join("/tmp", name)));
+      // a failing run leaves no key of its lab behind either
+      for (const name of ours) rmSync(join("/tmp", name), { force: true });
+      expect(ours, `new kubeconfig files in /tmp since the start: ${added.map(([name]) => name).join(", ") || "none"}`).toEqual([]);
       // where the provider wrote them: the stack's TMPDIR (test/e2e/live.ts), which goes with its backend folder
       const own = [...providerKubeconfigs(join(backend, "tmp")).keys()];
       expect(own.filter((name) => holdsAdminKey(join(backend, "tmp", name))).length).toBeGreaterThan(0);
-      const added = [...providerKubeconfigs("/tmp").entries()].filter(([name, mtime]) => !tmpBefore.has(name) && mtime >= started - 1000);
-      const ours = added.map(([name]) => name).filter((name) => holdsAdminKey(join("/tmp", name)));
-      expect(ours, `new kubeconfig files in /tmp since the start: ${added.map(([name]) => name).join(", ") || "none"}`).toEqual([]);
     });
   },
 );
