@@ -94,6 +94,12 @@ if { [ "$action" = up ] || [ "$action" = preview ]; } &&
   fi
 fi
 
+# Every pulumi command from here on (and the provider plugins and lab steps it starts) gets TMPDIR set to a 0700
+# folder of this run's own, removed when the run ends however it ends: the Kubernetes provider leaves the lab's
+# admin kubeconfig in $TMPDIR (scripts/lib/run-tmp.sh).
+. scripts/lib/run-tmp.sh
+lab_run_tmpdir "$CALICO_LAB_CACHE/tmp"
+
 # The per-user copy, in a directory that is also a minimal project of the same name, so that creating
 # the stack (which writes the salt into the stack's config file) writes into the copy.
 work="$CALICO_LAB_CACHE/state/stack-config"

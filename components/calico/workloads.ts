@@ -48,14 +48,22 @@ export class Workloads extends pulumi.ComponentResource {
         const ref = pulumi
           .output(args.network)
           .apply((network): WorkloadRef => ({ node: node.nodeName, namespace, network, ...(object?.pod ? { pod: object.pod } : {}) }));
-        const objects = object
-          ? [object.make(`${name}-${nodeIndex + 1}-${index}-object`, { parent: this, dependsOn: [...(args.after?.[nodeIndex] ?? [])] })]
-          : [];
+        const made = object?.make(`${name}-${nodeIndex + 1}-${index}-object`, {
+          parent: this,
+          dependsOn: [...(args.after?.[nodeIndex] ?? [])],
+        });
+        // The object and its wiring are one: an object made anew (its identity changed) replaces the wiring,
+        // deleting first, so the plugin releases the old address (DEL) before it wires the new object (ADD).
         const step = nodeStep(
           `${name}-${nodeIndex + 1}-${index}`,
           node,
-          { create: ref.apply(workloadAddScript), delete: ref.apply(workloadDelScript), deleteWhat: `cnitool del ${namespace}` },
-          { parent: this, dependsOn: [...(args.after?.[nodeIndex] ?? []), ...objects] },
+          {
+            create: ref.apply(workloadAddScript),
+            delete: ref.apply(workloadDelScript),
+            deleteWhat: `cnitool del ${namespace}`,
+            ...(made ? { triggers: [made.identity] } : {}),
+          },
+          { parent: this, dependsOn: [...(args.after?.[nodeIndex] ?? []), ...(made ? [made.resource] : [])] },
         );
         added.push(
           pulumi.all([ref, step.stdout]).apply(([r, stdout]) => {

@@ -134,8 +134,16 @@ export const kddScenario: Scenario = {
       workloadObject: ({ node, name }) => {
         const pod = { namespace: KDD_NAMESPACE, name };
         return {
-          make: (resourceName, opts) =>
-            new k8s.core.v1.Pod(resourceName, asArgs(kddPodObject({ ...pod, nodeName: node })), pulumi.mergeOptions(inDatastore([]), opts)),
+          make: (resourceName, opts) => {
+            const made = new k8s.core.v1.Pod(
+              resourceName,
+              asArgs(kddPodObject({ ...pod, nodeName: node })),
+              pulumi.mergeOptions(inDatastore([]), opts),
+            );
+            // A Pod deleted by hand comes back with the next up as another Pod (another uid), which the CNI plugin
+            // has never annotated: its uid ties the wiring to it.
+            return { resource: made, identity: made.metadata.uid };
+          },
           pod,
         };
       },

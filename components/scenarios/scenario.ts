@@ -15,6 +15,16 @@ export interface ScenarioContext {
   readonly manifestPath: string;
 }
 
+/** A workload's datastore object, as made. */
+export interface WorkloadObject {
+  readonly resource: pulumi.Resource;
+  /**
+   * What changes when the object is made anew (a Pod's uid): the workload's wiring is made again with it, so
+   * that an object deleted by hand and made again by the next up is wired again (the CNI plugin's DEL, then ADD).
+   */
+  readonly identity: pulumi.Output<string>;
+}
+
 /** What a scenario's datastore steps leave for the rest of the lab. */
 export interface PreparedDatastore {
   /** What the Calico nodes wait for (e.g. their Node objects). */
@@ -26,7 +36,7 @@ export interface PreparedDatastore {
   /** A datastore object made before each workload is plumbed and removed after it is gone (kdd: its Pod). */
   readonly workloadObject?: (workload: { readonly node: string; readonly name: string }) => {
     /** Makes the object as a resource named `name` (its options: parent and dependsOn from the workloads). */
-    readonly make: (name: string, opts: pulumi.CustomResourceOptions) => pulumi.Resource;
+    readonly make: (name: string, opts: pulumi.CustomResourceOptions) => WorkloadObject;
     /** The Pod the CNI plugin is told about (CNI_ARGS). */
     readonly pod?: { readonly namespace: string; readonly name: string };
   };

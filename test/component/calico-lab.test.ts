@@ -614,6 +614,15 @@ describe("CalicoLab, kdd on docker", () => {
     const add = find2("k-workloads-1-1");
     expect(add.dependsOn).toEqual(["k-tools-install-1", "k-cni-write-1", "k-ippool-my.ippool-1", "k-workloads-1-1-object"]);
     expect(add.inputs.create).toContain("CNI_ARGS='K8S_POD_NAMESPACE=default;K8S_POD_NAME=calico1-wl1'");
+    expect(add.inputs.delete).toContain("cnitool del test-calico /var/run/netns/calico1-wl1");
+  });
+
+  it("ties each workload's wiring to its Pod: the Pod's uid triggers it, so a Pod made anew is wired again, DEL first", () => {
+    // A Pod deleted by hand comes back with the next up under another uid, unannotated; the wiring must run again with it.
+    expect(find2("k-workloads-1-1").inputs.triggers).toEqual(["id-k-calico1-container", "uid-k-workloads-1-1-object"]);
+    expect(find2("k-workloads-2-1").inputs.triggers).toEqual(["id-k-calico2-container", "uid-k-workloads-2-1-object"]);
+    // deleting first: the old wiring's DEL releases the address (same CNI container id) before the new one's ADD
+    expect(find2("k-workloads-1-1").deleteBeforeReplace).toBe(true);
     expect(JSON.parse(built.outputs.cniConfig.conflist).plugins[0]).toMatchObject({
       datastore_type: "kubernetes",
       policy: { type: "k8s" },

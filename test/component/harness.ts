@@ -95,6 +95,8 @@ export function installMocks(
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type.endsWith(":DockerContainer")) state.containerId = `id-${args.name}`;
         if (args.type.endsWith(":DockerNetwork")) state.networkId = "5f3c0a9e1b2d4c6e8f0a1b2c3d4e5f60";
+        // The apiserver gives every Pod it makes a uid of its own.
+        if (args.type === "kubernetes:core/v1:Pod") state.metadata = { ...(args.inputs.metadata as object), uid: `uid-${args.name}` };
         if (args.type === HOST_COMMAND_TYPE) {
           // A machine node's steps print the machine's boot id (and a VM's accelerator) and the runtime container's id.
           const machine = args.name.endsWith("-vm")

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { describe, expect, it } from "vitest";
@@ -51,6 +51,43 @@ function expectSessionsAndRoutes(outputs: Outputs): void {
   }
 }
 
+/** `calicoctl ipam check` in a node, on the Kubernetes datastore: what it reports. */
+function ipamCheck(outputs: Outputs): string {
+  const node = outputs.nodes[0]!;
+  return sh([
+    "docker",
+    "exec",
+    "-e",
+    "DATASTORE_TYPE=kubernetes",
+    "-e",
+    "KUBECONFIG=/etc/cni/net.d/calico-kubeconfig",
+    node.container,
+    "calicoctl",
+    "ipam",
+    "check",
+  ]);
+}
+
+/** The Kubernetes provider's temporary kubeconfigs (`kubeconfig<digits>`) in `dir`, by name, with their times. */
+function providerKubeconfigs(dir: string): Map<string, number> {
+  const found = new Map<string, number>();
+  for (const name of readdirSync(dir).filter((entry) => /^kubeconfig\d+$/.test(entry))) {
+    try {
+      found.set(name, statSync(join(dir, name)).mtimeMs);
+    } catch {
+      // removed in between by whoever made it
+    }
+  }
+  return found;
+}
+
+/** The client key of a kubeconfig (base64, as the file holds it). */
+function clientKeyOf(kubeconfig: string): string {
+  const key = /client-key-data: ([A-Za-z0-9+/=]+)/.exec(kubeconfig)?.[1];
+  if (!key) throw new Error("the kubeconfig has no client-key-data");
+  return key;
+}
+
 /**
  * A kdd lab for one describe block: its stack opened before the block's tests with these settings (on a
  * free internal underlay), destroyed and forgotten after them.
@@ -77,6 +114,11 @@ describe.sequential(
   () => {
     const { stackName, backend, kubectl, stack } = kddLab("e2e-kdd", {});
     let outputs: Outputs;
+    // The provider's kubeconfig files in /tmp before this lab existed: other labs of this machine's tests make and
+    // remove theirs meanwhile, so what counts is a file that is new, newer than this start, and holds this lab's key.
+    const started = Date.now();
+    const tmpBefore = new Set(providerKubeconfigs("/tmp").keys());
+    let adminKey = "";
 
     it("up: Node objects, the mesh Established from both ends (BIRD, calicoctl), pods with addresses from the pool CRD", async () => {
       outputs = outputsOf(await stack().up({ onOutput: () => undefined }));
@@ -108,6 +150,7 @@ describe.sequential(
     it("the admin kubeconfig is a secret: a secret stack output, no private key in the state file in plain text", async () => {
       const output = (await stack().outputs()).kubeconfig;
       expect(output?.secret, "the kubeconfig output is marked secret").toBe(true);
+      adminKey = clientKeyOf(String(output?.value));
       expect(String(output?.value)).toMatch(/client-key-data: [A-Za-z0-9+/=]{20}/);
       const server = kubectl("config", "view", "-o", "jsonpath={.clusters[0].cluster.server}");
       expect(String(output?.value)).toContain(`server: ${server}`);
@@ -141,9 +184,51 @@ describe.sequential(
       expect(Object.entries(changes).filter(([op, n]) => op !== "same" && n > 0)).toEqual([]);
     });
 
+    it("a pod deleted by hand: the next up makes it again and wires it again (DEL, then ADD); annotated, reachable, IPAM clean", async () => {
+      const [a, b] = outputs.nodes;
+      const workload = b!.workloads[0]!;
+      expect(ipamCheck(outputs)).toContain("Check complete; found 0 problems.");
+      const uid = () => kubectl("get", "pod", workload.name, "-o", "jsonpath={.metadata.uid}");
+      const before = uid();
+      kubectl("delete", "pod", workload.name);
+      // as npm run lab:up runs it: refresh first, which finds the Pod gone
+      outputs = outputsOf(await stack().up({ refresh: true, onOutput: () => undefined }));
+      expect(uid(), "the Pod was made again").not.toBe(before);
+      const again = outputs.nodes[1]!.workloads[0]!;
+      expect(again.name).toBe(workload.name);
+      const podIp = kubectl("get", "pod", again.name, "-o", "jsonpath={.metadata.annotations.cni\\.projectcalico\\.org/podIP}");
+      expect(podIp, "the new Pod carries the address its wiring has").toBe(again.ip);
+      expect(dockerExec(b!.container, "ip", "netns", "exec", again.namespace, "ip", "-4", "-o", "addr", "show", "dev", "eth0")).toContain(
+        ` ${again.ip.split("/")[0]!}/`,
+      );
+      expect(ping(a!, outputs.nodes[1]!)).toMatch(/3 received/);
+      expect(ping(outputs.nodes[1]!, a!)).toMatch(/3 received/);
+      const report = ipamCheck(outputs);
+      expect(report, report).toContain("Check complete; found 0 problems.");
+    });
+
     it("destroy leaves no container of the stack behind", async () => {
       await labDown(stack());
       expect(sh(["docker", "ps", "-a", "--filter", `label=calico-lab.stack=${stackName}`, "-q"]).trim()).toBe("");
+    });
+
+    it("the provider's copies of the admin kubeconfig went to the stack's own folder, none to /tmp", () => {
+      expect(adminKey).not.toBe("");
+      const holdsAdminKey = (file: string) => {
+        try {
+          return readFileSync(file, "utf8").includes(adminKey);
+        } catch {
+          return false;
+        }
+      };
+      const added = [...providerKubeconfigs("/tmp").entries()].filter(([name, mtime]) => !tmpBefore.has(name) && mtime >= started - 1000);
+      const ours = added.map(([name]) => name).filter((name) => holdsAdminKey(join("/tmp", name)));
+      // a failing run leaves no key of its lab behind either
+      for (const name of ours) rmSync(join("/tmp", name), { force: true });
+      expect(ours, `new kubeconfig files in /tmp since the start: ${added.map(([name]) => name).join(", ") || "none"}`).toEqual([]);
+      // where the provider wrote them: the stack's TMPDIR (test/e2e/live.ts), which goes with its backend folder
+      const own = [...providerKubeconfigs(join(backend, "tmp")).keys()];
+      expect(own.filter((name) => holdsAdminKey(join(backend, "tmp", name))).length).toBeGreaterThan(0);
     });
   },
 );

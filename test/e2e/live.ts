@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -68,10 +68,19 @@ export function missingPrerequisites(): string[] {
 /** The e2e stacks' passphrase: random, one per test process (its stacks live and die within it). */
 const E2E_PASSPHRASE = randomBytes(24).toString("base64");
 
-/** A stack on a file backend in a temp dir, with the offline toolchain and a passphrase secrets provider. */
+/**
+ * A stack on a file backend in a temp dir, with the offline toolchain and a passphrase secrets provider; its
+ * commands' TMPDIR is `<backendDir>/tmp`, so whoever removes the backend folder removes what they left there.
+ */
 export async function openStack(stackName: string, backendDir: string, config: Record<string, unknown>): Promise<Stack> {
   const pulumiCommand = await PulumiCommand.get({ root: cacheDir, skipVersionCheck: false });
+  // As scripts/lab.sh does: the Kubernetes provider leaves the inline kubeconfig it is given (the lab's admin key)
+  // in a file of $TMPDIR that it never removes. Here that is a 0700 folder in the stack's backend folder, which
+  // goes with the backend when the suite ends or is interrupted.
+  const ownTmp = join(backendDir, "tmp");
+  mkdirSync(ownTmp, { recursive: true, mode: 0o700 });
   const envVars = {
+    TMPDIR: ownTmp,
     PULUMI_BACKEND_URL: `file://${backendDir}`,
     PULUMI_CONFIG_PASSPHRASE: E2E_PASSPHRASE,
     PULUMI_SKIP_UPDATE_CHECK: "true",
