@@ -138,15 +138,17 @@ export function dataplaneReadyScript(expect: { readonly vxlan: boolean; readonly
   return checks.join(" && ");
 }
 
+export const BIRD_PROTOCOLS_SCRIPT = `birdcl -s ${BIRD_SOCKET} show protocols`;
+
 /**
- * BIRD's protocols, from the node's birdcl; on a Kubernetes node (kind), whose BIRD runs in the calico-node Pod,
- * from that container's birdcl through the node's container runtime.
+ * BIRD's protocols on any lab node (lab:status): from the node's birdcl; on a Kubernetes node (kind), whose BIRD
+ * runs in the calico-node Pod, from that container's birdcl through the node's container runtime.
  */
-export const BIRD_PROTOCOLS_SCRIPT = [
+export const ANY_NODE_BIRD_PROTOCOLS_SCRIPT = [
   "if command -v birdcl >/dev/null 2>&1; then",
-  `  birdcl -s ${BIRD_SOCKET} show protocols`,
+  `  ${BIRD_PROTOCOLS_SCRIPT}`,
   "else",
-  `  crictl exec "$(crictl ps --name '^calico-node$' --state running -q | head -n1)" birdcl -s ${BIRD_SOCKET} show protocols`,
+  `  crictl exec "$(crictl ps --name '^calico-node$' --state running -q | head -n1)" ${BIRD_PROTOCOLS_SCRIPT}`,
   "fi",
 ].join("\n");
 /** The node's IPv4 routes: blackholes for the blocks it owns, BIRD's and Felix's (VXLAN) routes to the others' blocks. */
