@@ -1,5 +1,6 @@
 import { blockGeometry, overlaps, parseCidr, underlayNodeCapacity, type Network } from "../addressing";
 import { encapsulationOverhead, UNDERLAY_MTU } from "../mtu";
+import { kindRoles } from "../substrates/kind/names";
 import { DEFAULT_ARTIFACTS } from "./defaults";
 import { imagesOf, OFFICIAL_REGISTRY, OFFICIAL_RELEASE_SITE, registryOf, urlsOf } from "./mirrors";
 import type { CrossCheck, Report } from "./check";
@@ -15,9 +16,13 @@ export const SUBSTRATES_FOR: Record<LabConfig["scenario"], readonly LabConfig["s
   vpp: ["kind"],
 };
 
-/** The Calico node names the lab will use: explicit names, or prefix + 1..n; on the ssh substrate, its Calico hosts' names. */
-export function nodeNames(config: Pick<LabConfig, "calico"> & Partial<Pick<LabConfig, "substrate" | "ssh">>): string[] {
+/**
+ * The Calico node names the lab will use: explicit names, or prefix + 1..n; on the ssh substrate, its Calico hosts'
+ * names; on kind, kind's node roles (control-plane, worker, worker2, ...: each node is <cluster>-<role>).
+ */
+export function nodeNames(config: Pick<LabConfig, "calico"> & Partial<Pick<LabConfig, "substrate" | "ssh" | "kind">>): string[] {
   if (config.substrate === "ssh" && config.ssh) return sshCalicoHosts(config as Pick<LabConfig, "ssh">).map((host) => host.name);
+  if (config.substrate === "kind" && config.kind) return kindRoles(config.kind.workers);
   const { names, nodes, namePrefix } = config.calico;
   return names.length > 0 ? [...names] : Array.from({ length: nodes }, (_, i) => `${namePrefix}${i + 1}`);
 }
@@ -26,7 +31,7 @@ export function nodeNames(config: Pick<LabConfig, "calico"> & Partial<Pick<LabCo
 const MIRROR_SETTINGS = ["artifacts.registryMirror", "artifacts.releaseMirror"];
 
 /** What nodeNames() reads. */
-const NODE_NAME_SETTINGS = ["calico.names", "calico.nodes", "calico.namePrefix", "substrate", "ssh"];
+const NODE_NAME_SETTINGS = ["calico.names", "calico.nodes", "calico.namePrefix", "substrate", "ssh", "kind.workers"];
 
 const CHECKS: readonly CrossCheck[] = [
   {

@@ -454,6 +454,38 @@ describe("KindLab, kdd offline: the offline build's engine, kind and images, Cal
   });
 });
 
+describe("KindLab, kdd with a route reflector", () => {
+  let built: Awaited<ReturnType<typeof buildLab>>;
+  beforeAll(async () => {
+    for (const key of Object.keys(ADDRESSES)) delete ADDRESSES[key];
+    Object.assign(ADDRESSES, { "rr-control-plane": "172.18.0.2", "rr-worker": "172.18.0.3", "rr-worker2": "172.18.0.4" });
+    built = await buildLab("rr", { ...KDD, bgp: { mode: "routeReflectors", routeReflectors: ["control-plane"] } });
+  });
+
+  it("turns the mesh off, peers every node with the reflector, which its Node's label and annotation make one", () => {
+    expect(built.find("rr-ippools-bgp-default").inputs).toMatchObject({ spec: { nodeToNodeMeshEnabled: false, asNumber: 64512 } });
+    expect(built.find("rr-ippools-bgp-peer-with-route-reflectors").inputs).toMatchObject({
+      apiVersion: "crd.projectcalico.org/v1",
+      kind: "BGPPeer",
+      spec: { nodeSelector: "all()", peerSelector: "route-reflector == 'true'" },
+    });
+    expect(built.find("rr-ippools-reflector-1")).toMatchObject({ type: "kubernetes:core/v1:NodePatch", provider: "rr-provider" });
+    expect(built.find("rr-ippools-reflector-1").inputs).toMatchObject({
+      metadata: {
+        name: "rr-control-plane",
+        labels: { "route-reflector": "true" },
+        annotations: { "projectcalico.org/RouteReflectorClusterID": "244.0.0.1" },
+      },
+    });
+    expect(built.seen.filter((r) => r.type === "kubernetes:core/v1:NodePatch")).toHaveLength(1);
+    expect(built.outputs.bgpTopology.expected).toMatchObject({ mode: "routeReflectors", routeReflectors: ["rr-control-plane"] });
+    expect(built.outputs.bgpTopology.expected.sessions.map((x) => [x.a, x.b, x.type])).toEqual([
+      ["rr-control-plane", "rr-worker", "route reflector"],
+      ["rr-control-plane", "rr-worker2", "route reflector"],
+    ]);
+  });
+});
+
 /**
  * A running lab updates in place only while every resource keeps its URN and its place in the graph: the
  * kind labs' lists are recorded in test/component/urns/ and must not change when the code is reshaped.

@@ -39,77 +39,97 @@ function kindLeftovers(cluster: string): string[] {
   ].filter(Boolean);
 }
 
-describe.skipIf(!built).sequential("kdd on kind (offline): a control plane and a worker, Calico's manifest, a Pod on each", () => {
-  const stackName = `e2e-kind-${Date.now().toString(36)}`;
-  const cluster = labNameFor(stackName);
-  if (built) startEngine();
-  const lab = labSuite(
-    stackName,
-    () => ({
-      scenario: "kdd",
-      substrate: "kind",
-      imageMode: "offline",
-      kind: { workers: 1 },
-      ipPools: [
-        { name: "kind-pool", cidr: POOL, blockSize: 26, ipipMode: "Never", vxlanMode: "Never", natOutgoing: false, disabled: false },
-      ],
-    }),
-    {
-      teardown: async (stack, name, backend) => {
-        await destroyAndForget(stack, name, backend);
-        expect(kindLeftovers(cluster), "kind left nothing behind").toEqual([]);
+describe
+  .skipIf(!built)
+  .sequential("kdd on kind (offline): a control plane and a worker, Calico's manifest, a Pod on each; then a route reflector", () => {
+    const stackName = `e2e-kind-${Date.now().toString(36)}`;
+    const cluster = labNameFor(stackName);
+    if (built) startEngine();
+    const lab = labSuite(
+      stackName,
+      () => ({
+        scenario: "kdd",
+        substrate: "kind",
+        imageMode: "offline",
+        kind: { workers: 1 },
+        ipPools: [
+          { name: "kind-pool", cidr: POOL, blockSize: 26, ipipMode: "Never", vxlanMode: "Never", natOutgoing: false, disabled: false },
+        ],
+      }),
+      {
+        teardown: async (stack, name, backend) => {
+          await destroyAndForget(stack, name, backend);
+          expect(kindLeftovers(cluster), "kind left nothing behind").toEqual([]);
+        },
       },
-    },
-  );
-  let outputs: LabOutputs;
-  const controlPlane = `${cluster}-control-plane`;
-
-  it("comes up: nodes Ready, calico-node on each, sessions Established, a Pod per node with an address of the pool", async () => {
-    const result = await lab.stack.up({ onOutput: () => undefined });
-    outputs = outputsOf(result);
-    expect(outputs.nodes.map((n) => n.name)).toEqual([controlPlane, `${cluster}-worker`]);
-    expect(kubectl(controlPlane, "get", "nodes", "-o", "jsonpath={.items[*].status.conditions[?(@.type=='Ready')].status}")).toBe(
-      "True True",
     );
-    expect(outputs.bgpTopology.matches, outputs.bgpTopology.problems.join("; ")).toBe(true);
-    for (const node of outputs.nodes) {
-      expect(node.workloads, `${node.name}'s Pod`).toHaveLength(1);
-      expect(contains(parseCidr(POOL)!, node.workloads[0]!.ip), `${node.workloads[0]!.ip} in ${POOL}`).toBe(true);
-      expect(node.blocks.some((b) => contains(parseCidr(b)!, node.workloads[0]!.ip))).toBe(true);
-    }
-  });
+    let outputs: LabOutputs;
+    const controlPlane = `${cluster}-control-plane`;
 
-  it("a Pod on the control plane pings the one on the worker, and back, through the pods' own namespaces", () => {
-    const [a, b] = outputs.nodes as [LabNodeOutput, LabNodeOutput];
-    for (const [from, to] of [
-      [a, b],
-      [b, a],
-    ] as const) {
-      const out = kubectl(controlPlane, "exec", from.workloads[0]!.name, "--", "ping", "-c", "3", "-W", "2", to.workloads[0]!.ip);
-      expect(out).toMatch(/3 received/);
-      const viaNetns = onEngine(
-        "docker",
-        "exec",
-        from.container,
-        "ip",
-        "netns",
-        "exec",
-        from.workloads[0]!.namespace,
-        "ip",
-        "-4",
-        "-o",
-        "addr",
+    it("comes up: nodes Ready, calico-node on each, sessions Established, a Pod per node with an address of the pool", async () => {
+      const result = await lab.stack.up({ onOutput: () => undefined });
+      outputs = outputsOf(result);
+      expect(outputs.nodes.map((n) => n.name)).toEqual([controlPlane, `${cluster}-worker`]);
+      expect(kubectl(controlPlane, "get", "nodes", "-o", "jsonpath={.items[*].status.conditions[?(@.type=='Ready')].status}")).toBe(
+        "True True",
       );
-      expect(viaNetns).toContain(`inet ${from.workloads[0]!.ip}/`);
-    }
-  });
+      expect(outputs.bgpTopology.matches, outputs.bgpTopology.problems.join("; ")).toBe(true);
+      for (const node of outputs.nodes) {
+        expect(node.workloads, `${node.name}'s Pod`).toHaveLength(1);
+        expect(contains(parseCidr(POOL)!, node.workloads[0]!.ip), `${node.workloads[0]!.ip} in ${POOL}`).toBe(true);
+        expect(node.blocks.some((b) => contains(parseCidr(b)!, node.workloads[0]!.ip))).toBe(true);
+      }
+    });
 
-  it("calicoctl node status and CalicoNodeStatus agree on every node; lab:status reaches the nodes", async () => {
-    for (const node of outputs.nodes) {
-      const status = onEngine("docker", "exec", node.container, "calicoctl", "node", "status");
-      expect(status.match(/Established/g)?.length, status).toBe(outputs.nodes.length - 1);
-    }
-    const seen = await labStatus(outputs);
-    expect(seen.code, seen.text).toBe(0);
+    it("a Pod on the control plane pings the one on the worker, and back, through the pods' own namespaces", () => {
+      const [a, b] = outputs.nodes as [LabNodeOutput, LabNodeOutput];
+      for (const [from, to] of [
+        [a, b],
+        [b, a],
+      ] as const) {
+        const out = kubectl(controlPlane, "exec", from.workloads[0]!.name, "--", "ping", "-c", "3", "-W", "2", to.workloads[0]!.ip);
+        expect(out).toMatch(/3 received/);
+        const viaNetns = onEngine(
+          "docker",
+          "exec",
+          from.container,
+          "ip",
+          "netns",
+          "exec",
+          from.workloads[0]!.namespace,
+          "ip",
+          "-4",
+          "-o",
+          "addr",
+        );
+        expect(viaNetns).toContain(`inet ${from.workloads[0]!.ip}/`);
+      }
+    });
+
+    it("calicoctl node status and CalicoNodeStatus agree on every node; lab:status reaches the nodes", async () => {
+      for (const node of outputs.nodes) {
+        const status = onEngine("docker", "exec", node.container, "calicoctl", "node", "status");
+        expect(status.match(/Established/g)?.length, status).toBe(outputs.nodes.length - 1);
+      }
+      const seen = await labStatus(outputs);
+      expect(seen.code, seen.text).toBe(0);
+    });
+
+    it("a route reflector, set on the running lab: the control plane reflects for the worker, the mesh is off, pings cross", async () => {
+      await lab.stack.setConfig("calico-lab:bgp.mode", { value: "routeReflectors" }, true);
+      await lab.stack.setConfig("calico-lab:bgp.routeReflectors[0]", { value: "control-plane" }, true);
+      outputs = outputsOf(await lab.stack.up({ onOutput: () => undefined }));
+      expect(outputs.bgpTopology.expected.mode).toBe("routeReflectors");
+      expect(outputs.bgpTopology.matches, outputs.bgpTopology.problems.join("; ")).toBe(true);
+      expect(outputs.bgpTopology.observed.sessions.map((x) => [x.a, x.b, x.type, x.established])).toEqual([
+        [controlPlane, `${cluster}-worker`, "route reflector", true],
+      ]);
+      expect(kubectl(controlPlane, "get", "node", controlPlane, "-o", "jsonpath={.metadata.labels.route-reflector}")).toBe("true");
+      const status = onEngine("docker", "exec", `${cluster}-worker`, "calicoctl", "node", "status");
+      expect(status).toMatch(/node specific\s*\|\s*up\s*\|[^|]*\|\s*Established/);
+      const [a, b] = outputs.nodes as [LabNodeOutput, LabNodeOutput];
+      expect(kubectl(controlPlane, "exec", b.workloads[0]!.name, "--", "ping", "-c", "3", "-W", "2", a.workloads[0]!.ip)).toMatch(
+        /3 received/,
+      );
+    });
   });
-});

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -178,14 +179,26 @@ describe("kind scripts", () => {
   });
 
   it("wait for each node's Established sessions, from CalicoNodeStatus or from GoBGP", () => {
-    const [, , script] = calicoNodeStatusReadyCheck("lab-control-plane", [
-      { node: "lab-control-plane", sessions: 1 },
-      { node: "lab-worker", sessions: 1 },
-    ]);
+    const [, , script] = calicoNodeStatusReadyCheck(
+      "lab-control-plane",
+      [
+        { node: "lab-control-plane", sessions: 1 },
+        { node: "lab-worker", sessions: 1 },
+      ],
+      "NodePeer",
+    );
     expect(script).toContain(
       "docker exec lab-control-plane kubectl --kubeconfig=/etc/kubernetes/admin.conf get caliconodestatuses.crd.projectcalico.org -o",
     );
-    expect(script).toContain("-v want='lab-control-plane=1 lab-worker=1'");
+    expect(script).toContain("-v want='lab-control-plane=1 lab-worker=1' -v ok=NodePeer/Established");
+    // kubectl's jsonpath ends each node's line with its own \n escape (a real newline there is a parse error)
+    expect(script).toContain(`{range .status.bgp.peersV4[*]}{" "}{.type}/{.state}{end}{"\\n"}{end}'`);
+    // the awk part, on what the jsonpath prints: the old mesh session does not pass for the route reflector's
+    const awk = script!.slice(script!.indexOf("| awk") + 2);
+    const run = (input: string) => spawnSync("bash", ["-c", awk], { input }).status;
+    expect(run("lab-control-plane NodePeer/Established\nlab-worker NodePeer/Established\n")).toBe(0);
+    expect(run("lab-control-plane NodeMesh/Established\nlab-worker NodeMesh/Established\n")).toBe(1);
+    expect(run("lab-control-plane NodePeer/Established\nlab-worker NodePeer/Active\n")).toBe(1);
     expect(gobgpNeighborCommand("cp", "w")).toEqual([
       "docker",
       "exec",
@@ -355,8 +368,14 @@ describe("kind settings are validated before anything runs", () => {
     expect(messages({ ...kdd, scenario: "vpp", imageMode: "offline" })).toEqual([
       "imageMode = \"offline\": scenario vpp on kind runs online only: kind's nodes pull the tigera operator's and Calico/VPP's images from their registries; allowed is online (or auto, which is online for vpp on kind)",
     ]);
-    expect(messages({ ...kdd, calico: { nodes: 2 }, bgp: { mode: "routeReflectors", routeReflectors: ["calico1"] } })).toEqual([
-      'bgp.mode = "routeReflectors": scenario kdd runs Calico\'s node-to-node mesh between the kind nodes; allowed is mesh',
+    // kdd on kind: route reflectors named by kind role; vpp on kind: the mesh only
+    const reflectors = { mode: "routeReflectors", routeReflectors: ["control-plane"] };
+    expect(loadLabConfig({ ...kdd, kind: { workers: 2 }, bgp: reflectors }).bgp.routeReflectors).toEqual(["control-plane"]);
+    expect(messages({ ...kdd, kind: { workers: 1 }, bgp: { mode: "routeReflectors", routeReflectors: ["calico1"] } })).toEqual([
+      'bgp.routeReflectors[0] = "calico1": allowed are the lab\'s node names: control-plane, worker',
+    ]);
+    expect(messages({ ...kdd, scenario: "vpp", bgp: reflectors })).toEqual([
+      'bgp.mode = "routeReflectors": scenario vpp on kind peers the calico-vpp agents\' BGP in a node-to-node mesh; allowed is mesh',
     ]);
     expect(messages({ ...kdd, kind: { serviceSubnet: "fd00:96::/108" } })).toEqual([
       'kind.serviceSubnet = "fd00:96::/108": the kind cluster is IPv4: allowed is an IPv4 network such as 10.96.0.0/12',

@@ -149,7 +149,7 @@ describe("kind templates render to their exact text", () => {
   });
 
   it("BGP configuration, CalicoNodeStatus request and calicoctl's config", () => {
-    expect(renderKindBgpConfiguration({ asNumber: 64512 })).toBe(
+    expect(renderKindBgpConfiguration({ asNumber: 64512, meshEnabled: true })).toBe(
       "apiVersion: crd.projectcalico.org/v1\nkind: BGPConfiguration\nmetadata:\n  name: default\nspec:\n  logSeverityScreen: Info\n  nodeToNodeMeshEnabled: true\n  asNumber: 64512\n",
     );
     expect(renderCalicoNodeStatus({ name: "lab-bgp-status-1", node: "lab-control-plane", updatePeriodSeconds: 10 })).toBe(
@@ -268,7 +268,11 @@ describe("every rendered manifest validates against the Kubernetes and Calico sc
     ["Installation (kdd)", () => renderInstallation({ linuxDataplane: "Iptables" }), ["operator.tigera.io/v1/Installation"]],
     ["Installation (vpp)", () => renderInstallation({ linuxDataplane: "VPP" }), ["operator.tigera.io/v1/Installation"]],
     ["IP pools", () => renderKindIpPools(pools), ["crd.projectcalico.org/v1/IPPool", "crd.projectcalico.org/v1/IPPool"]],
-    ["BGP configuration", () => renderKindBgpConfiguration({ asNumber: 4200000000 }), ["crd.projectcalico.org/v1/BGPConfiguration"]],
+    [
+      "BGP configuration",
+      () => renderKindBgpConfiguration({ asNumber: 4200000000, meshEnabled: false }),
+      ["crd.projectcalico.org/v1/BGPConfiguration"],
+    ],
     [
       "CalicoNodeStatus",
       () => renderCalicoNodeStatus({ name: "s", node: "lab-worker", updatePeriodSeconds: 10 }),

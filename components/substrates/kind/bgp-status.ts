@@ -46,9 +46,10 @@ export class KindBgpStatus extends pulumi.ComponentResource {
     super("calicolab:kind:KindBgpStatus", name, {}, opts);
     const controlPlane = args.nodes[0] ?? "";
     const expected = pulumi.output(args.expected);
-    const sessionsPerNode = expected.apply((topology) =>
-      args.nodes.map((node) => ({ node, sessions: topology.sessions.filter((s) => s.a === node || s.b === node).length })),
-    );
+    const sessionsPerNode = expected.apply((topology) => ({
+      peerType: topology.mode === "mesh" ? ("NodeMesh" as const) : ("NodePeer" as const),
+      want: args.nodes.map((node) => ({ node, sessions: topology.sessions.filter((s) => s.a === node || s.b === node).length })),
+    }));
 
     const requests =
       args.source === "calicoNodeStatus"
@@ -72,9 +73,11 @@ export class KindBgpStatus extends pulumi.ComponentResource {
       `${name}-probe`,
       {
         commands,
-        ready: sessionsPerNode.apply((want) => ({
+        ready: sessionsPerNode.apply(({ peerType, want }) => ({
           command: on(
-            args.source === "calicoNodeStatus" ? calicoNodeStatusReadyCheck(controlPlane, want) : gobgpReadyCheck(controlPlane, want),
+            args.source === "calicoNodeStatus"
+              ? calicoNodeStatusReadyCheck(controlPlane, want, peerType)
+              : gobgpReadyCheck(controlPlane, want),
           ),
           timeoutSeconds: args.timeoutSeconds ?? 900,
         })),

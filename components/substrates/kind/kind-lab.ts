@@ -89,9 +89,17 @@ export class KindLab extends pulumi.ComponentResource implements LabOutputs {
     const calico = manifest
       ? installFromManifest(name, this, { cluster, provider, engine, manifest: manifest.install })
       : installCalico(name, this, config, cluster, provider);
+    // Route reflectors are named by kind role in the settings (control-plane, worker, ...), nodes by <cluster>-<role>.
+    const reflectors = bgp.mode === "routeReflectors" ? bgp.routeReflectors.map((role) => `${name}-${role}`) : [];
     const pools = new CalicoPools(
       `${name}-ippools`,
-      { provider, pools: config.ipPools, asNumber: bgp.asNumber },
+      {
+        provider,
+        pools: config.ipPools,
+        asNumber: bgp.asNumber,
+        routeReflectors: reflectors,
+        routeReflectorClusterId: bgp.routeReflectorClusterId,
+      },
       { parent: this, dependsOn: [calico] },
     );
     const controllers = manifest
@@ -114,7 +122,7 @@ export class KindLab extends pulumi.ComponentResource implements LabOutputs {
       { parent: this, dependsOn: [pools] },
     );
 
-    const expected = expectedOf(cluster, names, bgp.asNumber);
+    const expected = expectedOf(cluster, names, bgp.asNumber, reflectors);
     const status = new KindBgpStatus(
       `${name}-bgp-status`,
       {
@@ -122,7 +130,8 @@ export class KindLab extends pulumi.ComponentResource implements LabOutputs {
         source: config.scenario === "vpp" ? "gobgp" : "calicoNodeStatus",
         nodes: names,
         expected,
-        triggers: [cluster.clusterId],
+        // What is expected changing (the mesh to route reflectors) reads the sessions anew.
+        triggers: [cluster.clusterId, expected],
         engine,
       },
       { parent: this, dependsOn: [pools, calicoctl, pods, ...controllers] },
@@ -133,6 +142,7 @@ export class KindLab extends pulumi.ComponentResource implements LabOutputs {
       controlPlane,
       controlPlaneIp: cluster.nodes.apply((addresses) => addresses.find((a) => a.name === controlPlane)?.ip ?? ""),
       asNumber: bgp.asNumber,
+      mode: reflectors.length > 0 ? "routeReflectors" : "mesh",
       expected,
       ipPools: config.ipPools,
       poolsYaml: pools.yaml,
@@ -231,13 +241,18 @@ function installCalico(name: string, parent: pulumi.Resource, config: LabConfig,
   );
 }
 
-/** A full mesh of the cluster's nodes at the addresses kind gave them. */
-function expectedOf(cluster: KindCluster, names: readonly string[], asNumber: number): pulumi.Output<ExpectedTopology> {
+/** The cluster's nodes at the addresses kind gave them: a full mesh, or each node with the route reflectors. */
+function expectedOf(
+  cluster: KindCluster,
+  names: readonly string[],
+  asNumber: number,
+  routeReflectors: readonly string[],
+): pulumi.Output<ExpectedTopology> {
   return cluster.nodes.apply((addresses) =>
     expectedTopology({
       asNumber,
-      mode: "mesh",
-      routeReflectors: [],
+      mode: routeReflectors.length > 0 ? "routeReflectors" : "mesh",
+      routeReflectors,
       nodes: names.map((node) => ({ name: node, address: addresses.find((a) => a.name === node)?.ip ?? "" })),
     }),
   );

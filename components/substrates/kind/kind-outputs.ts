@@ -14,6 +14,8 @@ export interface KindLabOutputsInputs {
   /** Its address on kind's network. */
   readonly controlPlaneIp: pulumi.Output<string>;
   readonly asNumber: number;
+  /** The BGP mode: mesh, or routeReflectors. */
+  readonly mode: string;
   readonly expected: pulumi.Output<ExpectedTopology>;
   readonly ipPools: readonly IpPoolSettings[];
   /** The pools as the lab applied them. */
@@ -29,7 +31,7 @@ export interface KindLabOutputsInputs {
 /** The outputs contract of a kind lab: the same outputs as every other lab, read from the cluster. */
 export function kindLabOutputs(inputs: KindLabOutputsInputs): LabOutputs {
   const { controlPlaneIp, expected, status } = inputs;
-  const bgp = { asNumber: inputs.asNumber, mode: "mesh" };
+  const bgp = { asNumber: inputs.asNumber, mode: inputs.mode };
   return {
     // The Kubernetes datastore: kind's own etcd on the control plane, behind the API server Calico talks to.
     etcd: controlPlaneIp.apply((address) => ({ endpoints: [`https://${address}:2379`], address, container: inputs.controlPlane })),

@@ -1,15 +1,13 @@
 import { parseAllDocuments, Scalar, stringify } from "yaml";
 import type { IpPoolSettings } from "../../config/types";
+import { kindRoles } from "./names";
 import { renderTemplate } from "../../render";
 
 /** Rendering for the kind substrate (kdd and vpp): kind's cluster config, the Calico install, pools, status requests, VPP. */
 
 /** kind's node names: `<cluster>-control-plane`, then `<cluster>-worker`, `<cluster>-worker2`, ... (kind's own namer). */
 export function kindNodeNames(clusterName: string, workers: number): string[] {
-  return [
-    `${clusterName}-control-plane`,
-    ...Array.from({ length: workers }, (_, i) => `${clusterName}-worker${i === 0 ? "" : String(i + 1)}`),
-  ];
+  return kindRoles(workers).map((role) => `${clusterName}-${role}`);
 }
 
 export interface KindConfigValues {
@@ -63,9 +61,14 @@ export function renderKindIpPools(pools: readonly IpPoolSettings[]): string {
   return pools.map((pool) => renderTemplate("kind/ippool.yaml.hbs", pool)).join("---\n");
 }
 
-/** Node-to-node mesh with the lab's AS number. */
-export function renderKindBgpConfiguration(values: { asNumber: number }): string {
+/** The lab's AS number; the node-to-node mesh on, or off when route reflectors carry the routes. */
+export function renderKindBgpConfiguration(values: { asNumber: number; meshEnabled: boolean }): string {
   return renderTemplate("kind/bgp-configuration.yaml.hbs", values);
+}
+
+/** Every node peers with the nodes labelled route-reflector=true, as Calico's route reflector guide sets it up. */
+export function renderKindRouteReflectorPeer(): string {
+  return renderTemplate("kind/bgp-peer-route-reflectors.yaml.hbs", {});
 }
 
 /** Asks calico-node on `node` to publish its BIRD status, BGP sessions and routes every `updatePeriodSeconds`. */

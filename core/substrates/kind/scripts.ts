@@ -123,22 +123,30 @@ export function conflistCommand(node: string): string[] {
   return ["docker", "exec", node, "cat", CALICO_CONFLIST];
 }
 
-/** Succeeds once every node's CalicoNodeStatus reports at least its expected number of Established IPv4 sessions. */
-export function calicoNodeStatusReadyCheck(controlPlane: string, expected: ReadonlyArray<{ node: string; sessions: number }>): string[] {
+/**
+ * Succeeds once every node's CalicoNodeStatus lists at least its expected number of IPv4 peers of `peerType`
+ * (NodeMesh for the mesh, NodePeer for route reflectors) as Established: after a change of BGP mode, the status
+ * of the old sessions does not pass for the new.
+ */
+export function calicoNodeStatusReadyCheck(
+  controlPlane: string,
+  expected: ReadonlyArray<{ node: string; sessions: number }>,
+  peerType: "NodeMesh" | "NodePeer",
+): string[] {
   const want = expected.map(({ node, sessions }) => `${node}=${sessions}`).join(" ");
   const list = shellJoin(
     kubectlInNode(controlPlane, [
       "get",
       "caliconodestatuses.crd.projectcalico.org",
       "-o",
-      'jsonpath={range .items[*]}{.spec.node}={.status.bgp.numberEstablishedV4}{"\\n"}{end}',
+      'jsonpath={range .items[*]}{.spec.node}{range .status.bgp.peersV4[*]}{" "}{.type}/{.state}{end}{"\\n"}{end}',
     ]),
   );
   const compare =
-    "awk -F= -v want=" +
-    shellQuote(want) +
+    `awk -v want=${shellQuote(want)} -v ok=${shellQuote(`${peerType}/Established`)}` +
     ' \'BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) { split(w[i], kv, "="); need[kv[1]] = kv[2] } }' +
-    " { got[$1] = $2 } END { for (node in need) if (got[node] + 0 < need[node] + 0) exit 1 }'";
+    " { c = 0; for (i = 2; i <= NF; i++) if ($i == ok) c++; got[$1] = c }" +
+    " END { for (node in need) if (got[node] + 0 < need[node] + 0) exit 1 }'";
   return ["bash", "-c", `set -o pipefail; ${list} | ${compare}`];
 }
 
