@@ -18,7 +18,8 @@ export const SETTING_NOTES: Record<string, string> = {
   "calico.logLevel": "",
   "bgp.asNumber": "",
   "bgp.mode": "`mesh` (node-to-node full mesh), `routeReflectors` (mesh off; reflectors peer with everyone, clients only with reflectors)",
-  "bgp.routeReflectors": "names of lab nodes; required in `routeReflectors` mode, at least one node must stay a client",
+  "bgp.routeReflectors":
+    "names of lab nodes (on kind, kind's node roles: `control-plane`, `worker`, `worker2`, ...); required in `routeReflectors` mode, at least one node must stay a client",
   "bgp.routeReflectorClusterId": "",
   "bgp.convergeTimeoutSeconds": "how long `up` waits for every expected session to be Established",
   "bgp.failWhenNotConverged":
