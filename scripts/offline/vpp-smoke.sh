@@ -172,7 +172,8 @@ rx_after=$(counter "$RUN-node2" host-v-wl2 "tx packets")
   bad "node2's VPP host-v-wl2 tx packets $rx_before -> $rx_after"
 show docker exec "$RUN-node1" vppctl show interface
 show docker exec "$RUN-node2" vppctl show interface
-trace=$(docker exec "$RUN-node2" vppctl show trace max 2)
+# All traced packets: a workload veth's IPv6 multicast (router solicitations) may take the first slots.
+trace=$(docker exec "$RUN-node2" vppctl show trace max 20)
 echo "$trace" | sed -n '1,80p' | sed 's/^/    /'
 [[ $trace == *"ip4-lookup"* && $trace == *"host-v-wl2-output"* && $trace == *"$w1 -> $w2"* ]] &&
   ok "node2's trace: $w1 -> $w2 in on host-eth0 (af-packet-input), ip4-lookup, out host-v-wl2" ||
