@@ -136,10 +136,12 @@ export function sessionsEstablishedScript(sessions: number, mode?: BgpMode): str
 
 /**
  * Succeeds once the node's dataplane is programmed: its VXLAN device has its tunnel address (when a pool
- * uses VXLAN) and it has a route to at least `remoteBlocks` blocks of other nodes, BIRD's or Felix's.
+ * uses VXLAN) and it has a route to at least `remoteBlocks` blocks of other nodes, BIRD's or Felix's (over
+ * vxlan.calico, or straight over the underlay: a CrossSubnet pool between nodes of one subnet).
  */
 export function dataplaneReadyScript(expect: { readonly vxlan: boolean; readonly remoteBlocks: number }): string {
-  const checks = [`[ "$(ip -4 route show | grep -v '^blackhole' | grep -cE 'dev vxlan.calico|proto bird')" -ge ${expect.remoteBlocks} ]`];
+  const routes = "dev vxlan.calico|proto (bird|80)( |$)"; // 80: Felix's own routes (CrossSubnet between nodes of one subnet)
+  const checks = [`[ "$(ip -4 route show | grep -v '^blackhole' | grep -cE '${routes}')" -ge ${expect.remoteBlocks} ]`];
   if (expect.vxlan) checks.unshift("ip -4 -o addr show dev vxlan.calico 2>/dev/null | grep -q ' inet '");
   return checks.join(" && ");
 }

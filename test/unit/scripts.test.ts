@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULTS } from "../../core/config/defaults";
 import { labNameFor, manifestPathFor } from "../../core/config/keys";
-import { sessionsEstablishedScript, workloadAddScript, workloadDelScript } from "../../core/node-scripts";
+import { dataplaneReadyScript, sessionsEstablishedScript, workloadAddScript, workloadDelScript } from "../../core/node-scripts";
 import { calicoNodeReadySeconds, pollSecondsFor, untilPasses } from "../../core/settle";
 import { labLabels } from "../../core/node-runtime";
 import { birdNodeRuntime, etcdRuntime } from "../../core/scenarios/bird";
@@ -225,6 +225,25 @@ describe("workload scripts (node-side: no transport in them)", () => {
     expect(sessionsEstablishedScript(2)).toBe(
       '[ "$(birdcl -s /var/run/calico/bird.ctl show protocols 2>/dev/null | grep -c Established)" -ge 2 ]',
     );
+  });
+  it("the dataplane is ready with routes to the other nodes' blocks from BIRD, over vxlan.calico, or Felix's over the underlay", () => {
+    const ready = (routes: string) => {
+      const dir = mkdtempSync(join(tmpdir(), "ip-"));
+      writeFileSync(join(dir, "ip"), `#!/bin/sh\ncat <<'EOF'\n${routes}\nEOF\n`, { mode: 0o755 });
+      const script = dataplaneReadyScript({ vxlan: false, remoteBlocks: 2 });
+      const status = spawnSync("bash", ["-c", script], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } }).status;
+      rmSync(dir, { recursive: true });
+      return status === 0;
+    };
+    const own = "blackhole 10.1.127.192/26 proto 80 ";
+    const felix = "10.1.86.64/26 via 192.168.4.6 dev eth0 proto 80 onlink ";
+    const bird = "10.1.20.64/26 via 192.168.4.7 dev eth0 proto bird";
+    const vxlan = "10.1.20.64/26 via 10.1.20.65 dev vxlan.calico onlink ";
+    expect(ready([own, felix, bird].join("\n"))).toBe(true);
+    expect(ready([own, felix, vxlan].join("\n"))).toBe(true);
+    expect(ready([own, felix].join("\n"))).toBe(false);
+    expect(ready([own, "blackhole 10.1.0.0/26 proto bird", felix].join("\n"))).toBe(false);
+    expect(ready([felix, "10.1.9.0/26 via 192.168.4.9 dev eth0 proto 8 "].join("\n"))).toBe(false);
   });
   it("with the BGP mode, only sessions of that kind count: the old mesh's do not pass for route reflectors", () => {
     const protocols = (...lines: string[]) =>
