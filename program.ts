@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import * as pulumi from "@pulumi/pulumi";
 import { CalicoLab } from "./components/lab/calico-lab";
 import { localCalicoBuild } from "./components/lab/calico-build";
+import { nodePlatform } from "./components/lab/node-platform";
 import type { Machine } from "./components/lab/machine";
 import type { LabOutputs } from "./components/lab/outputs";
 import { labPreflight } from "./components/lab/preflight";
@@ -42,15 +43,17 @@ export async function runProgram(loaded: LabConfig, steps: pulumi.ProviderResour
 }
 
 /**
- * kind is a whole cluster with its own lab (and Pulumi's Kubernetes and command SDKs, loaded only for it), which
- * checks its machine itself; every other substrate composes a scenario through the seam, after its checks.
+ * One lab, on the platform the substrate names: kind is a Kubernetes cluster running Calico (with Pulumi's
+ * Kubernetes SDK, loaded only for it), which checks its machine when it is made; every other substrate composes a
+ * scenario with it, after its checks. Stacks made when kind had a lab component of its own keep their resources.
  */
 async function declareLab(config: LabConfig, machine: Machine, manifestPath: string, steps: pulumi.ProviderResource): Promise<LabOutputs> {
   const opts = { providers: [steps] };
   if (config.substrate === "kind") {
-    const { KindLab } = await import("./components/substrates/kind/kind-lab");
+    const { kindPlatform, KIND_LAB_ALIASES } = await import("./components/substrates/kind/kind-platform");
     const { runKindPreflight } = await import("./components/substrates/kind/preflight");
-    return new KindLab(machine.labName, { config, cacheDir: machine.cacheDir, manifestPath, preflight: runKindPreflight }, opts);
+    const platform = kindPlatform({ config, lab: machine.labName, cacheDir: machine.cacheDir, manifestPath, preflight: runKindPreflight });
+    return new CalicoLab(machine.labName, { platform }, { ...opts, aliases: KIND_LAB_ALIASES });
   }
   labPreflight(config, machine, manifestPath);
   const loadScenario = LAB_SCENARIOS[config.scenario];
@@ -60,6 +63,6 @@ async function declareLab(config: LabConfig, machine: Machine, manifestPath: str
   }
   const scenario = await loadScenario();
   const substrate = makeSubstrate({ config, cacheDir: machine.cacheDir, home: machine.home });
-  const stack = pulumi.getStack();
-  return new CalicoLab(machine.labName, { config, stack, cacheDir: machine.cacheDir, manifestPath, scenario, substrate }, opts);
+  const platform = nodePlatform({ config, stack: pulumi.getStack(), cacheDir: machine.cacheDir, manifestPath, scenario, substrate });
+  return new CalicoLab(machine.labName, { platform }, opts);
 }

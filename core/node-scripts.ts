@@ -1,3 +1,4 @@
+import type { BgpMode } from "./config/types";
 import { shellJoin, shellQuote } from "./shell";
 import { withStdin } from "./transports/node-shell";
 
@@ -123,34 +124,30 @@ export function waitUntilScript(command: readonly string[], seconds: number, wha
   ].join("\n");
 }
 
-/** Succeeds once BIRD in this node reports at least `sessions` Established sessions. */
-export function sessionsEstablishedScript(sessions: number): string {
-  return `[ "$(birdcl -s ${BIRD_SOCKET} show protocols 2>/dev/null | grep -c Established)" -ge ${sessions} ]`;
+/**
+ * Succeeds once BIRD in this node reports at least `sessions` Established sessions; with `mode`, only sessions of
+ * that kind count (Calico names them Mesh_<peer> in the mesh, Node_<peer> for a BGPPeer), so that right after the
+ * mode changed the old kind's sessions do not pass for the new.
+ */
+export function sessionsEstablishedScript(sessions: number, mode?: BgpMode): string {
+  const established = mode === undefined ? "grep -c Established" : `grep -cE '^${mode === "mesh" ? "Mesh_" : "Node_"}[^ ]* .*Established'`;
+  return `[ "$(birdcl -s ${BIRD_SOCKET} show protocols 2>/dev/null | ${established})" -ge ${sessions} ]`;
 }
 
 /**
  * Succeeds once the node's dataplane is programmed: its VXLAN device has its tunnel address (when a pool
- * uses VXLAN) and it has a route to at least `remoteBlocks` blocks of other nodes, BIRD's or Felix's.
+ * uses VXLAN) and it has a route to at least `remoteBlocks` blocks of other nodes, BIRD's or Felix's (over
+ * vxlan.calico, or straight over the underlay: a CrossSubnet pool between nodes of one subnet).
  */
 export function dataplaneReadyScript(expect: { readonly vxlan: boolean; readonly remoteBlocks: number }): string {
-  const checks = [`[ "$(ip -4 route show | grep -v '^blackhole' | grep -cE 'dev vxlan.calico|proto bird')" -ge ${expect.remoteBlocks} ]`];
+  const routes = "dev vxlan.calico|proto (bird|80)( |$)"; // 80: Felix's own routes (CrossSubnet between nodes of one subnet)
+  const checks = [`[ "$(ip -4 route show | grep -v '^blackhole' | grep -cE '${routes}')" -ge ${expect.remoteBlocks} ]`];
   if (expect.vxlan) checks.unshift("ip -4 -o addr show dev vxlan.calico 2>/dev/null | grep -q ' inet '");
   return checks.join(" && ");
 }
 
 export const BIRD_PROTOCOLS_SCRIPT = `birdcl -s ${BIRD_SOCKET} show protocols`;
 
-/**
- * BIRD's protocols on any lab node (lab:status): from the node's birdcl; on a Kubernetes node (kind), whose BIRD
- * runs in the calico-node Pod, from that container's birdcl through the node's container runtime.
- */
-export const ANY_NODE_BIRD_PROTOCOLS_SCRIPT = [
-  "if command -v birdcl >/dev/null 2>&1; then",
-  `  ${BIRD_PROTOCOLS_SCRIPT}`,
-  "else",
-  `  crictl exec "$(crictl ps --name '^calico-node$' --state running -q | head -n1)" ${BIRD_PROTOCOLS_SCRIPT}`,
-  "fi",
-].join("\n");
 /** The node's IPv4 routes: blackholes for the blocks it owns, BIRD's and Felix's (VXLAN) routes to the others' blocks. */
 export const ROUTES_SCRIPT = "ip -4 route show";
 /** The node's tunnel devices' addresses; empty when it has neither. */

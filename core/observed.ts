@@ -34,8 +34,12 @@ export interface LearnedRoute {
   readonly prefix: string;
   readonly via: string;
   readonly viaNode: string;
-  /** Who installed or announced the route: BIRD (bird, kdd), Felix over vxlan.calico, or the calico-vpp agent's GoBGP (vpp). */
-  readonly protocol: "bird" | "vxlan" | "gobgp";
+  /**
+   * Who installed or announced the route: BIRD (bird, kdd), Felix over vxlan.calico, Felix straight over the
+   * underlay (a CrossSubnet VXLAN pool between nodes of one subnet: Felix's `proto 80`, no tunnel), or the
+   * calico-vpp agent's GoBGP (vpp).
+   */
+  readonly protocol: "bird" | "vxlan" | "felix" | "gobgp";
 }
 
 export interface ObservedTopology {
@@ -56,6 +60,9 @@ export function parseTunnelAddresses(output: string): { vxlan: string | null; ip
     new RegExp(`^\\d+:\\s+${dev.replace(".", "\\.")}(?:@\\S+)?\\s+inet\\s+([0-9.]+)`, "m").exec(output)?.[1] ?? null;
   return { vxlan: addressOf("vxlan.calico"), ipip: addressOf("tunl0") };
 }
+
+/** The protocol number Felix marks the routes it programs with (`ip route` prints `proto 80`). */
+export const FELIX_ROUTE_PROTO = "80";
 
 const inPools = (route: KernelRoute, pools: readonly Network[]) => pools.some((pool) => contains(pool, route.prefix.split("/")[0] ?? ""));
 
@@ -109,7 +116,7 @@ export function observeTopology(
     routes[reading.node] = parseIpRoutes(reading.routes).flatMap((route) => {
       if (!route.via || route.type !== "unicast") return [];
       if (pools && !inPools(route, pools)) return [];
-      const protocol = route.dev === "vxlan.calico" ? ("vxlan" as const) : route.proto === "bird" || !pools ? ("bird" as const) : undefined;
+      const protocol = routeProtocol(route, !pools);
       return protocol ? [{ prefix: route.prefix, via: route.via, viaNode: nameByAddress.get(route.via) ?? route.via, protocol }] : [];
     });
   }
@@ -122,6 +129,13 @@ export function observeTopology(
     }))
     .sort((x, y) => sessionKey(x.a, x.b).localeCompare(sessionKey(y.a, y.b)));
   return { sessions: observed, routes, errors };
+}
+
+/** Who put a route to another node's block there; undefined for routes that are not one (unless `anyRoute`: BIRD's then). */
+function routeProtocol(route: KernelRoute, anyRoute: boolean): LearnedRoute["protocol"] | undefined {
+  if (route.dev === "vxlan.calico") return "vxlan";
+  if (route.proto === "bird" || anyRoute) return "bird";
+  return route.proto === FELIX_ROUTE_PROTO ? "felix" : undefined;
 }
 
 export interface TopologyComparison {

@@ -20,7 +20,7 @@ import {
 import { everyNodeHolds } from "../../core/settle";
 import type { ExpectedTopology } from "../../core/topology";
 import { HOST_BASH } from "../lab/host-command";
-import { LiveProbe, type ProbeReading } from "../lab/live-probe";
+import { LiveProbe, type ProbeReadiness, type ProbeReading } from "../lab/live-probe";
 import { goesWithNode, type StepTarget } from "../lab/node-step";
 
 export interface BgpStatusNode extends StepTarget {
@@ -28,7 +28,8 @@ export interface BgpStatusNode extends StepTarget {
 }
 
 export interface BgpStatusArgs {
-  readonly expected: ExpectedTopology;
+  /** The sessions the settings expect, with the nodes' addresses (known once the nodes exist, on kind). */
+  readonly expected: pulumi.Input<ExpectedTopology>;
   readonly nodes: readonly BgpStatusNode[];
   /** The lab's IP pools: routes into them are the ones that count, blackholes in them are a node's own blocks. */
   readonly pools: readonly Network[];
@@ -48,7 +49,7 @@ export class BgpStatus extends pulumi.ComponentResource {
 
   constructor(name: string, args: BgpStatusArgs, opts?: pulumi.ComponentResourceOptions) {
     super("calicolab:calico:BgpStatus", name, {}, opts);
-    const sessionsOf = (nodeName: string) => args.expected.sessions.filter((s) => s.a === nodeName || s.b === nodeName).length;
+    const expected = pulumi.output(args.expected);
     const inNode = (node: BgpStatusNode, script: string) => [...HOST_BASH, node.shell.run(script)];
     const probe = new LiveProbe(
       `${name}-probe`,
@@ -60,42 +61,52 @@ export class BgpStatus extends pulumi.ComponentResource {
             [`${node.nodeName}/tunnels`, inNode(node, TUNNELS_SCRIPT)],
           ]),
         ),
-        ready: {
-          command: [
-            ...HOST_BASH,
-            everyNodeHolds(
-              args.nodes.map((node) => ({
-                shell: node.shell,
-                check: `${sessionsEstablishedScript(sessionsOf(node.nodeName))} && ${dataplaneReadyScript(args.dataplane)}`,
-              })),
-              args.timeoutSeconds,
-            ),
-          ],
-          timeoutSeconds: args.timeoutSeconds,
-          ...(args.failWhenNotConverged
-            ? {
-                failure: {
-                  reason: `the lab did not reach its expected BGP topology (${args.expected.sessions.length} sessions Established from both ends, and routes to the other nodes' blocks; bgp.convergeTimeoutSeconds)`,
-                  diagnostics: Object.fromEntries(
-                    args.nodes.flatMap((node) =>
-                      Object.entries(convergenceDiagnostics()).map(([what, script]) => [`${node.nodeName}: ${what}`, inNode(node, script)]),
-                    ),
-                  ),
-                },
-              }
-            : {}),
-        },
+        ready: expected.apply((topology) => readiness(args, topology, inNode)),
         triggers: pulumi.all(args.nodes.map((node) => node.instanceId)),
       },
       // A probe only reads, and has nothing to undo: no delete of its own when the nodes go in the same destroy.
       { parent: this, ...goesWithNode(args.nodes[0]) },
     );
     const readings = probe.readings.apply((all) => args.nodes.map((node) => nodeReadings(node.nodeName, all)));
-    this.observed = readings.apply((list) => observeTopology(args.expected, list, args.pools));
+    this.observed = pulumi.all([expected, readings]).apply(([topology, list]) => observeTopology(topology, list, args.pools));
     this.dataplane = readings.apply((list) => observeDataplane(list, args.pools));
-    this.comparison = this.observed.apply((observed) => compareTopology(args.expected, observed));
+    this.comparison = pulumi.all([expected, this.observed]).apply(([topology, observed]) => compareTopology(topology, observed));
     this.registerOutputs({ observed: this.observed, dataplane: this.dataplane, comparison: this.comparison });
   }
+}
+
+/** Every node holds its expected sessions (of the expected kind) and its dataplane is programmed; or the step fails, with diagnostics. */
+function readiness(
+  args: BgpStatusArgs,
+  expected: ExpectedTopology,
+  inNode: (node: BgpStatusNode, script: string) => string[],
+): ProbeReadiness {
+  const sessionsOf = (nodeName: string) => expected.sessions.filter((s) => s.a === nodeName || s.b === nodeName).length;
+  return {
+    command: [
+      ...HOST_BASH,
+      everyNodeHolds(
+        args.nodes.map((node) => ({
+          shell: node.shell,
+          check: `${sessionsEstablishedScript(sessionsOf(node.nodeName), expected.mode)} && ${dataplaneReadyScript(args.dataplane)}`,
+        })),
+        args.timeoutSeconds,
+      ),
+    ],
+    timeoutSeconds: args.timeoutSeconds,
+    ...(args.failWhenNotConverged
+      ? {
+          failure: {
+            reason: `the lab did not reach its expected BGP topology (${expected.sessions.length} sessions Established from both ends, and routes to the other nodes' blocks; bgp.convergeTimeoutSeconds)`,
+            diagnostics: Object.fromEntries(
+              args.nodes.flatMap((node) =>
+                Object.entries(convergenceDiagnostics()).map(([what, script]) => [`${node.nodeName}: ${what}`, inNode(node, script)]),
+              ),
+            ),
+          },
+        }
+      : {}),
+  };
 }
 
 function nodeReadings(node: string, all: Record<string, ProbeReading>): NodeReadings {

@@ -1,39 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
-import { imageSetOf } from "../../core/config/image-mode";
-import { underlayPlanFor } from "../../core/config/plan";
-import type { LabConfig } from "../../core/config/types";
-import { nodeNames } from "../../core/config/validate";
-import { expectedTopology } from "../../core/topology";
-import type { Scenario, ScenarioContext } from "../scenarios/scenario";
-import type { Substrate } from "../substrates/substrate";
 import { registeredOutputs, type LabOutputs } from "./outputs";
-import { installTools } from "./phases/calicoctl";
-import { makeCalicoNodes } from "./phases/calico-nodes";
-import { applyCalicoResources, registerNodes } from "./phases/calico-resources";
-import { makeDatastore } from "./phases/datastore";
-import { calicoLabOutputs } from "./phases/outputs";
-import { watchStatus } from "./phases/status";
-import { plumbWorkloads } from "./phases/workloads";
+import { labOutputs } from "./phases/outputs";
+import type { LabPlatform } from "./platform";
 
 export interface CalicoLabArgs {
-  /** The validated lab settings (plain values: they decide how many resources there are). */
-  readonly config: LabConfig;
-  /** Stack name, put on everything the substrate makes so that leftovers can be found. */
-  readonly stack: pulumi.Input<string>;
-  /** Host folder for fetched tools. */
-  readonly cacheDir: string;
-  /** The offline build's artifact manifest. */
-  readonly manifestPath: string;
-  /** What Calico runs (bird: the etcd datastore). */
-  readonly scenario: Scenario;
-  /** Where the nodes live (docker containers, VMs, hosts). */
-  readonly substrate: Substrate;
+  /**
+   * What the lab runs on: Calico nodes made from a scenario on a substrate (`nodePlatform`: docker, qemu, ssh),
+   * or a Kubernetes cluster running Calico (`kindPlatform`). Plain: it decides which resources there are.
+   */
+  readonly platform: LabPlatform;
 }
 
 /**
- * A Calico lab: a scenario composed with a substrate, in phases. The substrate makes the network; then the
- * datastore, the Calico nodes, the Calico resources in the datastore (with the tools calicoctl needs), the
- * workloads, and the live BGP status that the outputs report.
+ * A Calico lab, on any platform: its resources, and one outputs contract (the datastore, the nodes with their
+ * blocks and workloads, the pools, the CNI configuration, the live BGP topology against what the settings
+ * expect, a diagram) that the stack exports and the lab commands read back.
  */
 export class CalicoLab extends pulumi.ComponentResource implements LabOutputs {
   public readonly etcd: LabOutputs["etcd"];
@@ -46,98 +27,7 @@ export class CalicoLab extends pulumi.ComponentResource implements LabOutputs {
 
   constructor(name: string, args: CalicoLabArgs, opts?: pulumi.ComponentResourceOptions) {
     super("calicolab:index:CalicoLab", name, {}, opts);
-    const { config, scenario } = args;
-    const plan = underlayPlanFor(config);
-    const context: ScenarioContext = { lab: name, config, plan, images: imageSetOf(config), manifestPath: args.manifestPath };
-    const lab = { lab: name, parent: this };
-
-    const substrate = args.substrate(
-      { lab: name, stack: args.stack, parent: this },
-      { subnet: plan.subnet, gateway: plan.gateway, internal: config.underlay.internal },
-    );
-    const datastore = makeDatastore(scenario, context, substrate, this);
-    const names = nodeNames(config);
-    const calico = makeCalicoNodes({
-      ...lab,
-      substrate,
-      runtimes: names.map((node, i) => scenario.calicoRuntime(context, node, plan.nodes[i] ?? "")),
-      after: datastore.ready,
-      inTurn: config.artifacts.calicoSource !== "",
-      ...(datastore.prepared.nodeSetup ? { setup: datastore.prepared.nodeSetup } : {}),
-    });
-
-    const datastoreEnv = scenario.datastoreEnv(context);
-    const calicoctl = installTools({
-      ...lab,
-      tools: context.images.tools,
-      cacheDir: args.cacheDir,
-      manifestPath: args.manifestPath,
-      datastore,
-      calico,
-      inDatastore: scenario.calicoctlInDatastore?.(context) === true,
-    });
-    if (scenario.nodesRegisterThemselves) registerNodes(name, this, datastoreEnv, { calicoctl, datastore, calico });
-    const resources = applyCalicoResources(
-      {
-        ...lab,
-        bgp: config.bgp,
-        ipPools: config.ipPools,
-        networkName: config.cni.networkName,
-        datastoreEnv,
-        calicoctl,
-        ...(datastore.prepared.calicoResources ? { made: datastore.prepared.calicoResources } : {}),
-        networkProfile: scenario.networkProfile,
-        reflectorsInDatastore: scenario.reflectorsInDatastore,
-      },
-      calico,
-    );
-
-    const conflist = scenario.conflist(context);
-    const { cni, workloads } = plumbWorkloads(
-      {
-        ...lab,
-        conflist,
-        network: config.cni.networkName,
-        perNode: config.workloads.perNode,
-        installs: calicoctl.tools.installs,
-        pools: resources.pools,
-        ...(datastore.prepared.workloadObject ? { workloadObject: datastore.prepared.workloadObject } : {}),
-      },
-      calico,
-    );
-
-    const expected = expectedTopology({
-      asNumber: config.bgp.asNumber,
-      mode: config.bgp.mode,
-      routeReflectors: config.bgp.routeReflectors,
-      nodes: names.map((n, i) => ({ name: n, address: plan.nodes[i] ?? "" })),
-    });
-    const status = watchStatus(
-      {
-        ...lab,
-        expected,
-        bgp: config.bgp,
-        ipPools: config.ipPools,
-        workloadsPerNode: config.workloads.perNode,
-        after: [workloads, ...resources.bgp, ...resources.reflectors],
-      },
-      calico,
-    );
-
-    const outputs = calicoLabOutputs({
-      etcd: datastore.etcd,
-      etcdAddress: plan.etcd,
-      ...(datastore.prepared.etcdTls ? { etcdTls: datastore.prepared.etcdTls } : {}),
-      nodes: calico.nodes,
-      bgp: config.bgp,
-      expected,
-      ipPools: config.ipPools,
-      poolsYaml: resources.poolsYaml,
-      cni: { path: cni.path, conflist },
-      workloads: workloads.workloads,
-      status,
-      ...(datastore.prepared.kubeconfig ? { kubeconfig: datastore.prepared.kubeconfig } : {}),
-    });
+    const outputs = labOutputs(args.platform({ lab: name, parent: this }));
     this.etcd = outputs.etcd;
     this.nodes = outputs.nodes;
     this.ipPools = outputs.ipPools;

@@ -20,9 +20,9 @@ export interface SubstrateOptions {
 }
 
 /**
- * The scenarios and substrates the CalicoLab composes; which pairs a user may ask for is decided by the
- * settings' validation (core/config/validate.ts). kind is a lab of its own (KindLab): a whole cluster,
- * not nodes. A substrate is made from the settings it needs (the qemu VMs' size, the ssh hosts). A scenario's
+ * The scenarios and substrates the node platform composes (components/lab/node-platform.ts); which pairs a
+ * user may ask for is decided by the settings' validation (core/config/validate.ts). kind is a platform of its
+ * own (components/substrates/kind/kind-platform.ts): a whole cluster, not nodes. A substrate is made from the settings it needs (the qemu VMs' size, the ssh hosts). A scenario's
  * module is loaded when the lab asks for it: kdd's brings Pulumi's Kubernetes SDK, which a bird lab would
  * load for nothing on every up.
  */
@@ -38,7 +38,7 @@ export const LAB_SUBSTRATES: Partial<Record<SubstrateName, (options: SubstrateOp
 
 /**
  * Beside each substrate's factory, its machine check: what this machine lacks for that substrate, named
- * before anything is declared (kind checks its machine in KindLab, before it registers anything).
+ * before anything is declared (kind checks its machine when its platform is made, before the lab registers anything).
  */
 export const LAB_PREFLIGHTS: Partial<Record<SubstrateName, (config: LabConfig, machine: Machine) => ConfigIssue[]>> = {
   docker: (config, machine) => dockerPreflight(config, machine),

@@ -9,7 +9,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import type { LabNodeOutput, StackOutputs } from "../../components/lab/outputs";
 import { parseCidr } from "../../core/addressing";
 import { noLabMessage, unknownNodeMessage, unreachableNodeMessage } from "../../core/lab-messages";
-import { ANY_NODE_BIRD_PROTOCOLS_SCRIPT, ROUTES_SCRIPT, TUNNELS_SCRIPT } from "../../core/node-scripts";
+import { BIRD_PROTOCOLS_SCRIPT, ROUTES_SCRIPT, TUNNELS_SCRIPT } from "../../core/node-scripts";
 import type { NodeReadings } from "../../core/observed";
 import { liveStatus, STATUS_EXIT, type LiveStatus } from "../../core/status";
 import { shellFor, type NodeAccess } from "../../core/transports/access";
@@ -74,7 +74,7 @@ export function runInNode(access: NodeAccess, script: string, timeoutSeconds = n
 function readNode(node: LabNodeOutput): NodeReadings {
   if (!node.access) return { node: node.name, birdProtocols: "", routes: "", error: "its outputs do not say how to reach it" };
   const { access } = node;
-  const protocols = runInNode(access, ANY_NODE_BIRD_PROTOCOLS_SCRIPT);
+  const protocols = runInNode(access, BIRD_PROTOCOLS_SCRIPT);
   const routes = runInNode(access, ROUTES_SCRIPT);
   const tunnels = runInNode(access, TUNNELS_SCRIPT);
   const failed = [protocols, routes].find((r) => r.status !== 0);

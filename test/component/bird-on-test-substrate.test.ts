@@ -65,16 +65,19 @@ describe.skipIf(!canChroot)("the bird scenario on a test-only substrate (chroot 
     }
     const mocks = captureGraph();
     const { CalicoLab } = await import("../../components/lab/calico-lab");
+    const { nodePlatform } = await import("../../components/lab/node-platform");
     const { birdScenario } = await import("../../components/scenarios/bird");
     const lab = new CalicoLab(
       "t",
       {
-        config,
-        stack: "test",
-        cacheDir: cache,
-        manifestPath: join(cache, "manifest.json"),
-        scenario: birdScenario,
-        substrate: chrootSubstrate(join(base, "nodes"), peersOf),
+        platform: nodePlatform({
+          config,
+          stack: "test",
+          cacheDir: cache,
+          manifestPath: join(cache, "manifest.json"),
+          scenario: birdScenario,
+          substrate: chrootSubstrate(join(base, "nodes"), peersOf),
+        }),
       },
       { transformations: [mocks.capture] },
     );

@@ -59,17 +59,20 @@ async function buildLab(
 ) {
   const mocks = captureGraph();
   const { CalicoLab } = await import("../../components/lab/calico-lab");
+  const { nodePlatform } = await import("../../components/lab/node-platform");
   const { LAB_SCENARIOS } = await import("../../components/lab/registry");
   const scenario = await LAB_SCENARIOS[(raw.scenario as "bird" | "kdd" | undefined) ?? "bird"]?.();
   const lab = new CalicoLab(
     name,
     {
-      ...(await birdOnDocker()),
-      ...(scenario ? { scenario } : {}),
-      config: online(raw),
-      stack: "test",
-      cacheDir: "/cache",
-      manifestPath,
+      platform: nodePlatform({
+        ...(await birdOnDocker()),
+        ...(scenario ? { scenario } : {}),
+        config: online(raw),
+        stack: "test",
+        cacheDir: "/cache",
+        manifestPath,
+      }),
     },
     { transformations: [mocks.capture], ...opts },
   );
@@ -212,7 +215,7 @@ describe("CalicoLab, mesh of three", () => {
       // Two trips: the loop (quarter-second polls until the convergence timeout) and the check together.
       expect(script.split(`docker exec -i lab-${n} sh -s`)).toHaveLength(3);
     }
-    expect(script).toContain(`until { ${sessionsEstablishedScript(2)} && `);
+    expect(script).toContain(`until { ${sessionsEstablishedScript(2, "mesh")} && `);
     expect(script).toContain("sleep 0.25");
     expect(script.match(/^\} >\/dev\/null 2>&1 &$/gm)).toHaveLength(6);
   });
@@ -458,9 +461,10 @@ describe("the caller's options", () => {
   it("are kept: children inherit the lab's protect flag", async () => {
     const mocks = captureGraph();
     const { CalicoLab } = await import("../../components/lab/calico-lab");
+    const { nodePlatform } = await import("../../components/lab/node-platform");
     new CalicoLab(
       "kept",
-      { ...(await birdOnDocker()), config: online({}), stack: "t", cacheDir: "/c", manifestPath: "/m" },
+      { platform: nodePlatform({ ...(await birdOnDocker()), config: online({}), stack: "t", cacheDir: "/c", manifestPath: "/m" }) },
       { protect: true, transformations: [mocks.capture] },
     );
     await Promise.all(mocks.pending);

@@ -5,7 +5,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import versions from "../../versions.json";
 
+import type { LabConfig } from "../../core/config/types";
 import type { PreflightProblem } from "../../core/substrates/kind/preflight";
+import type { KindPreflight } from "../../components/substrates/kind/preflight";
 import { HOST_COMMAND_TYPE, online, valueOf } from "./harness";
 
 /** What the mocks saw of one resource, with the provider it was given. */
@@ -23,38 +25,32 @@ interface Seen {
 
 const inputsByName = new Map<string, Record<string, unknown>>();
 const ADDRESSES: Record<string, string> = {};
+/** The lab's route reflectors: empty for a mesh. */
+let REFLECTORS: string[] = [];
 
 function gobgpNeighbors(peers: string[]): string {
   const rows = peers.map((peer) => `${peer.padEnd(10)} 64512 00:03:12 Establ      |        1         1`);
   return ["Peer          AS  Up/Down State       |#Received  Accepted", ...rows, ""].join("\n");
 }
 
-/** CalicoNodeStatus as calico-node fills it in once every mesh session is up. */
-function calicoNodeStatusList(): string {
-  const nodes = Object.keys(ADDRESSES);
-  return JSON.stringify({
-    items: nodes.map((node) => ({
-      spec: { node },
-      status: {
-        bgp: {
-          numberEstablishedV4: nodes.length - 1,
-          peersV4: nodes
-            .filter((n) => n !== node)
-            .map((n) => ({ peerIP: ADDRESSES[n], type: "NodeMesh", state: "Established", since: "12:00:00" })),
-        },
-        routes: {
-          routesV4: nodes
-            .filter((n) => n !== node)
-            .map((n, i) => ({
-              type: "FIB",
-              destination: `10.244.${i + 1}.0/26`,
-              gateway: ADDRESSES[n],
-              learnedFrom: { sourceType: "NodeMesh", peerIP: ADDRESSES[n] },
-            })),
-        },
-      },
-    })),
-  });
+/** BIRD's protocols in calico-node once every session is up: Mesh_ in the mesh, Node_ with route reflectors. */
+function birdProtocols(node: string): string {
+  const reflectors = REFLECTORS;
+  const peers = Object.entries(ADDRESSES).filter(
+    ([name]) => name !== node && (reflectors.length === 0 || reflectors.includes(name) || reflectors.includes(node)),
+  );
+  const kind = reflectors.length === 0 ? "Mesh" : "Node";
+  const rows = peers.map(([, ip]) => `${kind}_${ip.replaceAll(".", "_")} BGP      master   up     12:00:00    Established`);
+  return ["BIRD v0.3.3+birdv1.6.8 ready.", "name     proto    table    state  since       info", ...rows, ""].join("\n");
+}
+
+/** The node's routes: a blackhole for its own block, BIRD's route to every other node's. */
+function kernelRoutes(node: string): string {
+  return Object.entries(ADDRESSES)
+    .map(([name, ip], i) =>
+      name === node ? `blackhole 10.244.${i + 1}.0/26 proto bird` : `10.244.${i + 1}.0/26 via ${ip} dev eth0 proto bird`,
+    )
+    .join("\n");
 }
 
 pulumi.runtime.setMocks(
@@ -87,11 +83,13 @@ pulumi.runtime.setMocks(
             const stdout =
               key === "conflist"
                 ? '{"name":"k8s-pod-network","cniVersion":"0.3.1","plugins":[{"type":"calico"}]}'
-                : key === "calico-node-status"
-                  ? calicoNodeStatusList()
-                  : what === "neighbors"
-                    ? gobgpNeighbors(peers)
-                    : "";
+                : what === "protocols"
+                  ? birdProtocols(node)
+                  : what === "routes"
+                    ? kernelRoutes(node)
+                    : what === "neighbors"
+                      ? gobgpNeighbors(peers)
+                      : "";
             return [key, { stdout }];
           }),
         );
@@ -136,6 +134,17 @@ function capture(): { seen: Seen[]; pending: Promise<void>[]; transformation: pu
   return { seen, pending, transformation };
 }
 
+/** A lab on the kind platform, as the program makes one. */
+async function kindLab(
+  name: string,
+  args: { config: LabConfig; manifestPath: string; preflight: KindPreflight; cacheDir?: string },
+  opts: pulumi.ComponentResourceOptions = {},
+) {
+  const { CalicoLab } = await import("../../components/lab/calico-lab");
+  const { kindPlatform } = await import("../../components/substrates/kind/kind-platform");
+  return new CalicoLab(name, { platform: kindPlatform({ cacheDir: "/cache", ...args, lab: name }) }, opts);
+}
+
 async function buildLab(
   name: string,
   raw: Record<string, unknown>,
@@ -143,12 +152,7 @@ async function buildLab(
   manifestPath = "/cache/artifacts/manifest.json",
 ) {
   const graph = capture();
-  const { KindLab } = await import("../../components/substrates/kind/kind-lab");
-  const lab = new KindLab(
-    name,
-    { config: online(raw), cacheDir: "/cache", manifestPath, preflight },
-    { transformations: [graph.transformation] },
-  );
+  const lab = await kindLab(name, { config: online(raw), manifestPath, preflight }, { transformations: [graph.transformation] });
   const outputs = {
     etcd: await valueOf(lab.etcd),
     nodes: await valueOf(lab.nodes),
@@ -183,7 +187,7 @@ const KDD = {
   ],
 };
 
-describe("KindLab, kdd", () => {
+describe("kind, kdd", () => {
   let built: Awaited<ReturnType<typeof buildLab>>;
   beforeAll(async () => {
     for (const key of Object.keys(ADDRESSES)) delete ADDRESSES[key];
@@ -197,7 +201,8 @@ describe("KindLab, kdd", () => {
 
   it("registers typed children named from the lab and parented", () => {
     const { find } = built;
-    expect(find("kdd").type).toBe("calicolab:index:KindLab");
+    // one lab component on every platform
+    expect(find("kdd").type).toBe("calicolab:index:CalicoLab");
     expect(find("kdd-cluster")).toMatchObject({ type: "calicolab:kind:KindCluster", parent: "kdd" });
     for (const step of ["create", "kubeconfig", "nodes", "rp-filter"]) {
       expect(find(`kdd-cluster-${step}`)).toMatchObject({ type: HOST_COMMAND_TYPE, parent: "kdd-cluster" });
@@ -210,10 +215,12 @@ describe("KindLab, kdd", () => {
     expect(find("kdd-ippools")).toMatchObject({ type: "calicolab:kind:CalicoPools", parent: "kdd" });
     expect(find("kdd-ippools-bgp-default").type).toBe("kubernetes:crd.projectcalico.org/v1:BGPConfiguration");
     expect(find("kdd-ippools-kdd-pool").type).toBe("kubernetes:crd.projectcalico.org/v1:IPPool");
-    expect(find("kdd-bgp-status")).toMatchObject({ type: "calicolab:kind:KindBgpStatus", parent: "kdd" });
+    // the one status reader of every platform: BIRD in each node
+    expect(find("kdd-bgp-status")).toMatchObject({ type: "calicolab:calico:BgpStatus", parent: "kdd" });
     for (const i of [1, 2, 3])
-      expect(find(`kdd-bgp-status-request-${i}`).type).toBe("kubernetes:crd.projectcalico.org/v1:CalicoNodeStatus");
+      expect(find(`kdd-node-status-${i}`)).toMatchObject({ type: "kubernetes:crd.projectcalico.org/v1:CalicoNodeStatus", parent: "kdd" });
     expect(find("kdd-bgp-status-probe").type).toBe("pulumi-nodejs:dynamic/calicolab:LiveProbe");
+    expect(find("kdd-cni").type).toBe("pulumi-nodejs:dynamic/calicolab:LiveProbe");
     expect(find("kdd-workloads")).toMatchObject({ type: "calicolab:kind:KindPods", parent: "kdd" });
     for (const i of [1, 2, 3]) {
       expect(find(`kdd-workloads-${i}`)).toMatchObject({ type: "kubernetes:core/v1:Pod", parent: "kdd-workloads" });
@@ -232,8 +239,16 @@ describe("KindLab, kdd", () => {
     expect(deps("kdd-ippools")).toEqual(["kdd-calico"]);
     expect(deps("kdd-workloads")).toEqual(["kdd-ippools"]);
     expect(deps("kdd-workloads-2-netns")).toEqual(["kdd-workloads-2"]);
-    expect(deps("kdd-bgp-status")).toEqual(["kdd-ippools", "kdd-calicoctl", "kdd-workloads"]);
-    expect(deps("kdd-bgp-status-probe")).toEqual(["kdd-bgp-status-request-1", "kdd-bgp-status-request-2", "kdd-bgp-status-request-3"]);
+    expect(deps("kdd-node-status-2")).toEqual(["kdd-ippools", "kdd-calicoctl", "kdd-workloads"]);
+    expect(deps("kdd-bgp-status")).toEqual([
+      "kdd-ippools",
+      "kdd-calicoctl",
+      "kdd-workloads",
+      "kdd-node-status-1",
+      "kdd-node-status-2",
+      "kdd-node-status-3",
+    ]);
+    expect(deps("kdd-cni")).toEqual(["kdd-calico"]);
     for (const step of ["nodes", "kubeconfig", "rp-filter"]) expect(deps(`kdd-cluster-${step}`)).toEqual(["kdd-cluster-create"]);
   });
 
@@ -245,9 +260,9 @@ describe("KindLab, kdd", () => {
         "kdd-calico-installation",
         "kdd-ippools-bgp-default",
         "kdd-ippools-kdd-pool",
-        "kdd-bgp-status-request-1",
-        "kdd-bgp-status-request-2",
-        "kdd-bgp-status-request-3",
+        "kdd-node-status-1",
+        "kdd-node-status-2",
+        "kdd-node-status-3",
         "kdd-workloads-1",
         "kdd-workloads-2",
         "kdd-workloads-3",
@@ -277,7 +292,7 @@ describe("KindLab, kdd", () => {
       },
       deleteUnreachable: "true",
     });
-    expect(await pulumi.isSecret(built.lab.kubeconfig)).toBe(true);
+    expect(await pulumi.isSecret(built.lab.kubeconfig!)).toBe(true);
     expect(built.find("kdd-cluster-rp-filter").inputs.create).toContain(
       "docker exec kdd-worker2 sysctl -q -w net.ipv4.conf.all.rp_filter=1",
     );
@@ -300,7 +315,8 @@ describe("KindLab, kdd", () => {
       spec: { cidr: "10.244.0.0/16", vxlanMode: "CrossSubnet", ipipMode: "Never", nodeSelector: "all()" },
     });
     expect(built.find("kdd-ippools-bgp-default").inputs).toMatchObject({ spec: { nodeToNodeMeshEnabled: true, asNumber: 64512 } });
-    expect(built.find("kdd-bgp-status-request-2").inputs).toMatchObject({
+    expect(built.find("kdd-node-status-2").inputs).toMatchObject({
+      metadata: { name: "kdd-worker" },
       spec: { node: "kdd-worker", classes: ["Agent", "BGP", "Routes"] },
     });
   });
@@ -319,23 +335,26 @@ describe("KindLab, kdd", () => {
     expect(built.find("kdd-calicoctl-config").inputs.create).toContain(
       "  datastoreType: kubernetes\n  kubeconfig: /etc/kubernetes/admin.conf\n",
     );
+    // birdcl beside it: calico-node's, through the node's container runtime
+    expect(built.find("kdd-calicoctl-install-2").inputs.create).toContain(
+      "docker exec -i kdd-worker sh -s <<'CALICO_LAB_NODE_SCRIPT'\nset -eu\nmkdir -p /usr/local/bin\ncat > /usr/local/bin/birdcl <<'CALICO_LAB_EOF'\n#!/bin/sh\n",
+    );
+    expect(built.find("kdd-calicoctl-install-2").inputs.create).toContain('exec crictl exec -i "$id" birdcl "$@"');
   });
 
-  it("reads CalicoNodeStatus and the conflist through the control plane", () => {
+  it("reads BIRD, the routes and the tunnels in every node, as on every platform, and the conflist on the control plane", () => {
     const probe = built.find("kdd-bgp-status-probe").inputs as { commands: Record<string, string[]>; ready: { command: string[] } };
-    expect(Object.keys(probe.commands).sort()).toEqual(["calico-node-status", "conflist"]);
-    expect(probe.commands["calico-node-status"]).toEqual([
-      "docker",
-      "exec",
-      "kdd-control-plane",
-      "kubectl",
-      "--kubeconfig=/etc/kubernetes/admin.conf",
-      "get",
-      "caliconodestatuses.crd.projectcalico.org",
-      "-o",
-      "json",
-    ]);
-    expect(probe.ready.command[2]).toContain("-v want='kdd-control-plane=2 kdd-worker=2 kdd-worker2=2'");
+    expect(Object.keys(probe.commands).sort()).toEqual(
+      ["kdd-control-plane", "kdd-worker", "kdd-worker2"].flatMap((n) => [`${n}/protocols`, `${n}/routes`, `${n}/tunnels`]).sort(),
+    );
+    expect(probe.commands["kdd-worker/protocols"]?.at(-1)).toContain(
+      "docker exec -i kdd-worker sh -s <<'CALICO_LAB_NODE_SCRIPT'\nbirdcl -s /var/run/calico/bird.ctl show protocols\n",
+    );
+    // each node waits for its two mesh sessions, and its routes to the two other nodes' blocks over VXLAN or BIRD
+    expect(probe.ready.command.at(-1)).toContain("grep -cE '^Mesh_[^ ]* .*Established')\" -ge 2 ]");
+    expect(probe.ready.command.at(-1)).toContain("ip -4 -o addr show dev vxlan.calico");
+    const cni = built.find("kdd-cni").inputs as { commands: Record<string, string[]> };
+    expect(cni.commands.conflist).toEqual(["docker", "exec", "kdd-control-plane", "cat", "/etc/cni/net.d/10-calico.conflist"]);
   });
 
   it("exports the bird lab's outputs, in the bird lab's shape", () => {
@@ -368,7 +387,7 @@ describe("KindLab, kdd", () => {
   });
 });
 
-describe("KindLab, kdd offline: the offline build's engine, kind and images, Calico's manifest", () => {
+describe("kind, kdd offline: the offline build's engine, kind and images, Calico's manifest", () => {
   let built: Awaited<ReturnType<typeof buildLab>>;
   const dir = mkdtempSync(join(tmpdir(), "calico-lab-component-kind-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -422,11 +441,9 @@ describe("KindLab, kdd offline: the offline build's engine, kind and images, Cal
 
   it("reaches the nodes, their Pods and their BIRD on the build's engine", () => {
     const probe = built.find("off-bgp-status-probe").inputs as { commands: Record<string, string[]> };
-    expect(probe.commands["calico-node-status"]?.slice(0, 3)).toEqual([
-      "env",
-      "DOCKER_HOST=unix:///run/calico-lab-v28/docker.sock",
-      "docker",
-    ]);
+    expect(probe.commands["off-worker/protocols"]?.at(-1)).toContain(
+      "env DOCKER_HOST=unix:///run/calico-lab-v28/docker.sock docker exec -i off-worker sh -s",
+    );
     expect(built.find("off-workloads-2-netns").inputs.create).toContain(
       "env DOCKER_HOST=unix:///run/calico-lab-v28/docker.sock docker exec -i off-worker sh -s",
     );
@@ -438,27 +455,29 @@ describe("KindLab, kdd offline: the offline build's engine, kind and images, Cal
   });
 
   it("without the build's kind parts, stops before anything is registered and says what to build", async () => {
-    const { KindLab } = await import("../../components/substrates/kind/kind-lab");
     const graph = capture();
-    expect(
-      () =>
-        new KindLab(
-          "none",
-          { config: online({ ...KDD, imageMode: "offline" }), cacheDir: "/c", manifestPath: "/nowhere/manifest.json", preflight: () => [] },
-          { transformations: [graph.transformation] },
-        ),
-    ).toThrow(
+    await expect(
+      kindLab(
+        "none",
+        { config: online({ ...KDD, imageMode: "offline" }), cacheDir: "/c", manifestPath: "/nowhere/manifest.json", preflight: () => [] },
+        { transformations: [graph.transformation] },
+      ),
+    ).rejects.toThrow(
       /no Calico manifest v3\.28\.5 for kind \(calico-manifest in \/nowhere\/manifest\.json: missing\): run bash scripts\/offline\/build\.sh --kind/,
     );
     expect(graph.seen).toEqual([]);
   });
 });
 
-describe("KindLab, kdd with a route reflector", () => {
+describe("kind, kdd with a route reflector", () => {
   let built: Awaited<ReturnType<typeof buildLab>>;
+  afterAll(() => {
+    REFLECTORS = [];
+  });
   beforeAll(async () => {
     for (const key of Object.keys(ADDRESSES)) delete ADDRESSES[key];
     Object.assign(ADDRESSES, { "rr-control-plane": "172.18.0.2", "rr-worker": "172.18.0.3", "rr-worker2": "172.18.0.4" });
+    REFLECTORS = ["rr-control-plane"];
     built = await buildLab("rr", { ...KDD, bgp: { mode: "routeReflectors", routeReflectors: ["control-plane"] } });
   });
 
@@ -502,7 +521,7 @@ async function expectRecorded(file: string, seen: readonly Seen[]): Promise<void
   await expect(`${graph.join("\n")}\n`).toMatchFileSnapshot(`urns/${file}.graph.txt`);
 }
 
-describe("KindLab, vpp", () => {
+describe("kind, vpp", () => {
   let built: Awaited<ReturnType<typeof buildLab>>;
   beforeAll(async () => {
     for (const key of Object.keys(ADDRESSES)) delete ADDRESSES[key];
@@ -542,10 +561,10 @@ describe("KindLab, vpp", () => {
   });
 
   it("reads each node's GoBGP instead of CalicoNodeStatus", () => {
-    expect(built.seen.some((r) => r.name.includes("-request-"))).toBe(false);
+    expect(built.seen.some((r) => r.name.includes("-node-status-"))).toBe(false);
+    expect(built.find("vpp-bgp-status").type).toBe("calicolab:kind:GobgpStatus");
     const probe = built.find("vpp-bgp-status-probe").inputs as { commands: Record<string, string[]> };
     expect(Object.keys(probe.commands).sort()).toEqual([
-      "conflist",
       "vpp-control-plane/neighbors",
       "vpp-control-plane/rib",
       "vpp-worker/neighbors",
@@ -565,10 +584,9 @@ describe("KindLab, vpp", () => {
 describe("the preflight", () => {
   it("runs before anything is registered, and its problems stop the lab with their message", async () => {
     const graph = capture();
-    const { KindLab } = await import("../../components/substrates/kind/kind-lab");
     const asked: unknown[] = [];
     const build = () =>
-      new KindLab(
+      kindLab(
         "nope",
         {
           config: online({ ...KDD, kind: { workers: 1 } }),
@@ -581,8 +599,8 @@ describe("the preflight", () => {
         },
         { transformations: [graph.transformation] },
       );
-    expect(build).toThrow(pulumi.RunError);
-    expect(build).toThrow(
+    await expect(build()).rejects.toThrow(pulumi.RunError);
+    await expect(build()).rejects.toThrow(
       "the kind substrate cannot run on this machine (1 preflight check failed):\n  - privileged: This Docker engine cannot run privileged containers.",
     );
     expect(graph.seen).toEqual([]);
@@ -595,20 +613,18 @@ describe("the preflight", () => {
   });
 
   it("asks for VPP's hugepages on every node", async () => {
-    const { KindLab } = await import("../../components/substrates/kind/kind-lab");
     let asked: { hugepagesPerNode?: number; nodes?: number } = {};
-    expect(
-      () =>
-        new KindLab("pages", {
-          config: online({ scenario: "vpp", substrate: "kind", vpp: { hugepages: 256 }, kind: { workers: 3 } }),
-          cacheDir: "/c",
-          manifestPath: "/m",
-          preflight: (want) => {
-            asked = want;
-            return [{ check: "hugepages", message: "no pages" }];
-          },
-        }),
-    ).toThrow(/hugepages: no pages/);
+    await expect(
+      kindLab("pages", {
+        config: online({ scenario: "vpp", substrate: "kind", vpp: { hugepages: 256 }, kind: { workers: 3 } }),
+        cacheDir: "/c",
+        manifestPath: "/m",
+        preflight: (want) => {
+          asked = want;
+          return [{ check: "hugepages", message: "no pages" }];
+        },
+      }),
+    ).rejects.toThrow(/hugepages: no pages/);
     expect(asked).toMatchObject({ hugepagesPerNode: 256, nodes: 4 });
   });
 });

@@ -36,6 +36,7 @@ installMocks(
 async function buildLab(name: string, raw: Record<string, unknown>, home = "/home/me", manifestPath = "/cache/artifacts/manifest.json") {
   const mocks = captureGraph();
   const { CalicoLab } = await import("../../components/lab/calico-lab");
+  const { nodePlatform } = await import("../../components/lab/node-platform");
   const { LAB_SCENARIOS, LAB_SUBSTRATES } = await import("../../components/lab/registry");
   const loaded = loadLabConfig(raw);
   const config = { ...loaded, imageMode: resolveImageMode(loaded, { offlineBuildPresent: true }) };
@@ -43,7 +44,7 @@ async function buildLab(name: string, raw: Record<string, unknown>, home = "/hom
   const scenario = await LAB_SCENARIOS[config.scenario]!();
   const lab = new CalicoLab(
     name,
-    { config, stack: "test", cacheDir: "/cache", manifestPath, scenario, substrate },
+    { platform: nodePlatform({ config, stack: "test", cacheDir: "/cache", manifestPath, scenario, substrate }) },
     { transformations: [mocks.capture] },
   );
   const outputs = {

@@ -26,6 +26,7 @@ interface Recorded {
 /** Every resource the lab registers: its URN, and (by name) what it waits for and what it is deleted with. */
 async function record(raw: Record<string, unknown>, manifestPath = "/cache/artifacts/manifest.json"): Promise<Recorded> {
   const { CalicoLab } = await import("../../components/lab/calico-lab");
+  const { nodePlatform } = await import("../../components/lab/node-platform");
   const { LAB_SCENARIOS, LAB_SUBSTRATES } = await import("../../components/lab/registry");
   const loaded = loadLabConfig(raw);
   const config = { ...loaded, imageMode: resolveImageMode(loaded, { offlineBuildPresent: false }) };
@@ -47,7 +48,7 @@ async function record(raw: Record<string, unknown>, manifestPath = "/cache/artif
   };
   const lab = new CalicoLab(
     "lab",
-    { config, stack: "test", cacheDir: "/cache", manifestPath, scenario, substrate },
+    { platform: nodePlatform({ config, stack: "test", cacheDir: "/cache", manifestPath, scenario, substrate }) },
     { transformations: [capture] },
   );
   await valueOf(pulumi.all([lab.etcd, lab.nodes, lab.bgpTopology, lab.diagram]));

@@ -7,6 +7,7 @@ import { readArtifact } from "../../core/config/artifacts";
 import { labNameFor } from "../../core/config/keys";
 import { KIND_ARTIFACT } from "../../core/substrates/kind/calico-manifest";
 import type { LabNodeOutput } from "../../components/lab/outputs";
+import { expectNodeStatusesMatch, type KddOutputs } from "./kdd-expectations";
 import { destroyAndForget, labStatus, outputsOf, type LabOutputs } from "./lab-expectations";
 import { cacheDir, missingPrerequisites, repoRoot, sh } from "./live";
 import { labSuite } from "./suite";
@@ -106,11 +107,15 @@ describe
       }
     });
 
-    it("calicoctl node status and CalicoNodeStatus agree on every node; lab:status reaches the nodes", async () => {
+    it("BIRD as the outputs read it, calicoctl node status and CalicoNodeStatus agree on every node; lab:status reaches the nodes", async () => {
       for (const node of outputs.nodes) {
         const status = onEngine("docker", "exec", node.container, "calicoctl", "node", "status");
         expect(status.match(/Established/g)?.length, status).toBe(outputs.nodes.length - 1);
+        // the node's birdcl (calico-node's, through the node's runtime), as lab:exec gives it
+        const protocols = onEngine("docker", "exec", node.container, "birdcl", "-s", "/var/run/calico/bird.ctl", "show", "protocols");
+        expect(protocols.match(/^Mesh_\S+ .*Established/gm)?.length, protocols).toBe(outputs.nodes.length - 1);
       }
+      await expectNodeStatusesMatch(outputs as unknown as KddOutputs, (...args) => kubectl(controlPlane, ...args));
       const seen = await labStatus(outputs);
       expect(seen.code, seen.text).toBe(0);
     });

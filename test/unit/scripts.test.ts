@@ -1,7 +1,11 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULTS } from "../../core/config/defaults";
 import { labNameFor, manifestPathFor } from "../../core/config/keys";
-import { sessionsEstablishedScript, workloadAddScript, workloadDelScript } from "../../core/node-scripts";
+import { dataplaneReadyScript, sessionsEstablishedScript, workloadAddScript, workloadDelScript } from "../../core/node-scripts";
 import { calicoNodeReadySeconds, pollSecondsFor, untilPasses } from "../../core/settle";
 import { labLabels } from "../../core/node-runtime";
 import { birdNodeRuntime, etcdRuntime } from "../../core/scenarios/bird";
@@ -221,6 +225,43 @@ describe("workload scripts (node-side: no transport in them)", () => {
     expect(sessionsEstablishedScript(2)).toBe(
       '[ "$(birdcl -s /var/run/calico/bird.ctl show protocols 2>/dev/null | grep -c Established)" -ge 2 ]',
     );
+  });
+  it("the dataplane is ready with routes to the other nodes' blocks from BIRD, over vxlan.calico, or Felix's over the underlay", () => {
+    const ready = (routes: string) => {
+      const dir = mkdtempSync(join(tmpdir(), "ip-"));
+      writeFileSync(join(dir, "ip"), `#!/bin/sh\ncat <<'EOF'\n${routes}\nEOF\n`, { mode: 0o755 });
+      const script = dataplaneReadyScript({ vxlan: false, remoteBlocks: 2 });
+      const status = spawnSync("bash", ["-c", script], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } }).status;
+      rmSync(dir, { recursive: true });
+      return status === 0;
+    };
+    const own = "blackhole 10.1.127.192/26 proto 80 ";
+    const felix = "10.1.86.64/26 via 192.168.4.6 dev eth0 proto 80 onlink ";
+    const bird = "10.1.20.64/26 via 192.168.4.7 dev eth0 proto bird";
+    const vxlan = "10.1.20.64/26 via 10.1.20.65 dev vxlan.calico onlink ";
+    expect(ready([own, felix, bird].join("\n"))).toBe(true);
+    expect(ready([own, felix, vxlan].join("\n"))).toBe(true);
+    expect(ready([own, felix].join("\n"))).toBe(false);
+    expect(ready([own, "blackhole 10.1.0.0/26 proto bird", felix].join("\n"))).toBe(false);
+    expect(ready([felix, "10.1.9.0/26 via 192.168.4.9 dev eth0 proto 8 "].join("\n"))).toBe(false);
+  });
+  it("with the BGP mode, only sessions of that kind count: the old mesh's do not pass for route reflectors", () => {
+    const protocols = (...lines: string[]) =>
+      ["BIRD v0.3.3+birdv1.6.8 ready.", "name     proto    table    state  since       info", ...lines].join("\n");
+    const mesh = "Mesh_172_18_0_3 BGP      master   up     12:00:01    Established";
+    const peer = "Node_172_18_0_3 BGP      master   up     12:00:09    Established";
+    const passes = (script: string, output: string) => {
+      const dir = mkdtempSync(join(tmpdir(), "birdcl-"));
+      writeFileSync(join(dir, "birdcl"), `#!/bin/sh\ncat <<'EOF'\n${output}\nEOF\n`, { mode: 0o755 });
+      const status = spawnSync("bash", ["-c", script], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } }).status;
+      rmSync(dir, { recursive: true });
+      return status === 0;
+    };
+    expect(passes(sessionsEstablishedScript(1, "routeReflectors"), protocols(mesh))).toBe(false);
+    expect(passes(sessionsEstablishedScript(1, "routeReflectors"), protocols(mesh, peer))).toBe(true);
+    expect(passes(sessionsEstablishedScript(1, "mesh"), protocols(peer))).toBe(false);
+    expect(passes(sessionsEstablishedScript(1, "mesh"), protocols(mesh))).toBe(true);
+    expect(passes(sessionsEstablishedScript(1, "mesh"), protocols(mesh.replace("Established", "Active")))).toBe(false);
   });
   it("a Calico node may take 120 s to be ready, longer when more than 30 start at once", () => {
     expect([1, 2, 16, 30, 32, 64, 250].map(calicoNodeReadySeconds)).toEqual([120, 120, 120, 120, 128, 256, 1000]);

@@ -168,6 +168,24 @@ describe("observed dataplane: blocks owned and how the others reach them, for ev
     });
   });
 
+  it("Felix's own routes over the underlay (CrossSubnet VXLAN between nodes of one subnet, as read on kind) name the owner too", () => {
+    const felix = {
+      node: "calico1",
+      birdProtocols: "",
+      routes: [
+        "default via 192.168.4.1 dev eth0 ",
+        "10.1.86.64/26 via 192.168.4.6 dev eth0 proto 80 onlink ",
+        "blackhole 10.1.127.192/26 proto 80 ",
+        "10.1.127.193 dev cali43b95729845 scope link ",
+        "",
+      ].join("\n"),
+    };
+    expect(observeTopology(expected, [felix], pools).routes.calico1).toEqual([
+      { prefix: "10.1.86.64/26", via: "192.168.4.6", viaNode: "calico2", protocol: "felix" },
+    ]);
+    expect(observeDataplane([felix], pools).blocks).toEqual({ calico1: ["10.1.127.192/26"] });
+  });
+
   it("BIRD's routes (unencapsulated or over tunl0) name the owner through its underlay address", () => {
     const bird = {
       node: "calico1",

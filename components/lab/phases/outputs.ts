@@ -1,60 +1,30 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { BgpSettings, IpPoolSettings } from "../../../core/config/types";
 import { mermaidDiagram } from "../../../core/diagram";
 import type { ObservedDataplane } from "../../../core/observed";
-import { etcdEndpoint } from "../../../core/scenarios/bird";
 import type { ExpectedTopology } from "../../../core/topology";
-import type { BgpStatus } from "../../calico/bgp-status";
 import type { Workload } from "../../calico/workloads";
-import type { LabNode } from "../../substrates/substrate";
-import { bgpTopologyOutput, type EtcdTlsOutput, type LabNodeOutput, type LabOutputs } from "../outputs";
+import { bgpTopologyOutput, type LabNodeOutput, type LabOutputs } from "../outputs";
+import type { LabParts, NodePlace } from "../platform";
 
-export interface CalicoLabOutputsInputs {
-  readonly etcd: LabNode;
-  /** etcd's address in the address plan, as the diagram shows it. */
-  readonly etcdAddress: string;
-  /** Set when etcd serves TLS. */
-  readonly etcdTls?: pulumi.Output<EtcdTlsOutput>;
-  readonly nodes: readonly LabNode[];
-  readonly bgp: Pick<BgpSettings, "asNumber" | "mode">;
-  readonly expected: ExpectedTopology;
-  readonly ipPools: readonly IpPoolSettings[];
-  readonly poolsYaml: string;
-  readonly cni: { readonly path: string; readonly conflist: string };
-  readonly workloads: pulumi.Output<Workload[]>;
-  readonly status: BgpStatus;
-  readonly kubeconfig?: pulumi.Output<string>;
-}
-
-/** The outputs contract of a lab made of a scenario on a substrate, from what its phases made. */
-export function calicoLabOutputs(inputs: CalicoLabOutputsInputs): LabOutputs {
-  const { etcd, etcdTls, nodes, expected, status } = inputs;
+/** The outputs contract of every lab, from the parts its platform made. */
+export function labOutputs(parts: LabParts): LabOutputs {
+  const { expected, status } = parts;
   return {
-    etcd: pulumi.all([etcd.handle, etcd.accelerator, etcdTls ?? null]).apply(([container, accelerator, tls]) => ({
-      endpoints: [etcdEndpoint(etcd.address, !!etcdTls)],
-      address: etcd.address,
-      container,
-      tls,
-      ...(accelerator !== undefined ? { accelerator } : {}),
-    })),
-    ipPools: pulumi.output({ yaml: inputs.poolsYaml, pools: [...inputs.ipPools] }),
-    cniConfig: pulumi.output({ path: inputs.cni.path, conflist: inputs.cni.conflist }),
+    etcd: parts.datastore,
+    ipPools: pulumi.output(parts.poolsYaml).apply((yaml) => ({ yaml, pools: [...parts.ipPools] })),
+    cniConfig: pulumi.output(parts.cni),
     bgpTopology: pulumi
-      .all([status.observed, status.comparison])
-      .apply(([observed, comparison]) => bgpTopologyOutput(inputs.bgp, expected, observed, comparison)),
+      .all([expected, status.observed, status.comparison])
+      .apply(([topology, observed, comparison]) => bgpTopologyOutput(parts.bgp, topology, observed, comparison)),
     nodes: pulumi
-      .all([pulumi.all(nodes.map((n) => n.handle)), pulumi.all(nodes.map((n) => n.accelerator)), inputs.workloads, status.dataplane])
-      .apply(([handles, accelerators, all, dataplane]) =>
-        nodeOutputs(expected, handles, all, dataplane).map((node, i) => ({
-          ...node,
-          access: nodes[i]?.access,
-          ...(accelerators[i] !== undefined ? { accelerator: accelerators[i] } : {}),
-        })),
-      ),
+      .all([expected, parts.places, parts.workloads, status.dataplane])
+      .apply(([topology, places, all, dataplane]) => nodeOutputs(topology, places, all, dataplane)),
     diagram: pulumi
-      .all([inputs.workloads, status.observed])
-      .apply(([all, observed]) => mermaidDiagram({ etcdAddress: inputs.etcdAddress, expected, observed, workloads: groupWorkloads(all) })),
-    kubeconfig: inputs.kubeconfig ? pulumi.secret(inputs.kubeconfig) : undefined,
+      .all([parts.datastore, expected, parts.workloads, status.observed])
+      .apply(([datastore, topology, all, observed]) =>
+        mermaidDiagram({ etcdAddress: datastore.address, expected: topology, observed, workloads: groupWorkloads(all) }),
+      ),
+    kubeconfig: parts.kubeconfig ? pulumi.secret(parts.kubeconfig) : undefined,
   };
 }
 
@@ -66,21 +36,24 @@ function groupWorkloads(all: readonly Workload[]): Record<string, string[]> {
 
 function nodeOutputs(
   expected: ExpectedTopology,
-  handles: readonly string[],
+  places: readonly NodePlace[],
   all: readonly Workload[],
   dataplane: ObservedDataplane,
 ): LabNodeOutput[] {
   return expected.nodes.map((node, i) => {
     const tunnel = dataplane.tunnels[node.name];
+    const place = places[i];
     return {
       name: node.name,
-      container: handles[i] ?? "",
+      container: place?.container ?? "",
       underlayIp: node.address,
       asNumber: node.asNumber,
       role: node.role,
       blocks: [...(dataplane.blocks[node.name] ?? [])],
       tunnelAddress: tunnel?.vxlan ?? tunnel?.ipip ?? null,
       workloads: all.filter((w) => w.node === node.name).map((w) => ({ name: w.name, ip: w.address, namespace: w.namespace })),
+      ...(place?.access ? { access: place.access } : {}),
+      ...(place?.accelerator !== undefined ? { accelerator: place.accelerator } : {}),
     };
   });
 }

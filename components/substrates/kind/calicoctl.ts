@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ToolSource } from "../../../core/config/types";
 import { renderCalicoctlConfig } from "../../../core/substrates/kind/render";
 import { writeFileScript } from "../../../core/node-scripts";
-import { ADMIN_KUBECONFIG, CALICOCTL_CONFIG } from "../../../core/substrates/kind/scripts";
+import { ADMIN_KUBECONFIG, BIRDCL_PATH, BIRDCL_SHIM, CALICOCTL_CONFIG } from "../../../core/substrates/kind/scripts";
 import { dockerShell } from "../../../core/transports/docker";
 import { toolCacheDir, toolFetchScript, toolInstallScript } from "../../../core/tools";
 import { hostStep } from "../../lab/node-step";
@@ -22,9 +22,10 @@ export interface KindCalicoctlArgs {
 }
 
 /**
- * calicoctl in every kind node, fetched and verified once on the host. In the control-plane node it is
- * configured for the Kubernetes datastore with the admin kubeconfig, so `docker exec <cluster>-control-plane
- * calicoctl get ippools` works; in every node `calicoctl node status` reads that node's BIRD.
+ * calicoctl in every kind node, fetched and verified once on the host, and birdcl (calico-node's, through the
+ * node's container runtime: BIRDCL_SHIM). In the control-plane node calicoctl is configured for the Kubernetes
+ * datastore with the admin kubeconfig, so `docker exec <cluster>-control-plane calicoctl get ippools` works; in
+ * every node `calicoctl node status` and `birdcl -s /var/run/calico/bird.ctl show protocols` read that node's BIRD.
  */
 export class KindCalicoctl extends pulumi.ComponentResource {
   constructor(name: string, args: KindCalicoctlArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -42,7 +43,10 @@ export class KindCalicoctl extends pulumi.ComponentResource {
       hostStep(
         `${name}-install-${index + 1}`,
         {
-          create: cached.apply((tools) => toolInstallScript(dockerShell(node, args.dockerHost), tools)),
+          create: cached.apply((tools) => {
+            const shell = dockerShell(node, args.dockerHost);
+            return `${toolInstallScript(shell, tools)}\n${shell.run(`${writeFileScript(BIRDCL_PATH, BIRDCL_SHIM)}\nchmod 0755 ${BIRDCL_PATH}`)}`;
+          }),
           triggers: [args.clusterId, fetch.stdout],
         },
         { parent: this, dependsOn: [fetch] },

@@ -9,6 +9,20 @@ import { shellJoin, shellQuote } from "../../shell";
 export const ADMIN_KUBECONFIG = "/etc/kubernetes/admin.conf";
 export const CALICO_CONFLIST = "/etc/cni/net.d/10-calico.conflist";
 export const CALICOCTL_CONFIG = "/etc/calico/calicoctl.cfg";
+export const BIRDCL_PATH = "/usr/local/bin/birdcl";
+
+/**
+ * birdcl in a kind node. BIRD runs in the calico-node Pod (its control socket is on the node, a hostPath), and the
+ * node holds no birdcl: this one runs calico-node's through the node's container runtime, so that every lab node
+ * answers `birdcl -s /var/run/calico/bird.ctl show protocols` alike (lab:status, the status probe, lab:exec).
+ */
+export const BIRDCL_SHIM = [
+  "#!/bin/sh",
+  "id=$(crictl ps --name '^calico-node$' --state running -q | head -n1)",
+  '[ -n "$id" ] || { echo "birdcl: no running calico-node container on this node" >&2; exit 1; }',
+  'exec crictl exec -i "$id" birdcl "$@"',
+  "",
+].join("\n");
 export const VPP_NAMESPACE = "calico-vpp-dataplane";
 
 function heredoc(text: string): string {
@@ -115,39 +129,8 @@ export function kubectlInNode(controlPlane: string, args: readonly string[]): st
   return ["docker", "exec", controlPlane, "kubectl", `--kubeconfig=${ADMIN_KUBECONFIG}`, ...args];
 }
 
-export function calicoNodeStatusCommand(controlPlane: string): string[] {
-  return kubectlInNode(controlPlane, ["get", "caliconodestatuses.crd.projectcalico.org", "-o", "json"]);
-}
-
 export function conflistCommand(node: string): string[] {
   return ["docker", "exec", node, "cat", CALICO_CONFLIST];
-}
-
-/**
- * Succeeds once every node's CalicoNodeStatus lists at least its expected number of IPv4 peers of `peerType`
- * (NodeMesh for the mesh, NodePeer for route reflectors) as Established: after a change of BGP mode, the status
- * of the old sessions does not pass for the new.
- */
-export function calicoNodeStatusReadyCheck(
-  controlPlane: string,
-  expected: ReadonlyArray<{ node: string; sessions: number }>,
-  peerType: "NodeMesh" | "NodePeer",
-): string[] {
-  const want = expected.map(({ node, sessions }) => `${node}=${sessions}`).join(" ");
-  const list = shellJoin(
-    kubectlInNode(controlPlane, [
-      "get",
-      "caliconodestatuses.crd.projectcalico.org",
-      "-o",
-      'jsonpath={range .items[*]}{.spec.node}{range .status.bgp.peersV4[*]}{" "}{.type}/{.state}{end}{"\\n"}{end}',
-    ]),
-  );
-  const compare =
-    `awk -v want=${shellQuote(want)} -v ok=${shellQuote(`${peerType}/Established`)}` +
-    ' \'BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) { split(w[i], kv, "="); need[kv[1]] = kv[2] } }' +
-    " { c = 0; for (i = 2; i <= NF; i++) if ($i == ok) c++; got[$1] = c }" +
-    " END { for (node in need) if (got[node] + 0 < need[node] + 0) exit 1 }'";
-  return ["bash", "-c", `set -o pipefail; ${list} | ${compare}`];
 }
 
 /** Runs a command in the calico-vpp agent container of one node (the agent image carries the gobgp CLI). */
