@@ -47,9 +47,13 @@ export function vppUplinkScript(uplinkCidr: string, device = "eth0"): string {
   );
 }
 
+/** A workload's VPP interface is `host-v-NAME` on the veth `v-NAME`, and a Linux interface name has at most 15 characters. */
+export const VPP_WORKLOAD_NAME_MAX = 13;
+
 /** Node-side: a workload attached to VPP with an address from Calico IPAM; prints `NAME ADDRESS MAC`. */
 export function vppWorkloadAddScript(name: string): string {
-  if (!/^[a-z0-9][a-z0-9-]{0,12}$/.test(name)) throw new Error(`VPP workload name ${JSON.stringify(name)}: 1-13 of a-z 0-9 -`);
+  if (!new RegExp(`^[a-z0-9][a-z0-9-]{0,${VPP_WORKLOAD_NAME_MAX - 1}}$`).test(name))
+    throw new Error(`VPP workload name ${JSON.stringify(name)}: 1-${VPP_WORKLOAD_NAME_MAX} of a-z 0-9 -`);
   return shellJoin(["vpp-lab", "workload", "add", name]);
 }
 

@@ -24,7 +24,7 @@ import { kindLabOutputs } from "./kind-outputs";
 import type { KindPreflight } from "./preflight";
 
 export interface KindLabArgs {
-  /** The validated lab settings, scenario kdd or vpp (plain values: they decide how many resources there are). */
+  /** The validated lab settings, scenario kdd or calico-vpp (plain values: they decide how many resources there are). */
   readonly config: LabConfig;
   /** Host folder for fetched tools (calicoctl). */
   readonly cacheDir: string;
@@ -35,9 +35,9 @@ export interface KindLabArgs {
 }
 
 /**
- * kdd and vpp on kind, in stages: preflight, the kind cluster and its Kubernetes provider, calicoctl in the
+ * kdd and calico-vpp on kind, in stages: preflight, the kind cluster and its Kubernetes provider, calicoctl in the
  * nodes, Calico (offline: Calico's manifest with the offline build's images, on the build's own engine;
- * online: the tigera operator, and the VPP dataplane for vpp), the BGP configuration and IP pools, a workload
+ * online: the tigera operator, and the VPP dataplane for calico-vpp), the BGP configuration and IP pools, a workload
  * Pod on every node, then the live BGP status. Fills in the same outputs contract as CalicoLab.
  */
 export class KindLab extends pulumi.ComponentResource implements LabOutputs {
@@ -127,7 +127,7 @@ export class KindLab extends pulumi.ComponentResource implements LabOutputs {
       `${name}-bgp-status`,
       {
         provider,
-        source: config.scenario === "vpp" ? "gobgp" : "calicoNodeStatus",
+        source: config.scenario === "calico-vpp" ? "gobgp" : "calicoNodeStatus",
         nodes: names,
         expected,
         // What is expected changing (the mesh to route reflectors) reads the sessions anew.
@@ -199,14 +199,16 @@ function installFromManifest(
 /** Before anything is registered: a machine that cannot run kind fails here, with what to do about it. */
 function checkMachine(args: KindLabArgs, nodes: number, engine: KindEngine, nodeImage: string): void {
   const { config } = args;
-  if (config.scenario === "bird") throw new Error("KindLab runs the kdd and vpp scenarios; bird runs in CalicoLab");
+  if (config.scenario !== "kdd" && config.scenario !== "calico-vpp") {
+    throw new Error(`KindLab runs the kdd and calico-vpp scenarios; ${config.scenario} runs in CalicoLab`);
+  }
   const problems = args.preflight(
     {
       kindVersion: config.kind.kindVersion,
       nodeImage,
       probeImage: nodeImage,
       nodes,
-      hugepagesPerNode: config.scenario === "vpp" ? config.vpp.hugepages : 0,
+      hugepagesPerNode: config.scenario === "calico-vpp" ? config.vpp.hugepages : 0,
       ownEngine: engine !== USER_ENGINE,
     },
     engine,
@@ -214,9 +216,9 @@ function checkMachine(args: KindLabArgs, nodes: number, engine: KindEngine, node
   if (problems.length > 0) throw new pulumi.RunError(preflightMessage(problems));
 }
 
-/** Calico the way users install it (the tigera operator), with the VPP dataplane for vpp. */
+/** Calico the way users install it (the tigera operator), with the VPP dataplane for calico-vpp. */
 function installCalico(name: string, parent: pulumi.Resource, config: LabConfig, cluster: KindCluster, provider: k8s.Provider) {
-  const vpp = config.scenario === "vpp";
+  const vpp = config.scenario === "calico-vpp";
   const vppManifest = vpp
     ? cluster.dnsServer.apply((dnsServer) =>
         renderVppManifest({
