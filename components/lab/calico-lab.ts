@@ -11,6 +11,7 @@ import { installTools } from "./phases/calicoctl";
 import { makeCalicoNodes } from "./phases/calico-nodes";
 import { applyCalicoResources, registerNodes } from "./phases/calico-resources";
 import { makeDatastore } from "./phases/datastore";
+import { forwardingOutputs } from "./phases/forwarding";
 import { calicoLabOutputs } from "./phases/outputs";
 import { watchStatus } from "./phases/status";
 import { plumbWorkloads } from "./phases/workloads";
@@ -64,6 +65,7 @@ export class CalicoLab extends pulumi.ComponentResource implements LabOutputs {
       after: datastore.ready,
       inTurn: config.artifacts.calicoSource !== "",
       ...(datastore.prepared.nodeSetup ? { setup: datastore.prepared.nodeSetup } : {}),
+      ...(scenario.nodeSetup ? { ownSetups: names.map((node, i) => scenario.nodeSetup?.(context, node, plan.nodes[i] ?? "")) } : {}),
     });
 
     const datastoreEnv = scenario.datastoreEnv(context);
@@ -102,6 +104,7 @@ export class CalicoLab extends pulumi.ComponentResource implements LabOutputs {
         installs: calicoctl.tools.installs,
         pools: resources.pools,
         ...(datastore.prepared.workloadObject ? { workloadObject: datastore.prepared.workloadObject } : {}),
+        ...(scenario.workloadPlumbing ? { plumbing: scenario.workloadPlumbing } : {}),
       },
       calico,
     );
@@ -120,9 +123,20 @@ export class CalicoLab extends pulumi.ComponentResource implements LabOutputs {
         ipPools: config.ipPools,
         workloadsPerNode: config.workloads.perNode,
         after: [workloads, ...resources.bgp, ...resources.reflectors],
+        ...(scenario.forwardingPlane ? { forwarding: scenario.forwardingPlane } : {}),
       },
       calico,
     );
+    const plane = scenario.forwardingPlane;
+    const vpp = plane
+      ? forwardingOutputs({
+          plane,
+          context,
+          nodes: names.map((node, i) => ({ name: node, address: plan.nodes[i] ?? "" })),
+          status,
+          workloads: workloads.workloads,
+        })
+      : undefined;
 
     const outputs = calicoLabOutputs({
       etcd: datastore.etcd,
@@ -136,6 +150,7 @@ export class CalicoLab extends pulumi.ComponentResource implements LabOutputs {
       cni: { path: cni.path, conflist },
       workloads: workloads.workloads,
       status,
+      ...(vpp ? { vpp } : {}),
       ...(datastore.prepared.kubeconfig ? { kubeconfig: datastore.prepared.kubeconfig } : {}),
     });
     this.etcd = outputs.etcd;

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { BgpSettings, IpPoolSettings } from "../../../core/config/types";
 import { mermaidDiagram } from "../../../core/diagram";
 import type { ObservedDataplane } from "../../../core/observed";
+import type { VppNodeOutput } from "../../../core/scenarios/vpp-forwarding-status";
 import { etcdEndpoint } from "../../../core/scenarios/bird";
 import type { ExpectedTopology } from "../../../core/topology";
 import type { BgpStatus } from "../../calico/bgp-status";
@@ -23,6 +24,8 @@ export interface CalicoLabOutputsInputs {
   readonly cni: { readonly path: string; readonly conflist: string };
   readonly workloads: pulumi.Output<Workload[]>;
   readonly status: BgpStatus;
+  /** Per node, its VPP (vpp-forwarding). */
+  readonly vpp?: pulumi.Output<Record<string, VppNodeOutput>>;
   readonly kubeconfig?: pulumi.Output<string>;
 }
 
@@ -43,12 +46,19 @@ export function calicoLabOutputs(inputs: CalicoLabOutputsInputs): LabOutputs {
       .all([status.observed, status.comparison])
       .apply(([observed, comparison]) => bgpTopologyOutput(inputs.bgp, expected, observed, comparison)),
     nodes: pulumi
-      .all([pulumi.all(nodes.map((n) => n.handle)), pulumi.all(nodes.map((n) => n.accelerator)), inputs.workloads, status.dataplane])
-      .apply(([handles, accelerators, all, dataplane]) =>
+      .all([
+        pulumi.all(nodes.map((n) => n.handle)),
+        pulumi.all(nodes.map((n) => n.accelerator)),
+        inputs.workloads,
+        status.dataplane,
+        inputs.vpp ?? null,
+      ])
+      .apply(([handles, accelerators, all, dataplane, vpp]) =>
         nodeOutputs(expected, handles, all, dataplane).map((node, i) => ({
           ...node,
           access: nodes[i]?.access,
           ...(accelerators[i] !== undefined ? { accelerator: accelerators[i] } : {}),
+          ...(vpp?.[node.name] ? { vpp: vpp[node.name] } : {}),
         })),
       ),
     diagram: pulumi
