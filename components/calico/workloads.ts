@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { workloadAddScript, workloadDelScript, type WorkloadRef } from "../../core/node-scripts";
 import { parseCnitoolAdd } from "../../core/parsers/cnitool-result";
-import { nodeStep, type StepTarget } from "../lab/node-step";
+import { goesWithNode, nodeStep, type StepTarget } from "../lab/node-step";
 import { readStep } from "../lab/user-error";
 import type { PreparedDatastore, WorkloadPlumbing } from "../scenarios/scenario";
 
@@ -21,6 +21,8 @@ export interface WorkloadsArgs {
   readonly objectFor?: PreparedDatastore["workloadObject"];
   /** How each workload is plumbed; by default cnitool with the node's conflist. */
   readonly plumbing?: WorkloadPlumbing;
+  /** The datastore's node: where the addresses live, for plumbing whose addresses do not go with their node. */
+  readonly datastore?: StepTarget;
 }
 
 /** The default: cnitool add and del with the CNI conflist the lab wrote on the node. */
@@ -28,6 +30,7 @@ export const CNITOOL_PLUMBING: WorkloadPlumbing = {
   add: workloadAddScript,
   del: workloadDelScript,
   parse: parseCnitoolAdd,
+  releasedWithNode: true,
   deleteWhat: (namespace) => `cnitool del ${namespace}`,
   logHint: "see the node's CNI log (/var/log/calico/cni/cni.log) and run npm run lab:up again",
 };
@@ -75,7 +78,11 @@ export class Workloads extends pulumi.ComponentResource {
             deleteWhat: plumbing.deleteWhat(namespace),
             ...(made ? { triggers: [made.identity] } : {}),
           },
-          { parent: this, dependsOn: [...(args.after?.[nodeIndex] ?? []), ...(made ? [made.resource] : [])] },
+          {
+            parent: this,
+            dependsOn: [...(args.after?.[nodeIndex] ?? []), ...(made ? [made.resource] : [])],
+            ...(plumbing.releasedWithNode ? {} : goesWithNode(args.datastore)),
+          },
         );
         added.push(
           pulumi.all([ref, step.stdout]).apply(([r, stdout]) => {

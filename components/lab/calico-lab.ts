@@ -104,7 +104,7 @@ export class CalicoLab extends pulumi.ComponentResource implements LabOutputs {
         installs: calicoctl.tools.installs,
         pools: resources.pools,
         ...(datastore.prepared.workloadObject ? { workloadObject: datastore.prepared.workloadObject } : {}),
-        ...(scenario.workloadPlumbing ? { plumbing: scenario.workloadPlumbing } : {}),
+        ...(scenario.workloadPlumbing ? { plumbing: scenario.workloadPlumbing, datastore: datastore.etcd } : {}),
       },
       calico,
     );

@@ -59,6 +59,12 @@ export interface WorkloadPlumbing {
   add(ref: WorkloadRef): string;
   del(ref: WorkloadRef): string;
   parse(stdout: string): { readonly addresses: readonly string[]; readonly interfaces: readonly string[] };
+  /**
+   * Removing the workload's Calico node from the datastore releases its address too (the calico CNI plugin's
+   * WorkloadEndpoint says whose it is), so its delete may be skipped when its node goes. When false (vpp-lab makes
+   * no WorkloadEndpoint), the delete runs while the node goes and is skipped only when the datastore goes too.
+   */
+  readonly releasedWithNode: boolean;
   /** What the delete step says it is doing, and where to look when `add` fails. */
   readonly deleteWhat: (namespace: string) => string;
   readonly logHint: string;

@@ -41,6 +41,7 @@ export const vppForwardingScenario: Scenario = {
     add: (ref) => vppWorkloadAddScript(ref.namespace),
     del: (ref) => vppWorkloadDelScript(ref.namespace),
     parse: parseVppWorkloadAdd,
+    releasedWithNode: false,
     deleteWhat: (namespace) => `vpp-lab workload del ${namespace}`,
     logHint: "see the node's /var/log/calico-lab-vpp-ipam.log and `vppctl show interface`, and run npm run lab:up again",
   },
