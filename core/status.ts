@@ -9,6 +9,10 @@ import {
   type ObservedTopology,
 } from "./observed";
 import type { ExpectedTopology } from "./topology";
+import { observeVppNodes, type VppNodeFacts, type VppNodeOutput } from "./scenarios/vpp-forwarding-status";
+
+/** What was read of one node's VPP (vpp-forwarding), with the uplink address its outputs name. */
+export type VppReading = Pick<VppNodeFacts, "uplinkAddress" | "interfaces" | "fib" | "error">;
 
 /** The live lab as `npm run lab:status` reports it: read from the nodes now, compared with what the settings expect. */
 export interface LiveStatus {
@@ -22,6 +26,8 @@ export interface LiveStatus {
     readonly blocks: readonly string[];
     readonly tunnelAddress: string | null;
     readonly workloads: ReadonlyArray<{ name: string; ip: string }>;
+    /** vpp-forwarding: the node's VPP interfaces and pool FIB entries, and how they differ from what is expected. */
+    readonly vpp?: VppNodeOutput;
   }>;
   readonly sessions: ObservedTopology["sessions"];
   readonly routes: ObservedTopology["routes"];
@@ -37,11 +43,24 @@ export function liveStatus(
   readings: readonly NodeReadings[],
   pools: readonly Network[],
   workloads: Readonly<Record<string, ReadonlyArray<{ name: string; ip: string }>>>,
+  vppReadings?: Readonly<Record<string, VppReading>>,
 ): LiveStatus {
   const observed = observeTopology(expected, readings, pools);
   const dataplane: ObservedDataplane = observeDataplane(readings, pools);
   const comparison = compareTopology(expected, observed);
   const down = readings.filter((r) => r.error).map((r) => `${r.node} cannot be read: ${r.error}`);
+  const vpp = vppReadings
+    ? observeVppNodes(
+        expected.nodes.map((node) => ({
+          name: node.name,
+          blocks: dataplane.blocks[node.name] ?? [],
+          workloads: workloads[node.name] ?? [],
+          ...(vppReadings[node.name] ?? { uplinkAddress: "", interfaces: "", fib: "", error: "its outputs name no VPP" }),
+        })),
+        pools,
+      )
+    : {};
+  const vppProblems = Object.values(vpp).flatMap((node) => node.problems);
   return {
     nodes: expected.nodes.map((node) => {
       const reading = readings.find((r) => r.node === node.name);
@@ -56,12 +75,13 @@ export function liveStatus(
         blocks: dataplane.blocks[node.name] ?? [],
         tunnelAddress: tunnel?.vxlan ?? tunnel?.ipip ?? null,
         workloads: workloads[node.name] ?? [],
+        ...(vpp[node.name] ? { vpp: vpp[node.name] } : {}),
       };
     }),
     sessions: observed.sessions,
     routes: observed.routes,
-    matches: comparison.matches && down.length === 0,
-    problems: [...down, ...comparisonProblems(comparison)],
+    matches: comparison.matches && down.length === 0 && vppProblems.length === 0,
+    problems: [...down, ...comparisonProblems(comparison), ...vppProblems],
   };
 }
 
@@ -74,6 +94,7 @@ export function formatStatus(status: LiveStatus): string {
       `  ${n.name.padEnd(10)} ${n.address.padEnd(15)} ${n.role.padEnd(9)} AS ${n.asNumber}  ${n.up ? "up" : "DOWN"}  blocks ${blocks}${n.tunnelAddress ? `  tunnel ${n.tunnelAddress}` : ""}`,
     );
     for (const w of n.workloads) lines.push(`    workload ${w.name} ${w.ip}`);
+    if (n.vpp) lines.push(...formatVpp(n.vpp));
   }
   lines.push("sessions:");
   for (const s of status.sessions) {
@@ -86,4 +107,17 @@ export function formatStatus(status: LiveStatus): string {
   }
   lines.push(status.matches ? "the lab matches its settings" : `differences:\n${status.problems.map((p) => `  - ${p}`).join("\n")}`);
   return lines.join("\n");
+}
+
+/** A node's VPP: its uplink, its interfaces (state, rx/tx packets) and its FIB entries in the pools. */
+function formatVpp(vpp: VppNodeOutput): string[] {
+  const packets = (counters: Readonly<Record<string, number>>, what: string) => counters[`${what} packets`] ?? 0;
+  return [
+    `    VPP uplink ${vpp.uplinkAddress}`,
+    ...vpp.interfaces.map(
+      (i) =>
+        `    VPP interface ${i.name.padEnd(20)} ${i.state.padEnd(4)} rx ${packets(i.counters, "rx")} tx ${packets(i.counters, "tx")} packets`,
+    ),
+    ...vpp.fib.map((r) => `    VPP route ${r.prefix} via ${r.via ?? "-"} ${r.interface ?? ""}`.trimEnd()),
+  ];
 }

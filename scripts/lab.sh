@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Brings a lab up or down on Pulumi's local file backend: no Pulumi Cloud account, no prompt.
-#   scripts/lab.sh up [stack]       (stack: bird, bird-offline, kdd, vpp or any stacks/Pulumi.<name>.yaml; default bird;
+#   scripts/lab.sh up [stack]       (stack: bird, bird-offline, kdd, calico-vpp, vpp-forwarding or any stacks/Pulumi.<name>.yaml; default bird;
 #                                   a kdd or kind stack gets the Kubernetes provider plugin, a qemu stack the VM base image, built first)
 #   scripts/lab.sh down [stack]     destroys the lab; the stack's state stays for the next up
 #   scripts/lab.sh preview [stack]  what up would do; fails on a bad setting before anything exists

@@ -39,6 +39,8 @@ export interface BgpStatusArgs {
   readonly timeoutSeconds: number;
   /** Fail the step, with diagnostics from every node, when the sessions are not all Established in time. */
   readonly failWhenNotConverged: boolean;
+  /** A forwarding plane besides the kernel: node-side scripts read on every node, and a check waited for with the others. */
+  readonly forwarding?: { readonly reads: Readonly<Record<string, string>>; readonly ready: string };
 }
 
 /** Reads BIRD's protocols, the routes and the tunnel devices of every node once the sessions settle; refresh reads them again. */
@@ -46,6 +48,8 @@ export class BgpStatus extends pulumi.ComponentResource {
   public readonly observed: pulumi.Output<ObservedTopology>;
   public readonly dataplane: pulumi.Output<ObservedDataplane>;
   public readonly comparison: pulumi.Output<TopologyComparison>;
+  /** Per node, the forwarding plane's reads by name (empty without `forwarding`). */
+  public readonly forwarding: pulumi.Output<Record<string, Record<string, ProbeReading>>>;
 
   constructor(name: string, args: BgpStatusArgs, opts?: pulumi.ComponentResourceOptions) {
     super("calicolab:calico:BgpStatus", name, {}, opts);
@@ -59,6 +63,7 @@ export class BgpStatus extends pulumi.ComponentResource {
             [`${node.nodeName}/protocols`, inNode(node, BIRD_PROTOCOLS_SCRIPT)],
             [`${node.nodeName}/routes`, inNode(node, ROUTES_SCRIPT)],
             [`${node.nodeName}/tunnels`, inNode(node, TUNNELS_SCRIPT)],
+            ...Object.entries(args.forwarding?.reads ?? {}).map(([what, script]) => [`${node.nodeName}/${what}`, inNode(node, script)]),
           ]),
         ),
         ready: expected.apply((topology) => readiness(args, topology, inNode)),
@@ -71,7 +76,16 @@ export class BgpStatus extends pulumi.ComponentResource {
     this.observed = pulumi.all([expected, readings]).apply(([topology, list]) => observeTopology(topology, list, args.pools));
     this.dataplane = readings.apply((list) => observeDataplane(list, args.pools));
     this.comparison = pulumi.all([expected, this.observed]).apply(([topology, observed]) => compareTopology(topology, observed));
-    this.registerOutputs({ observed: this.observed, dataplane: this.dataplane, comparison: this.comparison });
+    const forwardingReads = Object.keys(args.forwarding?.reads ?? {});
+    this.forwarding = probe.readings.apply((all) =>
+      Object.fromEntries(
+        args.nodes.map((node) => [
+          node.nodeName,
+          Object.fromEntries(forwardingReads.map((what) => [what, all[`${node.nodeName}/${what}`] ?? { stdout: "", error: "not read" }])),
+        ]),
+      ),
+    );
+    this.registerOutputs({ observed: this.observed, dataplane: this.dataplane, comparison: this.comparison, forwarding: this.forwarding });
   }
 }
 
@@ -88,7 +102,11 @@ function readiness(
       everyNodeHolds(
         args.nodes.map((node) => ({
           shell: node.shell,
-          check: `${sessionsEstablishedScript(sessionsOf(node.nodeName), expected.mode)} && ${dataplaneReadyScript(args.dataplane)}`,
+          check: [
+            sessionsEstablishedScript(sessionsOf(node.nodeName), expected.mode),
+            dataplaneReadyScript(args.dataplane),
+            ...(args.forwarding ? [args.forwarding.ready] : []),
+          ].join(" && "),
         })),
         args.timeoutSeconds,
       ),

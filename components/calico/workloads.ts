@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { workloadAddScript, workloadDelScript, type WorkloadRef } from "../../core/node-scripts";
 import { parseCnitoolAdd } from "../../core/parsers/cnitool-result";
-import { nodeStep, type StepTarget } from "../lab/node-step";
+import { goesWithNode, nodeStep, type StepTarget } from "../lab/node-step";
 import { readStep } from "../lab/user-error";
-import type { PreparedDatastore } from "../scenarios/scenario";
+import type { PreparedDatastore, WorkloadPlumbing } from "../scenarios/scenario";
 
 export interface WorkloadNode extends StepTarget {
   readonly nodeName: string;
@@ -19,7 +19,21 @@ export interface WorkloadsArgs {
   readonly after?: readonly (readonly pulumi.Resource[])[];
   /** The scenario's datastore object for each workload (kdd: its Pod), made before it is plumbed and removed after. */
   readonly objectFor?: PreparedDatastore["workloadObject"];
+  /** How each workload is plumbed; by default cnitool with the node's conflist. */
+  readonly plumbing?: WorkloadPlumbing;
+  /** The datastore's node: where the addresses live, for plumbing whose addresses do not go with their node. */
+  readonly datastore?: StepTarget;
 }
+
+/** The default: cnitool add and del with the CNI conflist the lab wrote on the node. */
+export const CNITOOL_PLUMBING: WorkloadPlumbing = {
+  add: workloadAddScript,
+  del: workloadDelScript,
+  parse: parseCnitoolAdd,
+  releasedWithNode: true,
+  deleteWhat: (namespace) => `cnitool del ${namespace}`,
+  logHint: "see the node's CNI log (/var/log/calico/cni/cni.log) and run npm run lab:up again",
+};
 
 export interface Workload {
   readonly name: string;
@@ -34,13 +48,14 @@ export function workloadNamespace(nodeName: string, index: number): string {
   return `${nodeName}-wl${index}`;
 }
 
-/** Test workloads: a network namespace per workload inside its node, plumbed with `cnitool add`, removed with `cnitool del`. */
+/** Test workloads: a network namespace per workload inside its node, plumbed with `cnitool add` (or the scenario's plumbing), removed with `cnitool del`. */
 export class Workloads extends pulumi.ComponentResource {
   public readonly workloads: pulumi.Output<Workload[]>;
 
   constructor(name: string, args: WorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("calicolab:cni:Workloads", name, {}, opts);
     const added: pulumi.Output<Workload>[] = [];
+    const plumbing = args.plumbing ?? CNITOOL_PLUMBING;
     args.nodes.forEach((node, nodeIndex) => {
       for (let index = 1; index <= args.perNode; index++) {
         const namespace = workloadNamespace(node.nodeName, index);
@@ -58,20 +73,20 @@ export class Workloads extends pulumi.ComponentResource {
           `${name}-${nodeIndex + 1}-${index}`,
           node,
           {
-            create: ref.apply(workloadAddScript),
-            delete: ref.apply(workloadDelScript),
-            deleteWhat: `cnitool del ${namespace}`,
+            create: ref.apply((r) => plumbing.add(r)),
+            delete: ref.apply((r) => plumbing.del(r)),
+            deleteWhat: plumbing.deleteWhat(namespace),
             ...(made ? { triggers: [made.identity] } : {}),
           },
-          { parent: this, dependsOn: [...(args.after?.[nodeIndex] ?? []), ...(made ? [made.resource] : [])] },
+          {
+            parent: this,
+            dependsOn: [...(args.after?.[nodeIndex] ?? []), ...(made ? [made.resource] : [])],
+            ...(plumbing.releasedWithNode ? {} : goesWithNode(args.datastore)),
+          },
         );
         added.push(
           pulumi.all([ref, step.stdout]).apply(([r, stdout]) => {
-            const result = readStep(
-              `workload ${r.namespace} on ${r.node}`,
-              `see the node's CNI log (/var/log/calico/cni/cni.log) and run npm run lab:up again`,
-              () => parseCnitoolAdd(stdout),
-            );
+            const result = readStep(`workload ${r.namespace} on ${r.node}`, plumbing.logHint, () => plumbing.parse(stdout));
             return {
               name: r.namespace,
               node: r.node,

@@ -12,6 +12,7 @@ import { installTools } from "./phases/calicoctl";
 import { makeCalicoNodes } from "./phases/calico-nodes";
 import { applyCalicoResources, registerNodes } from "./phases/calico-resources";
 import { makeDatastore } from "./phases/datastore";
+import { forwardingOutputs } from "./phases/forwarding";
 import { watchStatus } from "./phases/status";
 import { plumbWorkloads } from "./phases/workloads";
 import type { LabParts, LabPlatform } from "./platform";
@@ -56,6 +57,7 @@ export function nodePlatform(args: NodePlatformArgs): LabPlatform {
       after: datastore.ready,
       inTurn: config.artifacts.calicoSource !== "",
       ...(datastore.prepared.nodeSetup ? { setup: datastore.prepared.nodeSetup } : {}),
+      ...(scenario.nodeSetup ? { ownSetups: names.map((node, i) => scenario.nodeSetup?.(context, node, plan.nodes[i] ?? "")) } : {}),
     });
 
     const datastoreEnv = scenario.datastoreEnv(context);
@@ -94,6 +96,7 @@ export function nodePlatform(args: NodePlatformArgs): LabPlatform {
         installs: calicoctl.tools.installs,
         pools: resources.pools,
         ...(datastore.prepared.workloadObject ? { workloadObject: datastore.prepared.workloadObject } : {}),
+        ...(scenario.workloadPlumbing ? { plumbing: scenario.workloadPlumbing, datastore: datastore.etcd } : {}),
       },
       calico,
     );
@@ -112,9 +115,21 @@ export function nodePlatform(args: NodePlatformArgs): LabPlatform {
         ipPools: config.ipPools,
         workloadsPerNode: config.workloads.perNode,
         after: [workloads, ...resources.bgp, ...resources.reflectors],
+        ...(scenario.forwardingPlane ? { forwarding: scenario.forwardingPlane } : {}),
       },
       calico,
     );
+
+    const plane = scenario.forwardingPlane;
+    const vpp = plane
+      ? forwardingOutputs({
+          plane,
+          context,
+          nodes: names.map((node, i) => ({ name: node, address: plan.nodes[i] ?? "" })),
+          status,
+          workloads: workloads.workloads,
+        })
+      : undefined;
 
     return {
       datastore: etcdOutput(datastore.etcd, datastore.prepared.etcdTls),
@@ -134,6 +149,7 @@ export function nodePlatform(args: NodePlatformArgs): LabPlatform {
       ipPools: config.ipPools,
       poolsYaml: resources.poolsYaml,
       cni: { path: cni.path, conflist },
+      ...(vpp ? { vpp } : {}),
       ...(datastore.prepared.kubeconfig ? { kubeconfig: datastore.prepared.kubeconfig } : {}),
     } satisfies LabParts;
   };

@@ -6,6 +6,7 @@ import type { EtcdClientFiles } from "../../core/scenarios/etcd-tls";
 import type { NodeAccess } from "../../core/transports/access";
 import type { ObservedTopology } from "../../core/observed";
 import type { ExpectedTopology } from "../../core/topology";
+import type { VppNodeOutput } from "../../core/scenarios/vpp-forwarding-status";
 
 /** The stack outputs every lab exports, whatever its scenario and substrate. */
 
@@ -25,6 +26,11 @@ export interface LabNodeOutput {
   readonly access?: NodeAccess;
   /** The accelerator the node's VM runs under: `kvm` or `tcg` (qemu substrate only). */
   readonly accelerator?: string;
+  /**
+   * vpp-forwarding only: the node's VPP, read live as the BGP status is: its uplink address, its interfaces with their
+   * counters, its FIB entries in the pools, and how they differ from what the lab expects.
+   */
+  readonly vpp?: VppNodeOutput;
 }
 
 export interface BgpTopologyOutput {

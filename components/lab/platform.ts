@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { IpPoolSettings } from "../../core/config/types";
 import type { ObservedDataplane, ObservedTopology, TopologyComparison } from "../../core/observed";
+import type { VppNodeOutput } from "../../core/scenarios/vpp-forwarding-status";
 import type { NodeAccess } from "../../core/transports/access";
 import type { ExpectedTopology } from "../../core/topology";
 import type { Workload } from "../calico/workloads";
@@ -53,4 +54,6 @@ export interface LabParts {
   readonly cni: pulumi.Input<CniConfigOutput>;
   /** The admin kubeconfig of the lab's Kubernetes API (kdd, kind). */
   readonly kubeconfig?: pulumi.Output<string>;
+  /** Per node, its VPP (vpp-forwarding). */
+  readonly vpp?: pulumi.Output<Record<string, VppNodeOutput>>;
 }

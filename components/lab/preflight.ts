@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -5,6 +6,7 @@ import { ConfigError } from "../../core/config/errors";
 import { imageSetOf } from "../../core/config/image-mode";
 import type { LabConfig } from "../../core/config/types";
 import { toolchainIssues } from "../../core/tools";
+import versions from "../../versions.json";
 import { onPath, type Machine } from "./machine";
 import { LAB_PREFLIGHTS } from "./registry";
 
@@ -15,6 +17,7 @@ import { LAB_PREFLIGHTS } from "./registry";
  */
 export function labPreflight(config: LabConfig, machine: Machine, manifestPath: string): void {
   checkResolvedImages(config, manifestPath);
+  checkVppNodeImage(config);
   checkKubernetesPlugin(config, machine.home);
   // Tools fetched here need their toolchain, whatever the substrate.
   const issues = [
@@ -34,6 +37,22 @@ function checkResolvedImages(config: LabConfig, manifestPath: string): void {
   if (config.etcd.tls && !imageSetOf(config).etcdRunsScripts) {
     throw new pulumi.RunError(
       `etcd.tls needs the offline build's etcd image (openssl makes the certificates inside the etcd node), and imageMode auto found no offline build at ${manifestPath}: run npm run offline:build`,
+    );
+  }
+}
+
+/** vpp-forwarding's nodes run the node-vpp image, which only the opt-in part of the offline build makes. */
+function checkVppNodeImage(config: LabConfig): void {
+  if (config.scenario !== "vpp-forwarding") return;
+  if (config.imageMode === "online") {
+    throw new pulumi.RunError(
+      "scenario vpp-forwarding runs the offline build's images and its node-vpp image, and imageMode auto found no offline build: run npm run offline:build, then bash scripts/offline/build.sh --vpp",
+    );
+  }
+  const image = versions.vpp.nodeImage;
+  if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0) {
+    throw new pulumi.RunError(
+      `scenario vpp-forwarding runs its nodes from the image ${image}, which this machine's Docker engine does not hold: build it with bash scripts/offline/build.sh --vpp (VPP compiled from the vendored source; see docs/vpp.md)`,
     );
   }
 }

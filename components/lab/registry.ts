@@ -29,6 +29,7 @@ export interface SubstrateOptions {
 export const LAB_SCENARIOS: Partial<Record<ScenarioName, () => Promise<Scenario>>> = {
   bird: async () => (await import("../scenarios/bird")).birdScenario,
   kdd: async () => (await import("../scenarios/kdd")).kddScenario,
+  "vpp-forwarding": async () => (await import("../scenarios/vpp-forwarding")).vppForwardingScenario,
 };
 export const LAB_SUBSTRATES: Partial<Record<SubstrateName, (options: SubstrateOptions) => Substrate>> = {
   docker: () => dockerSubstrate,

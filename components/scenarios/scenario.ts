@@ -1,7 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { UnderlayPlan } from "../../core/addressing";
 import type { ImageSet, LabConfig } from "../../core/config/types";
-import type { DatastoreEnv } from "../../core/node-scripts";
+import type { DatastoreEnv, WorkloadRef } from "../../core/node-scripts";
+import type { VppNodeFacts, VppNodeOutput } from "../../core/scenarios/vpp-forwarding-status";
 import type { NodeRuntime } from "../../core/node-runtime";
 import type { EtcdTlsOutput } from "../lab/outputs";
 import type { LabNode, Reach } from "../substrates/substrate";
@@ -50,6 +51,41 @@ export interface PreparedDatastore {
 }
 
 /**
+ * How a workload is plumbed when not with cnitool and the CNI conflist (vpp-forwarding: `vpp-lab` attaches it
+ * to VPP, with an address from Calico IPAM).
+ */
+export interface WorkloadPlumbing {
+  /** Node-side scripts that make and remove the workload; `add` prints what `parse` reads. */
+  add(ref: WorkloadRef): string;
+  del(ref: WorkloadRef): string;
+  parse(stdout: string): { readonly addresses: readonly string[]; readonly interfaces: readonly string[] };
+  /**
+   * Removing the workload's Calico node from the datastore releases its address too (the calico CNI plugin's
+   * WorkloadEndpoint says whose it is), so its delete may be skipped when its node goes. When false (vpp-lab makes
+   * no WorkloadEndpoint), the delete runs while the node goes and is skipped only when the datastore goes too.
+   */
+  readonly releasedWithNode: boolean;
+  /** What the delete step says it is doing, and where to look when `add` fails. */
+  readonly deleteWhat: (namespace: string) => string;
+  readonly logHint: string;
+}
+
+/**
+ * A forwarding plane besides the node's kernel (vpp-forwarding: VPP), read live with the BGP status and reported
+ * per node as its `vpp` output.
+ */
+export interface ForwardingPlane {
+  /** Node-side scripts read on every node, by name. */
+  readonly reads: Readonly<Record<string, string>>;
+  /** A node-side check the status waits for too: the forwarding plane follows BGP. */
+  readonly ready: string;
+  /** Where a node's forwarding plane sits on the underlay (vpp-forwarding: its VPP uplink address). */
+  uplinkAddress(context: ScenarioContext, nodeAddress: string): string;
+  /** What the readings say, per node; the facts come from the lab (blocks, workloads) and the reads. */
+  observe(nodes: readonly VppNodeFacts[], context: ScenarioContext): Record<string, VppNodeOutput>;
+}
+
+/**
  * What Calico runs, independent of where: the datastore nodes made first, the calico-node each Calico node
  * runs, how calicoctl and the CNI plugin reach the datastore, and any datastore steps before the Calico
  * nodes start. The lab composes it with a substrate.
@@ -79,6 +115,12 @@ export interface Scenario {
    * runs in the first Calico node, once that node is set up (kdd: its kubeconfig).
    */
   calicoctlInDatastore?(context: ScenarioContext): boolean;
+  /** A node-side script each Calico node runs once it is up (vpp-forwarding: VPP's uplink, whose address is the node's own). */
+  nodeSetup?(context: ScenarioContext, nodeName: string, address: string): string;
+  /** Workloads plumbed another way than cnitool and the conflist. */
+  readonly workloadPlumbing?: WorkloadPlumbing;
+  /** A forwarding plane the lab reads and reports besides the kernel's routes. */
+  readonly forwardingPlane?: ForwardingPlane;
   /**
    * Steps between the datastore nodes and the Calico nodes; none for bird. `reach` says how the machine
    * running Pulumi reaches a port of a node (the substrate's; kdd's Kubernetes provider uses it).

@@ -5,6 +5,7 @@ import {
   CNI_LOG_LEVELS,
   ENCAPSULATION_MODES,
   IMAGE_MODES,
+  RENAMED_SCENARIO,
   SCENARIOS,
   SUBSTRATES,
   SUPPORTED_CNI_VERSIONS,
@@ -129,7 +130,12 @@ export const sshHostSchema = settings({
 });
 
 export const labConfigSchema = settings({
-  scenario: oneOf(SCENARIOS),
+  scenario: z.enum(SCENARIOS, {
+    error: (issue) =>
+      issue.input === RENAMED_SCENARIO
+        ? `scenario vpp is two things now, each with its own name: calico-vpp is Calico's VPP dataplane on kind (what vpp meant before), vpp-forwarding is the seed's VPP forwarding lab (etcd, BIRD routes, VPP forwards) on docker; allowed values are ${SCENARIOS.join(", ")}`
+        : `allowed values are ${SCENARIOS.join(", ")}`,
+  }),
   substrate: oneOf(SUBSTRATES),
   imageMode: oneOf(IMAGE_MODES),
   underlay: settings({ cidr: text("a CIDR such as 192.168.4.0/24"), internal: flag }),

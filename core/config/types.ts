@@ -1,6 +1,12 @@
 /** The lab's settings after defaults are applied and validation has passed. */
 
-export const SCENARIOS = ["bird", "kdd", "vpp"] as const;
+/**
+ * `vpp-forwarding` is the seed's VPP forwarding lab (etcd, BIRD routes, VPP forwards; docker); `calico-vpp` is
+ * Calico's VPP dataplane (on kind). `vpp`, which named the latter before, is refused with both names.
+ */
+export const SCENARIOS = ["bird", "kdd", "vpp-forwarding", "calico-vpp"] as const;
+/** The scenario name that meant calico-vpp before the seed's VPP forwarding lab had a name of its own. */
+export const RENAMED_SCENARIO = "vpp";
 export const SUBSTRATES = ["docker", "kind", "qemu", "ssh"] as const;
 export const IMAGE_MODES = ["auto", "online", "offline"] as const;
 export const BGP_MODES = ["mesh", "routeReflectors"] as const;
@@ -141,6 +147,7 @@ export interface KindSettings {
   readonly kindVersion: string;
 }
 
+/** Calico's VPP dataplane (scenario calico-vpp); the VPP forwarding lab has no settings of its own. */
 export interface VppSettings {
   readonly version: string;
   readonly uplinkInterface: string;

@@ -5,16 +5,16 @@ import type { CrossCheck } from "./check";
 /** VPP drivers that work on a kind node's uplink (a veth into kind's Docker network). */
 export const KIND_VPP_DRIVERS = ["af_packet", "af_xdp"] as const;
 
-/** Checks for the scenarios on kind (kdd, vpp); each passes for bird. */
+/** Checks for the scenarios on kind (kdd, calico-vpp); each passes for bird. */
 export const KIND_CHECKS: readonly CrossCheck[] = [
   {
     reads: ["scenario", "substrate", "imageMode"],
     run: (config, report) => {
-      if (config.substrate === "kind" && config.scenario === "vpp" && config.imageMode === "offline") {
+      if (config.substrate === "kind" && config.scenario === "calico-vpp" && config.imageMode === "offline") {
         report(
           "imageMode",
           config.imageMode,
-          "scenario vpp on kind runs online only: kind's nodes pull the tigera operator's and Calico/VPP's images from their registries; allowed is online (or auto, which is online for vpp on kind)",
+          "scenario calico-vpp on kind runs online only: kind's nodes pull the tigera operator's and Calico/VPP's images from their registries; allowed is online (or auto, which is online for calico-vpp on kind)",
         );
       }
     },
@@ -22,11 +22,11 @@ export const KIND_CHECKS: readonly CrossCheck[] = [
   {
     reads: ["scenario", "substrate", "bgp.mode"],
     run: (config, report) => {
-      if (config.substrate === "kind" && config.scenario === "vpp" && config.bgp.mode !== "mesh") {
+      if (config.substrate === "kind" && config.scenario === "calico-vpp" && config.bgp.mode !== "mesh") {
         report(
           "bgp.mode",
           config.bgp.mode,
-          "scenario vpp on kind peers the calico-vpp agents' BGP in a node-to-node mesh; allowed is mesh",
+          "scenario calico-vpp on kind peers the calico-vpp agents' BGP in a node-to-node mesh; allowed is mesh",
         );
       }
     },
@@ -78,7 +78,7 @@ export const KIND_CHECKS: readonly CrossCheck[] = [
   {
     reads: ["scenario", "substrate", "vpp.version", "artifacts.versions.calico"],
     run: (config, report) => {
-      if (config.scenario !== "vpp") return;
+      if (config.scenario !== "calico-vpp") return;
       const calico = config.artifacts.versions.calico;
       const wanted = vppReleaseFor(calico);
       if (minorOf(config.vpp.version) !== minorOf(calico)) {
@@ -95,7 +95,7 @@ export const KIND_CHECKS: readonly CrossCheck[] = [
   {
     reads: ["scenario", "substrate", "vpp.driver"],
     run: (config, report) => {
-      if (config.scenario === "vpp" && !(KIND_VPP_DRIVERS as readonly string[]).includes(config.vpp.driver)) {
+      if (config.scenario === "calico-vpp" && !(KIND_VPP_DRIVERS as readonly string[]).includes(config.vpp.driver)) {
         report(
           "vpp.driver",
           config.vpp.driver,

@@ -7,13 +7,21 @@ import type { CrossCheck, Report } from "./check";
 import type { ConfigIssue } from "./errors";
 import type { LabConfig } from "./types";
 import { KIND_CHECKS } from "./validate-kind";
+import { vppForwardingChecks } from "./validate-vpp-forwarding";
 import { ETCD_NODE, RESERVED_ETCD } from "./reserved";
 import { SUBSTRATE_CHECKS, sshCalicoHosts } from "./validate-substrates";
 
 export const SUBSTRATES_FOR: Record<LabConfig["scenario"], readonly LabConfig["substrate"][]> = {
   bird: ["docker", "qemu", "ssh"],
   kdd: ["docker", "qemu", "kind"],
-  vpp: ["kind"],
+  "vpp-forwarding": ["docker"],
+  "calico-vpp": ["kind"],
+};
+
+/** Why a scenario runs only where it does, where the list alone does not say it. */
+const SUBSTRATE_REASONS: Partial<Record<LabConfig["scenario"], string>> = {
+  "vpp-forwarding":
+    "its nodes run the node-vpp image that this machine's engine holds (bash scripts/offline/build.sh --vpp); the qemu VMs' base image and ssh hosts do not carry it",
 };
 
 /**
@@ -39,7 +47,12 @@ const CHECKS: readonly CrossCheck[] = [
     run: (config, report) => {
       const allowedSubstrates = SUBSTRATES_FOR[config.scenario];
       if (!allowedSubstrates.includes(config.substrate)) {
-        report("substrate", config.substrate, `scenario ${config.scenario} runs on ${allowedSubstrates.join(", ")}`);
+        const reason = SUBSTRATE_REASONS[config.scenario];
+        report(
+          "substrate",
+          config.substrate,
+          `scenario ${config.scenario} runs on ${allowedSubstrates.join(", ")}${reason ? `: ${reason}` : ""}`,
+        );
       }
     },
   },
@@ -224,6 +237,7 @@ const CHECKS: readonly CrossCheck[] = [
   },
   ...KIND_CHECKS,
   ...SUBSTRATE_CHECKS,
+  ...vppForwardingChecks(nodeNames),
 ];
 
 /** Splits `a.b[2].c` into `a`, `b`, `2`, `c`. */

@@ -1,6 +1,5 @@
 import { addressAt, addressCount, contains, type Network } from "../addressing";
 import { shellJoin } from "../shell";
-import { waitUntilScript } from "../node-scripts";
 
 /**
  * The VPP forwarding lab (seed 003: VPP forwards, Calico's IPAM and BIRD give blocks and routes; not
@@ -38,23 +37,38 @@ function ipv4ToBigInt(address: string): bigint {
   return address.split(".").reduce((acc, o) => (acc << 8n) + BigInt(Number(o)), 0n);
 }
 
-const VPP_READY = ["vppctl", "show", "version"];
+/**
+ * vppctl sends VPP whatever its stdin holds, even with a command given: in a node-side script piped into the node's
+ * shell, that is the rest of the script. Every vppctl (and vpp-lab, which runs vppctl) in one reads /dev/null.
+ */
+const NO_STDIN = "</dev/null";
+const vppctlLine = (args: readonly string[]) => `${shellJoin(["vppctl", ...args])} ${NO_STDIN}`;
+const vppLabLine = (args: readonly string[]) => `${shellJoin(["vpp-lab", ...args])} ${NO_STDIN}`;
 
 /** Node-side: waits for VPP, then makes its uplink (af_packet on eth0) and labels the Calico Node. */
 export function vppUplinkScript(uplinkCidr: string, device = "eth0"): string {
-  return [waitUntilScript(VPP_READY, 60, "VPP answering on /run/vpp/cli.sock"), shellJoin(["vpp-lab", "uplink", uplinkCidr, device])].join(
-    "\n",
-  );
+  return [
+    "i=0",
+    `until ${vppctlLine(["show", "version"])} >/dev/null 2>&1; do`,
+    '  i=$((i + 1)); if [ "$i" -gt 60 ]; then echo "calico-lab: VPP answering on /run/vpp/cli.sock not within 60s" >&2; exit 1; fi',
+    "  sleep 1",
+    "done",
+    vppLabLine(["uplink", uplinkCidr, device]),
+  ].join("\n");
 }
+
+/** A workload's VPP interface is `host-v-NAME` on the veth `v-NAME`, and a Linux interface name has at most 15 characters. */
+export const VPP_WORKLOAD_NAME_MAX = 13;
 
 /** Node-side: a workload attached to VPP with an address from Calico IPAM; prints `NAME ADDRESS MAC`. */
 export function vppWorkloadAddScript(name: string): string {
-  if (!/^[a-z0-9][a-z0-9-]{0,12}$/.test(name)) throw new Error(`VPP workload name ${JSON.stringify(name)}: 1-13 of a-z 0-9 -`);
-  return shellJoin(["vpp-lab", "workload", "add", name]);
+  if (!new RegExp(`^[a-z0-9][a-z0-9-]{0,${VPP_WORKLOAD_NAME_MAX - 1}}$`).test(name))
+    throw new Error(`VPP workload name ${JSON.stringify(name)}: 1-${VPP_WORKLOAD_NAME_MAX} of a-z 0-9 -`);
+  return vppLabLine(["workload", "add", name]);
 }
 
 export function vppWorkloadDelScript(name: string): string {
-  return shellJoin(["vpp-lab", "workload", "del", name]);
+  return vppLabLine(["workload", "del", name]);
 }
 
 /** One VPP interface of `vppctl show interface`, with its counters (rx packets, tx packets, drops, ...). */
@@ -88,8 +102,8 @@ export interface VppRoute {
 
 /**
  * Parses `vppctl show ip fib [PREFIX]`: each entry line (`10.1.2.0/26`, unindented after the table header,
- * `fib:0 index:N locks:M` and the like) followed by its paths; the first `via ADDRESS INTERFACE` path (or an
- * attached `INTERFACE` path, `[@N]: ipv4 via ... INTERFACE:`) names the next hop.
+ * `fib:0 index:N locks:M` and the like) followed by its paths; the first adjacency, `[@N]: ipv4 via ADDRESS
+ * INTERFACE:` (or `arp-ipv4: via ...` while ARP is pending), names the next hop.
  */
 export function parseVppFib(text: string): VppRoute[] {
   const routes: { prefix: string; via?: string; interface?: string }[] = [];
@@ -101,11 +115,43 @@ export function parseVppFib(text: string): VppRoute[] {
     }
     const current = routes[routes.length - 1];
     if (!current || current.via) continue;
-    const path = /\bpath:\[\d+\].*?\bvia\b|ipv4 via (\d+\.\d+\.\d+\.\d+) (\S+?):/.exec(line);
+    // a resolved adjacency (`ipv4 via A IF: mtu...`) or one still waiting for ARP (`arp-ipv4: via A IF`)
+    const path = /(?:arp-ipv4: |\bipv4 )via (\d+\.\d+\.\d+\.\d+) ([^\s:]+)/.exec(line);
     if (path && path[1]) {
       current.via = path[1];
       current.interface = path[2]!;
     }
   }
   return routes;
+}
+
+/** What `vpp-lab workload add` printed (`NAME ADDRESS MAC`), as the lab reports a workload. */
+export function parseVppWorkloadAdd(stdout: string): { addresses: string[]; interfaces: string[] } {
+  const line = stdout.trim().split(/\r?\n/).pop() ?? "";
+  const [name, address] = line.split(/\s+/);
+  if (!name || !address || !/^\d+\.\d+\.\d+\.\d+$/.test(address))
+    throw new Error(`vpp-lab workload add printed no NAME ADDRESS MAC: ${line}`);
+  return { addresses: [`${address}/32`], interfaces: [`v-${name}`] };
+}
+
+/** VPP's interfaces with their counters (the lab's `vpp.interfaces` output). */
+export const VPP_INTERFACES_SCRIPT = vppctlLine(["show", "interface"]);
+/** VPP's IPv4 FIB, all of it: the pools' entries are picked out of it (the lab's `vpp.fib` output). */
+export const VPP_FIB_SCRIPT = vppctlLine(["show", "ip", "fib"]);
+
+/**
+ * Node-side: passes once VPP's FIB holds every route BIRD put in the kernel (a route to another node's block),
+ * each resolved over the uplink: the route agent has caught up. `show ip fib PREFIX` prints the longest match, so
+ * the entry must be the prefix itself.
+ */
+export function vppFibFollowsBirdScript(uplinkDevice = "eth0"): string {
+  // A subshell: the check is composed into others' conditions (`{ a && b; }`), where an exit would end them all.
+  return [
+    "(",
+    `  for p in $(ip -4 route show proto bird | awk '$2 == "via" {print $1}'); do`,
+    `    out=$(vppctl show ip fib "$p" ${NO_STDIN}) || exit 1`,
+    `    case "$out" in *"$p fib:"*"host-${uplinkDevice}"*) ;; *) exit 1 ;; esac`,
+    "  done",
+    ")",
+  ].join("\n");
 }

@@ -13,7 +13,7 @@
 #   --check            build nothing; print what is installed; exit 1 if a piece is missing or wrong
 #   --require-command  treat a missing command provider as a failure (exit 3; with --check, exit 1).
 #                      Without it the command provider is optional: the bird lab runs its host steps
-#                      through its own dynamic provider; only the kind scenarios (kdd, vpp) need it.
+#                      through its own dynamic provider; only the kind scenarios (kdd, calico-vpp) need it.
 #
 # What the Go module proxy serves (checked 2026-11-23; the proxy refuses version lists, so every
 # version below is an exact one):
@@ -360,7 +360,7 @@ run_check() {
   elif $require_command; then
     echo "MISSING resource plugin command $COMMAND_VERSION in \`pulumi plugin ls\` (PULUMI_HOME=$PULUMI_HOME)"; bad=1
   else
-    echo "absent  resource plugin command $COMMAND_VERSION (optional: only the kind scenarios kdd and vpp use it)"
+    echo "absent  resource plugin command $COMMAND_VERSION (optional: only the kind scenarios kdd and calico-vpp use it)"
   fi
   local env_file="$CALICO_LAB_CACHE/env.sh"
   if [[ -f $env_file ]] && grep -qx '# >>> pulumi-toolchain' "$env_file"; then
@@ -391,5 +391,5 @@ if ((command_rc != 0)); then
     exit 3
   fi
   echo "    note: no command provider plugin $COMMAND_VERSION; the bird lab does not need it," \
-    "the kind scenarios (kdd, vpp) do" >&2
+    "the kind scenarios (kdd, calico-vpp) do" >&2
 fi

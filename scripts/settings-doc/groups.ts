@@ -6,11 +6,11 @@
 export const SETTING_GROUPS: Record<string, [type: string, description: string]> = {
   scenario: [
     "string",
-    "What Calico runs: bird (BGP with BIRD, etcd datastore), kdd (the Kubernetes datastore: a bare kube-apiserver on docker or qemu, or a kind cluster) or vpp (the Calico VPP dataplane on kind).",
+    "What Calico runs: bird (BGP with BIRD, etcd datastore), kdd (the Kubernetes datastore: a bare kube-apiserver on docker or qemu, or a kind cluster) vpp-forwarding (the seed's VPP forwarding lab: etcd, BIRD routes, VPP forwards; docker) or calico-vpp (Calico's VPP dataplane on kind).",
   ],
   substrate: [
     "string",
-    "Where the nodes live: docker (containers on a lab network; bird, kdd), qemu (a VM per node, made by the lab; bird, kdd), ssh (hosts you already have; bird) or kind (kdd, vpp).",
+    "Where the nodes live: docker (containers on a lab network; bird, kdd), qemu (a VM per node, made by the lab; bird, kdd), ssh (hosts you already have; bird) or kind (kdd, calico-vpp); vpp-forwarding runs on docker only.",
   ],
   imageMode: [
     "string",
@@ -45,8 +45,11 @@ export const SETTING_GROUPS: Record<string, [type: string, description: string]>
     "object",
     "Pinned versions, and per image mode the etcd and calico/node images and where each tool comes from (url with sha256 or checksumUrl, image, go, or the offline manifest). manifest: the offline build's artifact manifest (empty: $CALICO_LAB_ARTIFACTS or ~/.cache/calico-lab/artifacts/manifest.json). registryMirror: a registry host[:port][/path] serving quay.io's repositories at their paths (quay.io/calico/node becomes <mirror>/calico/node; empty: quay.io). releaseMirror: an http(s) URL prefix standing in for https://github.com, serving the release downloads and their checksum files at their paths (empty: github.com). Both serve online mode on the docker substrate. calicoSource: a local Calico source tree (a folder whose go.mod is module github.com/projectcalico/calico) to build calico-node, calicoctl, the calico CNI plugins and the node image from, on the docker substrate (empty: the pinned release).",
   ],
-  kind: ["object", "kind substrate (kdd, vpp): workers, nodeImage (pinned by digest), serviceSubnet and the kind version."],
-  vpp: ["object", "Calico VPP dataplane (vpp scenario): version, uplinkInterface, driver and hugepages (2 MiB pages)."],
+  kind: ["object", "kind substrate (kdd, calico-vpp): workers, nodeImage (pinned by digest), serviceSubnet and the kind version."],
+  vpp: [
+    "object",
+    "Calico's VPP dataplane (scenario calico-vpp; not the VPP forwarding lab, which has no settings of its own): version, uplinkInterface, driver and hugepages (2 MiB pages).",
+  ],
   qemu: ["object", "qemu substrate: cpus and memoryMiB of every VM (one VM per node: etcd and each Calico node)."],
   ssh: [
     "object",

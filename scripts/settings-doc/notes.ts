@@ -7,7 +7,8 @@
  */
 export const SETTING_NOTES: Record<string, string> = {
   scenario: "what Calico runs; see [Scenarios](scenarios.md)",
-  substrate: "`docker` and `qemu` (bird, kdd), `ssh` (bird), `kind` (kdd, vpp); see [Substrates](substrates.md)",
+  substrate:
+    "`docker` (bird, kdd, vpp-forwarding), `qemu` (bird, kdd), `ssh` (bird), `kind` (kdd, calico-vpp); see [Substrates](substrates.md)",
   imageMode:
     "`auto` (offline when this machine holds the airgapped build's manifest, online otherwise; online on kind), `online` (official images, release binaries, or their mirrors: `artifacts.registryMirror`, `artifacts.releaseMirror`), `offline` (built from package registries; see [Offline build](offline.md))",
   "underlay.cidr": "an IPv4 network; the bridge is .1, etcd .4, Calico nodes .5 onwards",
@@ -62,7 +63,7 @@ export const SETTING_NOTES: Record<string, string> = {
     "the path of a local Calico source tree (absolute, `~/...`, or relative to the project folder): a folder whose `go.mod` is module `github.com/projectcalico/calico` (a checkout of projectcalico/calico, or a copy of the module) that this machine's Go can build. calico-node, calicoctl, the calico CNI plugins and the node image are built from it at every `preview` and `up`; docker substrate, `imageMode` `offline` or `auto` with the offline build present. See [Your own Calico](calico-source.md)",
   "kind.workers": "kind workers beside the one control plane",
   "kind.nodeImage": "pinned by digest; goes with `kind.kindVersion` (change both together)",
-  "kind.serviceSubnet": "the cluster's service subnet (`SERVICE_PREFIX` of the vpp dataplane)",
+  "kind.serviceSubnet": "the cluster's service subnet (`SERVICE_PREFIX` of Calico's VPP dataplane)",
   "kind.kindVersion": "what `kind version` must say (checked before anything is created)",
   "vpp.version":
     "follows `artifacts.versions.calico`: the Calico VPP release of the pinned Calico's minor version; a mismatched pair fails validation",

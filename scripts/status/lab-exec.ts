@@ -1,7 +1,9 @@
 /**
  * npm run lab:exec -- [--stack S] <node> <command...>: runs a command in a lab node through the transport
  * the lab itself uses (the node's `access` in the stack's outputs). calicoctl there reaches the lab's
- * datastore: its environment is set as the lab's own steps set it. Exit code: the command's.
+ * datastore: its environment is set as the lab's own steps set it. Exit code: the command's. Its stdin is /dev/null:
+ * the node's shell reads the script from its own stdin, and vppctl sends VPP whatever its stdin holds (at the end of
+ * the script, an end of file on which it quits before VPP has answered).
  */
 import { spawnSync } from "node:child_process";
 import { etcdDatastoreEnv } from "../../core/scenarios/bird";
@@ -33,7 +35,7 @@ function main(argv: string[]): number {
       : { ...etcdDatastoreEnv(outputs.etcd?.endpoints[0] ?? "", outputs.etcd?.tls?.clientFiles) };
   const script = `${Object.entries(env)
     .map(([k, v]) => `export ${k}=${shellQuote(v)}`)
-    .join("\n")}\nexec ${shellJoin(command)}`;
+    .join("\n")}\nexec ${shellJoin(command)} </dev/null`;
   const run = spawnSync("bash", ["-c", shellFor(node.access).run(script)], { stdio: "inherit" });
   return run.status ?? 1;
 }

@@ -11,7 +11,8 @@ import { parseCidr } from "../../core/addressing";
 import { noLabMessage, unknownNodeMessage, unreachableNodeMessage } from "../../core/lab-messages";
 import { BIRD_PROTOCOLS_SCRIPT, ROUTES_SCRIPT, TUNNELS_SCRIPT } from "../../core/node-scripts";
 import type { NodeReadings } from "../../core/observed";
-import { liveStatus, STATUS_EXIT, type LiveStatus } from "../../core/status";
+import { VPP_FIB_SCRIPT, VPP_INTERFACES_SCRIPT } from "../../core/scenarios/vpp-forwarding";
+import { liveStatus, STATUS_EXIT, type LiveStatus, type VppReading } from "../../core/status";
 import { shellFor, type NodeAccess } from "../../core/transports/access";
 
 /** What the commands read of the stack's outputs (StackOutputs, the one contract): any of it may be missing. */
@@ -94,7 +95,22 @@ function readNode(node: LabNodeOutput): NodeReadings {
   };
 }
 
-/** The lab as it is now: every node read, compared with what its settings expect. */
+/** A node's VPP now (vpp-forwarding), at the uplink address its outputs name. */
+function readVpp(node: LabNodeOutput): VppReading {
+  const uplinkAddress = node.vpp?.uplinkAddress ?? "";
+  const { access } = node;
+  if (!access) return { uplinkAddress, interfaces: "", fib: "", error: "its outputs do not say how to reach it" };
+  const [interfaces, fib] = [VPP_INTERFACES_SCRIPT, VPP_FIB_SCRIPT].map((script) => runInNode(access, script));
+  const failed = [interfaces, fib].find((r) => r?.status !== 0);
+  return {
+    uplinkAddress,
+    interfaces: interfaces?.stdout ?? "",
+    fib: fib?.stdout ?? "",
+    ...(failed ? { error: (failed.stderr || `exit ${failed.status}`).trim().split("\n").slice(-1)[0] ?? "" } : {}),
+  };
+}
+
+/** The lab as it is now: every node read (and its VPP, on vpp-forwarding), compared with what its settings expect. */
 export function readLiveStatus(lab: Lab): LiveStatus {
   const pools = (lab.ipPools?.pools ?? []).flatMap((p) => parseCidr(p.cidr) ?? []);
   return liveStatus(
@@ -102,6 +118,7 @@ export function readLiveStatus(lab: Lab): LiveStatus {
     lab.nodes.map(readNode),
     pools,
     Object.fromEntries(lab.nodes.map((n) => [n.name, n.workloads.map((w) => ({ name: w.name, ip: w.ip }))])),
+    lab.scenario === "vpp-forwarding" ? Object.fromEntries(lab.nodes.map((n) => [n.name, readVpp(n)])) : undefined,
   );
 }
 

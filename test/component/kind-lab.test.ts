@@ -527,7 +527,7 @@ describe("kind, vpp", () => {
     for (const key of Object.keys(ADDRESSES)) delete ADDRESSES[key];
     Object.assign(ADDRESSES, { "vpp-control-plane": "172.18.0.2", "vpp-worker": "172.18.0.3" });
     built = await buildLab("vpp", {
-      scenario: "vpp",
+      scenario: "calico-vpp",
       substrate: "kind",
       vpp: { hugepages: 0 },
       ipPools: [
@@ -616,7 +616,7 @@ describe("the preflight", () => {
     let asked: { hugepagesPerNode?: number; nodes?: number } = {};
     await expect(
       kindLab("pages", {
-        config: online({ scenario: "vpp", substrate: "kind", vpp: { hugepages: 256 }, kind: { workers: 3 } }),
+        config: online({ scenario: "calico-vpp", substrate: "kind", vpp: { hugepages: 256 }, kind: { workers: 3 } }),
         cacheDir: "/c",
         manifestPath: "/m",
         preflight: (want) => {

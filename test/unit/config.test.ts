@@ -79,7 +79,8 @@ describe("the stack configs", () => {
     ["kdd", "kdd", "kind"],
     ["kdd-docker", "kdd", "docker"],
     ["kdd-qemu", "kdd", "qemu"],
-    ["vpp", "vpp", "kind"],
+    ["calico-vpp", "calico-vpp", "kind"],
+    ["vpp-forwarding", "vpp-forwarding", "docker"],
   ]) {
     it(`${stack} parses and validates`, () => {
       const file = parse(readFileSync(join(root, "stacks", `Pulumi.${stack}.yaml`), "utf8"));
@@ -180,10 +181,10 @@ describe("validation names the setting, the value and what is allowed", () => {
   });
 
   it("an unknown scenario, substrate or image mode", () => {
-    expect(messages({ scenario: "cilium" })).toEqual(['scenario = "cilium": allowed values are bird, kdd, vpp']);
+    expect(messages({ scenario: "cilium" })).toEqual(['scenario = "cilium": allowed values are bird, kdd, vpp-forwarding, calico-vpp']);
     expect(messages({ substrate: "vagrant" })).toEqual(['substrate = "vagrant": allowed values are docker, kind, qemu, ssh']);
     expect(messages({ imageMode: "airgap" })).toEqual(['imageMode = "airgap": allowed values are auto, online, offline']);
-    expect(messages({ scenario: "vpp" })).toEqual(['substrate = "docker": scenario vpp runs on kind']);
+    expect(messages({ scenario: "calico-vpp" })).toEqual(['substrate = "docker": scenario calico-vpp runs on kind']);
     expect(messages({ scenario: "kdd", imageMode: "online" })).toEqual([
       'imageMode = "online": scenario kdd outside kind runs a kube-apiserver image that only the offline build makes (kube-apiserver, kubectl and Calico\'s CRDs, from the Go module proxy); allowed are offline and auto (after npm run offline:build)',
     ]);
@@ -227,7 +228,7 @@ describe("validation names the setting, the value and what is allowed", () => {
       loadLabConfig({ scenario: "x", calico: { nodes: 0 } });
     } catch (error) {
       expect((error as Error).message).toBe(
-        '2 lab settings are invalid:\n  - calico-lab:scenario = "x": allowed values are bird, kdd, vpp\n  - calico-lab:calico.nodes = 0: allowed is an integer from 1 to 250',
+        '2 lab settings are invalid:\n  - calico-lab:scenario = "x": allowed values are bird, kdd, vpp-forwarding, calico-vpp\n  - calico-lab:calico.nodes = 0: allowed is an integer from 1 to 250',
       );
       return;
     }
@@ -301,8 +302,8 @@ describe("every bad setting is reported in one pass", () => {
       "ipPools[0].cidr = 7: allowed is a CIDR such as 10.1.0.0/16",
     ]);
     // A refused group as a whole (a number for an object) stands in with its default for the other checks.
-    expect(messages({ underlay: 5, scenario: "vpp" })).toEqual([
-      'substrate = "docker": scenario vpp runs on kind',
+    expect(messages({ underlay: 5, scenario: "calico-vpp" })).toEqual([
+      'substrate = "docker": scenario calico-vpp runs on kind',
       "underlay = 5: allowed is an object of settings",
     ]);
     // A list entry the defaults do not have (ipPools[3]) restores the whole list for the other checks.

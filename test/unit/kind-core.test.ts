@@ -318,7 +318,7 @@ function messages(raw: Record<string, unknown>): string[] {
 
 describe("kind settings are validated before anything runs", () => {
   const kdd = { scenario: "kdd", substrate: "kind" };
-  const vpp = { scenario: "vpp", substrate: "kind" };
+  const vpp = { scenario: "calico-vpp", substrate: "kind" };
 
   it("the VPP default follows the pinned Calico's minor version", () => {
     expect(DEFAULTS.vpp.version).toBe(vppReleaseFor(versions.calico.version));
@@ -343,8 +343,8 @@ describe("kind settings are validated before anything runs", () => {
 
   it("vpp offline, route reflectors, IPv6 pod or service subnets, a pool over the services", () => {
     expect(loadLabConfig({ ...kdd, imageMode: "offline" }).imageMode).toBe("offline");
-    expect(messages({ ...kdd, scenario: "vpp", imageMode: "offline" })).toEqual([
-      "imageMode = \"offline\": scenario vpp on kind runs online only: kind's nodes pull the tigera operator's and Calico/VPP's images from their registries; allowed is online (or auto, which is online for vpp on kind)",
+    expect(messages({ ...kdd, scenario: "calico-vpp", imageMode: "offline" })).toEqual([
+      "imageMode = \"offline\": scenario calico-vpp on kind runs online only: kind's nodes pull the tigera operator's and Calico/VPP's images from their registries; allowed is online (or auto, which is online for calico-vpp on kind)",
     ]);
     // kdd on kind: route reflectors named by kind role; vpp on kind: the mesh only
     const reflectors = { mode: "routeReflectors", routeReflectors: ["control-plane"] };
@@ -352,8 +352,8 @@ describe("kind settings are validated before anything runs", () => {
     expect(messages({ ...kdd, kind: { workers: 1 }, bgp: { mode: "routeReflectors", routeReflectors: ["calico1"] } })).toEqual([
       'bgp.routeReflectors[0] = "calico1": allowed are the lab\'s node names: control-plane, worker',
     ]);
-    expect(messages({ ...kdd, scenario: "vpp", bgp: reflectors })).toEqual([
-      'bgp.mode = "routeReflectors": scenario vpp on kind peers the calico-vpp agents\' BGP in a node-to-node mesh; allowed is mesh',
+    expect(messages({ ...kdd, scenario: "calico-vpp", bgp: reflectors })).toEqual([
+      'bgp.mode = "routeReflectors": scenario calico-vpp on kind peers the calico-vpp agents\' BGP in a node-to-node mesh; allowed is mesh',
     ]);
     expect(messages({ ...kdd, kind: { serviceSubnet: "fd00:96::/108" } })).toEqual([
       'kind.serviceSubnet = "fd00:96::/108": the kind cluster is IPv4: allowed is an IPv4 network such as 10.96.0.0/12',

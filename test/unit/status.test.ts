@@ -89,3 +89,66 @@ describe("lab:status without a lab", () => {
     expect(result.stderr).toContain("no lab");
   });
 });
+
+describe("lab:status on vpp-forwarding: every node's VPP", () => {
+  const entry = (prefix: string, via: string, iface: string) =>
+    `${prefix}\n  unicast-ip4-chain\n    [0] [@5]: ipv4 via ${via} ${iface}: mtu:1500 next:4 flags:[] 02fe\n`;
+  const interfaces = (workload: string) =>
+    `host-eth0    1  up  1500/0/0/0  rx packets  9\n  tx packets  1\nhost-v-${workload}  3  up  1500/0/0/0  tx packets  5\nloop0  2  up  9000/0/0/0\n`;
+  const readings = [
+    {
+      node: "calico1",
+      birdProtocols: bird("Mesh_192_168_4_6", "Established"),
+      routes: "blackhole 10.1.127.192/26 proto bird\n10.1.86.64/26 via 192.168.4.6 dev eth0 proto bird\n",
+    },
+    {
+      node: "calico2",
+      birdProtocols: bird("Mesh_192_168_4_5", "Established"),
+      routes: "blackhole 10.1.86.64/26 proto bird\n10.1.127.192/26 via 192.168.4.5 dev eth0 proto bird\n",
+    },
+  ];
+  const both = { calico1: [{ name: "calico1-wl1", ip: "10.1.127.192/32" }], calico2: [{ name: "calico2-wl1", ip: "10.1.86.64/32" }] };
+
+  it("reports each VPP's interfaces and pool routes, and matches when they are what the lab expects", () => {
+    const status = liveStatus(expected, readings, pools, both, {
+      calico1: {
+        uplinkAddress: "192.168.4.133",
+        interfaces: interfaces("calico1-wl1"),
+        fib: entry("10.1.86.64/26", "192.168.4.134", "host-eth0") + entry("10.1.127.192/32", "10.1.127.192", "host-v-calico1-wl1"),
+      },
+      calico2: {
+        uplinkAddress: "192.168.4.134",
+        interfaces: interfaces("calico2-wl1"),
+        fib: entry("10.1.127.192/26", "192.168.4.133", "host-eth0") + entry("10.1.86.64/32", "10.1.86.64", "host-v-calico2-wl1"),
+      },
+    });
+    expect(status.problems).toEqual([]);
+    expect(status.matches).toBe(true);
+    expect(formatStatus(status).split("\n").slice(0, 8)).toEqual([
+      "nodes:",
+      "  calico1    192.168.4.5     mesh      AS 64512  up  blocks 10.1.127.192/26",
+      "    workload calico1-wl1 10.1.127.192/32",
+      "    VPP uplink 192.168.4.133",
+      "    VPP interface host-eth0            up   rx 9 tx 1 packets",
+      "    VPP interface host-v-calico1-wl1   up   rx 0 tx 5 packets",
+      "    VPP interface loop0                up   rx 0 tx 0 packets",
+      "    VPP route 10.1.86.64/26 via 192.168.4.134 host-eth0",
+    ]);
+  });
+
+  it("a VPP without the other node's block, or that cannot be read, is a difference", () => {
+    const status = liveStatus(expected, readings, pools, both, {
+      calico1: {
+        uplinkAddress: "192.168.4.133",
+        interfaces: interfaces("calico1-wl1"),
+        fib: entry("10.1.127.192/32", "10.1.127.192", "host-v-calico1-wl1"),
+      },
+      calico2: { uplinkAddress: "192.168.4.134", interfaces: "", fib: "", error: "exit 1: vppctl: connect: No such file or directory" },
+    });
+    expect(status.matches).toBe(false);
+    expect(status.problems).toEqual([
+      "calico1: VPP has no route to 10.1.86.64/26 (calico2)",
+      "calico2: VPP cannot be read: exit 1: vppctl: connect: No such file or directory",
+    ]);
+  });
+});

@@ -1,8 +1,15 @@
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseCidr } from "../../core/addressing";
 import {
+  parseVppWorkloadAdd,
+  VPP_FIB_SCRIPT,
+  VPP_INTERFACES_SCRIPT,
+  vppFibFollowsBirdScript,
+  vppWorkloadDelScript,
   parseVppFib,
   parseVppInterfaces,
   vppMac,
@@ -10,6 +17,7 @@ import {
   vppUplinkScript,
   vppWorkloadAddScript,
 } from "../../core/scenarios/vpp-forwarding";
+import { observeVppNodes, type VppNodeFacts } from "../../core/scenarios/vpp-forwarding-status";
 
 const underlay = parseCidr("172.31.200.0/24")!;
 
@@ -33,14 +41,28 @@ describe("VPP forwarding lab: addresses", () => {
 });
 
 describe("VPP forwarding lab: node-side scripts", () => {
+  it("never lets vppctl read the script it runs in (it sends VPP its stdin even with a command given)", () => {
+    const scripts = [
+      vppUplinkScript("172.31.200.133/24"),
+      vppWorkloadAddScript("wl1"),
+      vppWorkloadDelScript("wl1"),
+      VPP_INTERFACES_SCRIPT,
+      VPP_FIB_SCRIPT,
+      vppFibFollowsBirdScript(),
+    ];
+    for (const script of scripts) {
+      for (const line of script.split("\n").filter((l) => /\b(vppctl|vpp-lab) /.test(l))) expect(line, script).toContain("</dev/null");
+    }
+  });
+
   it("waits for VPP before making the uplink", () => {
     const script = vppUplinkScript("172.31.200.133/24");
-    expect(script).toMatch(/until vppctl show version/);
-    expect(script.trim().split("\n").pop()).toBe("vpp-lab uplink 172.31.200.133/24 eth0");
+    expect(script).toMatch(/until vppctl show version <\/dev\/null/);
+    expect(script.trim().split("\n").pop()).toBe("vpp-lab uplink 172.31.200.133/24 eth0 </dev/null");
   });
 
   it("refuses workload names that do not make a Linux interface name", () => {
-    expect(vppWorkloadAddScript("wl1")).toBe("vpp-lab workload add wl1");
+    expect(vppWorkloadAddScript("wl1")).toBe("vpp-lab workload add wl1 </dev/null");
     expect(() => vppWorkloadAddScript("a-very-long-name")).toThrow(/1-13/);
     expect(() => vppWorkloadAddScript("x;rm")).toThrow();
   });
@@ -89,6 +111,121 @@ describe("VPP forwarding lab: parsers of VPP's CLI", () => {
   it("parses show ip fib PREFIX (the detailed form)", () => {
     expect(parseVppFib(fixture("show-ip-fib-prefix.txt"))).toEqual([
       { prefix: "10.125.208.0/26", via: "172.31.253.134", interface: "host-eth0" },
+    ]);
+  });
+});
+
+describe("VPP forwarding lab: workloads and the FIB check", () => {
+  it("reads vpp-lab workload add's NAME ADDRESS MAC", () => {
+    expect(parseVppWorkloadAdd("calico1-wl1 10.125.15.64 ce:89:8d:8e:81:28\n")).toEqual({
+      addresses: ["10.125.15.64/32"],
+      interfaces: ["v-calico1-wl1"],
+    });
+    expect(() => parseVppWorkloadAdd("vpp-lab: no uplink yet")).toThrow(/printed no NAME ADDRESS MAC/);
+  });
+
+  it("an unresolved adjacency (ARP pending) still names the next hop", () => {
+    const text = "10.125.208.0/26\n  unicast-ip4-chain\n    [0] [@3]: arp-ipv4: via 172.31.253.134 host-eth0\n";
+    expect(parseVppFib(text)).toEqual([{ prefix: "10.125.208.0/26", via: "172.31.253.134", interface: "host-eth0" }]);
+  });
+
+  // The check run for real by sh, with `ip` and `vppctl` stand-ins that print what the nodes printed.
+  function followsBird(kernel: string, fibByPrefix: Record<string, string>): number {
+    const dir = mkdtempSync(join(tmpdir(), "vpp-fib-check-"));
+    try {
+      writeFileSync(join(dir, "ip"), `#!/bin/sh\ncat <<'EOF'\n${kernel}\nEOF\n`, { mode: 0o755 });
+      const cases = Object.entries(fibByPrefix)
+        .map(([prefix, out]) => `  ${prefix}) cat <<'EOF'\n${out}\nEOF\n  ;;`)
+        .join("\n");
+      writeFileSync(join(dir, "vppctl"), `#!/bin/sh\ncase "$4" in\n${cases}\n  *) echo 0.0.0.0/0 fib:0 ;;\nesac\n`, { mode: 0o755 });
+      // Composed into a larger condition, as the status's readiness does: its failure must not end the shell.
+      const run = spawnSync("sh", ["-c", `if { ${vppFibFollowsBirdScript()}; }; then echo holds; else echo not yet; fi`], {
+        env: { PATH: `${dir}:/usr/bin:/bin` },
+        encoding: "utf8",
+      });
+      return run.stdout.trim() === "holds" ? 0 : run.stdout.trim() === "not yet" ? 1 : -1;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("passes once every BIRD route of the kernel is VPP's own entry over the uplink, and only then", () => {
+    const kernel = "blackhole 10.125.15.64/26 proto bird\n10.125.208.0/26 via 172.31.253.6 dev eth0 proto bird";
+    expect(followsBird(kernel, { "10.125.208.0/26": fixture("show-ip-fib-prefix.txt") })).toBe(0);
+    expect(followsBird(kernel, {}), "VPP's longest match is the default route").toBe(1);
+    expect(followsBird("blackhole 10.125.15.64/26 proto bird", {}), "no route of other nodes yet: nothing to wait for").toBe(0);
+  });
+});
+
+describe("VPP forwarding lab: what each VPP holds against what the lab expects", () => {
+  const pools = [parseCidr("10.125.0.0/16")!];
+  const fibOf = (...routes: string[]) =>
+    routes
+      .map((r) => {
+        const [prefix, via, iface] = r.split(" ");
+        return `${prefix}\n  unicast-ip4-chain\n    [0] [@5]: ipv4 via ${via} ${iface}: mtu:1500 next:4 flags:[] 02fe\n`;
+      })
+      .join("");
+  const node = (name: string, uplink: string, block: string, wl: string, ...fib: string[]): VppNodeFacts => ({
+    name,
+    uplinkAddress: uplink,
+    blocks: [block],
+    workloads: [{ name: `${name}-wl1`, ip: `${wl}/32` }],
+    interfaces: fixture("show-interface.txt").replace("host-v-wl1", `host-v-${name}-wl1`),
+    fib: fibOf(...fib),
+  });
+
+  it("matches: the other node's block via its VPP uplink, the own workload on its interface", () => {
+    const a = node(
+      "a",
+      "172.31.253.133",
+      "10.125.15.64/26",
+      "10.125.15.64",
+      "10.125.208.0/26 172.31.253.134 host-eth0",
+      "10.125.15.64/32 10.125.15.64 host-v-a-wl1",
+      "172.31.253.0/24 172.31.253.134 host-eth0",
+    );
+    const b = node(
+      "b",
+      "172.31.253.134",
+      "10.125.208.0/26",
+      "10.125.208.0",
+      "10.125.15.64/26 172.31.253.133 host-eth0",
+      "10.125.208.0/32 10.125.208.0 host-v-b-wl1",
+    );
+    const seen = observeVppNodes([a, b], pools);
+    expect(seen.a?.problems).toEqual([]);
+    expect(
+      seen.a?.fib.map((r) => r.prefix),
+      "the pools' entries only",
+    ).toEqual(["10.125.208.0/26", "10.125.15.64/32"]);
+    expect(seen.b?.problems).toEqual([]);
+  });
+
+  it("names a missing route, a wrong next hop, a route left behind and an interface that is not up", () => {
+    const a = node(
+      "a",
+      "172.31.253.133",
+      "10.125.15.64/26",
+      "10.125.15.64",
+      "10.125.208.0/26 172.31.253.6 host-eth0",
+      "10.125.99.0/26 172.31.253.135 host-eth0",
+    );
+    const b = { ...node("b", "172.31.253.134", "10.125.208.0/26", "10.125.208.0"), interfaces: "" };
+    const seen = observeVppNodes([a, b], pools);
+    expect(seen.a?.problems).toEqual([
+      "a: VPP routes 10.125.208.0/26 (b) via 172.31.253.6 host-eth0, expected 172.31.253.134 host-eth0",
+      "a: VPP has no route to 10.125.15.64/32 (a-wl1)",
+      "a: VPP has a route to 10.125.99.0/26 via 172.31.253.135 that no node's block or workload accounts for",
+    ]);
+    expect(seen.b?.problems).toEqual([
+      "b: VPP interface host-eth0 is not up",
+      "b: VPP interface host-v-b-wl1 is not up",
+      "b: VPP has no route to 10.125.15.64/26 (a)",
+      "b: VPP has no route to 10.125.208.0/32 (b-wl1)",
+    ]);
+    expect(observeVppNodes([{ ...b, error: "exit 1: no such container" }], pools).b?.problems).toEqual([
+      "b: VPP cannot be read: exit 1: no such container",
     ]);
   });
 });

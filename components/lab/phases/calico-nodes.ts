@@ -17,6 +17,8 @@ export interface CalicoNodesInputs {
   readonly inTurn: boolean;
   /** A node-side script each node runs first (kdd: its kubeconfig), a secret in the state. */
   readonly setup?: pulumi.Output<string>;
+  /** Per node (same order), a script of its own it runs after `setup` (vpp-forwarding: VPP's uplink). */
+  readonly ownSetups?: readonly (string | undefined)[];
 }
 
 export interface CalicoNodes {
@@ -40,18 +42,20 @@ export function makeCalicoNodes(inputs: CalicoNodesInputs): CalicoNodes {
   }
   const first = nodes[0];
   if (!first) throw new Error("calico.nodes was not validated");
-  const setups = nodes.map((node) => setupStep(inputs, node));
+  const setups = nodes.map((node, i) => setupStep(inputs, node, inputs.ownSetups?.[i]));
   const ready = nodes.map((node, i) => [node.resource, ...(setups[i] ? [setups[i]] : [])]);
   return { nodes, first, setups, ready };
 }
 
 /** The setup script may carry credentials (kdd: the kubeconfig): the script is kept in the state as a secret. */
-function setupStep(inputs: CalicoNodesInputs, node: LabNode): HostCommand | undefined {
-  if (!inputs.setup) return undefined;
+function setupStep(inputs: CalicoNodesInputs, node: LabNode, own: string | undefined): HostCommand | undefined {
+  const { setup } = inputs;
+  if (!setup && own === undefined) return undefined;
+  const create = setup && own !== undefined ? setup.apply((shared) => `${shared}\n${own}`) : (setup ?? own ?? "");
   return nodeStep(
     `${inputs.lab}-${node.node}-setup`,
     node,
-    { create: inputs.setup },
+    { create },
     { parent: inputs.parent, dependsOn: [node.resource], additionalSecretOutputs: ["create"] },
   );
 }

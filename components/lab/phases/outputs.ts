@@ -17,8 +17,10 @@ export function labOutputs(parts: LabParts): LabOutputs {
       .all([expected, status.observed, status.comparison])
       .apply(([topology, observed, comparison]) => bgpTopologyOutput(parts.bgp, topology, observed, comparison)),
     nodes: pulumi
-      .all([expected, parts.places, parts.workloads, status.dataplane])
-      .apply(([topology, places, all, dataplane]) => nodeOutputs(topology, places, all, dataplane)),
+      .all([expected, parts.places, parts.workloads, status.dataplane, parts.vpp ?? null])
+      .apply(([topology, places, all, dataplane, vpp]) =>
+        nodeOutputs(topology, places, all, dataplane).map((node) => ({ ...node, ...(vpp?.[node.name] ? { vpp: vpp[node.name] } : {}) })),
+      ),
     diagram: pulumi
       .all([parts.datastore, expected, parts.workloads, status.observed])
       .apply(([datastore, topology, all, observed]) =>

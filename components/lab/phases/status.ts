@@ -14,6 +14,8 @@ export interface StatusInputs {
   readonly workloadsPerNode: number;
   /** What the status is read after: the workloads, the BGP settings and the reflectors' marks. */
   readonly after: readonly pulumi.Resource[];
+  /** The scenario's forwarding plane besides the kernel (vpp-forwarding: VPP), read and waited for with the rest. */
+  readonly forwarding?: { readonly reads: Readonly<Record<string, string>>; readonly ready: string };
 }
 
 /** The live BGP status, read from the nodes once everything is in, compared with what the settings expect. */
@@ -31,6 +33,7 @@ export function watchStatus(inputs: StatusInputs, calico: CalicoNodes): BgpStatu
       },
       timeoutSeconds: inputs.bgp.convergeTimeoutSeconds,
       failWhenNotConverged: inputs.bgp.failWhenNotConverged,
+      ...(inputs.forwarding ? { forwarding: inputs.forwarding } : {}),
     },
     { parent: inputs.parent, dependsOn: [...inputs.after] },
   );

@@ -1,7 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { CniConfig } from "../../calico/cni-config";
 import { Workloads } from "../../calico/workloads";
-import type { PreparedDatastore } from "../../scenarios/scenario";
+import type { PreparedDatastore, WorkloadPlumbing } from "../../scenarios/scenario";
+import type { StepTarget } from "../node-step";
 import type { CalicoNodes } from "./calico-nodes";
 
 export interface WorkloadsInputs {
@@ -18,6 +19,10 @@ export interface WorkloadsInputs {
   readonly pools: readonly pulumi.Resource[];
   /** A datastore object made for each workload (kdd: its Pod). */
   readonly workloadObject?: PreparedDatastore["workloadObject"];
+  /** The scenario's own plumbing (vpp-forwarding: vpp-lab); by default cnitool with the conflist. */
+  readonly plumbing?: WorkloadPlumbing;
+  /** The datastore's node (see WorkloadsArgs.datastore). */
+  readonly datastore?: StepTarget;
 }
 
 /** Each node's own chain: its conf once it is set up, its workloads once its tools and conf are in and the pools exist. */
@@ -32,6 +37,8 @@ export function plumbWorkloads(inputs: WorkloadsInputs, calico: CalicoNodes): { 
       network: inputs.network,
       after: calico.nodes.map((_, i) => [...[inputs.installs[i], cni.writes[i]].filter((r) => r !== undefined), ...inputs.pools]),
       ...(inputs.workloadObject ? { objectFor: inputs.workloadObject } : {}),
+      ...(inputs.plumbing ? { plumbing: inputs.plumbing } : {}),
+      ...(inputs.datastore ? { datastore: inputs.datastore } : {}),
     },
     { parent },
   );

@@ -28,7 +28,7 @@ import { KindCluster } from "./kind-cluster";
 import type { KindPreflight } from "./preflight";
 
 export interface KindPlatformArgs {
-  /** The validated lab settings, scenario kdd or vpp (plain values: they decide how many resources there are). */
+  /** The validated lab settings, scenario kdd or calico-vpp (plain values: they decide how many resources there are). */
   readonly config: LabConfig;
   /** The lab's name: the cluster's, and its nodes' prefix. */
   readonly lab: string;
@@ -46,7 +46,7 @@ export const KIND_LAB_ALIASES: pulumi.Alias[] = [{ type: "calicolab:index:KindLa
 /**
  * A kind cluster that runs Calico the way a cluster does, in stages: the cluster and its Kubernetes provider,
  * calicoctl and birdcl in the nodes, Calico (offline: Calico's manifest with the offline build's images, on the
- * build's own engine; online: the tigera operator, and the VPP dataplane for vpp), the BGP configuration and IP
+ * build's own engine; online: the tigera operator, and the VPP dataplane for calico-vpp), the BGP configuration and IP
  * pools, a workload Pod on every node, then the live BGP status read as on every other platform. The machine is
  * checked, and the offline manifest read, when the platform is made: before the lab registers anything.
  */
@@ -132,7 +132,7 @@ function declareKind(args: KindPlatformArgs, parent: pulumi.Resource, { names, e
   const expected = expectedOf(cluster, names, bgp.asNumber, reflectors);
   const after = [pools, tools, pods, ...controllers];
   const status =
-    config.scenario === "vpp"
+    config.scenario === "calico-vpp"
       ? new GobgpStatus(
           `${name}-bgp-status`,
           { nodes: names, expected, triggers: [cluster.clusterId], engine },
@@ -197,14 +197,16 @@ function installFromManifest(
 /** Before anything is registered: a machine that cannot run kind fails here, with what to do about it. */
 function checkMachine(args: KindPlatformArgs, nodes: number, engine: KindEngine, nodeImage: string): void {
   const { config } = args;
-  if (config.scenario === "bird") throw new Error("kind runs the kdd and vpp scenarios; bird runs on Calico nodes the lab makes");
+  if (config.scenario !== "kdd" && config.scenario !== "calico-vpp") {
+    throw new Error(`kind runs the kdd and calico-vpp scenarios; ${config.scenario} runs on Calico nodes the lab makes`);
+  }
   const problems = args.preflight(
     {
       kindVersion: config.kind.kindVersion,
       nodeImage,
       probeImage: nodeImage,
       nodes,
-      hugepagesPerNode: config.scenario === "vpp" ? config.vpp.hugepages : 0,
+      hugepagesPerNode: config.scenario === "calico-vpp" ? config.vpp.hugepages : 0,
       ownEngine: engine !== USER_ENGINE,
     },
     engine,
@@ -266,9 +268,9 @@ function conflistOf(
   return probe.readings.apply((readings) => ({ path: CALICO_CONFLIST, conflist: readings.conflist?.stdout ?? "" }));
 }
 
-/** Calico the way users install it (the tigera operator), with the VPP dataplane for vpp. */
+/** Calico the way users install it (the tigera operator), with the VPP dataplane for calico-vpp. */
 function installCalico(name: string, parent: pulumi.Resource, config: LabConfig, cluster: KindCluster, provider: k8s.Provider) {
-  const vpp = config.scenario === "vpp";
+  const vpp = config.scenario === "calico-vpp";
   const vppManifest = vpp
     ? cluster.dnsServer.apply((dnsServer) =>
         renderVppManifest({
