@@ -6,7 +6,7 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { workloadAddScript, writeFileScript } from "../../core/node-scripts";
 import { birdNodeRuntime, etcdRuntime } from "../../core/scenarios/bird";
 import { hostCheckScript, sshHostTarget } from "../../core/substrates/ssh/hosts";
-import { hostStateRunScript, hostStateSaveScript } from "../../core/substrates/ssh/host-state";
+import { hostStateRestoreScript, hostStateRunScript, hostStateSaveScript } from "../../core/substrates/ssh/host-state";
 import {
   hostNetworkRunArgv,
   imageSyncScript,
@@ -242,6 +242,16 @@ describe("the runtime as a container on its machine", () => {
       "container lab-calico1 was not ready within 0s (birdcl -s /var/run/calico/bird.ctl show status kept failing)",
     );
     expect(late.logged.trim().split("\n").at(-1)).toBe("docker rm -f lab-calico1");
+    // on a host the user has, the host is put back too: no delete will run for a node that never got ready
+    const saved = run(runtimeRunScript({ ...runCalico, readyTimeoutSeconds: 0, saveHostState: true }), { FAKE_READY_AFTER: "99" });
+    expect(saved.code).toBe(1);
+    const engine = saved.logged.split("\n").filter((l) => l.startsWith("docker") && !/'|>/.test(l));
+    expect(engine.slice(-3).map((l) => l.split(" ").slice(0, 5).join(" "))).toEqual([
+      "docker rm -f lab-calico1",
+      "docker rm -f lab-calico1-host-state",
+      "docker run --rm --name lab-calico1-host-state",
+    ]);
+    expect(engine.at(-1)).toContain(`-c ${hostStateRestoreScript("lab-calico1").split("\n")[0]}`);
   });
 
   it("brings the image from this machine's engine when the machine lacks it", () => {

@@ -12,6 +12,13 @@ import { CALICO_NODE_SYSCTLS } from "../docker/container-spec";
  * kernel modules): it has iptables (legacy and nft), ipset, ip, sysctl and modprobe, whatever the host has.
  */
 
+/**
+ * Where a device is looked for: `ip link show dev tunl0` run as root loads the ipip module (its alias
+ * netdev-tunl0) and so makes the tunl0 it asks about.
+ */
+export const SYS_CLASS_NET = "/sys/class/net";
+const present = (device: string) => `[ -e ${SYS_CLASS_NET}/${device} ]`;
+
 /** Where the pictures live on the host, one folder per node container. */
 export const HOST_STATE_DIR = "/var/lib/calico-lab/host-state";
 
@@ -48,9 +55,9 @@ export function hostStateSaveScript(container: string): string {
     'mkdir -p "$state"',
     "{",
     `  for key in ${SAVED_SYSCTLS.join(" ")}; do if value=$(sysctl -n "$key" 2>/dev/null); then echo "sysctl $key=$value"; fi; done`,
-    '  for device in tunl0 vxlan.calico; do if ip link show dev "$device" >/dev/null 2>&1; then echo "device $device"; fi; done',
-    "  if ip link show dev tunl0 >/dev/null 2>&1; then",
-    '    echo "tunl0 mtu $(cat /sys/class/net/tunl0/mtu)"',
+    `  for device in tunl0 vxlan.calico; do if ${present('"$device"')}; then echo "device $device"; fi; done`,
+    `  if ${present("tunl0")}; then`,
+    `    echo "tunl0 mtu $(cat ${SYS_CLASS_NET}/tunl0/mtu)"`,
     "    if ip -o link show dev tunl0 | grep -q '[<,]UP[,>]'; then echo 'tunl0 up'; fi",
     "    ip -o -4 addr show dev tunl0 | awk '{print \"tunl0 addr \" $4}'",
     "  fi",
@@ -90,8 +97,8 @@ function devicesCleanup(): string[] {
   return [
     "links=$(ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^cali')",
     ...eachLine("links", 'ip link del "$line" || failed=1'),
-    "had 'device vxlan.calico' || ! ip link show dev vxlan.calico >/dev/null 2>&1 || ip link del vxlan.calico || failed=1",
-    "if ip link show dev tunl0 >/dev/null 2>&1; then",
+    `had 'device vxlan.calico' || ! ${present("vxlan.calico")} || ip link del vxlan.calico || failed=1`,
+    `if ${present("tunl0")}; then`,
     "  if had 'device tunl0'; then",
     "    ip addr flush dev tunl0",
     "    addresses=$(sed -n 's/^tunl0 addr //p' \"$state/before\")",

@@ -78,8 +78,13 @@ export interface RuntimeRun {
 export function runtimeRunScript(run: RuntimeRun): string {
   const c = shellQuote(run.container);
   const ready = shellJoin(["docker", "exec", run.container, ...run.runtime.readiness.command]);
+  // A node that never got ready is no resource, so no delete will put its host back: the failure does.
+  const restore =
+    run.runtime.dataplane && run.saveHostState === true
+      ? `\n${hostStateRunScript(run.runtime.image, run.container, run.labels, hostStateRestoreScript(run.container))} >&2\n`
+      : "; ";
   const fail = (why: string) =>
-    `echo "calico-lab: ${run.machine}: container ${run.container} ${why}; its last log lines:" >&2; docker logs --tail 40 ${c} >&2 2>&1; docker rm -f ${c} >/dev/null 2>&1; exit 1`;
+    `echo "calico-lab: ${run.machine}: container ${run.container} ${why}; its last log lines:" >&2; docker logs --tail 40 ${c} >&2 2>&1; docker rm -f ${c} >/dev/null 2>&1${restore}exit 1`;
   return [
     "set -eu",
     ...(run.runtime.dataplane && run.saveHostState === true
