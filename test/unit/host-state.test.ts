@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { HOST_STATE_DIR, hostStateRestoreScript, hostStateSaveScript, SYS_CLASS_NET } from "../../core/substrates/ssh/host-state";
+import { HOST_STATE_DIR, hostStateRestoreScript, hostStateSaveScript, PROC_NET, SYS_CLASS_NET } from "../../core/substrates/ssh/host-state";
 
 // The host-state scripts run under sh against stand-ins first on PATH for ip, sysctl, iptables-*, ipset and
 // modprobe: each records its argv and answers from files under $HOST (what the host holds), so a test
@@ -40,16 +40,26 @@ standIn("modprobe", "exit 0");
 const vxlanLoaded = existsSync("/sys/module/vxlan") ? ["module vxlan"] : [];
 
 function run(script: string, env: Record<string, string> = {}) {
-  const result = spawnSync("/bin/sh", ["-c", script.replaceAll(HOST_STATE_DIR, states).replaceAll(SYS_CLASS_NET, join(host, "links"))], {
-    encoding: "utf8",
-    env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, HOST: host, ...env },
-  });
+  const result = spawnSync(
+    "/bin/sh",
+    [
+      "-c",
+      script.replaceAll(HOST_STATE_DIR, states).replaceAll(SYS_CLASS_NET, join(host, "links")).replaceAll(PROC_NET, join(host, "procnet")),
+    ],
+    {
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, HOST: host, ...env },
+    },
+  );
   const logged = existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : [];
   return { code: result.status, stderr: result.stderr, logged };
 }
 
-function hostHas(links: string[], sysctls: Record<string, string>): void {
+/** The host's devices, sysctls and loaded legacy iptables tables (IPv4). */
+function hostHas(links: string[], sysctls: Record<string, string>, legacyTables: string[] = []): void {
   mkdirSync(join(host, "links"), { recursive: true });
+  mkdirSync(join(host, "procnet"), { recursive: true });
+  writeFileSync(join(host, "procnet", "ip_tables_names"), legacyTables.map((t) => `${t}\n`).join(""));
   mkdirSync(join(host, "sysctl"), { recursive: true });
   for (const link of links) {
     mkdirSync(join(host, "links", link), { recursive: true });
@@ -67,7 +77,7 @@ beforeEach(() => {
 
 describe("the picture of a host, saved before a Calico node first starts there", () => {
   it("holds the sysctls the lab and Felix set, the tunnel devices there, tunl0's addresses, MTU and state", () => {
-    hostHas(["eth0", "tunl0"], BEFORE);
+    hostHas(["eth0", "tunl0"], BEFORE, ["filter"]);
     const saved = run(hostStateSaveScript("lab-calico1"), { TUNL0_UP: "1" });
     expect(saved.code, saved.stderr).toBe(0);
     // net.ipv6.conf.all.forwarding is missing on this host (IPv6 off): left out, not an error
@@ -80,6 +90,8 @@ describe("the picture of a host, saved before a Calico node first starts there",
       "tunl0 up",
       "tunl0 addr 172.16.0.1/32",
       ...vxlanLoaded,
+      // the legacy iptables tables loaded (from /proc/net/ip_tables_names: listing one would load it)
+      "legacy ip filter",
     ]);
   });
 
@@ -113,7 +125,8 @@ describe("putting a host back after its Calico node's container is gone", () => 
     hostHas(["eth0"], BEFORE);
     expect(run(hostStateSaveScript("lab-calico1")).code).toBe(0);
     rmSync(log);
-    hostHas(["cali1234abcd", "vxlan.calico", "tunl0"], { "net.ipv4.ip_forward": "1" });
+    // Felix used legacy iptables too here: the filter and nat tables are loaded now
+    hostHas(["cali1234abcd", "vxlan.calico", "tunl0"], { "net.ipv4.ip_forward": "1" }, ["filter", "nat"]);
     writeFileSync(join(host, "iptables-nft-filter"), FILTER);
   }
 
@@ -131,9 +144,13 @@ describe("putting a host back after its Calico node's container is gone", () => 
       "iptables-nft -w -t filter -X cali-FORWARD",
       "iptables-nft -w -t filter -X cali-from-wl-dispatch",
     ]);
-    // every tool and table is read; the empty ones are left alone
-    for (const tool of ["iptables-legacy", "iptables-nft", "ip6tables-legacy", "ip6tables-nft"])
+    // every nft table is read, and the legacy tables loaded (listing another would load it); the empty ones are left alone
+    for (const tool of ["iptables-nft", "ip6tables-nft"])
       for (const table of ["raw", "mangle", "nat", "filter"]) expect(result.logged).toContain(`${tool} -w -t ${table} -S`);
+    expect(result.logged.filter((l) => l.startsWith("iptables-legacy") || l.startsWith("ip6tables-legacy"))).toEqual([
+      "iptables-legacy -w -t filter -S",
+      "iptables-legacy -w -t nat -S",
+    ]);
     expect(result.logged.filter((l) => / -[DFX] /.test(l) && !l.startsWith("iptables-nft -w -t filter"))).toEqual([]);
   });
 
@@ -143,6 +160,9 @@ describe("putting a host back after its Calico node's container is gone", () => 
     expect(result.code, result.stderr).toBe(0);
     const rest = result.logged.filter((l) => !/^ip6?tables-/.test(l));
     expect(rest).toEqual([
+      // the legacy tables Felix's use loaded go with their modules
+      "modprobe -r iptable_filter",
+      "modprobe -r iptable_nat",
       "ipset list -n",
       "ipset destroy cali40all-ipam-pools",
       "ipset destroy cali40this-host",

@@ -19,6 +19,12 @@ import { CALICO_NODE_SYSCTLS } from "../docker/container-spec";
 export const SYS_CLASS_NET = "/sys/class/net";
 const present = (device: string) => `[ -e ${SYS_CLASS_NET}/${device} ]`;
 
+/**
+ * The legacy iptables tables loaded, read from /proc/net/ip_tables_names and ip6_tables_names: listing a
+ * legacy table with iptables-legacy loads its module, and so makes the table.
+ */
+export const PROC_NET = "/proc/net";
+
 /** Where the pictures live on the host, one folder per node container. */
 export const HOST_STATE_DIR = "/var/lib/calico-lab/host-state";
 
@@ -62,6 +68,7 @@ export function hostStateSaveScript(container: string): string {
     "    ip -o -4 addr show dev tunl0 | awk '{print \"tunl0 addr \" $4}'",
     "  fi",
     "  if [ -d /sys/module/vxlan ]; then echo 'module vxlan'; fi",
+    `  for family in ip ip6; do sed "s/^/legacy $family /" ${PROC_NET}/\${family}_tables_names 2>/dev/null || true; done`,
     '} >"$state/before.new"',
     'mv "$state/before.new" "$state/before"',
   ].join("\n");
@@ -80,13 +87,25 @@ function iptablesCleanup(): string[] {
   return [
     `for tool in ${IPTABLES_TOOLS.join(" ")}; do`,
     '  command -v "$tool" >/dev/null 2>&1 || continue',
-    `  for table in ${IPTABLES_TABLES.join(" ")}; do`,
+    "  case $tool in",
+    `    iptables-legacy) tables=$(cat ${PROC_NET}/ip_tables_names 2>/dev/null) ;;`,
+    `    ip6tables-legacy) tables=$(cat ${PROC_NET}/ip6_tables_names 2>/dev/null) ;;`,
+    `    *) tables='${IPTABLES_TABLES.join(" ")}' ;;`,
+    "  esac",
+    "  for table in $tables; do",
     '    rules=$("$tool" -w -t "$table" -S 2>/dev/null) || continue',
     String.raw`    deletes=$(printf '%s\n' "$rules" | grep -E '^-A [^ ]+ ' | grep -v '^-A cali-' | grep -E -- '--comment "?cali:|-[jg] cali-' | sed 's/^-A /-D /')`,
     ...eachLine("deletes", String.raw`eval "\"\$tool\" -w -t \"\$table\" $line" || failed=1`),
     String.raw`    chains=$(printf '%s\n' "$rules" | sed -n 's/^-N \(cali-[^ ]*\)$/\1/p')`,
     '    for chain in $chains; do "$tool" -w -t "$table" -F "$chain" || failed=1; done',
     '    for chain in $chains; do "$tool" -w -t "$table" -X "$chain" || failed=1; done',
+    "  done",
+    "done",
+    // A legacy table that Felix's use made (an empty one still shows in iptables-legacy-save) goes with its module.
+    '[ ! -e "$state/before" ] || for family in ip ip6; do',
+    `  for table in $(cat ${PROC_NET}/\${family}_tables_names 2>/dev/null); do`,
+    '    module=$([ "$family" = ip ] && echo iptable || echo ip6table)_$table',
+    '    had "legacy $family $table" || modprobe -r "$module" || { echo "calico-lab: the legacy $family table $table stays: its module $module could not be unloaded" >&2; failed=1; }',
     "  done",
     "done",
   ];
