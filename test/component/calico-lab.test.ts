@@ -691,7 +691,7 @@ describe("CalicoLab, bird with etcd over TLS", () => {
       expect(create.value).toContain(writeEtcdClientBundleScript({ caCert: PKI.ca, cert: PKI.cert, key: PKI.key }));
       const container = findT(`t-${node}-container`).inputs;
       expect(container.env).toEqual(expect.arrayContaining(["ETCD_ENDPOINTS=https://192.168.4.4:2379", ...FILES]));
-      expect((container.command as string[])[2]).toContain("until [ -s /etc/calico/etcd-tls/client.key ]");
+      expect((container.command as string[])[6]).toContain("until [ -s /etc/calico/etcd-tls/client.key ]");
     }
     expect(findT("t-tools-install-1").dependsOn).toEqual([...TOOLS.map((tool) => `t-tools-fetch-${tool}`), "t-calico1", "t-calico1-setup"]);
     // calico-node registers itself in etcd once its key is there: the registration step waits for the setup.

@@ -4,6 +4,8 @@ import { loadLabConfig } from "../../core/config/load";
 import { shellFor } from "../../core/transports/access";
 import { vmForward } from "../../core/substrates/qemu/scripts";
 import { controlPathFor } from "../../core/transports/ssh";
+import { hostStateRestoreScript, hostStateRunScript, hostStateSaveScript } from "../../core/substrates/ssh/host-state";
+import { shellQuote } from "../../core/shell";
 import {
   captureGraph,
   etcdTlsStdout,
@@ -140,6 +142,7 @@ describe("bird on the qemu substrate", () => {
     expect(calico.create).toContain("was not ready within 300s");
     // the VM goes right after; a runtime made anew replaces the container of its name itself
     expect(calico.delete).toBeNull();
+    expect(calico.create).not.toContain("host-state");
     expect(calico.create).toContain("docker rm -f lab-calico1 >/dev/null 2>&1 || true\ndocker run");
     const etcd = byName("lab-etcd-runtime").inputs.create as string;
     expect(etcd).toMatch(/docker run --detach --name lab-etcd --network host .*calico-lab\/etcd:3\.4\.23 etcd --name=lab-etcd /);
@@ -303,9 +306,20 @@ describe("bird on the ssh substrate", () => {
     expect(byName("lab-calico2-runtime").inputs.create).toContain("docker run --detach --name lab-calico2 --network host");
     // a host outlives the lab: its container goes with the node, and every step cleans up after itself
     expect(byName("lab-workloads-1-1").deletedWith).toBeUndefined();
+    // and a Calico host gets back what its node changed: saved before the node first starts, put back after it goes
+    const labels = { "calico-lab.lab": "lab", "calico-lab.role": "calico-node", "calico-lab.stack": "test" };
+    const restore = `docker rm -f lab-calico2 >/dev/null 2>&1 || true\n${hostStateRunScript("calico-lab/node:v3.28.5", "lab-calico2", labels, hostStateRestoreScript("lab-calico2"))}`;
     expect(byName("lab-calico2-runtime").inputs.delete).toBe(
-      `${client("root@192.168.4.9", 22, [])} 'docker rm -f lab-calico2 >/dev/null 2>&1 || true' </dev/null || echo "calico-lab: removing container lab-calico2 on calico2 failed; the node may already be gone" >&2`,
+      `${client("root@192.168.4.9", 22, [])} ${shellQuote(restore)} </dev/null || echo "calico-lab: removing container lab-calico2 on calico2 and putting the host back failed; the node may already be gone" >&2`,
     );
+    const create = byName("lab-calico2-runtime").inputs.create as string;
+    const save = hostStateRunScript("calico-lab/node:v3.28.5", "lab-calico2", labels, hostStateSaveScript("lab-calico2"));
+    expect(create.indexOf(save)).toBeGreaterThan(0);
+    expect(create.indexOf(save)).toBeLessThan(create.indexOf("sysctl -qw"));
+    expect(byName("lab-etcd-runtime").inputs.delete).toBe(
+      `${client("vagrant@192.168.4.5", 2222, ["-i", "/home/me/.ssh/lab"])} 'docker rm -f lab-etcd >/dev/null 2>&1 || true' </dev/null || echo "calico-lab: removing container lab-etcd on store failed; the node may already be gone" >&2`,
+    );
+    expect(byName("lab-etcd-runtime").inputs.create).not.toContain("host-state");
   });
 });
 

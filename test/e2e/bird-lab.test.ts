@@ -9,6 +9,7 @@ import {
   captureDuring,
   expectIcmpBetween,
   expectIpamClean,
+  expectHostSysctlsReadOnly,
   expectLiveLab,
   labStatus,
   liveSessions,
@@ -74,6 +75,10 @@ describe.sequential("bird lab on Docker: mesh of three", () => {
     expect(ping(c!, a!)).toMatch(/3 received/);
     expectIpamClean(outputs);
     expect(new Set(outputs.nodes.flatMap((n) => n.workloads.map((w) => w.ip))).size, "no address handed out twice").toBe(3);
+  });
+
+  it("no node can write the host's kernel settings: /proc/sys is read-only in each node, but for its own /proc/sys/net", () => {
+    expectHostSysctlsReadOnly(outputs.nodes);
   });
 
   it("workloads keep reaching each other, not one packet lost, while other networks come and go on the engine", async () => {

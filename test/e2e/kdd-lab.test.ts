@@ -6,7 +6,7 @@ import { contains, parseCidr } from "../../core/addressing";
 import { parseBirdProtocols } from "../../core/parsers/birdc-protocols";
 import { dockerExec, freeUnderlay, labDown, missingPrerequisites, sh } from "./live";
 import { labSuite } from "./suite";
-import { ping } from "./lab-expectations";
+import { expectHostSysctlsReadOnly, ping } from "./lab-expectations";
 import { expectNodeStatusesMatch, kddOutputsOf as outputsOf, sessionsOf, type KddOutputs as Outputs } from "./kdd-expectations";
 
 const missing = missingPrerequisites();
@@ -145,6 +145,10 @@ describe.sequential(
     it("a pod on one node reaches a pod on the other", () => {
       const [a, b] = outputs.nodes;
       expect(ping(a!, b!)).toMatch(/3 received/);
+    });
+
+    it("no node can write the host's kernel settings: /proc/sys is read-only in each node, but for its own /proc/sys/net", () => {
+      expectHostSysctlsReadOnly(outputs.nodes);
     });
 
     it("the admin kubeconfig is a secret: a secret stack output, no private key in the state file in plain text", async () => {

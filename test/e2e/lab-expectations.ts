@@ -94,6 +94,28 @@ export function ping(from: LabNodeOutput, to: LabNodeOutput): string {
   return dockerExec(from.container, ...workloadPingArgv(from, to));
 }
 
+/**
+ * Issue 30, finding 2: in every Calico node of a working lab, the host-wide kernel settings under /proc/sys
+ * (core_pattern, vm.*) are read-only, while the node's own /proc/sys/net (its network namespace only) is
+ * writable, and Felix did write to it: each workload's cali* device answers ARP for its gateway (proxy_arp).
+ */
+export function expectHostSysctlsReadOnly(nodes: readonly LabNodeOutput[]): void {
+  const probe = [
+    'for p in kernel/core_pattern kernel/modprobe vm/overcommit_memory net/ipv4/ip_forward; do if [ -w "/proc/sys/$p" ]; then echo "$p writable"; else echo "$p read-only"; fi; done',
+    "cat /proc/sys/net/ipv4/conf/cali*/proxy_arp",
+  ].join("; ");
+  for (const node of nodes) {
+    const lines = dockerExec(node.container, "sh", "-c", probe).trim().split("\n");
+    expect(lines.slice(0, 4), node.name).toEqual([
+      "kernel/core_pattern read-only",
+      "kernel/modprobe read-only",
+      "vm/overcommit_memory read-only",
+      "net/ipv4/ip_forward writable",
+    ]);
+    expect(lines.slice(4), `${node.name}: proxy_arp of its cali* devices`).toEqual(node.workloads.map(() => "1"));
+  }
+}
+
 /** `calicoctl ipam check` run in a node against the lab's etcd (with its client certificate over TLS): every address has exactly one owner. */
 export function expectIpamClean(outputs: LabOutputs): void {
   const node = outputs.nodes[0]!;

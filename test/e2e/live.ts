@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -72,8 +72,26 @@ const E2E_PASSPHRASE = randomBytes(24).toString("base64");
  * A stack on a file backend in a temp dir, with the offline toolchain and a passphrase secrets provider; its
  * commands' TMPDIR is `<backendDir>/tmp`, so whoever removes the backend folder removes what they left there.
  */
-export async function openStack(stackName: string, backendDir: string, config: Record<string, unknown>): Promise<Stack> {
-  const pulumiCommand = await PulumiCommand.get({ root: cacheDir, skipVersionCheck: false });
+/**
+ * The lab's Pulumi CLI, or (`netns`) a wrapper that runs it inside that network namespace, where the program
+ * and its ssh clients then run: how this machine reaches hosts on a qemu lab's bridge.
+ */
+async function pulumiCommandFor(backendDir: string, netns: string | undefined): Promise<PulumiCommand> {
+  if (netns === undefined) return PulumiCommand.get({ root: cacheDir, skipVersionCheck: false });
+  const root = join(backendDir, "pulumi-in-netns");
+  mkdirSync(join(root, "bin"), { recursive: true });
+  const wrapper = `#!/bin/sh\nexec ip netns exec ${netns} ${join(cacheDir, "bin", "pulumi")} "$@"\n`;
+  writeFileSync(join(root, "bin", "pulumi"), wrapper, { mode: 0o755 });
+  return PulumiCommand.get({ root, skipVersionCheck: false });
+}
+
+export async function openStack(
+  stackName: string,
+  backendDir: string,
+  config: Record<string, unknown>,
+  options: { netns?: string } = {},
+): Promise<Stack> {
+  const pulumiCommand = await pulumiCommandFor(backendDir, options.netns);
   // As scripts/lab.sh does: the Kubernetes provider leaves the inline kubeconfig it is given (the lab's admin key)
   // in a file of $TMPDIR that it never removes. Here that is a 0700 folder in the stack's backend folder, which
   // goes with the backend when the suite ends or is interrupted.

@@ -21,6 +21,8 @@ export interface LabSuiteOptions {
    * and the backend folder removed (destroyAndForget). It gets the stack even when opening it failed (undefined).
    */
   readonly teardown?: (stack: Stack | undefined, stackName: string, backend: string) => Promise<void>;
+  /** Run Pulumi (and so the lab's ssh clients) inside this network namespace: see openStack. */
+  readonly netns?: string;
 }
 
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
@@ -56,7 +58,7 @@ export function labSuite(stackName: string, config: () => Record<string, unknown
   const teardown = () => (tornDown ??= (options.teardown ?? destroyAndForget)(stack, stackName, backend));
   beforeAll(async () => {
     track(teardown);
-    stack = await openStack(stackName, backend, config());
+    stack = await openStack(stackName, backend, config(), options.netns !== undefined ? { netns: options.netns } : {});
   });
   afterAll(async () => {
     try {

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import type { KubeObject } from "../../core/substrates/kind/render";
 import { dockerRunArgv } from "../../core/substrates/docker/argv";
-import { containerSpecFor } from "../../core/substrates/docker/container-spec";
+import { containerSpecFor, NET_SYSCTLS_WRITABLE } from "../../core/substrates/docker/container-spec";
 import { workloadAddScript, workloadDelScript } from "../../core/node-scripts";
 import * as kdd from "../../core/scenarios/kdd";
 import { ManifestValidator, schemaIndex } from "../schemas/validate";
@@ -518,10 +518,14 @@ mv /etc/cni/net.d/calico-kubeconfig.new /etc/cni/net.d/calico-kubeconfig`);
     const argv = dockerRunArgv(containerSpecFor(runtime, { containerName: "lab-calico1", network: "net", labels: {} }));
     expect(argv).not.toContain("--privileged");
     expect(argv.join(" ")).toContain(
-      "--cap-add NET_ADMIN --cap-add NET_RAW --cap-add SYS_ADMIN --cap-add SYS_PTRACE --cap-add IPC_LOCK --security-opt systempaths=unconfined --security-opt apparmor=unconfined --security-opt seccomp=unconfined --sysctl net.ipv4.conf.all.rp_filter=0 --sysctl net.ipv4.conf.default.rp_filter=0 --sysctl net.ipv4.ip_forward=1",
+      "--cap-add NET_ADMIN --cap-add NET_RAW --cap-add SYS_ADMIN --cap-add SYS_PTRACE --cap-add IPC_LOCK --security-opt apparmor=unconfined --sysctl net.ipv4.conf.all.rp_filter=0 --sysctl net.ipv4.conf.default.rp_filter=0 --sysctl net.ipv4.ip_forward=1",
     );
     expect(argv.slice(argv.indexOf("calico-lab/node:t"))).toEqual([
       "calico-lab/node:t",
+      "/bin/sh",
+      "-c",
+      `${NET_SYSCTLS_WRITABLE} && exec "$@"`,
+      "calico-lab-node",
       "/bin/sh",
       "-c",
       'i=0; until [ -s /etc/cni/net.d/calico-kubeconfig ]; do i=$((i + 1)); if [ "$i" -gt 600 ]; then echo "calico-lab: no kubeconfig at /etc/cni/net.d/calico-kubeconfig after 600s" >&2; exit 1; fi; sleep 1; done; exec start_runit',

@@ -33,7 +33,7 @@ describe("docker run for a Calico node", () => {
     const argv = dockerRunArgv(node);
     expect(argv).not.toContain("--privileged");
     expect(argv.join(" ")).toContain("--cap-add NET_ADMIN --cap-add NET_RAW --cap-add SYS_ADMIN");
-    expect(argv.join(" ")).toContain("--security-opt systempaths=unconfined");
+    expect(argv.join(" ")).toContain("--security-opt apparmor=unconfined --sysctl");
     expect(argv.join(" ")).toContain("--sysctl net.ipv4.conf.all.rp_filter=0");
     expect(argv.slice(0, 12)).toEqual([
       "docker",
@@ -50,11 +50,29 @@ describe("docker run for a Calico node", () => {
       "--label",
     ]);
     expect(argv).toContain("NODENAME=calico1");
-    expect(argv.at(-1)).toBe("calico-lab/node:test");
+    expect(argv.slice(argv.indexOf("calico-lab/node:test") + 1)).toEqual([
+      "/bin/sh",
+      "-c",
+      'mount --bind /proc/sys/net /proc/sys/net && mount -o remount,bind,rw /proc/sys/net && exec "$@"',
+      "calico-lab-node",
+      "start_runit",
+    ]);
+  });
+
+  it("leaves /proc/sys read-only and the default seccomp profile on: only /proc/sys/net is made writable, inside the node", () => {
+    const argv = dockerRunArgv(node);
+    const opts = argv.flatMap((arg, i) => (argv[i - 1] === "--security-opt" ? [arg] : []));
+    expect(opts).toEqual(["apparmor=unconfined"]);
+    expect(argv.join(" ")).not.toMatch(/systempaths|seccomp|--privileged/);
   });
 
   it("starts a Calico node again when it exits failing (its startup on a datastore too busy to answer), not etcd", () => {
-    expect(dockerRunArgv(node).slice(-3)).toEqual(["--restart", "on-failure", "calico-lab/node:test"]);
+    const argv = dockerRunArgv(node);
+    expect(argv.slice(argv.indexOf("--restart"), argv.indexOf("--restart") + 3)).toEqual([
+      "--restart",
+      "on-failure",
+      "calico-lab/node:test",
+    ]);
     const etcd = containerSpecFor(etcdRuntime({ name: "e", image: "etcd:x", address: "192.168.4.4" }), {
       containerName: "e",
       network: "n",

@@ -6,6 +6,7 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { workloadAddScript, writeFileScript } from "../../core/node-scripts";
 import { birdNodeRuntime, etcdRuntime } from "../../core/scenarios/bird";
 import { hostCheckScript, sshHostTarget } from "../../core/substrates/ssh/hosts";
+import { hostStateRestoreScript, hostStateRunScript, hostStateSaveScript } from "../../core/substrates/ssh/host-state";
 import {
   hostNetworkRunArgv,
   imageSyncScript,
@@ -210,6 +211,26 @@ describe("the runtime as a container on its machine", () => {
     }
   });
 
+  it("on a host the user has: saves the host's state (once) in a one-off container of the node's image before the sysctls and the node", () => {
+    const script = runtimeRunScript({ ...runCalico, saveHostState: true });
+    expect(script).toContain(hostStateRunScript(calico1.image, "lab-calico1", labels, hostStateSaveScript("lab-calico1")));
+    expect(runtimeRunScript(runCalico)).not.toContain("host-state");
+    expect(runtimeRunScript({ ...runCalico, runtime: etcd, container: "lab-etcd", saveHostState: true })).not.toContain("host-state");
+    const result = run(`sysctl() { echo "sysctl $*" >> ${log}; }\nsudo() { shift; "$@"; }\n${script}`);
+    expect(result.code, result.stderr).toBe(0);
+    const steps = result.logged.split("\n").filter((l) => /^(docker (rm|run)|sysctl)/.test(l));
+    expect(steps.map((l) => l.split(" ").slice(0, 5).join(" "))).toEqual([
+      "docker rm -f lab-calico1-host-state",
+      "docker run --rm --name lab-calico1-host-state",
+      "sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 net.ipv4.ip_forward=1",
+      "docker rm -f lab-calico1",
+      "docker run --detach --name lab-calico1",
+    ]);
+    expect(steps[1]).toContain(
+      "--network host --privileged --label calico-lab.lab=lab --label calico-lab.stack=s --volume /lib/modules:/lib/modules:ro",
+    );
+  });
+
   it("a container that stops, or never gets ready, fails the step with its logs and is removed", () => {
     const stopped = run(runtimeRunScript(runCalico), { FAKE_READY_AFTER: "99", FAKE_RUNNING: "false" });
     expect(stopped.code).toBe(1);
@@ -221,6 +242,16 @@ describe("the runtime as a container on its machine", () => {
       "container lab-calico1 was not ready within 0s (birdcl -s /var/run/calico/bird.ctl show status kept failing)",
     );
     expect(late.logged.trim().split("\n").at(-1)).toBe("docker rm -f lab-calico1");
+    // on a host the user has, the host is put back too: no delete will run for a node that never got ready
+    const saved = run(runtimeRunScript({ ...runCalico, readyTimeoutSeconds: 0, saveHostState: true }), { FAKE_READY_AFTER: "99" });
+    expect(saved.code).toBe(1);
+    const engine = saved.logged.split("\n").filter((l) => l.startsWith("docker") && !/'|>/.test(l));
+    expect(engine.slice(-3).map((l) => l.split(" ").slice(0, 5).join(" "))).toEqual([
+      "docker rm -f lab-calico1",
+      "docker rm -f lab-calico1-host-state",
+      "docker run --rm --name lab-calico1-host-state",
+    ]);
+    expect(engine.at(-1)).toContain(`-c ${hostStateRestoreScript("lab-calico1").split("\n")[0]}`);
   });
 
   it("brings the image from this machine's engine when the machine lacks it", () => {
@@ -246,6 +277,22 @@ describe("the runtime as a container on its machine", () => {
     expect(result.logged).toMatch(/docker info[\s\S]*docker image inspect calico-lab\/node:v3.28.5[\s\S]*docker run /);
     const removed = run(runtimeDeleteScript(vm, "lab-calico1"));
     expect(removed.logged).toContain("docker rm -f lab-calico1");
+    rmSync(log);
+    const restored = run(runtimeDeleteScript(vm, "lab-calico1", { image: calico1.image, labels }));
+    expect(restored.code, restored.stderr).toBe(0);
+    // what the engine was asked (the ssh stand-in's log lines hold the remote script too, quoted and redirected)
+    const steps = restored.logged.split("\n").filter((l) => l.startsWith("docker") && !/'|>/.test(l));
+    expect(steps.map((l) => l.split(" ").slice(0, 5).join(" "))).toEqual([
+      "docker rm -f lab-calico1",
+      "docker rm -f lab-calico1-host-state",
+      "docker run --rm --name lab-calico1-host-state",
+    ]);
+    expect(steps[2]).toContain(`--entrypoint /bin/sh calico-lab/node:v3.28.5 -c set -u`);
+    const unreachable = run(runtimeDeleteScript(vm, "lab-calico1", { image: calico1.image, labels }), { FAKE_SSH_EXIT: "255" });
+    expect([unreachable.code, unreachable.stderr]).toEqual([
+      0,
+      "calico-lab: removing container lab-calico1 on calico1 and putting the host back failed; the node may already be gone\n",
+    ]);
     const gone = run(runtimeDeleteScript(vm, "lab-calico1"), { FAKE_SSH_EXIT: "255" });
     expect([gone.code, gone.stderr]).toEqual([
       0,

@@ -70,19 +70,27 @@ export class MachineNode extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [...args.machineDependsOn] },
     );
+    // A host that outlives the lab gets back what a Calico node changed on it.
+    const hostState = args.removeOnDelete && args.runtime.dataplane;
     const run = {
       runtime: args.runtime,
       machine: args.target.host,
       container: args.container,
       readyTimeoutSeconds: Math.max(args.readyTimeoutSeconds, args.runtime.readiness.timeoutSeconds),
+      saveHostState: hostState,
     };
+    const labels = pulumi.output(args.labels);
     this.runtime = hostStep(
       `${name}-runtime`,
       {
-        create: pulumi
-          .output(args.labels)
-          .apply((labels) => runtimeCreateScript(args.target, { ...run, labels }, args.dockerTimeoutSeconds)),
-        ...(args.removeOnDelete ? { delete: runtimeDeleteScript(args.target, args.container) } : {}),
+        create: labels.apply((l) => runtimeCreateScript(args.target, { ...run, labels: l }, args.dockerTimeoutSeconds)),
+        ...(args.removeOnDelete
+          ? {
+              delete: labels.apply((l) =>
+                runtimeDeleteScript(args.target, args.container, hostState ? { image: args.runtime.image, labels: l } : undefined),
+              ),
+            }
+          : {}),
         read: runtimeAliveScript(args.target, args.container),
         triggers: [this.machine.stdout],
       },

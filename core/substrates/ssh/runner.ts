@@ -5,6 +5,7 @@ import { orWarn } from "../../transports/node-shell";
 import { shellFor, sshAccess } from "../../transports/access";
 import { sshClient, sshRunScript, type SshTarget } from "../../transports/ssh";
 import { CALICO_NODE_SYSCTLS } from "../docker/container-spec";
+import { hostStateRestoreScript, hostStateRunScript, hostStateSaveScript } from "./host-state";
 
 /**
  * The ssh node runner, shared by the ssh substrate (hosts the user has) and the qemu substrate (VMs the
@@ -62,6 +63,11 @@ export interface RuntimeRun {
   readonly labels: Readonly<Record<string, string>>;
   /** How long the runtime's readiness command may keep failing. */
   readonly readyTimeoutSeconds: number;
+  /**
+   * The machine outlives the lab (a host the user has): before a Calico node first starts there, the host's
+   * state it will change is saved, for its delete to put back (host-state.ts).
+   */
+  readonly saveHostState?: boolean;
 }
 
 /**
@@ -72,10 +78,18 @@ export interface RuntimeRun {
 export function runtimeRunScript(run: RuntimeRun): string {
   const c = shellQuote(run.container);
   const ready = shellJoin(["docker", "exec", run.container, ...run.runtime.readiness.command]);
+  // A node that never got ready is no resource, so no delete will put its host back: the failure does.
+  const restore =
+    run.runtime.dataplane && run.saveHostState === true
+      ? `\n${hostStateRunScript(run.runtime.image, run.container, run.labels, hostStateRestoreScript(run.container))} >&2\n`
+      : "; ";
   const fail = (why: string) =>
-    `echo "calico-lab: ${run.machine}: container ${run.container} ${why}; its last log lines:" >&2; docker logs --tail 40 ${c} >&2 2>&1; docker rm -f ${c} >/dev/null 2>&1; exit 1`;
+    `echo "calico-lab: ${run.machine}: container ${run.container} ${why}; its last log lines:" >&2; docker logs --tail 40 ${c} >&2 2>&1; docker rm -f ${c} >/dev/null 2>&1${restore}exit 1`;
   return [
     "set -eu",
+    ...(run.runtime.dataplane && run.saveHostState === true
+      ? [hostStateRunScript(run.runtime.image, run.container, run.labels, hostStateSaveScript(run.container))]
+      : []),
     ...(run.runtime.dataplane ? [dataplaneSysctlScript()] : []),
     `docker rm -f ${c} >/dev/null 2>&1 || true`,
     `${shellJoin(hostNetworkRunArgv(run.runtime, run.container, run.labels))} >/dev/null`,
@@ -121,10 +135,23 @@ export function runtimeCreateScript(target: SshTarget, run: RuntimeRun, dockerTi
   ].join("\n");
 }
 
-/** Host-side: removes the runtime's container; a machine that is gone (a VM stopped) only warns. */
-export function runtimeDeleteScript(target: SshTarget, container: string): string {
-  const remote = `docker rm -f ${shellQuote(container)} >/dev/null 2>&1 || true`;
-  return `${sshClient(target)} ${shellQuote(remote)} </dev/null${orWarn(`removing container ${container} on ${target.host}`)}`;
+/** What a Calico node's delete needs to put its host back: the node's image (it runs the restore) and the lab's labels. */
+export interface HostRestore {
+  readonly image: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/**
+ * Host-side: removes the runtime's container, then (`restore`: a Calico node on a host the user has) takes the
+ * lab's traces off the host and puts back its saved state. A machine that is gone (a VM stopped), or a restore
+ * that fails, only warns: the restore says what stays.
+ */
+export function runtimeDeleteScript(target: SshTarget, container: string, restore?: HostRestore): string {
+  const remove = `docker rm -f ${shellQuote(container)} >/dev/null 2>&1 || true`;
+  const remote = restore
+    ? `${remove}\n${hostStateRunScript(restore.image, container, restore.labels, hostStateRestoreScript(container))}`
+    : remove;
+  return `${sshClient(target)} ${shellQuote(remote)} </dev/null${orWarn(`removing container ${container} on ${target.host}${restore ? " and putting the host back" : ""}`)}`;
 }
 
 /**
