@@ -590,6 +590,7 @@ describe("the preflight", () => {
       kindVersion: "v0.29.0",
       nodes: 2,
       hugepagesPerNode: 0,
+      vhostNet: false,
       probeImage: expect.stringMatching(/^kindest\/node:/),
     });
   });
@@ -609,6 +610,6 @@ describe("the preflight", () => {
           },
         }),
     ).toThrow(/hugepages: no pages/);
-    expect(asked).toMatchObject({ hugepagesPerNode: 256, nodes: 4 });
+    expect(asked).toMatchObject({ hugepagesPerNode: 256, nodes: 4, vhostNet: true });
   });
 });

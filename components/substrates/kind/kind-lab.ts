@@ -207,6 +207,8 @@ function checkMachine(args: KindLabArgs, nodes: number, engine: KindEngine, node
       probeImage: nodeImage,
       nodes,
       hugepagesPerNode: config.scenario === "vpp" ? config.vpp.hugepages : 0,
+      // Calico/VPP: pods are tap v2 interfaces of VPP, which need vhost-net in the nodes' kernel (the host's).
+      vhostNet: config.scenario === "vpp",
       ownEngine: engine !== USER_ENGINE,
     },
     engine,
