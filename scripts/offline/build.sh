@@ -25,6 +25,10 @@
 #   build.sh --vpp [--check]   also the opt-in part vpp (VPP compiled from the vendored source
 #                      tarball, $CALICO_LAB_VPP_TARBALL, and the node-vpp image of the vpp
 #                      scenario: see vpp.sh; ~9 min cold on a quiet 2-core machine, seconds warm)
+#   build.sh --calico-vpp [--check]   also the opt-in parts vpp and calico-vpp (Calico/VPP, the
+#                      dataplane, from its vendored source: calico-vpp-agent, felix-api-proxy,
+#                      vpp-manager, VPP with Calico/VPP's plugins, their two images; see
+#                      calico-vpp.sh and docs/vpp.md)
 # After building, the smoke test (smoke.sh: etcd and two calico nodes on an internal network,
 # BGP Established, a VXLAN ping between two workloads) runs once per pair of etcd and node
 # images: stamps/smoke.stamp holds their image IDs and smoke.sh's hash. --no-smoke skips it.
@@ -43,9 +47,10 @@ for a in "$@"; do
     --vm) parts+=(vm-image) ;;
     --k8s-provider) parts+=(kubernetes-provider) ;;
     --kind) parts+=(docker-engine-v28 kind-binaries kind-node-image kind-calico) ;;
-    --vpp) parts+=(vpp) ;;
+    --vpp) [[ " ${parts[*]} " == *" vpp "* ]] || parts+=(vpp) ;;
+    --calico-vpp) [[ " ${parts[*]} " == *" vpp "* ]] || parts+=(vpp); parts+=(calico-vpp) ;;
     --no-smoke) smoke=0 ;;
-    *) echo "usage: build.sh [--vm] [--k8s-provider] [--kind] [--vpp] [--check] [--no-smoke]" >&2 && exit 2 ;;
+    *) echo "usage: build.sh [--vm] [--k8s-provider] [--kind] [--vpp] [--calico-vpp] [--check] [--no-smoke]" >&2 && exit 2 ;;
   esac
 done
 

@@ -35,34 +35,7 @@ here="$(dirname "${BASH_SOURCE[0]}")"
 # The recipe: the pinned commit and this script's build steps (the compile script below).
 recipe() { echo "bird=$BIRD_COMMIT script=$(sed -n '/^compile_script()/,/^}/p' "$here/calico-bird.sh" | sha256sum | cut -c1-16)"; }
 
-tar_commit() { gzip -dc "$1" | git get-tar-commit-id 2>/dev/null || true; }
-
-# Prints the path of a source tarball of the pinned commit, fetching it if needed.
-bird_source() {
-  local src=${CALICO_LAB_BIRD_SOURCE:-}
-  local vendored="$CALICO_LAB_REPO/../shared/vendor/$BIRD_TARBALL"
-  if [[ -z $src && -f $vendored ]]; then src=$vendored; fi
-  if [[ -z $src ]]; then
-    src="$CALICO_LAB_CACHE/downloads/$BIRD_TARBALL"
-    if [[ ! -f $src ]]; then
-      mkdir -p "${src%/*}"
-      echo "downloading $BIRD_UPSTREAM (set CALICO_LAB_BIRD_SOURCE to a local tarball to skip)" >&2
-      curl -fsSL --retry 2 -o "$src.part" "$BIRD_UPSTREAM" || {
-        echo "calicoBird: cannot download $BIRD_UPSTREAM; set CALICO_LAB_BIRD_SOURCE to a git archive of projectcalico/bird at $BIRD_COMMIT" >&2
-        return 1
-      }
-      mv "$src.part" "$src"
-    fi
-  fi
-  [[ -f $src ]] || { echo "CALICO_LAB_BIRD_SOURCE=$src: no such file" >&2 && return 1; }
-  local found
-  found=$(tar_commit "$src")
-  if [[ $found != "$BIRD_COMMIT" ]]; then
-    echo "calicoBird source $src holds commit '${found:-(none recorded)}', versions.json pins $BIRD_COMMIT" >&2
-    return 1
-  fi
-  echo "$src"
-}
+bird_source() { vendored_source calicoBird CALICO_LAB_BIRD_SOURCE "$BIRD_TARBALL" "$BIRD_COMMIT" "$BIRD_UPSTREAM"; }
 
 # The build inside the container: /src.tar.gz in, the four static binaries into /out.
 compile_script() {

@@ -187,3 +187,33 @@ apt_install() { # package...
   [ -z "$update_err" ] || printf 'apt-get update had failed before it:\n%s\n' "$update_err" >&2
   return 1
 }
+
+# Prints the path of a `git archive` tarball of a pinned commit for sources no registry serves:
+# the file the environment variable ENV names, else <repo>/../shared/vendor/TARBALL when it
+# exists (our machines, CI), else a download of UPSTREAM (GitHub's archive of the same commit)
+# into the cache. Whichever it is, the commit git archive recorded in it (`git get-tar-commit-id`)
+# must be COMMIT: the bytes differ between GitHub and a local git archive, the commit does not.
+vendored_source() { # pin-name ENV tarball commit upstream
+  local name=$1 env=$2 tarball=$3 commit=$4 upstream=$5 src found
+  src=${!env:-}
+  if [[ -z $src && -f $CALICO_LAB_REPO/../shared/vendor/$tarball ]]; then src=$CALICO_LAB_REPO/../shared/vendor/$tarball; fi
+  if [[ -z $src ]]; then
+    src="$CALICO_LAB_CACHE/downloads/$tarball"
+    if [[ ! -f $src ]]; then
+      mkdir -p "${src%/*}"
+      echo "downloading $upstream (set $env to a local tarball to skip)" >&2
+      curl -fsSL --retry 2 -o "$src.part" "$upstream" || {
+        echo "$name: cannot download $upstream; set $env to a git archive of it at $commit" >&2
+        return 1
+      }
+      mv "$src.part" "$src"
+    fi
+  fi
+  [[ -f $src ]] || { echo "$env=$src: no such file" >&2 && return 1; }
+  found=$(gzip -dc "$src" | git get-tar-commit-id 2>/dev/null || true)
+  if [[ $found != "$commit" ]]; then
+    echo "$name source $src holds commit '${found:-(none recorded)}', versions.json pins $commit" >&2
+    return 1
+  fi
+  echo "$src"
+}

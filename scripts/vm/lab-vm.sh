@@ -24,7 +24,8 @@
 #   lab-vm.sh forward-alive LAB NAME        exit 0 while that forwarder runs, 1 (saying so) when not
 #   lab-vm.sh forward-stop  LAB NAME        stops the forwarder (net-down stops every one of the lab)
 # Settings: LAB_VM_MEMORY (MiB, default 1024), LAB_VM_CPUS (default 2), LAB_VM_ACCEL
-# (tcg or kvm:CPU to skip the probe), LAB_VM_TCG_TB_MIB (TCG translation cache, default
+# (tcg, tcg:CPU or kvm:CPU to skip the probe; tcg:max gives the guest SSE4.2, which VPP's
+# corei7 build needs, where QEMU's default CPU model has none), LAB_VM_TCG_TB_MIB (TCG translation cache, default
 # 256; empty for QEMU's 1 GiB: a smaller cache keeps a VM running calico-node far smaller in
 # memory, at no cost we could measure).
 set -euo pipefail
@@ -144,8 +145,9 @@ accel() {
 accel_args() {
   case $1 in
     tcg) echo "-accel tcg,thread=multi${TB_MIB:+,tb-size=$TB_MIB}" ;;
+    tcg:*) echo "-accel tcg,thread=multi${TB_MIB:+,tb-size=$TB_MIB} -cpu ${1#tcg:}" ;;
     kvm:*) echo "-accel kvm -cpu ${1#kvm:}" ;;
-    *) die "accelerator '$1': expected tcg or kvm:CPU" ;;
+    *) die "accelerator '$1': expected tcg, tcg:CPU or kvm:CPU" ;;
   esac
 }
 

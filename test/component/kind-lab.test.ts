@@ -608,6 +608,7 @@ describe("the preflight", () => {
       kindVersion: "v0.29.0",
       nodes: 2,
       hugepagesPerNode: 0,
+      vhostNet: false,
       probeImage: expect.stringMatching(/^kindest\/node:/),
     });
   });
@@ -625,6 +626,6 @@ describe("the preflight", () => {
         },
       }),
     ).rejects.toThrow(/hugepages: no pages/);
-    expect(asked).toMatchObject({ hugepagesPerNode: 256, nodes: 4 });
+    expect(asked).toMatchObject({ hugepagesPerNode: 256, nodes: 4, vhostNet: true });
   });
 });

@@ -124,6 +124,37 @@ describe("kind preflight", () => {
     expect(checkKindPreflight({ ...healthy, meminfo: meminfo(0, 0) }, vpp)[0]?.message).toContain("none are reserved");
   });
 
+  it("refuses Calico/VPP where the engine's kernel has no /dev/vhost-net, which kind's nodes share", () => {
+    const calicoVpp = { ...want, vhostNet: true };
+    // Seen on this project's machine (kernel 6.18 without vhost-net), in a privileged container of the kind node image.
+    const absent: CommandResult = {
+      found: true,
+      code: 2,
+      stdout: "",
+      stderr: "/bin/ls: cannot access '/dev/vhost-net': No such file or directory\n",
+    };
+    expect(checkKindPreflight({ ...healthy, vhostNet: ok("/dev/vhost-net\n") }, calicoVpp)).toEqual([]);
+    expect(checkKindPreflight({ ...healthy, vhostNet: absent }, want)).toEqual([]);
+    const refused = checkKindPreflight({ ...healthy, vhostNet: absent }, calicoVpp);
+    expect(refused).toEqual([
+      {
+        check: "vhost-net",
+        message:
+          "Calico/VPP gives every pod a tap interface of VPP's (tap v2: virtio over the kernel's vhost-net), and kind's nodes share " +
+          "this engine's kernel: /dev/vhost-net is missing there (\"/bin/ls: cannot access '/dev/vhost-net': No such file or directory\"). " +
+          "Load the module (`modprobe vhost_net`) where the kernel has it, or run the lab on a machine or VM whose kernel has vhost-net.",
+      },
+    ]);
+    const unknown = checkKindPreflight(
+      { ...healthy, vhostNet: { found: true, code: 125, stdout: "", stderr: "docker: Error response from daemon: boom\n" } },
+      calicoVpp,
+    );
+    expect(unknown[0]?.message).toContain(
+      'whether /dev/vhost-net exists there is unknown (`ls /dev/vhost-net` in a privileged container: "docker: Error',
+    );
+    expect(preflightMessage(refused)).toContain("  - vhost-net: Calico/VPP gives every pod a tap interface");
+  });
+
   it("joins every problem into one message", () => {
     const problems = checkKindPreflight(
       { docker: { found: true, code: 1, stdout: "", stderr: DOCKER_DOWN }, kind: { found: false, code: -1, stdout: "", stderr: "" } },

@@ -207,6 +207,8 @@ function checkMachine(args: KindPlatformArgs, nodes: number, engine: KindEngine,
       probeImage: nodeImage,
       nodes,
       hugepagesPerNode: config.scenario === "calico-vpp" ? config.vpp.hugepages : 0,
+      // Calico/VPP: pods are tap v2 interfaces of VPP, which need vhost-net in the nodes' kernel (the host's).
+      vhostNet: config.scenario === "calico-vpp",
       ownEngine: engine !== USER_ENGINE,
     },
     engine,

@@ -28,7 +28,8 @@ function runCommand(argv: readonly string[], timeoutMs: number, env: NodeJS.Proc
 /**
  * The real checks: `docker version` (engine reachable), `kind version` (the pinned release), then one
  * throwaway `docker run --rm --privileged` of the probe image (pulled if missing: kind pulls the node
- * image anyway), and /proc/meminfo when VPP wants hugepages.
+ * image anyway), /proc/meminfo when VPP wants hugepages, and for Calico/VPP `ls /dev/vhost-net` in a privileged
+ * container of the probe image (which sees the engine's devices).
  */
 export function runKindPreflight(want: KindPreflightWants, engine: KindEngine): PreflightProblem[] {
   const env = { ...process.env, ...(engine.dockerHost ? { DOCKER_HOST: engine.dockerHost } : {}) };
@@ -39,28 +40,20 @@ export function runKindPreflight(want: KindPreflightWants, engine: KindEngine): 
     kind,
     ...(docker.found && docker.code === 0
       ? {
-          privileged: runCommand(
-            [
-              "docker",
-              "run",
-              "--rm",
-              "--privileged",
-              "--network",
-              "none",
-              "--pull",
-              "missing",
-              "--entrypoint",
-              "/bin/true",
-              want.probeImage,
-            ],
-            600_000,
-            env,
-          ),
+          privileged: runCommand(privilegedRun(want.probeImage, "/bin/true"), 600_000, env),
         }
       : {}),
     ...(want.hugepagesPerNode > 0 ? { meminfo: readMeminfo() } : {}),
+    ...(want.vhostNet && docker.found && docker.code === 0
+      ? { vhostNet: runCommand(privilegedRun(want.probeImage, "/bin/ls", "/dev/vhost-net"), 120_000, env) }
+      : {}),
   };
   return checkKindPreflight(seen, want);
+}
+
+/** A throwaway privileged container of the image, without network, running one program. */
+function privilegedRun(image: string, program: string, ...args: string[]): string[] {
+  return ["docker", "run", "--rm", "--privileged", "--network", "none", "--pull", "missing", "--entrypoint", program, image, ...args];
 }
 
 function readMeminfo(): string {

@@ -22,6 +22,8 @@ export interface KindPreflightObservations {
   readonly privileged?: CommandResult;
   /** /proc/meminfo; read only when VPP asks for hugepages. */
   readonly meminfo?: string;
+  /** `ls /dev/vhost-net` in a privileged container of the probe image (the engine's kernel); only when wanted. */
+  readonly vhostNet?: CommandResult;
 }
 
 export interface KindPreflightWants {
@@ -35,13 +37,15 @@ export interface KindPreflightWants {
   readonly hugepagesPerNode: number;
   /** The engine and kind of the offline build (scripts/offline/docker-v28.sh), when the lab runs on those. */
   readonly ownEngine?: boolean;
+  /** Calico/VPP: every pod's interface is a tap v2 of VPP's, which needs the kernel's vhost-net. */
+  readonly vhostNet?: boolean;
 }
 
 const OWN_ENGINE_HINT =
   "The offline lab runs kind on the engine the offline build makes (bash scripts/offline/build.sh --kind); " +
   "start it with `bash scripts/offline/docker-v28.sh start` (npm run lab:up does).";
 
-export type PreflightCheck = "docker" | "kind" | "privileged" | "hugepages";
+export type PreflightCheck = "docker" | "kind" | "privileged" | "hugepages" | "vhost-net";
 
 export interface PreflightProblem {
   readonly check: PreflightCheck;
@@ -172,7 +176,29 @@ export function checkKindPreflight(seen: KindPreflightObservations, want: KindPr
       });
     }
   }
+  const vhost = want.vhostNet ? vhostNetProblem(seen.vhostNet) : undefined;
+  if (vhost) problems.push(vhost);
   return problems;
+}
+
+/**
+ * Calico/VPP on kind: the nodes share the engine's kernel, so /dev/vhost-net must exist there. A privileged
+ * container sees the host's devices; its `ls` failing for another reason (the image, the engine) is said as is.
+ */
+function vhostNetProblem(run: CommandResult | undefined): PreflightProblem | undefined {
+  if (!run || run.code === 0) return undefined;
+  const said = firstLine(run.stderr) || `exit ${run.code}`;
+  const missing = /No such file or directory/i.test(run.stderr);
+  return {
+    check: "vhost-net",
+    message:
+      "Calico/VPP gives every pod a tap interface of VPP's (tap v2: virtio over the kernel's vhost-net), and kind's nodes " +
+      "share this engine's kernel: " +
+      (missing
+        ? `/dev/vhost-net is missing there ("${said}"). `
+        : `whether /dev/vhost-net exists there is unknown (\`ls /dev/vhost-net\` in a privileged container: "${said}"). `) +
+      "Load the module (`modprobe vhost_net`) where the kernel has it, or run the lab on a machine or VM whose kernel has vhost-net.",
+  };
 }
 
 /** One message for all problems, for a RunError: it names each check and says how to fix it. */

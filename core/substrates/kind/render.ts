@@ -2,6 +2,7 @@ import { parseAllDocuments, Scalar, stringify } from "yaml";
 import type { IpPoolSettings } from "../../config/types";
 import { kindRoles } from "./names";
 import { renderTemplate } from "../../render";
+import type { CalicoVppImages } from "./calico-vpp-offline";
 
 /** Rendering for the kind substrate (kdd and vpp): kind's cluster config, the Calico install, pools, status requests, VPP. */
 
@@ -101,6 +102,8 @@ export interface VppManifestValues {
   readonly serviceSubnet: string;
   /** The nameserver in the kind nodes' resolv.conf. */
   readonly dnsServer: string;
+  /** The offline build's images, never pulled; undefined runs docker.io/calicovpp's of `version`. */
+  readonly images?: CalicoVppImages;
 }
 
 const indent = (text: string, by: number) =>
@@ -113,7 +116,9 @@ const indent = (text: string, by: number) =>
 /** Namespace, RBAC, the calico-vpp-config ConfigMap and the calico-vpp-node DaemonSet (VPP and agent containers). */
 export function renderVppManifest(values: VppManifestValues): string {
   return renderTemplate("kind/calico-vpp.yaml.hbs", {
-    version: values.version,
+    vppImage: values.images?.vpp ?? `docker.io/calicovpp/vpp:${values.version}`,
+    agentImage: values.images?.agent ?? `docker.io/calicovpp/agent:${values.version}`,
+    pullPolicy: values.images ? "Never" : "IfNotPresent",
     serviceSubnet: values.serviceSubnet,
     hugepagesLimit: values.hugepages > 0 ? `${values.hugepages * 2}Mi` : "",
     interfaces: indent(renderVppInterfaces(values), 4),
