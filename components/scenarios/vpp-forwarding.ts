@@ -16,6 +16,12 @@ import type { Scenario, ScenarioContext } from "./scenario";
 
 /** The node-vpp image (bash scripts/offline/build.sh --vpp): the offline node image with VPP, vpp-lab and the route agent. */
 export const VPP_NODE_IMAGE = versions.vpp.nodeImage;
+/**
+ * The node-vpp image's own command (its CMD, images/node-vpp/Dockerfile): the node image's services with VPP and
+ * the route agent enabled. Named, since a Calico node's container runs the runtime's command after making its
+ * /proc/sys/net writable, and an empty one means calico/node's `start_runit`, which starts no VPP.
+ */
+export const VPP_NODE_COMMAND = ["start_runit_vpp"] as const;
 
 function underlayOf({ config }: ScenarioContext) {
   const underlay = parseCidr(config.underlay.cidr);
@@ -31,8 +37,10 @@ function underlayOf({ config }: ScenarioContext) {
  */
 export const vppForwardingScenario: Scenario = {
   ...birdScenario,
-  calicoRuntime: (context, nodeName, address) =>
-    birdScenario.calicoRuntime({ ...context, images: { ...context.images, node: VPP_NODE_IMAGE } }, nodeName, address),
+  calicoRuntime: (context, nodeName, address) => ({
+    ...birdScenario.calicoRuntime({ ...context, images: { ...context.images, node: VPP_NODE_IMAGE } }, nodeName, address),
+    command: [...VPP_NODE_COMMAND],
+  }),
   nodeSetup: (context, _nodeName, address) => {
     const underlay = underlayOf(context);
     return vppUplinkScript(`${vppUplinkAddress(underlay, address)}/${underlay.prefixLength}`);

@@ -82,6 +82,8 @@ describe("CalicoLab, vpp-forwarding on docker", () => {
     expect(node.image).toBe("calico-lab/node-vpp:v3.28.5-vpp24.02");
     expect(node.capAdd).toEqual(["NET_ADMIN", "NET_RAW", "SYS_ADMIN", "SYS_PTRACE", "IPC_LOCK"]);
     expect(JSON.stringify(node)).not.toContain("privileged");
+    // the image's own services (VPP and the route agent), once the node's /proc/sys/net is writable
+    expect((node.command as string[]).slice(-1)).toEqual(["start_runit_vpp"]);
     expect(find(registered, "lab-etcd-container").inputs.image).toBe("calico-lab/etcd:3.4.23");
   });
 
