@@ -105,6 +105,7 @@ export const DEFAULTS: LabConfig = {
   kind: {
     workers: 1,
     kindVersion: "v0.29.0",
+    operatorManifestSha256: "",
     nodeImage: "kindest/node:v1.33.1@sha256:050072256b9a903bd914c0b2866828150cb229cea0efe5892e2b644d5dd3b34f",
     serviceSubnet: "10.96.0.0/12",
   },

@@ -189,6 +189,9 @@ export const labConfigSchema = settings({
     nodeImage: imageReference(),
     serviceSubnet: text("a CIDR"),
     kindVersion: text("a kind version such as v0.29.0"),
+    operatorManifestSha256: z.string({ error: () => "allowed is empty or 64 lowercase hex digits" }).regex(/^(?:[0-9a-f]{64})?$/, {
+      error: "allowed is empty or 64 lowercase hex digits",
+    }),
   }),
   vpp: settings({
     version: text("a Calico VPP version"),

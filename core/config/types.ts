@@ -145,6 +145,8 @@ export interface KindSettings {
   readonly nodeImage: string;
   readonly serviceSubnet: string;
   readonly kindVersion: string;
+  /** The sha256 the tigera operator's manifest must have (online); empty: versions.json's, for the pinned Calico. */
+  readonly operatorManifestSha256: string;
 }
 
 /** Calico's VPP dataplane (scenario calico-vpp); the VPP forwarding lab has no settings of its own. */

@@ -65,6 +65,8 @@ export const SETTING_NOTES: Record<string, string> = {
   "kind.nodeImage": "pinned by digest; goes with `kind.kindVersion` (change both together)",
   "kind.serviceSubnet": "the cluster's service subnet (`SERVICE_PREFIX` of Calico's VPP dataplane)",
   "kind.kindVersion": "what `kind version` must say (checked before anything is created)",
+  "kind.operatorManifestSha256":
+    "online kind: the sha256 the tigera operator manifest must have; empty takes the digest versions.json pins for the pinned Calico, and another Calico version needs one",
   "vpp.version":
     "follows `artifacts.versions.calico`: the Calico VPP release of the pinned Calico's minor version; a mismatched pair fails validation",
   "vpp.uplinkInterface": "the uplink VPP takes over (`eth0` on kind)",

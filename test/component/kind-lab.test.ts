@@ -61,11 +61,13 @@ pulumi.runtime.setMocks(
       if (args.type === "command:local:Command" || args.type === HOST_COMMAND_TYPE) {
         state.stdout = args.name.endsWith("-nodes")
           ? JSON.stringify({ nodes: Object.entries(ADDRESSES).map(([name, ip]) => ({ name, ip })), dns: "172.18.0.1" })
-          : args.name.endsWith("-kubeconfig")
-            ? "apiVersion: v1\nkind: Config\nclusters: []\n"
-            : args.name.endsWith("-netns")
-              ? `cni-${args.name}\n`
-              : "";
+          : args.name.endsWith("-operator-manifest")
+            ? `/cache/kind/tigera-operator-${versions.kind.operatorManifest.sha256}.yaml\n`
+            : args.name.endsWith("-kubeconfig")
+              ? "apiVersion: v1\nkind: Config\nclusters: []\n"
+              : args.name.endsWith("-netns")
+                ? `cni-${args.name}\n`
+                : "";
       }
       if (args.type === "kubernetes:core/v1:Pod") {
         const index = Number(/-(\d+)$/.exec(args.name)?.[1] ?? 0);
@@ -298,10 +300,15 @@ describe("kind, kdd", () => {
     );
   });
 
-  it("installs the tigera operator of the pinned Calico, then an Installation with the iptables dataplane and no operator pools", () => {
-    expect(built.find("kdd-calico-operator").inputs.file).toMatch(
-      /^https:\/\/raw\.githubusercontent\.com\/projectcalico\/calico\/v3\.\d+\.\d+\/manifests\/tigera-operator\.yaml$/,
+  it("installs the tigera operator of the pinned Calico, fetched and checked against its pinned sha256, then an Installation with the iptables dataplane and no operator pools", () => {
+    const fetch = built.find("kdd-calico-operator-manifest");
+    expect(fetch).toMatchObject({ type: HOST_COMMAND_TYPE, parent: "kdd-calico" });
+    expect(fetch.inputs.create).toContain(
+      `curl -fsSL --retry 3 -o "$got" https://raw.githubusercontent.com/projectcalico/calico/${versions.calico.version}/manifests/tigera-operator.yaml`,
     );
+    expect(fetch.inputs.create).toContain(`if [ "$actual" != ${versions.kind.operatorManifest.sha256} ]; then`);
+    expect(built.find("kdd-calico-operator").inputs.file).toBe(`/cache/kind/tigera-operator-${versions.kind.operatorManifest.sha256}.yaml`);
+    expect(built.find("kdd-calico-operator").dependsOn).toEqual(["kdd-calico-operator-manifest"]);
     expect(built.find("kdd-calico-installation").inputs).toMatchObject({
       apiVersion: "operator.tigera.io/v1",
       kind: "Installation",
@@ -581,6 +588,10 @@ describe("kind, vpp", () => {
   });
 });
 
+function anotherCalico(config: LabConfig, calico: string): LabConfig {
+  return { ...config, artifacts: { ...config.artifacts, versions: { ...config.artifacts.versions, calico } } };
+}
+
 describe("the preflight", () => {
   it("runs before anything is registered, and its problems stop the lab with their message", async () => {
     const graph = capture();
@@ -611,6 +622,26 @@ describe("the preflight", () => {
       vhostNet: false,
       probeImage: expect.stringMatching(/^kindest\/node:/),
     });
+  });
+
+  it("online, another Calico than the pinned one needs its operator manifest's digest, said before anything is registered", async () => {
+    const graph = capture();
+    await expect(
+      kindLab(
+        "other",
+        {
+          // as loaded when the images and tool sources were set to that Calico too (validation asks for them)
+          config: anotherCalico(online(KDD), "v3.29.1"),
+          cacheDir: "/c",
+          manifestPath: "/m",
+          preflight: () => [],
+        },
+        { transformations: [graph.transformation] },
+      ),
+    ).rejects.toThrow(
+      "kind.operatorManifestSha256 is empty, and only Calico v3.28.5's tigera operator manifest has a digest pinned here (artifacts.versions.calico is v3.29.1): set it to the sha256 of https://raw.githubusercontent.com/projectcalico/calico/v3.29.1/manifests/tigera-operator.yaml, as you checked it",
+    );
+    expect(graph.seen).toEqual([]);
   });
 
   it("asks for VPP's hugepages on every node", async () => {

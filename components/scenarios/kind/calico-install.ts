@@ -1,12 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { parseManifest, renderInstallation, tigeraOperatorManifestUrl, type LinuxDataplane } from "../../../core/substrates/kind/render";
+import { operatorManifestFetchScript, type OperatorManifestPin } from "../../../core/substrates/kind/operator-manifest";
+import { parseManifest, renderInstallation, type LinuxDataplane } from "../../../core/substrates/kind/render";
+import { hostStep } from "../../lab/node-step";
 
 export interface CalicoInstallArgs {
   /** The cluster's Kubernetes provider; every child uses it. */
   readonly provider: k8s.Provider;
-  /** Calico release, e.g. v3.28.5: picks the tigera operator manifest published with it. */
-  readonly calicoVersion: pulumi.Input<string>;
+  /** The tigera operator manifest of the Calico release, and the sha256 it must have. */
+  readonly operatorManifest: OperatorManifestPin;
+  /** Host folder the verified manifest is kept in. */
+  readonly cacheDir: string;
   /** Iptables (kdd) or VPP; plain, as it is rendered into the Installation before the resource exists. */
   readonly linuxDataplane: LinuxDataplane;
   /** The Calico VPP manifest (vpp only): applied once the Installation exists. */
@@ -15,7 +19,8 @@ export interface CalicoInstallArgs {
 
 /**
  * Calico through the tigera operator: the operator manifest of the pinned Calico release (operator,
- * its CRDs and Calico's CRDs), then the Installation; for vpp, the Calico VPP dataplane after it.
+ * its CRDs and Calico's CRDs), fetched once and applied only when its sha256 is the pinned one, then the
+ * Installation; for calico-vpp, the Calico VPP dataplane after it.
  */
 export class CalicoInstall extends pulumi.ComponentResource {
   /** The Installation as rendered. */
@@ -24,10 +29,15 @@ export class CalicoInstall extends pulumi.ComponentResource {
   constructor(name: string, args: CalicoInstallArgs, opts?: pulumi.ComponentResourceOptions) {
     super("calicolab:kind:CalicoInstall", name, {}, opts);
     const provider = args.provider;
+    const fetched = hostStep(
+      `${name}-operator-manifest`,
+      { create: operatorManifestFetchScript(args.cacheDir, args.operatorManifest), timeoutSeconds: 300 },
+      { parent: this },
+    );
     const operator = new k8s.yaml.v2.ConfigFile(
       `${name}-operator`,
-      { file: pulumi.output(args.calicoVersion).apply(tigeraOperatorManifestUrl) },
-      { parent: this, provider },
+      { file: fetched.stdout.apply((path) => path.trim()) },
+      { parent: this, provider, dependsOn: [fetched] },
     );
     const installationYaml = renderInstallation({ linuxDataplane: args.linuxDataplane });
     const [installationObject] = parseManifest(installationYaml);

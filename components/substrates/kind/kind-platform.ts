@@ -9,7 +9,14 @@ import type { LabConfig } from "../../../core/config/types";
 import { KIND_ARTIFACT, renderCalicoManifest, type CalicoImages, type CalicoManifest } from "../../../core/substrates/kind/calico-manifest";
 import { onEngine, onEngineArgv, ownEngine, USER_ENGINE, type KindEngine } from "../../../core/substrates/kind/engine";
 import { preflightMessage } from "../../../core/substrates/kind/preflight";
-import { kindNodeNames, parseManifest, renderCalicoNodeStatus, renderVppManifest } from "../../../core/substrates/kind/render";
+import { operatorManifestPin, type OperatorManifestPin } from "../../../core/substrates/kind/operator-manifest";
+import {
+  kindNodeNames,
+  parseManifest,
+  renderCalicoNodeStatus,
+  renderVppManifest,
+  tigeraOperatorManifestUrl,
+} from "../../../core/substrates/kind/render";
 import { CALICO_CONFLIST, conflistCommand, kindLoadImagesScript } from "../../../core/substrates/kind/scripts";
 import { dockerShell } from "../../../core/transports/docker";
 import { expectedTopology, type ExpectedTopology } from "../../../core/topology";
@@ -58,8 +65,9 @@ export function kindPlatform(args: KindPlatformArgs): LabPlatform {
   const nodeImage = offline ? versions.kind.nodeImage : config.kind.nodeImage;
   // Read before anything is registered: a missing kind build fails here, saying what to build.
   const manifest = offline ? offlineCalicoManifest(args.manifestPath) : undefined;
+  const operator = offline ? undefined : pinnedOperatorManifest(config);
   checkMachine(args, names.length, engine, nodeImage);
-  return ({ lab, parent }) => declareKind({ ...args, lab }, parent, { names, engine, nodeImage, manifest });
+  return ({ lab, parent }) => declareKind({ ...args, lab }, parent, { names, engine, nodeImage, manifest, operator });
 }
 
 interface KindChoices {
@@ -67,9 +75,11 @@ interface KindChoices {
   readonly engine: KindEngine;
   readonly nodeImage: string;
   readonly manifest: CalicoManifest | undefined;
+  readonly operator: OperatorManifestPin | undefined;
 }
 
-function declareKind(args: KindPlatformArgs, parent: pulumi.Resource, { names, engine, nodeImage, manifest }: KindChoices): LabParts {
+function declareKind(args: KindPlatformArgs, parent: pulumi.Resource, choices: KindChoices): LabParts {
+  const { names, engine, nodeImage, manifest, operator } = choices;
   const { config, lab: name } = args;
   const firstPool = config.ipPools[0];
   if (!firstPool) throw new Error("ipPools was not validated");
@@ -100,7 +110,7 @@ function declareKind(args: KindPlatformArgs, parent: pulumi.Resource, { names, e
   );
   const calico = manifest
     ? installFromManifest(name, parent, { cluster, provider, engine, manifest: manifest.install })
-    : installCalico(name, parent, config, cluster, provider);
+    : installCalico(name, parent, { config, cluster, provider, operator, cacheDir: args.cacheDir });
   // Route reflectors are named by kind role in the settings (control-plane, worker, ...), nodes by <cluster>-<role>.
   const reflectors = bgp.mode === "routeReflectors" ? bgp.routeReflectors.map((role) => `${name}-${role}`) : [];
   const pools = new CalicoPools(
@@ -270,8 +280,30 @@ function conflistOf(
   return probe.readings.apply((readings) => ({ path: CALICO_CONFLIST, conflist: readings.conflist?.stdout ?? "" }));
 }
 
+/**
+ * The tigera operator manifest an online lab applies, pinned by its sha256; another Calico than the pinned one
+ * needs its digest in the settings, said before anything is registered.
+ */
+function pinnedOperatorManifest(config: LabConfig): OperatorManifestPin {
+  const calico = config.artifacts.versions.calico;
+  const pin = operatorManifestPin(calico, config.kind.operatorManifestSha256);
+  if (!pin) {
+    throw new pulumi.RunError(
+      `kind.operatorManifestSha256 is empty, and only Calico ${versions.kind.operatorManifest.calico}'s tigera operator manifest has a digest ` +
+        `pinned here (artifacts.versions.calico is ${calico}): set it to the sha256 of ${tigeraOperatorManifestUrl(calico)}, as you checked it`,
+    );
+  }
+  return pin;
+}
+
 /** Calico the way users install it (the tigera operator), with the VPP dataplane for calico-vpp. */
-function installCalico(name: string, parent: pulumi.Resource, config: LabConfig, cluster: KindCluster, provider: k8s.Provider) {
+function installCalico(
+  name: string,
+  parent: pulumi.Resource,
+  inputs: { config: LabConfig; cluster: KindCluster; provider: k8s.Provider; operator: OperatorManifestPin | undefined; cacheDir: string },
+) {
+  const { config, cluster, provider, operator } = inputs;
+  if (!operator) throw new Error("the operator manifest was not pinned");
   const vpp = config.scenario === "calico-vpp";
   const vppManifest = vpp
     ? cluster.dnsServer.apply((dnsServer) =>
@@ -289,7 +321,8 @@ function installCalico(name: string, parent: pulumi.Resource, config: LabConfig,
     `${name}-calico`,
     {
       provider,
-      calicoVersion: config.artifacts.versions.calico,
+      operatorManifest: operator,
+      cacheDir: inputs.cacheDir,
       linuxDataplane: vpp ? "VPP" : "Iptables",
       ...(vppManifest ? { vppManifest } : {}),
     },
