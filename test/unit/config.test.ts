@@ -3,23 +3,13 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEFAULTS } from "../../core/config/defaults";
-import { ConfigError } from "../../core/config/errors";
 import { SETTING_KEYS } from "../../core/config/keys";
 import { loadLabConfig, mergeSettings, settingsFromConfig } from "../../core/config/load";
 import { IPV6_POOL_REFUSED, nodeNames, pathsOverlap } from "../../core/config/validate";
+import { messages } from "../support/config-messages";
 
 const root = join(__dirname, "..", "..");
 const pool = { name: "p", cidr: "10.1.0.0/16", blockSize: 26, ipipMode: "Never", vxlanMode: "Never", natOutgoing: true, disabled: false };
-
-function messages(raw: Record<string, unknown>): string[] {
-  try {
-    loadLabConfig(raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).issues.map((i) => `${i.setting} = ${JSON.stringify(i.value)}: ${i.allowed}`);
-  }
-  throw new Error("expected the settings to be rejected");
-}
 
 describe("defaults", () => {
   it("reproduce the tutorial lab", () => {

@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULTS } from "../../core/config/defaults";
-import { ConfigError } from "../../core/config/errors";
 import { loadLabConfig } from "../../core/config/load";
 import { renderCalicoManifest } from "../../core/substrates/kind/calico-manifest";
 import { observeFromCalicoNodeStatus, observeFromGobgp } from "../../core/substrates/kind/observed";
@@ -28,6 +27,7 @@ import { parseGobgpNeighbors, parseGobgpRib } from "../../core/parsers/gobgp";
 import { expectedTopology } from "../../core/topology";
 import { vppReleaseFor } from "../../core/vpp-releases";
 import versions from "../../versions.json";
+import { messages } from "../support/config-messages";
 
 const fixture = (name: string) => readFileSync(join(__dirname, "..", "fixtures", name), "utf8");
 const ok = (stdout: string): CommandResult => ({ found: true, code: 0, stdout, stderr: "" });
@@ -336,16 +336,6 @@ describe("observed topology on kind", () => {
     expect(compareTopology(expected, observed).matches).toBe(true);
   });
 });
-
-function messages(raw: Record<string, unknown>): string[] {
-  try {
-    loadLabConfig(raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).issues.map((i) => `${i.setting} = ${JSON.stringify(i.value)}: ${i.allowed}`);
-  }
-  throw new Error("expected the settings to be rejected");
-}
 
 describe("kind settings are validated before anything runs", () => {
   const kdd = { scenario: "kdd", substrate: "kind" };

@@ -11,7 +11,7 @@ import {
   registryOf,
   releaseMirrorProblem,
 } from "../../core/config/mirrors";
-import { ConfigError } from "../../core/config/errors";
+import { messages } from "../support/config-messages";
 
 const mirrors = { registryMirror: "127.0.0.1:5000", releaseMirror: "http://127.0.0.1:8080" };
 
@@ -113,16 +113,6 @@ describe("mirror rewrites", () => {
     expect(imageSetOf(loadLabConfig({ imageMode: "offline" }))).toEqual(DEFAULTS.artifacts.offline);
   });
 });
-
-function messages(raw: Record<string, unknown>): string[] {
-  try {
-    loadLabConfig(raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).issues.map((i) => `${i.setting} = ${JSON.stringify(i.value)}: ${i.allowed}`);
-  }
-  throw new Error("expected the settings to be rejected");
-}
 
 describe("mirror settings", () => {
   it("default to empty: the official quay.io and github.com", () => {

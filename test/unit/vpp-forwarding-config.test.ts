@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../core/config/errors";
 import { loadLabConfig } from "../../core/config/load";
+import { messages } from "../support/config-messages";
 
 const fwd = { scenario: "vpp-forwarding", imageMode: "offline" };
 const pool = {
@@ -12,16 +12,6 @@ const pool = {
   natOutgoing: false,
   disabled: false,
 };
-
-function messages(raw: Record<string, unknown>): string[] {
-  try {
-    loadLabConfig(raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).issues.map((i) => `${i.setting} = ${JSON.stringify(i.value)}: ${i.allowed}`);
-  }
-  throw new Error("expected the settings to be rejected");
-}
 
 describe("scenario names: the VPP forwarding lab and Calico's VPP dataplane", () => {
   it("refuses the old name vpp, naming both and what it meant", () => {
