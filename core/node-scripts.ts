@@ -142,7 +142,7 @@ export function sessionsEstablishedScript(sessions: number, mode?: BgpMode): str
 export function dataplaneReadyScript(expect: { readonly vxlan: boolean; readonly remoteBlocks: number }): string {
   const routes = "dev vxlan.calico|proto (bird|80)( |$)"; // 80: Felix's own routes (CrossSubnet between nodes of one subnet)
   const checks = [`[ "$(ip -4 route show | grep -v '^blackhole' | grep -cE '${routes}')" -ge ${expect.remoteBlocks} ]`];
-  if (expect.vxlan) checks.unshift("ip -4 -o addr show dev vxlan.calico 2>/dev/null | grep -q ' inet '");
+  if (expect.vxlan) checks.unshift("ip -4 -o addr show dev vxlan.calico 2>/dev/null | grep ' inet ' >/dev/null");
   return checks.join(" && ");
 }
 

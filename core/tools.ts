@@ -120,7 +120,7 @@ export function sumsCheckScript(dir: string, sums: string, quiet: boolean): stri
     `  got=$(openssl dgst -sha256 -r $(printf '%s\\n' "$sums" | cut -d' ' -f3-) 2>/dev/null | sed 's/ \\*/  /')`,
     '  [ "$got" = "$sums" ] || {',
     "    printf '%s\\n' \"$sums\" | while read -r sum file; do",
-    '      printf \'%s\\n\' "$got" | grep -qxF "$sum  $file" || echo "$file: FAILED" >&2',
+    '      printf \'%s\\n\' "$got" | grep -xF "$sum  $file" >/dev/null || echo "$file: FAILED" >&2',
     "    done",
     "    exit 1",
     "  }",
@@ -142,7 +142,7 @@ export function toolInstallScript(shell: NodeShell, tools: ReadonlyArray<{ name:
   const lines = ["set -euo pipefail", "missing=$(", shell.run(check), ")"];
   for (const { name, cacheDir, sums } of tools) {
     lines.push(
-      `if ! printf '%s\\n' "$missing" | grep -qx ${name}`,
+      `if ! printf '%s\\n' "$missing" | grep -x ${name} >/dev/null`,
       "then",
       `  echo "${name}: already in the node, verified"`,
       "else",

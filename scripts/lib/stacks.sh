@@ -12,5 +12,5 @@ lab_stack_exists() {
     exit 1
   fi
   rm -f "$err"
-  printf '%s\n' "$listed" | grep -q "\"name\": \"$stack\""
+  printf '%s\n' "$listed" | grep "\"name\": \"$stack\"" >/dev/null
 }

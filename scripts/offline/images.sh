@@ -275,6 +275,6 @@ echo "$KUBE_IMAGE: $v"
 [[ $v == "Kubernetes $KUBE_VERSION" ]] || { echo "$KUBE_IMAGE runs '$v', versions.json pins $KUBE_VERSION" >&2; exit 1; }
 ctx=$(context_tcpdump)
 build_image "$TCPDUMP_IMAGE" "$ctx"
-echo "$TCPDUMP_IMAGE: $(docker run --rm --network none "$TCPDUMP_IMAGE" tcpdump --version 2>&1 | head -n 1)"
+echo "$TCPDUMP_IMAGE: $(docker run --rm --network none "$TCPDUMP_IMAGE" tcpdump --version 2>&1 | sed -n 1p)"
 
 echo "images: $BASE_IMAGE $ETCD_IMAGE $NODE_IMAGE $KUBE_IMAGE $TCPDUMP_IMAGE (calico commit ${CALICO_COMMIT:0:12})"

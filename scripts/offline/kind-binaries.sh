@@ -80,7 +80,7 @@ if ((check)); then
     echo "etcd $ETCD_OUT/etcd path=go.etcd.io/etcd/server/v3 mod=go.etcd.io/etcd/server/v3@v$ETCD_VERSION $common"
     echo "coredns $COREDNS_OUT/coredns path=github.com/coredns/coredns mod=github.com/coredns/coredns@$COREDNS_VERSION $common"
   } | go_builds_check || rc=1
-  [[ -x $PAUSE_OUT/pause ]] && echo "pause $PAUSE_OUT/pause: $("$PAUSE_OUT/pause" -v 2>&1 | head -1)" || { echo "MISSING: $PAUSE_OUT/pause" >&2; rc=1; }
+  [[ -x $PAUSE_OUT/pause ]] && echo "pause $PAUSE_OUT/pause: $("$PAUSE_OUT/pause" -v 2>&1 | sed -n 1p)" || { echo "MISSING: $PAUSE_OUT/pause" >&2; rc=1; }
   exit $rc
 fi
 
@@ -145,7 +145,7 @@ else
   mv -f "$ETCD_OUT/etcd.tmp" "$ETCD_OUT/etcd"
   stamp_set "$ETCD_OUT/.stamp" "$etcd_stamp"
 fi
-only etcd && "$ETCD_OUT/etcd" --version | head -1
+only etcd && "$ETCD_OUT/etcd" --version | sed -n 1p
 
 if ! only pause; then :; elif stamp_ok "$PAUSE_OUT/.stamp" "$pause_stamp" "$PAUSE_OUT/pause"; then
   echo "pause $PAUSE_VERSION: up to date"
@@ -159,7 +159,7 @@ else
   mv -f "$PAUSE_OUT/pause.tmp" "$PAUSE_OUT/pause"
   stamp_set "$PAUSE_OUT/.stamp" "$pause_stamp"
 fi
-only pause && "$PAUSE_OUT/pause" -v 2>&1 | head -1 || true
+only pause && "$PAUSE_OUT/pause" -v 2>&1 | sed -n 1p || true
 
 if ! only coredns; then :; elif stamp_ok "$COREDNS_OUT/.stamp" "$coredns_stamp" "$COREDNS_OUT/coredns"; then
   echo "coredns $COREDNS_VERSION: up to date"
@@ -169,4 +169,4 @@ else
     "github.com/coredns/coredns@$COREDNS_VERSION"
   stamp_set "$COREDNS_OUT/.stamp" "$coredns_stamp"
 fi
-only coredns && "$COREDNS_OUT/coredns" -version | head -1
+only coredns && "$COREDNS_OUT/coredns" -version | sed -n 1p

@@ -234,7 +234,7 @@ dk exec -i "$id" ctr --namespace=k8s.io images import --label=io.cri-containerd.
 dk exec "$id" ctr --namespace=k8s.io images list -q | grep -v '^sha256:' | sort
 dk exec "$id" pkill containerd
 # Stopped means gone or a zombie (PID 1 here is sleep, which reaps nothing): flushed to disk.
-dk exec "$id" bash -c 'for i in $(seq 1 40); do ps -C containerd -o stat= | grep -qv Z || exit 0; sleep 0.5; done; exit 1'
+dk exec "$id" bash -c 'for i in $(seq 1 40); do ps -C containerd -o stat= | grep -v Z >/dev/null || exit 0; sleep 0.5; done; exit 1'
 dk commit \
   --change 'ENTRYPOINT [ "/usr/local/bin/entrypoint", "/sbin/init" ]' \
   --change 'ENV HTTP_PROXY="" HTTPS_PROXY="" NO_PROXY=""' \

@@ -112,7 +112,7 @@ node_checks() { # node_checks NAME
   wait_for "$n: calico-node -felix-live" docker exec "$n" calico-node -felix-live
   wait_for "$n: calico-node -felix-ready" docker exec "$n" calico-node -felix-ready
   wait_for "$n: confd wrote bird.cfg" docker exec "$n" test -s /etc/calico/confd/config/bird.cfg
-  wait_for "$n: calicoctl get nodes lists $n" sh -c "docker exec '$n' calicoctl get nodes | grep -qw '$n'"
+  wait_for "$n: calicoctl get nodes lists $n" sh -c "docker exec '$n' calicoctl get nodes | grep -w '$n' >/dev/null"
 }
 
 start_node 1

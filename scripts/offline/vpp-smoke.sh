@@ -141,8 +141,8 @@ w1=$(docker exec "$RUN-node1" vpp-lab workload add wl1 | awk '{print $2}') || tr
 w2=$(docker exec "$RUN-node2" vpp-lab workload add wl2 | awk '{print $2}') || true
 [[ $w1 == 10.125.* && $w2 == 10.125.* ]] && ok "workloads: wl1 $w1 on node1, wl2 $w2 on node2 (Calico IPAM)" ||
   { bad "workloads got '$w1' '$w2'"; exit 1; }
-block2=$(docker exec "$RUN-node2" sh -c "ip -4 route show proto bird | awk '/^blackhole/{print \$2}'" | head -n1)
-block1=$(docker exec "$RUN-node1" sh -c "ip -4 route show proto bird | awk '/^blackhole/{print \$2}'" | head -n1)
+block2=$(docker exec "$RUN-node2" sh -c "ip -4 route show proto bird | awk '/^blackhole/{print \$2}'" | sed -n 1p)
+block1=$(docker exec "$RUN-node1" sh -c "ip -4 route show proto bird | awk '/^blackhole/{print \$2}'" | sed -n 1p)
 in_fib() { # in_fib NODE PREFIX VIA (the whole output first: grep -q would end vppctl with SIGPIPE)
   local out
   out=$(docker exec "$1" vppctl show ip fib "$2") && [[ $out == *"via $3 host-eth0"* ]]
@@ -156,7 +156,7 @@ show docker exec "$RUN-node1" vppctl show ip fib "$block2"
 show docker exec "$RUN-node1" sh -c 'tail -n 5 /var/log/calico/vpp-route-agent/current'
 
 counter() { # counter NODE IF NAME -> value (0 when absent)
-  docker exec "$1" vppctl show interface "$2" | grep -oE "$3 +[0-9]+" | awk '{print $NF}' | head -n1 || echo 0
+  docker exec "$1" vppctl show interface "$2" | grep -oE "$3 +[0-9]+" | awk '{print $NF}' | sed -n 1p || echo 0
 }
 rx_before=$(counter "$RUN-node2" host-v-wl2 "tx packets")
 docker exec "$RUN-node2" vppctl clear trace >/dev/null
@@ -195,7 +195,7 @@ wait_for "wl1 reaches wl2 again after node2's VPP restarted" docker exec "$RUN-n
 # BIRD keeps node2's route as stale for its restart time (120 s) before it withdraws it from the
 # kernel; then the agent takes it out of VPP.
 docker stop -t 2 "$RUN-node2" >/dev/null
-left_kernel() { ! docker exec "$RUN-node1" ip -4 route show "$block2" | grep -q .; }
+left_kernel() { ! docker exec "$RUN-node1" ip -4 route show "$block2" | grep . >/dev/null; }
 gone() { # the whole output first: grep -q would end vppctl with SIGPIPE and pipefail would pass
   local out
   out=$(docker exec "$RUN-node1" vppctl show ip fib "$block2") && [[ $out != *"via $(vpp_ip 2)"* ]]

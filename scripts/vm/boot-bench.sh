@@ -35,7 +35,7 @@ for run in $(seq 1 "$RUNS"); do
   # Docker: polled inside the VM (0.2 s), as the lab's dockerWaitScript does over its own connection.
   up_docker=$(vm ssh "$LAB" "$VM" 'until docker info >/dev/null 2>&1; do sleep 0.2; done; cut -d" " -f1 /proc/uptime')
   t_docker=$(date +%s.%N)
-  total=$(vm ssh "$LAB" "$VM" 'until systemctl is-system-running --wait >/dev/null 2>&1 || [ "$(systemctl is-system-running)" = degraded ]; do sleep 0.5; done; systemd-analyze | head -n1')
+  total=$(vm ssh "$LAB" "$VM" 'until systemctl is-system-running --wait >/dev/null 2>&1 || [ "$(systemctl is-system-running)" = degraded ]; do sleep 0.5; done; systemd-analyze | sed -n 1p')
   # In the guest's own clock: sshd started, dockerd's API listening.
   up=$(vm ssh "$LAB" "$VM" 'journalctl -b -o short-monotonic --no-pager -u ssh -u docker | sed -n -e "s/^\[ *\([0-9.]*\)\].*Started ssh.service.*/sshd \1/p" -e "s/^\[ *\([0-9.]*\)\].*API listen.*/dockerd \1/p" | tr "\n" " "')
   row=$(awk -v a="$t0" -v s="$t_ssh" -v d="$t_docker" -v us="$up_ssh" -v ud="$up_docker" -v l="$load" -v r="$run" -v t="$total" -v u="$up" \
@@ -43,13 +43,13 @@ for run in $(seq 1 "$RUNS"); do
   ROWS+=("$row")
   echo "$row"
   if ((verbose)); then
-    vm ssh "$LAB" "$VM" 'echo "-- blame"; systemd-analyze blame | head -n 25
+    vm ssh "$LAB" "$VM" 'echo "-- blame"; systemd-analyze blame | sed -n 1,25p
       echo "-- critical-chain"; systemd-analyze critical-chain
       echo "-- critical-chain ssh.service docker.service"; systemd-analyze critical-chain ssh.service docker.service
       echo "-- kernel"; dmesg | grep -m1 -e "Run /sbin/init" -e "Run /init"; dmesg | grep -m1 "EXT4-fs (vda)"; dmesg | grep -m1 "Freeing unused kernel"
       echo "-- units"; systemctl list-units --type=service --state=running --no-legend --plain | cut -d" " -f1 | tr "\n" " "; echo
       echo "-- timers"; systemctl list-timers --all --no-legend --plain | awk "{print \$NF}" | tr "\n" " "; echo
-      echo "-- docker, containerd, ssh"; journalctl -b -o short-monotonic --no-pager -u ssh -u containerd -u docker | grep -e Started -e Starting -e "API listen" -e "serving\.\.\." | head -n 12'
+      echo "-- docker, containerd, ssh"; journalctl -b -o short-monotonic --no-pager -u ssh -u containerd -u docker | grep -e Started -e Starting -e "API listen" -e "serving\.\.\." | sed -n 1,12p'
   fi
   vm net-down "$LAB" >/dev/null
 done

@@ -62,7 +62,7 @@ int2ip() { echo "$((($1 >> 24) & 255)).$((($1 >> 16) & 255)).$((($1 >> 8) & 255)
 ns_of() { echo "calicolab-$1"; }
 lab_dir() { echo "$LABS/$1"; }
 known_hosts_of() { echo "$CALICO_LAB_CACHE/ssh/$1/known_hosts"; }
-ns_exists() { ip netns list | awk '{print $1}' | grep -qx "$1"; }
+ns_exists() { ip netns list | awk '{print $1}' | grep -x "$1" >/dev/null; }
 # The lab's network: sets net (int), prefix, gw (dotted).
 read_cidr() {
   local cidr=$1 addr
@@ -89,7 +89,7 @@ qemu_alive() { # pidfile: true when it names a running QEMU of ours
   [[ -f $1 ]] || return 1
   pid=$(cat "$1")
   [[ -n $pid && -r /proc/$pid/cmdline ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "-name calicolab-"
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -- "-name calicolab-" >/dev/null
 }
 kill_pid() { # pid: TERM, wait up to 10 s, KILL
   local pid=$1
@@ -123,7 +123,7 @@ accel() {
   fi
   [[ -f $BASE/vmlinuz ]] || die "no VM base image in $BASE: run scripts/offline/vm-image.sh"
   local cache="$CALICO_LAB_CACHE/vm/accel" key verdict=tcg cpu
-  key="$(sha256sum "$BASE/vmlinuz" | cut -c1-16) $($QEMU --version | head -n1)"
+  key="$(sha256sum "$BASE/vmlinuz" | cut -c1-16) $($QEMU --version | sed -n 1p)"
   if [[ -f $cache && $(head -n1 "$cache") == "$key" ]]; then
     sed -n 2p "$cache"
     return
@@ -172,7 +172,7 @@ forward_alive() { # lab name: true when the pid file names the lab's running for
   [[ -f $pidfile ]] || return 1
   pid=$(cat "$pidfile")
   [[ -n $pid && -r /proc/$pid/cmdline ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "forward.mjs serve --name calicolab-$1-$2 "
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -F -- "forward.mjs serve --name calicolab-$1-$2 " >/dev/null
 }
 
 # ---------------------------------------------------------------- subcommands

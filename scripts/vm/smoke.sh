@@ -50,7 +50,7 @@ cleanup() {
   local rc=$?
   echo "== cleanup (exit $rc)"
   vm net-down "$LAB" || true
-  if ip netns list | grep -q "^calicolab-$LAB\b"; then echo "LEFT OVER: namespace calicolab-$LAB" >&2; fi
+  if ip netns list | grep "^calicolab-$LAB\b" >/dev/null; then echo "LEFT OVER: namespace calicolab-$LAB" >&2; fi
   exit $rc
 }
 trap cleanup EXIT
@@ -124,11 +124,11 @@ spec:
   natOutgoing: true
 EOF
 for v in calico1 calico2; do
-  until_ok 300 "a tunnel address on tunl0 in $v" on "$v" "ip -4 -o addr show dev tunl0 | grep -q 'inet 10\.1\.'"
+  until_ok 300 "a tunnel address on tunl0 in $v" on "$v" "ip -4 -o addr show dev tunl0 | grep 'inet 10\.1\.' >/dev/null"
   echo "$v: $(on "$v" ip -4 -o addr show dev tunl0 | awk '{print $2, $4}')"
 done
 mark "IPIP pool: tunl0 addresses on both"
-until_ok 300 "calico1: a BIRD route to calico2's block" on calico1 "ip route show proto bird | grep -q '^10\.1\.'"
+until_ok 300 "calico1: a BIRD route to calico2's block" on calico1 "ip route show proto bird | grep '^10\.1\.' >/dev/null"
 routes=$(on calico1 ip route show proto bird)
 echo "calico1: proto bird routes:"
 echo "$routes" | sed 's/^/  /'

@@ -18,7 +18,7 @@ export const BIRDCL_PATH = "/usr/local/bin/birdcl";
  */
 export const BIRDCL_SHIM = [
   "#!/bin/sh",
-  "id=$(crictl ps --name '^calico-node$' --state running -q | head -n1)",
+  "id=$(crictl ps --name '^calico-node$' --state running -q | sed -n 1p)",
   '[ -n "$id" ] || { echo "birdcl: no running calico-node container on this node" >&2; exit 1; }',
   'exec crictl exec -i "$id" birdcl "$@"',
   "",
@@ -60,7 +60,7 @@ export function kindLoadImagesScript(clusterName: string, images: readonly strin
 export function podNetnsScript(pod: string): string {
   return [
     "set -eu",
-    `id=$(crictl pods --name ${shellQuote(pod)} --namespace default --state ready -q | head -n1)`,
+    `id=$(crictl pods --name ${shellQuote(pod)} --namespace default --state ready -q | sed -n 1p)`,
     `[ -n "$id" ] || { echo ${shellQuote(`no ready sandbox of pod ${pod}`)} >&2; exit 1; }`,
     `crictl inspectp "$id" | jq -r '.info.runtimeSpec.linux.namespaces[] | select(.type == "network") | .path' | xargs basename`,
   ].join("\n");

@@ -64,7 +64,7 @@ export function hostStateSaveScript(container: string): string {
     `  for device in tunl0 vxlan.calico; do if ${present('"$device"')}; then echo "device $device"; fi; done`,
     `  if ${present("tunl0")}; then`,
     `    echo "tunl0 mtu $(cat ${SYS_CLASS_NET}/tunl0/mtu)"`,
-    "    if ip -o link show dev tunl0 | grep -q '[<,]UP[,>]'; then echo 'tunl0 up'; fi",
+    "    if ip -o link show dev tunl0 | grep '[<,]UP[,>]' >/dev/null; then echo 'tunl0 up'; fi",
     "    ip -o -4 addr show dev tunl0 | awk '{print \"tunl0 addr \" $4}'",
     "  fi",
     "  if [ -d /sys/module/vxlan ]; then echo 'module vxlan'; fi",

@@ -50,10 +50,10 @@ export function hostCheckScript(check: HostCheck): string {
       `[ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null || problem "${check.user} is neither root nor allowed passwordless sudo: the lab sets net.ipv4.ip_forward=1 and rp_filter=0 on the host"`,
       ...check.modules.map(
         (module) =>
-          `[ -d /sys/module/${module} ] || find "/lib/modules/$(uname -r)" -name '${module}.ko*' 2>/dev/null | grep -q . || problem "the kernel has no ${module} module (an IP pool encapsulates with it): install it, or change the pool's mode"`,
+          `[ -d /sys/module/${module} ] || find "/lib/modules/$(uname -r)" -name '${module}.ko*' 2>/dev/null | grep . >/dev/null || problem "the kernel has no ${module} module (an IP pool encapsulates with it): install it, or change the pool's mode"`,
       ),
-      `if command -v ss >/dev/null 2>&1 && ! docker ps -q --filter name=${shellQuote(`^${check.container}$`)} 2>/dev/null | grep -q .; then`,
-      `  ss -Hltn 'sport = :179' 2>/dev/null | grep -q . && problem "TCP port 179 (BGP) is taken by another program: $(ss -Hltnp 'sport = :179' 2>/dev/null | head -n 1); stop it (BIRD of calico-node listens there)"`,
+      `if command -v ss >/dev/null 2>&1 && ! docker ps -q --filter name=${shellQuote(`^${check.container}$`)} 2>/dev/null | grep . >/dev/null; then`,
+      `  ss -Hltn 'sport = :179' 2>/dev/null | grep . >/dev/null && problem "TCP port 179 (BGP) is taken by another program: $(ss -Hltnp 'sport = :179' 2>/dev/null | sed -n 1p); stop it (BIRD of calico-node listens there)"`,
       "fi",
     );
   }
