@@ -23,7 +23,7 @@ export CALICO_LAB_CACHE
 state=$(mktemp -d "${TMPDIR:-/tmp}/calico-lab-bench-up-start-XXXXXX")
 stack="upstart-$(date +%s)"
 lab="calicolab-$stack"
-export PULUMI_BACKEND_URL="file://$state" PULUMI_CONFIG_PASSPHRASE="$(head -c 24 /dev/urandom | base64)" PULUMI_SKIP_UPDATE_CHECK=true \
+export PULUMI_BACKEND_URL="file://$state?metadata=skip" PULUMI_CONFIG_PASSPHRASE="$(head -c 24 /dev/urandom | base64)" PULUMI_SKIP_UPDATE_CHECK=true \
   PULUMI_PARALLEL="${PULUMI_PARALLEL:-256}"
 # The stack's settings in a folder of its own that is also a minimal project of the same name (as scripts/lab.sh
 # does), so that creating the stack writes its passphrase salt there, not into stacks/.

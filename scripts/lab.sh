@@ -28,14 +28,21 @@ export CALICO_LAB_CACHE
 # The offline build's tools (pulumi, plugins) come first when present.
 [ -f "$CALICO_LAB_CACHE/env.sh" ] && . "$CALICO_LAB_CACHE/env.sh"
 
-export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$CALICO_LAB_CACHE/state}"
+# metadata=skip: Pulumi's file backend then writes no metadata sidecars, which it writes in place and which a
+# killed run can leave empty, making the stack unreadable (scripts/lib/stacks.sh lab_state_repair).
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$CALICO_LAB_CACHE/state?metadata=skip}"
 # The state's passphrase: yours when set (PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE), else one made
 # for you on first use, in a 0600 file beside the state (scripts/lib/passphrase.sh).
 . scripts/lib/passphrase.sh
 lab_passphrase "$CALICO_LAB_CACHE/state-passphrase"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER=true
-case "$PULUMI_BACKEND_URL" in file://*) mkdir -p "${PULUMI_BACKEND_URL#file://}" ;; esac
+. scripts/lib/stacks.sh
+state_dir=$(lab_state_dir "$PULUMI_BACKEND_URL")
+if [ -n "$state_dir" ]; then
+  mkdir -p "$state_dir"
+  lab_state_repair "$state_dir"
+fi
 
 # A machine without a Pulumi CLI (or without a running Docker engine) gets everything built from package
 # registries first: the engine, the Pulumi toolchain, Calico's binaries and the lab images (the airgapped
@@ -105,7 +112,6 @@ lab_run_tmpdir "$CALICO_LAB_CACHE/tmp"
 work="$CALICO_LAB_CACHE/state/stack-config"
 config="$work/Pulumi.$stack.yaml"
 
-. scripts/lib/stacks.sh
 exists=false
 lab_stack_exists "$stack" && exists=true
 if ! $exists && [ "$action" != up ] && [ "$action" != preview ]; then
@@ -126,19 +132,7 @@ if [ "$action" != rm ]; then
   $exists || pulumi stack init "$stack" --cwd "$work" >/dev/null
 fi
 
-# After a destroy: anything Docker still holds with this stack's label (an interrupted up that the state
-# never recorded) is removed and named. The lab's own resources already removed what they knew of.
-sweep() {
-  command -v docker >/dev/null || return 0
-  local label="label=calico-lab.stack=$stack" found
-  found=$(docker ps -a --filter "$label" --format '{{.Names}}'; docker network ls --filter "$label" --format '{{.Name}}'; docker volume ls --filter "$label" --format '{{.Name}}')
-  [ -n "$found" ] || return 0
-  echo "removing what the state did not know about (labelled calico-lab.stack=$stack):" >&2
-  printf '  %s\n' $found >&2
-  docker ps -aq --filter "$label" | xargs -r docker rm --force --volumes >/dev/null
-  docker network ls -q --filter "$label" | xargs -r docker network rm >/dev/null
-  docker volume ls -q --filter "$label" | xargs -r docker volume rm >/dev/null
-}
+. scripts/lib/sweep.sh
 
 # Pulumi's dynamic provider (the lab's steps) and language host start without loading modules they never use
 # (TypeScript's compiler in the provider, npm's Arborist in both): scripts/node/pulumi-lazy-modules.cjs, which
@@ -159,7 +153,7 @@ case "$action" in
   # file backend each step rewrote the whole state (1.8 MB at 16 nodes, most of it the dynamic providers' code),
   # which was half of a 16-node destroy. Every delete here is idempotent, so a destroy killed before it could
   # write leaves a state that the next lab:down simply deletes again.
-  down) PULUMI_SKIP_CHECKPOINTS=true pulumi destroy --stack "$stack" --config-file "$config" --yes --skip-preview && sweep ;;
+  down) PULUMI_SKIP_CHECKPOINTS=true pulumi destroy --stack "$stack" --config-file "$config" --yes --skip-preview && lab_sweep "$stack" ;;
   preview) pulumi preview --stack "$stack" --config-file "$config" ;;
   refresh) pulumi refresh --stack "$stack" --config-file "$config" --yes ;;
   outputs)

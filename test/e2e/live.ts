@@ -99,7 +99,7 @@ export async function openStack(
   mkdirSync(ownTmp, { recursive: true, mode: 0o700 });
   const envVars = {
     TMPDIR: ownTmp,
-    PULUMI_BACKEND_URL: `file://${backendDir}`,
+    PULUMI_BACKEND_URL: `file://${backendDir}?metadata=skip`,
     PULUMI_CONFIG_PASSPHRASE: E2E_PASSPHRASE,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",

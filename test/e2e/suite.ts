@@ -30,26 +30,43 @@ const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 /** The teardowns of the labs open in this process, which an interruption runs. */
 const open = new Set<() => Promise<void>>();
 
+function stopListening(): void {
+  for (const signal of SIGNALS) process.off(signal, interrupted);
+  process.off("disconnect", orphaned);
+}
+
 /** Every open lab torn down, side by side; then the signal's own effect, once no listener of ours is left. */
 function interrupted(signal: NodeJS.Signals): void {
-  for (const s of SIGNALS) process.off(s, interrupted);
+  stopListening();
   void Promise.allSettled([...open].map((teardown) => teardown())).finally(() => process.kill(process.pid, signal));
 }
 
+/**
+ * Vitest's main process is gone (killed: a SIGTERM to vitest alone does not reach its workers), leaving this
+ * worker with its labs and no one to report to: every open lab torn down, then the worker ends.
+ */
+function orphaned(): void {
+  stopListening();
+  void Promise.allSettled([...open].map((teardown) => teardown())).finally(() => process.exit(1));
+}
+
 function track(teardown: () => Promise<void>): void {
-  if (open.size === 0) for (const signal of SIGNALS) process.on(signal, interrupted);
+  if (open.size === 0) {
+    for (const signal of SIGNALS) process.on(signal, interrupted);
+    process.on("disconnect", orphaned);
+  }
   open.add(teardown);
 }
 
 function untrack(teardown: () => Promise<void>): void {
   open.delete(teardown);
-  if (open.size === 0) for (const signal of SIGNALS) process.off(signal, interrupted);
+  if (open.size === 0) stopListening();
 }
 
 /**
  * A lab's stack on a file backend of its own: opened with `config` in beforeAll, torn down in afterAll, and
  * also when the run is interrupted (SIGINT, SIGTERM) before afterAll, so that an interrupted run leaves no lab
- * behind. Call it in the suite's describe body.
+ * behind, and when vitest's main process dies under its worker. Call it in the suite's describe body.
  */
 export function labSuite(stackName: string, config: () => Record<string, unknown>, options: LabSuiteOptions = {}): LabSuite {
   const backend = mkdtempSync(join(tmpdir(), "calico-lab-e2e-"));
