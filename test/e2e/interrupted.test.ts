@@ -122,7 +122,16 @@ describe("a test run killed with SIGTERM (to vitest alone, as a CI timeout or a 
     const vitest = spawn(
       join(repoRoot, "node_modules", ".bin", "vitest"),
       ["run", "--config", join(repoRoot, "test", "e2e", "fixtures", "vitest.config.ts")],
-      { cwd: repoRoot, env: { ...process.env, CALICO_LAB_FIXTURE_STACK: stackName, CALICO_LAB_FIXTURE_READY: ready }, stdio: "ignore" },
+      {
+        cwd: repoRoot,
+        env: {
+          ...process.env,
+          CALICO_LAB_FIXTURE_STACK: stackName,
+          CALICO_LAB_FIXTURE_READY: ready,
+          CALICO_LAB_FIXTURE_UNDERLAY: freeUnderlay(),
+        },
+        stdio: "ignore",
+      },
     );
     let workers: number[] = [];
     try {
