@@ -42,7 +42,7 @@ KUBE_MINOR=${BASH_REMATCH[2]}
 # ldflags' shape; a change to any of them rebuilds. The CRDs: the calico module.
 go_build_env
 wrapper_sum=$(calico_wrapper_gomod | sha256sum | cut -d' ' -f1)
-kube_stamp="k8s=$KUBE_VERSION wrapper=$wrapper_sum go=$GO_VERSION cgo=0 ldflags=s,w,version v1"
+kube_stamp="k8s=$KUBE_VERSION wrapper=$wrapper_sum go=$GO_VERSION cgo=0 tags=providerless ldflags=s,w,version v1"
 crd_stamp="calico=$CALICO_MOD_VERSION dir=libcalico-go/config/crd"
 
 # ---------------------------------------------------------------- --check
@@ -84,7 +84,7 @@ EOF
   for bin in kube-apiserver kubectl; do
     echo "$bin $KUBE_OUT/$bin go=$GO_VERSION path=k8s.io/kubernetes/cmd/$bin mod=k8s.io/kubernetes@$KUBE_VERSION" \
       "dep=k8s.io/api@$staging dep=k8s.io/apimachinery@$staging dep=k8s.io/client-go@$staging" \
-      "dep=k8s.io/component-base@$staging setting=CGO_ENABLED=0 setting=-trimpath=true"
+      "dep=k8s.io/component-base@$staging setting=CGO_ENABLED=0 setting=-trimpath=true setting=-tags=providerless"
   done | go_builds_check || rc=1
   if [[ -x $KUBE_OUT/kube-apiserver ]]; then
     v=$("$KUBE_OUT/kube-apiserver" --version 2>&1 || true)
@@ -119,7 +119,10 @@ else
   tmp="$KUBE_OUT/.tmp"
   rm -rf "$tmp" && mkdir -p "$tmp"
   echo "go build k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl ($KUBE_VERSION, in $W)"
-  (cd "$W" && go build -trimpath -buildvcs=false -o "$tmp/" -ldflags "$ldflags" \
+  # providerless: Kubernetes' own tag that leaves out the in-tree cloud providers (the Azure, GCE and vSphere
+  # SDKs), which a lab's apiserver never uses; kind-binaries.sh builds with it too, so the two parts compile
+  # Kubernetes' packages once in the shared build cache.
+  (cd "$W" && go build -trimpath -buildvcs=false -tags providerless -o "$tmp/" -ldflags "$ldflags" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl)
   mv -f "$tmp/kube-apiserver" "$tmp/kubectl" "$KUBE_OUT/"
   rmdir "$tmp"
