@@ -20,7 +20,7 @@ import { allowIntraBridgeScript, removeIntraBridgeScript } from "../core/substra
 import { containerSpecFor } from "../core/substrates/docker/container-spec";
 import { toolCacheDir, toolFetchScript, toolInstallScript, type ToolName } from "../core/tools";
 import { dockerShell } from "../core/transports/docker";
-import { expectedTopology } from "../core/topology";
+import { expectedTopology, sessionCountOf } from "../core/topology";
 import { pollInside } from "../components/lab/process";
 
 /**
@@ -166,7 +166,7 @@ export function directLab(input: {
 
     const checks = names.map((n, i) => ({
       shell: dockerShell(containers[i + 1]!),
-      check: sessionsEstablishedScript(expected.sessions.filter((s) => s.a === n || s.b === n).length),
+      check: sessionsEstablishedScript(sessionCountOf(expected, n)),
     }));
     // Tried again until the deadline, as the lab's own wait is, should the last check catch a session flapping.
     await waitFor(["bash", "-c", everyNodeHolds(checks, 300)], 300);

@@ -29,6 +29,11 @@ export function sessionKey(x: string, y: string): string {
   return x < y ? `${x}|${y}` : `${y}|${x}`;
 }
 
+/** How many of the expected sessions a node takes part in: what it must see Established. */
+export function sessionCountOf(topology: Pick<ExpectedTopology, "sessions">, node: string): number {
+  return topology.sessions.filter((s) => s.a === node || s.b === node).length;
+}
+
 function session(x: string, y: string, type: SessionType): ExpectedSession {
   return x < y ? { a: x, b: y, type } : { a: y, b: x, type };
 }

@@ -18,7 +18,7 @@ import {
   type TopologyComparison,
 } from "../../core/observed";
 import { everyNodeHolds } from "../../core/settle";
-import type { ExpectedTopology } from "../../core/topology";
+import { sessionCountOf, type ExpectedTopology } from "../../core/topology";
 import { HOST_BASH } from "../lab/host-command";
 import { LiveProbe, type ProbeReadiness, type ProbeReading } from "../lab/live-probe";
 import { goesWithNode, type StepTarget } from "../lab/node-step";
@@ -95,7 +95,6 @@ function readiness(
   expected: ExpectedTopology,
   inNode: (node: BgpStatusNode, script: string) => string[],
 ): ProbeReadiness {
-  const sessionsOf = (nodeName: string) => expected.sessions.filter((s) => s.a === nodeName || s.b === nodeName).length;
   return {
     command: [
       ...HOST_BASH,
@@ -103,7 +102,7 @@ function readiness(
         args.nodes.map((node) => ({
           shell: node.shell,
           check: [
-            sessionsEstablishedScript(sessionsOf(node.nodeName), expected.mode),
+            sessionsEstablishedScript(sessionCountOf(expected, node.nodeName), expected.mode),
             dataplaneReadyScript(args.dataplane),
             ...(args.forwarding ? [args.forwarding.ready] : []),
           ].join(" && "),

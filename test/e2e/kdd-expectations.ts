@@ -4,6 +4,7 @@ import { expect } from "vitest";
 import type { LabNodeOutput, StackOutputs } from "../../components/lab/outputs";
 import { compareTopology, comparisonProblems } from "../../core/observed";
 import { observeFromCalicoNodeStatus } from "../../core/substrates/kind/observed";
+import { sessionCountOf } from "../../core/topology";
 
 /** What the kdd suites read of the stack's outputs (StackOutputs, the one contract). */
 export type KddOutputs = Pick<StackOutputs, "bgpTopology" | "cniConfig"> & { nodes: LabNodeOutput[]; kubeconfig: string };
@@ -11,8 +12,7 @@ export const kddOutputsOf = (result: UpResult) =>
   Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])) as unknown as KddOutputs;
 
 /** The number of sessions each node should have Established, from the expected topology. */
-export const sessionsOf = (outputs: KddOutputs, node: string) =>
-  outputs.bgpTopology.expected.sessions.filter((s) => s.a === node || s.b === node).length;
+export const sessionsOf = (outputs: KddOutputs, node: string) => sessionCountOf(outputs.bgpTopology.expected, node);
 
 /**
  * The sessions as calico-node reports them in the CalicoNodeStatus objects the lab made (one per node): they

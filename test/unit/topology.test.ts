@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { addressAt, parseCidr, planUnderlay, underlayNodeCapacity } from "../../core/addressing";
 import { mermaidDiagram } from "../../core/diagram";
 import { compareTopology, observeDataplane, observeTopology, parseTunnelAddresses } from "../../core/observed";
-import { expectedTopology } from "../../core/topology";
+import { expectedTopology, sessionCountOf } from "../../core/topology";
 
 const nodes = ["calico1", "calico2", "calico3", "calico4"].map((name, i) => ({ name, address: `192.168.4.${5 + i}` }));
 const protocols = (peers: string[], info = "Established") =>
@@ -201,5 +201,21 @@ describe("observed dataplane: blocks owned and how the others reach them, for ev
       tunnels: { calico1: { vxlan: null, ipip: "10.1.127.192" } },
     });
     expect(parseTunnelAddresses("")).toEqual({ vxlan: null, ipip: null });
+  });
+});
+
+describe("sessionCountOf", () => {
+  const nodes = (...names: string[]) => names.map((name, i) => ({ name, address: `192.168.4.${5 + i}` }));
+  it("counts the expected sessions a node takes part in: every other node in a mesh, the reflectors for a client", () => {
+    const mesh = expectedTopology({ asNumber: 64512, mode: "mesh", routeReflectors: [], nodes: nodes("calico1", "calico2", "calico3") });
+    expect(["calico1", "calico2", "calico3"].map((n) => sessionCountOf(mesh, n))).toEqual([2, 2, 2]);
+    const rr = expectedTopology({
+      asNumber: 64512,
+      mode: "routeReflectors",
+      routeReflectors: ["a", "b"],
+      nodes: nodes("a", "b", "c", "d"),
+    });
+    expect(["a", "b", "c", "d"].map((n) => sessionCountOf(rr, n))).toEqual([3, 3, 2, 2]);
+    expect(sessionCountOf(mesh, "elsewhere")).toBe(0);
   });
 });

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { observeFromGobgp } from "../../../core/substrates/kind/observed";
 import { gobgpNeighborCommand, gobgpReadyCheck, gobgpRibCommand } from "../../../core/substrates/kind/scripts";
 import { compareTopology, type ObservedDataplane, type ObservedTopology, type TopologyComparison } from "../../../core/observed";
-import type { ExpectedTopology } from "../../../core/topology";
+import { sessionCountOf, type ExpectedTopology } from "../../../core/topology";
 import { onEngineArgv, type KindEngine } from "../../../core/substrates/kind/engine";
 import { LiveProbe } from "../../lab/live-probe";
 import type { LabStatus } from "../../lab/platform";
@@ -69,7 +69,7 @@ export class GobgpStatus extends pulumi.ComponentResource implements LabStatus {
 }
 
 function sessionsPerNode(topology: ExpectedTopology, nodes: readonly string[]) {
-  return nodes.map((node) => ({ node, sessions: topology.sessions.filter((s) => s.a === node || s.b === node).length }));
+  return nodes.map((node) => ({ node, sessions: sessionCountOf(topology, node) }));
 }
 
 /** GoBGP's routes say whose block each prefix is (the next hop's node); Calico/VPP has no tunnel devices. */
