@@ -2,7 +2,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "vitest";
 import versions from "../../versions.json";
 import type { LabConfig } from "../../core/config/types";
-import type { PreflightProblem } from "../../core/substrates/kind/preflight";
 import type { KindPreflight } from "../../components/substrates/kind/preflight";
 import { HOST_COMMAND_TYPE, online, valueOf } from "./harness";
 
@@ -148,7 +147,7 @@ export async function kindLab(
 export async function buildLab(
   name: string,
   raw: Record<string, unknown>,
-  preflight: () => PreflightProblem[] = () => [],
+  preflight: KindPreflight = () => [],
   manifestPath = "/cache/artifacts/manifest.json",
 ) {
   const graph = capture();

@@ -60,7 +60,7 @@ describe("the offline Calico/VPP images into the kind engine", () => {
   it("stops, saying what to build, when the machine's engine lacks one", () => {
     const { code, stderr } = run([IMAGES[1] ?? ""], []);
     expect(code).toBe(1);
-    expect(stderr).toContain(`no image ${IMAGES[0]} on this machine's engine: ${BUILD}`);
+    expect(stderr).toContain(`no image ${IMAGES[0]} on the Docker engine of this machine: ${BUILD}`);
   });
 });
 

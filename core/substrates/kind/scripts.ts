@@ -62,7 +62,7 @@ export function copyImagesScript(dockerHost: string, images: readonly string[], 
   const lines = images.flatMap((image) => {
     const name = shellQuote(image);
     return [
-      `id=$(env -u DOCKER_HOST docker image inspect --format '{{.Id}}' ${name}) || { echo ${shellQuote(`no image ${image} on this machine's engine: ${missing}`)} >&2; exit 1; }`,
+      `id=$(env -u DOCKER_HOST docker image inspect --format '{{.Id}}' ${name}) || { echo ${shellQuote(`no image ${image} on the Docker engine of this machine: ${missing}`)} >&2; exit 1; }`,
       `[ "$(${into} image inspect --format '{{.Id}}' ${name} 2>/dev/null)" = "$id" ] || env -u DOCKER_HOST docker save ${name} | ${into} load -q`,
     ];
   });
