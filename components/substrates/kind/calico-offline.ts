@@ -14,7 +14,7 @@ import { onEngine, type KindEngine } from "../../../core/substrates/kind/engine"
 import { copyImagesScript, kindLoadImagesScript } from "../../../core/substrates/kind/scripts";
 import { hostStep } from "../../lab/node-step";
 import { CalicoManifestInstall } from "../../scenarios/kind/calico-manifest-install";
-import { vppManifestFor } from "./calico-online";
+import { vppManifestFor } from "./vpp-manifest";
 import type { KindCluster } from "./kind-cluster";
 
 /** The offline build's Calico images (versions.json): what the manifest runs instead of docker.io/calico's. */

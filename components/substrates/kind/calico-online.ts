@@ -2,10 +2,10 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import versions from "../../../versions.json";
 import type { LabConfig } from "../../../core/config/types";
-import type { CalicoVppImages } from "../../../core/substrates/kind/calico-vpp-offline";
 import { operatorManifestPin, type OperatorManifestPin } from "../../../core/substrates/kind/operator-manifest";
-import { renderVppManifest, tigeraOperatorManifestUrl } from "../../../core/substrates/kind/render";
+import { tigeraOperatorManifestUrl } from "../../../core/substrates/kind/render";
 import { CalicoInstall } from "../../scenarios/kind/calico-install";
+import { vppManifestFor } from "./vpp-manifest";
 import type { KindCluster } from "./kind-cluster";
 
 /**
@@ -30,21 +30,6 @@ export interface OperatorInstallInputs {
   readonly provider: k8s.Provider;
   readonly operator: OperatorManifestPin;
   readonly cacheDir: string;
-}
-
-/** The Calico/VPP DaemonSet and its settings, for the cluster's DNS server; `images` undefined: docker.io/calicovpp's. */
-export function vppManifestFor(config: LabConfig, cluster: KindCluster, images?: CalicoVppImages): pulumi.Output<string> {
-  return cluster.dnsServer.apply((dnsServer) =>
-    renderVppManifest({
-      version: config.vpp.version,
-      uplinkInterface: config.vpp.uplinkInterface,
-      driver: config.vpp.driver,
-      hugepages: config.vpp.hugepages,
-      serviceSubnet: config.kind.serviceSubnet,
-      dnsServer,
-      ...(images ? { images } : {}),
-    }),
-  );
 }
 
 /** Calico the way users install it (the tigera operator), with the VPP dataplane for calico-vpp. */
