@@ -12,6 +12,7 @@ import { calicoOutput, stackOutputs } from "./components/lab/stack-outputs";
 import { resolveImageMode } from "./core/config/image-mode";
 import { hasArtifact } from "./core/config/artifacts";
 import { KIND_ARTIFACT } from "./core/substrates/kind/calico-manifest";
+import { CALICO_VPP_ARTIFACT } from "./core/substrates/kind/calico-vpp-offline";
 import { defaultCacheDir, labNameFor, manifestPathFor } from "./core/config/keys";
 import type { LabConfig } from "./core/config/types";
 
@@ -23,7 +24,11 @@ import type { LabConfig } from "./core/config/types";
 export async function runProgram(loaded: LabConfig, steps: pulumi.ProviderResource): Promise<Record<string, unknown>> {
   const machine: Machine = { cacheDir: defaultCacheDir(process.env, homedir()), home: homedir(), labName: labNameFor(pulumi.getStack()) };
   const pinnedManifestPath = manifestPathFor(loaded.artifacts.manifest, process.env, machine.cacheDir);
-  const facts = { offlineBuildPresent: existsSync(pinnedManifestPath), kindBuildPresent: hasArtifact(pinnedManifestPath, KIND_ARTIFACT) };
+  const facts = {
+    offlineBuildPresent: existsSync(pinnedManifestPath),
+    kindBuildPresent: hasArtifact(pinnedManifestPath, KIND_ARTIFACT),
+    calicoVppBuildPresent: hasArtifact(pinnedManifestPath, CALICO_VPP_ARTIFACT),
+  };
   const resolved = { ...loaded, imageMode: resolveImageMode(loaded, facts) };
   const build = localCalicoBuild(
     {

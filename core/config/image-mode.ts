@@ -5,17 +5,20 @@ export type ConcreteImageMode = "online" | "offline";
 
 /**
  * `auto` picks offline when this machine holds the airgapped build (its artifact manifest), online
- * otherwise; on kind, offline when it holds the build's kind parts too (build.sh --kind), for kdd only
- * (Calico/VPP's images are not built offline). The
+ * otherwise; on kind, offline when it holds the build's kind parts too (build.sh --kind), and for calico-vpp
+ * its Calico/VPP part (build.sh --calico-vpp). The
  * README's `npm run lab:up` builds what is missing first on a machine without a Pulumi CLI, so a fresh
  * machine of ours ends up offline and a user's machine with Pulumi and a registry stays online.
  */
 export function resolveImageMode(
   config: Pick<LabConfig, "imageMode" | "substrate" | "scenario">,
-  facts: { offlineBuildPresent: boolean; kindBuildPresent?: boolean },
+  facts: { offlineBuildPresent: boolean; kindBuildPresent?: boolean; calicoVppBuildPresent?: boolean },
 ): ConcreteImageMode {
   if (config.imageMode !== "auto") return config.imageMode;
-  if (config.substrate === "kind") return config.scenario === "kdd" && facts.kindBuildPresent ? "offline" : "online";
+  if (config.substrate === "kind") {
+    const built = config.scenario === "calico-vpp" ? facts.kindBuildPresent && facts.calicoVppBuildPresent : facts.kindBuildPresent;
+    return built ? "offline" : "online";
+  }
   // The qemu substrate's VMs reach no registry: their base image holds the offline images.
   if (config.substrate === "qemu") return "offline";
   return facts.offlineBuildPresent ? "offline" : "online";

@@ -1,5 +1,6 @@
 import { overlaps, parseCidr } from "../addressing";
 import { minorOf, VPP_RELEASES, vppReleaseFor } from "../vpp-releases";
+import versions from "../../versions.json";
 import type { CrossCheck } from "./check";
 
 /** VPP drivers that work on a kind node's uplink (a veth into kind's Docker network). */
@@ -8,13 +9,19 @@ export const KIND_VPP_DRIVERS = ["af_packet", "af_xdp"] as const;
 /** Checks for the scenarios on kind (kdd, calico-vpp); each passes for bird. */
 export const KIND_CHECKS: readonly CrossCheck[] = [
   {
-    reads: ["scenario", "substrate", "imageMode"],
+    reads: ["scenario", "substrate", "imageMode", "vpp.version"],
     run: (config, report) => {
-      if (config.substrate === "kind" && config.scenario === "calico-vpp" && config.imageMode === "offline") {
+      const built = versions.calicoVpp.version;
+      if (
+        config.substrate === "kind" &&
+        config.scenario === "calico-vpp" &&
+        config.imageMode === "offline" &&
+        config.vpp.version !== built
+      ) {
         report(
-          "imageMode",
-          config.imageMode,
-          "scenario calico-vpp on kind runs online only: kind's nodes pull the tigera operator's and Calico/VPP's images from their registries; allowed is online (or auto, which is online for calico-vpp on kind)",
+          "vpp.version",
+          config.vpp.version,
+          `scenario calico-vpp on kind offline runs the offline build's Calico/VPP (build.sh --calico-vpp): allowed is ${built}`,
         );
       }
     },

@@ -364,8 +364,10 @@ describe("kind settings are validated before anything runs", () => {
 
   it("vpp offline, route reflectors, IPv6 pod or service subnets, a pool over the services", () => {
     expect(loadLabConfig({ ...kdd, imageMode: "offline" }).imageMode).toBe("offline");
-    expect(messages({ ...kdd, scenario: "calico-vpp", imageMode: "offline" })).toEqual([
-      "imageMode = \"offline\": scenario calico-vpp on kind runs online only: kind's nodes pull the tigera operator's and Calico/VPP's images from their registries; allowed is online (or auto, which is online for calico-vpp on kind)",
+    // calico-vpp offline: the offline build's Calico/VPP, of its one release
+    expect(loadLabConfig({ ...kdd, scenario: "calico-vpp", imageMode: "offline" }).vpp.version).toBe(versions.calicoVpp.version);
+    expect(messages({ ...kdd, scenario: "calico-vpp", imageMode: "offline", vpp: { version: "v3.28.1" } })).toEqual([
+      `vpp.version = "v3.28.1": scenario calico-vpp on kind offline runs the offline build's Calico/VPP (build.sh --calico-vpp): allowed is ${versions.calicoVpp.version}`,
     ]);
     // kdd on kind: route reflectors named by kind role; vpp on kind: the mesh only
     const reflectors = { mode: "routeReflectors", routeReflectors: ["control-plane"] };

@@ -1,35 +1,24 @@
-import { readFileSync } from "node:fs";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import versions from "../../../versions.json";
 import { parseCidr } from "../../../core/addressing";
-import { readArtifact } from "../../../core/config/artifacts";
 import { imageSetOf } from "../../../core/config/image-mode";
 import type { LabConfig } from "../../../core/config/types";
-import { KIND_ARTIFACT, renderCalicoManifest, type CalicoImages, type CalicoManifest } from "../../../core/substrates/kind/calico-manifest";
-import { onEngine, onEngineArgv, ownEngine, USER_ENGINE, type KindEngine } from "../../../core/substrates/kind/engine";
+import { onEngineArgv, ownEngine, USER_ENGINE, type KindEngine } from "../../../core/substrates/kind/engine";
 import { preflightMessage } from "../../../core/substrates/kind/preflight";
-import { operatorManifestPin, type OperatorManifestPin } from "../../../core/substrates/kind/operator-manifest";
-import {
-  kindNodeNames,
-  parseManifest,
-  renderCalicoNodeStatus,
-  renderVppManifest,
-  tigeraOperatorManifestUrl,
-} from "../../../core/substrates/kind/render";
-import { CALICO_CONFLIST, conflistCommand, kindLoadImagesScript } from "../../../core/substrates/kind/scripts";
+import { kindNodeNames, parseManifest, renderCalicoNodeStatus } from "../../../core/substrates/kind/render";
+import { CALICO_CONFLIST, conflistCommand } from "../../../core/substrates/kind/scripts";
 import { dockerShell } from "../../../core/transports/docker";
 import { expectedTopology, type ExpectedTopology } from "../../../core/topology";
 import { BgpStatus } from "../../calico/bgp-status";
 import { LiveProbe } from "../../lab/live-probe";
-import { hostStep } from "../../lab/node-step";
 import type { CniConfigOutput } from "../../lab/outputs";
 import type { LabParts, LabPlatform } from "../../lab/platform";
-import { CalicoInstall } from "../../scenarios/kind/calico-install";
 import { CalicoManifestInstall } from "../../scenarios/kind/calico-manifest-install";
 import { CalicoPools } from "../../scenarios/kind/calico-pools";
 import { KindPods } from "../../scenarios/kind/pods";
 import { GobgpStatus } from "./bgp-status";
+import { calicoSource, declareCalico, type CalicoSource } from "./calico";
 import { KindCalicoctl } from "./calicoctl";
 import { KindCluster } from "./kind-cluster";
 import type { KindPreflight } from "./preflight";
@@ -52,8 +41,8 @@ export const KIND_LAB_ALIASES: pulumi.Alias[] = [{ type: "calicolab:index:KindLa
 
 /**
  * A kind cluster that runs Calico the way a cluster does, in stages: the cluster and its Kubernetes provider,
- * calicoctl and birdcl in the nodes, Calico (offline: Calico's manifest with the offline build's images, on the
- * build's own engine; online: the tigera operator, and the VPP dataplane for calico-vpp), the BGP configuration and IP
+ * calicoctl and birdcl in the nodes, Calico (./calico.ts: offline, Calico's manifest with the offline build's images, on
+ * the build's own engine; online, the tigera operator; with the VPP dataplane for calico-vpp), the BGP configuration and IP
  * pools, a workload Pod on every node, then the live BGP status read as on every other platform. The machine is
  * checked, and the offline manifest read, when the platform is made: before the lab registers anything.
  */
@@ -64,22 +53,20 @@ export function kindPlatform(args: KindPlatformArgs): LabPlatform {
   const engine = offline ? ownEngine(args.cacheDir) : USER_ENGINE;
   const nodeImage = offline ? versions.kind.nodeImage : config.kind.nodeImage;
   // Read before anything is registered: a missing kind build fails here, saying what to build.
-  const manifest = offline ? offlineCalicoManifest(args.manifestPath) : undefined;
-  const operator = offline ? undefined : pinnedOperatorManifest(config);
+  const calico = calicoSource(config, args.manifestPath);
   checkMachine(args, names.length, engine, nodeImage);
-  return ({ lab, parent }) => declareKind({ ...args, lab }, parent, { names, engine, nodeImage, manifest, operator });
+  return ({ lab, parent }) => declareKind({ ...args, lab }, parent, { names, engine, nodeImage, calico });
 }
 
 interface KindChoices {
   readonly names: readonly string[];
   readonly engine: KindEngine;
   readonly nodeImage: string;
-  readonly manifest: CalicoManifest | undefined;
-  readonly operator: OperatorManifestPin | undefined;
+  readonly calico: CalicoSource;
 }
 
 function declareKind(args: KindPlatformArgs, parent: pulumi.Resource, choices: KindChoices): LabParts {
-  const { names, engine, nodeImage, manifest, operator } = choices;
+  const { names, engine, nodeImage } = choices;
   const { config, lab: name } = args;
   const firstPool = config.ipPools[0];
   if (!firstPool) throw new Error("ipPools was not validated");
@@ -108,9 +95,13 @@ function declareKind(args: KindPlatformArgs, parent: pulumi.Resource, choices: K
     },
     { parent, dependsOn: [cluster] },
   );
-  const calico = manifest
-    ? installFromManifest(name, parent, { cluster, provider, engine, manifest: manifest.install })
-    : installCalico(name, parent, { config, cluster, provider, operator, cacheDir: args.cacheDir });
+  const { install: calico, controllers: controllersManifest } = declareCalico(name, parent, choices.calico, {
+    config,
+    cluster,
+    provider,
+    engine,
+    cacheDir: args.cacheDir,
+  });
   // Route reflectors are named by kind role in the settings (control-plane, worker, ...), nodes by <cluster>-<role>.
   const reflectors = bgp.mode === "routeReflectors" ? bgp.routeReflectors.map((role) => `${name}-${role}`) : [];
   const pools = new CalicoPools(
@@ -124,15 +115,16 @@ function declareKind(args: KindPlatformArgs, parent: pulumi.Resource, choices: K
     },
     { parent, dependsOn: [calico] },
   );
-  const controllers = manifest
-    ? [
-        new CalicoManifestInstall(
-          `${name}-calico-controllers`,
-          { provider, manifest: manifest.controllers },
-          { parent, dependsOn: [pools] },
-        ),
-      ]
-    : [];
+  const controllers =
+    controllersManifest === undefined
+      ? []
+      : [
+          new CalicoManifestInstall(
+            `${name}-calico-controllers`,
+            { provider, manifest: controllersManifest },
+            { parent, dependsOn: [pools] },
+          ),
+        ];
   const pods = new KindPods(
     `${name}-workloads`,
     { provider, nodes: names, image: imageSetOf(config).node, ...dockerHost },
@@ -168,40 +160,6 @@ function declareKind(args: KindPlatformArgs, parent: pulumi.Resource, choices: K
     cni: conflistOf(name, parent, { controlPlane, engine, cluster, after: [calico] }),
     kubeconfig: cluster.kubeconfig,
   };
-}
-
-/** The offline build's Calico images (versions.json): what the manifest runs instead of docker.io/calico's. */
-const OFFLINE_CALICO_IMAGES: CalicoImages = {
-  node: versions.offlineImages.node,
-  cni: versions.kind.calicoImages.cni,
-  kubeControllers: versions.kind.calicoImages.kubeControllers,
-};
-
-/** Calico's manifest from the offline build (scripts/offline/kind-calico.sh), rendered for the lab. */
-function offlineCalicoManifest(manifestPath: string): CalicoManifest {
-  const entry = readArtifact(manifestPath, KIND_ARTIFACT);
-  if (!entry?.path || entry.version !== versions.calico.version) {
-    throw new pulumi.RunError(
-      `the offline build has no Calico manifest ${versions.calico.version} for kind (${KIND_ARTIFACT} in ${manifestPath}: ` +
-        `${entry ? `version ${entry.version ?? "none"}` : "missing"}): run bash scripts/offline/build.sh --kind`,
-    );
-  }
-  return renderCalicoManifest(readFileSync(entry.path, "utf8"), { version: versions.calico.version, images: OFFLINE_CALICO_IMAGES });
-}
-
-/** The offline images into every node (`kind load docker-image`), then Calico's manifest. */
-function installFromManifest(
-  name: string,
-  parent: pulumi.Resource,
-  { cluster, provider, engine, manifest }: { cluster: KindCluster; provider: k8s.Provider; engine: KindEngine; manifest: string },
-): pulumi.Resource {
-  const images = [OFFLINE_CALICO_IMAGES.node, OFFLINE_CALICO_IMAGES.cni, OFFLINE_CALICO_IMAGES.kubeControllers];
-  const loaded = hostStep(
-    `${name}-images`,
-    { create: onEngine(engine, kindLoadImagesScript(name, images)), triggers: [cluster.clusterId], timeoutSeconds: 600 },
-    { parent, dependsOn: [cluster] },
-  );
-  return new CalicoManifestInstall(`${name}-calico`, { provider, manifest }, { parent, dependsOn: [loaded, provider] });
 }
 
 /** Before anything is registered: a machine that cannot run kind fails here, with what to do about it. */
@@ -278,56 +236,6 @@ function conflistOf(
     { parent, dependsOn: [...inputs.after] },
   );
   return probe.readings.apply((readings) => ({ path: CALICO_CONFLIST, conflist: readings.conflist?.stdout ?? "" }));
-}
-
-/**
- * The tigera operator manifest an online lab applies, pinned by its sha256; another Calico than the pinned one
- * needs its digest in the settings, said before anything is registered.
- */
-function pinnedOperatorManifest(config: LabConfig): OperatorManifestPin {
-  const calico = config.artifacts.versions.calico;
-  const pin = operatorManifestPin(calico, config.kind.operatorManifestSha256);
-  if (!pin) {
-    throw new pulumi.RunError(
-      `kind.operatorManifestSha256 is empty, and only Calico ${versions.kind.operatorManifest.calico}'s tigera operator manifest has a digest ` +
-        `pinned here (artifacts.versions.calico is ${calico}): set it to the sha256 of ${tigeraOperatorManifestUrl(calico)}, as you checked it`,
-    );
-  }
-  return pin;
-}
-
-/** Calico the way users install it (the tigera operator), with the VPP dataplane for calico-vpp. */
-function installCalico(
-  name: string,
-  parent: pulumi.Resource,
-  inputs: { config: LabConfig; cluster: KindCluster; provider: k8s.Provider; operator: OperatorManifestPin | undefined; cacheDir: string },
-) {
-  const { config, cluster, provider, operator } = inputs;
-  if (!operator) throw new Error("the operator manifest was not pinned");
-  const vpp = config.scenario === "calico-vpp";
-  const vppManifest = vpp
-    ? cluster.dnsServer.apply((dnsServer) =>
-        renderVppManifest({
-          version: config.vpp.version,
-          uplinkInterface: config.vpp.uplinkInterface,
-          driver: config.vpp.driver,
-          hugepages: config.vpp.hugepages,
-          serviceSubnet: config.kind.serviceSubnet,
-          dnsServer,
-        }),
-      )
-    : undefined;
-  return new CalicoInstall(
-    `${name}-calico`,
-    {
-      provider,
-      operatorManifest: operator,
-      cacheDir: inputs.cacheDir,
-      linuxDataplane: vpp ? "VPP" : "Iptables",
-      ...(vppManifest ? { vppManifest } : {}),
-    },
-    { parent, dependsOn: [provider] },
-  );
 }
 
 /** The cluster's nodes at the addresses kind gave them: a full mesh, or each node with the route reflectors. */

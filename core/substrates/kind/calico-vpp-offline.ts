@@ -20,6 +20,9 @@ export const OFFLINE_CALICO_VPP_IMAGES: CalicoVppImages = {
   agent: versions.calicoVpp.agentImage,
 };
 
+/** The artifact manifest's entry for Calico/VPP (scripts/offline/calico-vpp.sh): its version and images are built. */
+export const CALICO_VPP_ARTIFACT = "calico-vpp";
+
 /** Where felix-api-proxy lands on the node (the agent copies it there) and where calico-node sees it. */
 const FELIX_PLUGINS_HOST_DIR = "/var/lib/calico/felix-plugins";
 const FELIX_PLUGINS_MOUNT = "/usr/local/bin/felix-plugins";

@@ -51,6 +51,24 @@ export function kindCreateScript(clusterName: string, kindConfig: string): strin
   ].join("\n");
 }
 
+/**
+ * Host bash: each image of this machine's engine into the engine at `dockerHost` under the same ID
+ * (`docker save` keeps it), skipped when that engine has it already. The offline Calico/VPP images are built
+ * on the machine's engine (scripts/offline/calico-vpp.sh); kind loads images from the engine it runs on.
+ * `missing` says what to do when the machine's engine lacks one.
+ */
+export function copyImagesScript(dockerHost: string, images: readonly string[], missing: string): string {
+  const into = `DOCKER_HOST=${shellQuote(dockerHost)} docker`;
+  const lines = images.flatMap((image) => {
+    const name = shellQuote(image);
+    return [
+      `id=$(env -u DOCKER_HOST docker image inspect --format '{{.Id}}' ${name}) || { echo ${shellQuote(`no image ${image} on the Docker engine of this machine: ${missing}`)} >&2; exit 1; }`,
+      `[ "$(${into} image inspect --format '{{.Id}}' ${name} 2>/dev/null)" = "$id" ] || env -u DOCKER_HOST docker save ${name} | ${into} load -q`,
+    ];
+  });
+  return ["set -euo pipefail", ...lines].join("\n");
+}
+
 /** Copies images from the engine into every node of the cluster (containerd's k8s.io namespace), as kind does. */
 export function kindLoadImagesScript(clusterName: string, images: readonly string[]): string {
   return `set -euo pipefail\n${shellJoin(["kind", "load", "docker-image", "--name", clusterName, ...images])}`;
