@@ -1,12 +1,10 @@
-import { readFileSync } from "node:fs";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import versions from "../../../versions.json";
 import { parseCidr } from "../../../core/addressing";
-import { readArtifact } from "../../../core/config/artifacts";
 import { imageSetOf } from "../../../core/config/image-mode";
 import type { LabConfig } from "../../../core/config/types";
-import { KIND_ARTIFACT, renderCalicoManifest, type CalicoImages, type CalicoManifest } from "../../../core/substrates/kind/calico-manifest";
+import { readOfflineCalicoManifest, type CalicoManifest, offlineCalicoImageList } from "../../../core/substrates/kind/calico-manifest";
 import { onEngine, onEngineArgv, ownEngine, USER_ENGINE, type KindEngine } from "../../../core/substrates/kind/engine";
 import { preflightMessage } from "../../../core/substrates/kind/preflight";
 import { operatorManifestPin, type OperatorManifestPin } from "../../../core/substrates/kind/operator-manifest";
@@ -170,23 +168,13 @@ function declareKind(args: KindPlatformArgs, parent: pulumi.Resource, choices: K
   };
 }
 
-/** The offline build's Calico images (versions.json): what the manifest runs instead of docker.io/calico's. */
-const OFFLINE_CALICO_IMAGES: CalicoImages = {
-  node: versions.offlineImages.node,
-  cni: versions.kind.calicoImages.cni,
-  kubeControllers: versions.kind.calicoImages.kubeControllers,
-};
-
-/** Calico's manifest from the offline build (scripts/offline/kind-calico.sh), rendered for the lab. */
+/** Calico's manifest from the offline build, rendered for the lab; a missing build said as the lab's error. */
 function offlineCalicoManifest(manifestPath: string): CalicoManifest {
-  const entry = readArtifact(manifestPath, KIND_ARTIFACT);
-  if (!entry?.path || entry.version !== versions.calico.version) {
-    throw new pulumi.RunError(
-      `the offline build has no Calico manifest ${versions.calico.version} for kind (${KIND_ARTIFACT} in ${manifestPath}: ` +
-        `${entry ? `version ${entry.version ?? "none"}` : "missing"}): run bash scripts/offline/build.sh --kind`,
-    );
+  try {
+    return readOfflineCalicoManifest(manifestPath);
+  } catch (error) {
+    throw new pulumi.RunError(error instanceof Error ? error.message : String(error));
   }
-  return renderCalicoManifest(readFileSync(entry.path, "utf8"), { version: versions.calico.version, images: OFFLINE_CALICO_IMAGES });
 }
 
 /** The offline images into every node (`kind load docker-image`), then Calico's manifest. */
@@ -195,7 +183,7 @@ function installFromManifest(
   parent: pulumi.Resource,
   { cluster, provider, engine, manifest }: { cluster: KindCluster; provider: k8s.Provider; engine: KindEngine; manifest: string },
 ): pulumi.Resource {
-  const images = [OFFLINE_CALICO_IMAGES.node, OFFLINE_CALICO_IMAGES.cni, OFFLINE_CALICO_IMAGES.kubeControllers];
+  const images = offlineCalicoImageList();
   const loaded = hostStep(
     `${name}-images`,
     { create: onEngine(engine, kindLoadImagesScript(name, images)), triggers: [cluster.clusterId], timeoutSeconds: 600 },
