@@ -1,10 +1,9 @@
-import { readFileSync } from "node:fs";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import versions from "../../../versions.json";
 import { readArtifact } from "../../../core/config/artifacts";
 import type { LabConfig } from "../../../core/config/types";
-import { KIND_ARTIFACT, renderCalicoManifest, type CalicoImages, type CalicoManifest } from "../../../core/substrates/kind/calico-manifest";
+import { offlineCalicoImageList, readOfflineCalicoManifest, type CalicoManifest } from "../../../core/substrates/kind/calico-manifest";
 import {
   CALICO_VPP_ARTIFACT,
   OFFLINE_CALICO_VPP_IMAGES,
@@ -16,13 +15,6 @@ import { hostStep } from "../../lab/node-step";
 import { CalicoManifestInstall } from "../../scenarios/kind/calico-manifest-install";
 import { vppManifestFor } from "./vpp-manifest";
 import type { KindCluster } from "./kind-cluster";
-
-/** The offline build's Calico images (versions.json): what the manifest runs instead of docker.io/calico's. */
-const OFFLINE_CALICO_IMAGES: CalicoImages = {
-  node: versions.offlineImages.node,
-  cni: versions.kind.calicoImages.cni,
-  kubeControllers: versions.kind.calicoImages.kubeControllers,
-};
 
 /** Calico from the offline build, as read before anything is registered. */
 export interface OfflineCalico {
@@ -43,14 +35,12 @@ function missing(manifestPath: string, artifact: string, want: string, found: st
 export function offlineCalico(config: LabConfig, manifestPath: string): OfflineCalico {
   const vpp = config.scenario === "calico-vpp";
   const build = vpp ? "--kind --calico-vpp" : "--kind";
-  const entry = readArtifact(manifestPath, KIND_ARTIFACT);
-  if (!entry?.path || entry.version !== versions.calico.version) {
-    throw missing(manifestPath, KIND_ARTIFACT, `Calico manifest ${versions.calico.version}`, entry && (entry.version ?? ""), build);
+  let manifest: CalicoManifest;
+  try {
+    manifest = readOfflineCalicoManifest(manifestPath, build);
+  } catch (error) {
+    throw new pulumi.RunError(error instanceof Error ? error.message : String(error));
   }
-  const manifest = renderCalicoManifest(readFileSync(entry.path, "utf8"), {
-    version: versions.calico.version,
-    images: OFFLINE_CALICO_IMAGES,
-  });
   if (!vpp) return { manifest, vpp };
   const cvpp = readArtifact(manifestPath, CALICO_VPP_ARTIFACT);
   if (cvpp?.version !== versions.calicoVpp.version || cvpp.commit !== versions.calicoVpp.commit) {
@@ -75,7 +65,7 @@ export interface ManifestInstallInputs {
 export function installFromManifest(name: string, parent: pulumi.Resource, inputs: ManifestInstallInputs): CalicoManifestInstall {
   const { config, cluster, provider, engine, offline } = inputs;
   const vppImages = offline.vpp ? [OFFLINE_CALICO_VPP_IMAGES.vpp, OFFLINE_CALICO_VPP_IMAGES.agent] : [];
-  const images = [OFFLINE_CALICO_IMAGES.node, OFFLINE_CALICO_IMAGES.cni, OFFLINE_CALICO_IMAGES.kubeControllers, ...vppImages];
+  const images = [...offlineCalicoImageList(), ...vppImages];
   const copy =
     vppImages.length > 0 && engine.dockerHost
       ? [copyImagesScript(engine.dockerHost, vppImages, "run bash scripts/offline/build.sh --calico-vpp")]

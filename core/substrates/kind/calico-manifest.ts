@@ -1,10 +1,25 @@
+import { readFileSync } from "node:fs";
 import { parseAllDocuments, stringify } from "yaml";
+import versions from "../../../versions.json";
+import { readArtifact } from "../../config/artifacts";
 
 /** The images Calico's manifest names (docker.io/calico/<name>:<version>) and the lab's own builds of them. */
 export interface CalicoImages {
   readonly node: string;
   readonly cni: string;
   readonly kubeControllers: string;
+}
+
+/** The offline build's Calico images (versions.json): what the manifest runs instead of docker.io/calico's. */
+export const OFFLINE_CALICO_IMAGES: CalicoImages = {
+  node: versions.offlineImages.node,
+  cni: versions.kind.calicoImages.cni,
+  kubeControllers: versions.kind.calicoImages.kubeControllers,
+};
+
+/** The offline images a kind lab loads into its nodes (`kind load docker-image`) before Calico's manifest. */
+export function offlineCalicoImageList(): string[] {
+  return [OFFLINE_CALICO_IMAGES.node, OFFLINE_CALICO_IMAGES.cni, OFFLINE_CALICO_IMAGES.kubeControllers];
 }
 
 export interface CalicoManifestValues {
@@ -84,3 +99,18 @@ function isControllers(object: Manifest): boolean {
 
 /** The artifact manifest's entry for Calico's manifest (scripts/offline/kind-calico.sh): the kind parts are built. */
 export const KIND_ARTIFACT = "calico-manifest";
+
+/**
+ * Calico's manifest from the offline build (scripts/offline/kind-calico.sh), rendered with the offline images:
+ * what an offline kind lab applies. Throws, saying what to build, when the build has no manifest of the pinned Calico.
+ */
+export function readOfflineCalicoManifest(manifestPath: string, build = "--kind"): CalicoManifest {
+  const entry = readArtifact(manifestPath, KIND_ARTIFACT);
+  if (!entry?.path || entry.version !== versions.calico.version) {
+    throw new Error(
+      `the offline build has no Calico manifest ${versions.calico.version} for kind (${KIND_ARTIFACT} in ${manifestPath}: ` +
+        `${entry ? `version ${entry.version ?? "none"}` : "missing"}): run bash scripts/offline/build.sh ${build}`,
+    );
+  }
+  return renderCalicoManifest(readFileSync(entry.path, "utf8"), { version: versions.calico.version, images: OFFLINE_CALICO_IMAGES });
+}
