@@ -14,7 +14,7 @@ import { sessionsEstablishedScript } from "../core/node-scripts";
 import { everyNodeHoldsNow, pollSecondsFor, untilPasses } from "../core/settle";
 import { dockerCommand, dockerShell } from "../core/transports/docker";
 import type { NodeShell } from "../core/transports/node-shell";
-import { expectedTopology } from "../core/topology";
+import { expectedTopology, sessionCountOf } from "../core/topology";
 import { labDown, labDownByCli, openStack } from "../test/e2e/live";
 
 const exec = promisify(execFile);
@@ -125,7 +125,7 @@ export function nodeSessions(names: readonly string[], routeReflectors: readonly
     routeReflectors: [...routeReflectors],
     nodes: names.map((n) => ({ name: n, address: n })),
   });
-  return names.map((name) => ({ name, sessions: expected.sessions.filter((s) => s.a === name || s.b === name).length }));
+  return names.map((name) => ({ name, sessions: sessionCountOf(expected, name) }));
 }
 
 /**
