@@ -1,19 +1,13 @@
-import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import * as pulumi from "@pulumi/pulumi";
 import { CalicoLab } from "./components/lab/calico-lab";
-import { localCalicoBuild } from "./components/lab/calico-build";
-import { nodePlatform } from "./components/lab/node-platform";
+import { KIND_LAB_ALIASES, labPlatformFor, type LabModules } from "./components/lab/lab-platform";
 import type { Machine } from "./components/lab/machine";
 import type { LabOutputs } from "./components/lab/outputs";
-import { labPreflight } from "./components/lab/preflight";
-import { LAB_SCENARIOS, LAB_SUBSTRATES } from "./components/lab/registry";
-import { calicoOutput, stackOutputs } from "./components/lab/stack-outputs";
-import { resolveImageMode } from "./core/config/image-mode";
-import { hasArtifact } from "./core/config/artifacts";
-import { KIND_ARTIFACT } from "./core/substrates/kind/calico-manifest";
-import { CALICO_VPP_ARTIFACT } from "./core/substrates/kind/calico-vpp-offline";
-import { defaultCacheDir, labNameFor, manifestPathFor } from "./core/config/keys";
+import { LAB_SCENARIOS } from "./components/lab/registry";
+import { resolveOnMachine } from "./components/lab/resolve";
+import { stackOutputs } from "./components/lab/stack-outputs";
+import { defaultCacheDir, labNameFor } from "./core/config/keys";
 import type { LabConfig } from "./core/config/types";
 
 /**
@@ -23,51 +17,31 @@ import type { LabConfig } from "./core/config/types";
  */
 export async function runProgram(loaded: LabConfig, steps: pulumi.ProviderResource): Promise<Record<string, unknown>> {
   const machine: Machine = { cacheDir: defaultCacheDir(process.env, homedir()), home: homedir(), labName: labNameFor(pulumi.getStack()) };
-  const pinnedManifestPath = manifestPathFor(loaded.artifacts.manifest, process.env, machine.cacheDir);
-  const facts = {
-    offlineBuildPresent: existsSync(pinnedManifestPath),
-    kindBuildPresent: hasArtifact(pinnedManifestPath, KIND_ARTIFACT),
-    calicoVppBuildPresent: hasArtifact(pinnedManifestPath, CALICO_VPP_ARTIFACT),
-  };
-  const resolved = { ...loaded, imageMode: resolveImageMode(loaded, facts) };
-  const build = localCalicoBuild(
-    {
-      setting: resolved.substrate === "kind" ? "" : resolved.artifacts.calicoSource,
-      offline: resolved.imageMode === "offline",
-      pinnedManifestPath,
-    },
-    machine,
-  );
-  // With a local build, the node image and the calico tools are that build's; everything else stays the offline build's.
-  const manifestPath = build?.manifest ?? pinnedManifestPath;
-  const config = build
-    ? { ...resolved, artifacts: { ...resolved.artifacts, offline: { ...resolved.artifacts.offline, node: build.image } } }
-    : resolved;
+  const { config, manifestPath, calico } = resolveOnMachine(loaded, machine);
   const lab = await declareLab(config, machine, manifestPath, steps);
-  return stackOutputs(config, lab, calicoOutput(build, config));
+  return stackOutputs(config, lab, calico);
 }
 
 /**
- * One lab, on the platform the substrate names: kind is a Kubernetes cluster running Calico (with Pulumi's
- * Kubernetes SDK, loaded only for it), which checks its machine when it is made; every other substrate composes a
- * scenario with it, after its checks. Stacks made when kind had a lab component of its own keep their resources.
+ * The code the lab's platform needs, loaded only when asked for: kind's brings Pulumi's Kubernetes SDK, and each
+ * scenario's module its own, which a bird lab would load for nothing on every up.
  */
-async function declareLab(config: LabConfig, machine: Machine, manifestPath: string, steps: pulumi.ProviderResource): Promise<LabOutputs> {
-  const opts = { providers: [steps] };
+async function loadModules(config: LabConfig): Promise<LabModules> {
   if (config.substrate === "kind") {
-    const { kindPlatform, KIND_LAB_ALIASES } = await import("./components/substrates/kind/kind-platform");
-    const { runKindPreflight } = await import("./components/substrates/kind/preflight");
-    const platform = kindPlatform({ config, lab: machine.labName, cacheDir: machine.cacheDir, manifestPath, preflight: runKindPreflight });
-    return new CalicoLab(machine.labName, { platform }, { ...opts, aliases: KIND_LAB_ALIASES });
+    const [{ kindPlatform }, { runKindPreflight }] = await Promise.all([
+      import("./components/substrates/kind/kind-platform"),
+      import("./components/substrates/kind/preflight"),
+    ]);
+    return { kind: { kindPlatform, runKindPreflight } };
   }
-  labPreflight(config, machine, manifestPath);
-  const loadScenario = LAB_SCENARIOS[config.scenario];
-  const makeSubstrate = LAB_SUBSTRATES[config.substrate];
-  if (!loadScenario || !makeSubstrate) {
-    throw new pulumi.RunError(`scenario ${config.scenario} on substrate ${config.substrate} is not built yet`);
-  }
-  const scenario = await loadScenario();
-  const substrate = makeSubstrate({ config, cacheDir: machine.cacheDir, home: machine.home });
-  const platform = nodePlatform({ config, stack: pulumi.getStack(), cacheDir: machine.cacheDir, manifestPath, scenario, substrate });
-  return new CalicoLab(machine.labName, { platform }, opts);
+  const scenario = await LAB_SCENARIOS[config.scenario]?.();
+  return scenario ? { scenario } : {};
+}
+
+/** One lab on its platform. Stacks made when kind had a lab component of its own keep their resources. */
+async function declareLab(config: LabConfig, machine: Machine, manifestPath: string, steps: pulumi.ProviderResource): Promise<LabOutputs> {
+  const modules = await loadModules(config);
+  const platform = labPlatformFor(config, { lab: machine.labName, stack: pulumi.getStack(), machine, manifestPath }, modules);
+  const opts = { providers: [steps] };
+  return new CalicoLab(machine.labName, { platform }, config.substrate === "kind" ? { ...opts, aliases: KIND_LAB_ALIASES } : opts);
 }

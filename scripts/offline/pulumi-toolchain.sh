@@ -4,6 +4,7 @@
 #   bin/pulumi                          Pulumi CLI v3.248.0 (= the project's pinned @pulumi/pulumi)
 #   bin/pulumi-language-nodejs          Node.js language host
 #   bin/pulumi-resource-pulumi-nodejs   shim that runs dynamic providers (copied from the sdk module)
+#   bin/pulumi-language-yaml            Pulumi YAML language host (pulumi-yaml v1.25.0)
 #   pulumi-home/plugins/...command-v1.2.1  command provider (what @pulumi/command 1.2.1 asks for)
 #   env.sh                              PATH, PULUMI_HOME and the no-download settings
 # Idempotent: every piece records what it was built from in $CALICO_LAB_CACHE/stamps and is
@@ -282,6 +283,35 @@ build_command() {
   stamp_set "$STAMPS/pulumi-resource-command.stamp" "$CMD_RECIPE"
 }
 
+# --- 5. YAML language host -----------------------------------------------------------------------
+# Runs Pulumi YAML programs (examples/yaml: the calicolab package used from YAML). pulumi-yaml v1.25.0
+# (the newest the proxy serves) is built with the pkg/v3 and sdk/v3 its go.mod names: it does not
+# compile against the CLI's v3.248.0 (schema.NewPluginLoader and plugin.NewContextWithRoot changed).
+YAML_VERSION=v1.25.0
+YAML_MODULE=github.com/pulumi/pulumi-yaml
+YAML_DIR="$WRAPPERS/pulumi-language-yaml"
+YAML_GOMOD="module calico-lab/pulumi-language-yaml
+
+go 1.24.7
+
+require $YAML_MODULE $YAML_VERSION"
+YAML_LDFLAGS="-s -w -X $YAML_MODULE/pkg/version.Version=$YAML_VERSION"
+YAML_RECIPE="$YAML_MODULE/cmd/pulumi-language-yaml@$YAML_VERSION ldflags=$YAML_LDFLAGS cgo=0 go=$GO_VERSION gomod=$(gomod_sum "$YAML_GOMOD")"
+
+yaml_build() {
+  write_gomod "$YAML_DIR" "$YAML_GOMOD"
+  (cd "$YAML_DIR" && go mod download "$YAML_MODULE" && go_build "$YAML_DIR" "$BIN/pulumi-language-yaml" "$YAML_MODULE/cmd/pulumi-language-yaml" "$YAML_LDFLAGS")
+}
+
+build_yaml() {
+  if stamp_ok "$STAMPS/pulumi-language-yaml.stamp" "$YAML_RECIPE" "$BIN/pulumi-language-yaml"; then
+    echo "==> pulumi-language-yaml: up to date ($YAML_VERSION)"
+    return
+  fi
+  step pulumi-language-yaml-build yaml_build
+  stamp_set "$STAMPS/pulumi-language-yaml.stamp" "$YAML_RECIPE"
+}
+
 # --- 6. env.sh ------------------------------------------------------------------------------------
 write_env() {
   local env_file="$CALICO_LAB_CACHE/env.sh" tmp
@@ -343,7 +373,10 @@ run_check() {
     echo "pulumi $BIN/pulumi path=github.com/pulumi/pulumi/pkg/v3/cmd/pulumi mod=github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION" \
       "dep=github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION $(replace_dep "$CLIPBOARD_REPLACE") $common"
     echo "pulumi-language-nodejs $BIN/pulumi-language-nodejs $lh_want $common"
+    echo "pulumi-language-yaml $BIN/pulumi-language-yaml path=$YAML_MODULE/cmd/pulumi-language-yaml mod=$YAML_MODULE@$YAML_VERSION" \
+      "$common"
   } | go_builds_check || bad=1
+  stamp_check pulumi-language-yaml "$STAMPS/pulumi-language-yaml.stamp" "$YAML_RECIPE" || bad=1
   # The dynamic provider shim: the same bytes as its source in the sdk module.
   if ! src=$(shim_source) || [[ ! -f $src ]]; then
     echo "WRONG BUILD: pulumi-resource-pulumi-nodejs: source: expected $src, found no such file" >&2; bad=1
@@ -380,6 +413,7 @@ fi
 started=$SECONDS
 build_cli
 build_langhost
+build_yaml
 install_dynamic_shim
 write_env
 command_rc=0

@@ -85,11 +85,20 @@ async function pulumiCommandFor(backendDir: string, netns: string | undefined): 
   return PulumiCommand.get({ root, skipVersionCheck: false });
 }
 
+/** Where a stack's program is, when it is not this repository's own: a project folder, its config namespace, a Pulumi home of its own. */
+export interface OtherProgram {
+  readonly workDir: string;
+  readonly namespace: string;
+  readonly pulumiHome: string;
+  /** More environment for its Pulumi commands. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 export async function openStack(
   stackName: string,
   backendDir: string,
   config: Record<string, unknown>,
-  options: { netns?: string } = {},
+  options: { netns?: string; program?: OtherProgram } = {},
 ): Promise<Stack> {
   const pulumiCommand = await pulumiCommandFor(backendDir, options.netns);
   // As scripts/lab.sh does: the Kubernetes provider leaves the inline kubeconfig it is given (the lab's admin key)
@@ -103,20 +112,22 @@ export async function openStack(
     PULUMI_CONFIG_PASSPHRASE: E2E_PASSPHRASE,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    PULUMI_HOME: join(cacheDir, "pulumi-home"),
+    PULUMI_HOME: options.program?.pulumiHome ?? join(cacheDir, "pulumi-home"),
     PATH: `${join(cacheDir, "bin")}:${process.env.PATH ?? ""}`,
     CALICO_LAB_CACHE: cacheDir,
     // What npm run lab:up runs with (scripts/lab.sh): the labs under test are the labs users get.
     PULUMI_PARALLEL: process.env.PULUMI_PARALLEL ?? "256",
     NODE_OPTIONS: labNodeOptions(),
+    ...options.program?.env,
   };
   const stack = await LocalWorkspace.createOrSelectStack(
-    { stackName, workDir: repoRoot },
+    { stackName, workDir: options.program?.workDir ?? repoRoot },
     { pulumiCommand, envVars, pulumiHome: envVars.PULUMI_HOME, secretsProvider: "passphrase" },
   );
   // Structured settings go in leaf by leaf (`calico-lab:bgp.mode`): Pulumi.yaml types them as objects,
   // and a JSON string would fail that check.
-  await stack.setAllConfig(Object.fromEntries(configPaths("calico-lab", config).map(([path, value]) => [path, { value }])), true);
+  const namespace = options.program?.namespace ?? "calico-lab";
+  await stack.setAllConfig(Object.fromEntries(configPaths(namespace, config).map(([path, value]) => [path, { value }])), true);
   return stack;
 }
 

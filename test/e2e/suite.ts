@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll } from "vitest";
 import { destroyAndForget } from "./lab-expectations";
-import { openStack } from "./live";
+import { openStack, type OtherProgram } from "./live";
 
 export interface LabSuite {
   /** The suite's stack, opened before its first test. */
@@ -23,6 +23,8 @@ export interface LabSuiteOptions {
   readonly teardown?: (stack: Stack | undefined, stackName: string, backend: string) => Promise<void>;
   /** Run Pulumi (and so the lab's ssh clients) inside this network namespace: see openStack. */
   readonly netns?: string;
+  /** A program other than this repository's (a Pulumi YAML example): see openStack. */
+  readonly program?: (backend: string) => OtherProgram;
 }
 
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
@@ -75,7 +77,10 @@ export function labSuite(stackName: string, config: () => Record<string, unknown
   const teardown = () => (tornDown ??= (options.teardown ?? destroyAndForget)(stack, stackName, backend));
   beforeAll(async () => {
     track(teardown);
-    stack = await openStack(stackName, backend, config(), options.netns !== undefined ? { netns: options.netns } : {});
+    stack = await openStack(stackName, backend, config(), {
+      ...(options.netns !== undefined ? { netns: options.netns } : {}),
+      ...(options.program ? { program: options.program(backend) } : {}),
+    });
   });
   afterAll(async () => {
     try {

@@ -36,9 +36,6 @@ export interface KindPlatformArgs {
   readonly preflight: KindPreflight;
 }
 
-/** A kind lab was a component of its own (KindLab): its stacks keep their resources through this alias. */
-export const KIND_LAB_ALIASES: pulumi.Alias[] = [{ type: "calicolab:index:KindLab" }];
-
 /**
  * A kind cluster that runs Calico the way a cluster does, in stages: the cluster and its Kubernetes provider,
  * calicoctl and birdcl in the nodes, Calico (./calico.ts: offline, Calico's manifest with the offline build's images, on
