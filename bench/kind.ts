@@ -29,19 +29,7 @@ import {
 import { BIRDCL_SHIM, kindDeleteScript, kindLoadImagesScript } from "../core/substrates/kind/scripts";
 import type { NodeShell } from "../core/transports/node-shell";
 import { cacheDir, repoRoot } from "../test/e2e/live";
-import {
-  dockerProbe,
-  fig,
-  machine,
-  nodeSessions,
-  samplerSummary,
-  throughPulumi,
-  waitEstablished,
-  watch,
-  type Figures,
-  type NodeSessions,
-  type Probe,
-} from "./measure";
+import * as measure from "./measure";
 
 /** The `kdd` stack's settings (stacks/Pulumi.kdd.yaml), from the offline build. */
 function kddSettings(): Record<string, unknown> {
@@ -51,8 +39,8 @@ function kddSettings(): Record<string, unknown> {
 }
 
 /** kind's roles (control-plane, worker, ...) and each node's sessions once the lab has converged. */
-function sessionsOf(config: LabConfig): NodeSessions[] {
-  return nodeSessions(kindRoles(config.kind.workers), config.bgp.mode === "routeReflectors" ? config.bgp.routeReflectors : []);
+function sessionsOf(config: LabConfig): measure.NodeSessions[] {
+  return measure.nodeSessions(kindRoles(config.kind.workers), config.bgp.mode === "routeReflectors" ? config.bgp.routeReflectors : []);
 }
 
 /**
@@ -60,8 +48,8 @@ function sessionsOf(config: LabConfig): NodeSessions[] {
  * lab's own birdcl does (BIRDCL_SHIM); here as a shell function, so that the by-hand cluster gets nothing the lab's
  * has not. One check a second in each node: each is a `crictl exec`.
  */
-function kindProbe(cluster: string, engine: KindEngine): Probe {
-  const base = dockerProbe(cluster, { ...(engine.dockerHost ? { dockerHost: engine.dockerHost } : {}), insideEverySeconds: 1 });
+function kindProbe(cluster: string, engine: KindEngine): measure.Probe {
+  const base = measure.dockerProbe(cluster, { ...(engine.dockerHost ? { dockerHost: engine.dockerHost } : {}), insideEverySeconds: 1 });
   const withBirdcl = (shell: NodeShell): NodeShell => ({
     ...shell,
     run: (script, options) => shell.run(`birdcl() { sh -c ${shellQuote(BIRDCL_SHIM)} birdcl "$@" </dev/null; }\n${script}`, options),
@@ -76,7 +64,7 @@ const run = async (argv: readonly string[]) => (await execFileAsync(argv[0]!, ar
  * The same cluster by hand: the lab's own rendering and images, the commands a user would type, each started as
  * soon as what it needs is done; with --timeline it prints when each step ended (seconds from the start).
  */
-async function byHand(config: LabConfig, cluster: string, engine: KindEngine, options: { timeline: boolean }): Promise<Figures> {
+async function byHand(config: LabConfig, cluster: string, engine: KindEngine, options: { timeline: boolean }): Promise<measure.Figures> {
   const dir = mkdtempSync(join(tmpdir(), "calico-lab-bench-kind-"));
   const onKind = (script: string) => run(["bash", "-c", onEngine(engine, script)]);
   // kubectl of the offline build (the nodes' own version) on this machine, with the kubeconfig kind writes: the way the
@@ -91,7 +79,7 @@ async function byHand(config: LabConfig, cluster: string, engine: KindEngine, op
   const steps: string[] = [];
   const started = Date.now();
   const mark = (step: string) => steps.push(`    ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s  ${step}`);
-  const watcher = watch(kindProbe(cluster, engine), sessionsOf(config), started);
+  const watcher = measure.watch(kindProbe(cluster, engine), sessionsOf(config), started);
   let made = false;
   try {
     const kindConfig = file(
@@ -131,7 +119,7 @@ async function byHand(config: LabConfig, cluster: string, engine: KindEngine, op
     mark("kubectl apply calico-kube-controllers");
     await kubectl("-n", "kube-system", "rollout", "status", "daemonset/calico-node", "--timeout=600s");
     mark("calico-node Ready on every node");
-    const seen = await waitEstablished(watcher, cluster);
+    const seen = await measure.waitEstablished(watcher, cluster);
     const up = (Date.now() - started) / 1000;
     mark("every BGP session Established");
     if (options.timeline) console.log(`  ${cluster} by hand:\n${steps.join("\n")}`);
@@ -160,12 +148,13 @@ export async function kindBench(runs: number, options: { timeline: boolean }): P
   startEngine();
   const benchStarted = Date.now();
   const run36 = Date.now().toString(36);
-  const p: Figures[] = [];
-  const h: Figures[] = [];
+  const p: measure.Figures[] = [];
+  const h: measure.Figures[] = [];
   for (let r = 0; r < runs; r++) {
     const pulumiStack = `bench-kind-${run36}-p${r}`;
     const handCluster = labNameFor(`bench-kind-${run36}-h${r}`);
-    const viaPulumi = () => throughPulumi(pulumiStack, settings, kindProbe(labNameFor(pulumiStack), engine), sessionsOf(config), options);
+    const viaPulumi = () =>
+      measure.throughPulumi(pulumiStack, settings, kindProbe(labNameFor(pulumiStack), engine), sessionsOf(config), options);
     const viaHand = () => byHand(config, handCluster, engine, options);
     if (r % 2 === 0) {
       p.push(await viaPulumi());
@@ -181,12 +170,12 @@ export async function kindBench(runs: number, options: { timeline: boolean }): P
     );
   }
   const ratio = (key: "established" | "up" | "destroy" | "peakMiB") =>
-    fig(
+    measure.fig(
       p.map((x, i) => (x[key] ?? 0) / (h[i]![key] ?? 1)),
       2,
     );
-  const of = (xs: Figures[], key: "established" | "up" | "destroy" | "peakMiB" | "toolMiB", digits = 1) =>
-    fig(
+  const of = (xs: measure.Figures[], key: "established" | "up" | "destroy" | "peakMiB" | "toolMiB", digits = 1) =>
+    measure.fig(
       xs.map((x) => x[key] ?? 0),
       digits,
     );
@@ -212,11 +201,11 @@ export async function kindBench(runs: number, options: { timeline: boolean }): P
   const minutes = (Date.now() - benchStarted) / 60000;
   const header = [
     "",
-    `## ${machine()}, kind: Pulumi against by hand, ${runs} run(s): median (min-max)`,
+    `## ${measure.machine()}, kind: Pulumi against by hand, ${runs} run(s): median (min-max)`,
     "",
     "| lab | up to Established, Pulumi (s) | by hand (s) | ratio | up returned, Pulumi (s) | by hand done (s) | ratio | destroy, Pulumi (s) | kind delete (s) | ratio | peak node memory, Pulumi (MiB) | by hand (MiB) | ratio | Pulumi's processes (MiB) | resources |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
-  const footer = ["", `Whole kind bench: ${minutes.toFixed(1)} min; ${samplerSummary()}.`];
+  const footer = ["", `Whole kind bench: ${minutes.toFixed(1)} min; ${measure.samplerSummary()}.`];
   appendFileSync(join(__dirname, "results.md"), `${[...header, `| ${row.join(" | ")} |`, ...footer].join("\n")}\n`);
 }

@@ -40,13 +40,7 @@ CVPP_PLUGINS=$(pin calicoVpp.vppPlugins)
 AGENT_IMAGE=$(pin calicoVpp.agentImage)
 MANAGER_IMAGE=$(pin calicoVpp.managerImage)
 BASE_IMAGE=$(pin offlineImages.base)
-BUILDER_IMAGE=$(pin vpp.builderImage)
-VPP_VERSION=$(pin vpp.version)
-VPP_TARBALL_NAME=$(pin vpp.tarball)
-VPP_SHA256=$(pin vpp.sha256)
-VPP_MARCH=$(pin vpp.march)
-VPP_TARBALL=${CALICO_LAB_VPP_TARBALL:-$CALICO_LAB_REPO/../shared/vendor/$VPP_TARBALL_NAME}
-VPP_OPT=${CALICO_LAB_VPP_OPT:-release}
+vpp_settings
 DIR="$CALICO_LAB_CACHE/calico-vpp"
 SRC="$CALICO_LAB_CACHE/src/vpp-dataplane-${CVPP_COMMIT:0:12}"
 BIN="$DIR/bin"

@@ -61,6 +61,19 @@ calico_pins() {
   fi
 }
 
+# The VPP pins and settings the vpp and calico-vpp parts share: the builder image, VPP's version,
+# source tarball and its checksum, the target CPU; the tarball's path (CALICO_LAB_VPP_TARBALL, else
+# the vendored one next to the repo) and the build type (CALICO_LAB_VPP_OPT, else release).
+vpp_settings() {
+  BUILDER_IMAGE=$(pin vpp.builderImage) || return 1
+  VPP_VERSION=$(pin vpp.version) || return 1
+  VPP_TARBALL_NAME=$(pin vpp.tarball) || return 1
+  VPP_SHA256=$(pin vpp.sha256) || return 1
+  VPP_MARCH=$(pin vpp.march) || return 1
+  VPP_TARBALL=${CALICO_LAB_VPP_TARBALL:-$CALICO_LAB_REPO/../shared/vendor/$VPP_TARBALL_NAME}
+  VPP_OPT=${CALICO_LAB_VPP_OPT:-release}
+}
+
 # The settings every Go build of ours uses: static binaries (no cgo), and GO_VERSION (the
 # toolchain, part of every stamp).
 go_build_env() {

@@ -39,13 +39,7 @@ here="$(dirname "${BASH_SOURCE[0]}")"
 BASE_IMAGE=$(pin offlineImages.base)
 NODE_IMAGE=$(pin offlineImages.node)
 NODE_VPP_IMAGE=$(pin vpp.nodeImage)
-BUILDER_IMAGE=$(pin vpp.builderImage)
-VPP_VERSION=$(pin vpp.version)
-VPP_TARBALL_NAME=$(pin vpp.tarball)
-VPP_SHA256=$(pin vpp.sha256)
 VPP_PLUGINS=$(pin vpp.plugins)
-VPP_MARCH=$(pin vpp.march)
-TARBALL=${CALICO_LAB_VPP_TARBALL:-$CALICO_LAB_REPO/../shared/vendor/$VPP_TARBALL_NAME}
 VPP_DIR="$CALICO_LAB_CACHE/vpp"
 STAGE="$VPP_DIR/stage"
 STAMP="$CALICO_LAB_CACHE/stamps/vpp.stamp"
@@ -55,8 +49,9 @@ if ((cached)); then
   CALICO_LAB_VPP_OPT=$(tr ' ' '\n' <"$STAMP" | sed -n 's/^opt=//p')
   CALICO_LAB_VPP_BUILD_ON=$(tr ' ' '\n' <"$STAMP" | sed -n 's/^on=//p')
 fi
+# After the stamp's own words: they choose the build type when bringing a cached build up to date.
+vpp_settings
 BUILD_ON=${CALICO_LAB_VPP_BUILD_ON:-container}
-VPP_OPT=${CALICO_LAB_VPP_OPT:-release}
 LABEL_KEY=calico-lab.inputs
 # Debian's packages the compile needs (the vendor README's list, plus ccache).
 VPP_BUILD_PACKAGES=(build-essential cmake ninja-build python3-ply pkg-config libssl-dev clang-14
@@ -127,16 +122,16 @@ if ((check)); then
 fi
 
 # ---------------------------------------------------------------- 1. VPP
-[[ -f $TARBALL ]] || {
-  echo "no VPP source tarball at $TARBALL: set CALICO_LAB_VPP_TARBALL to the path of $VPP_TARBALL_NAME" >&2
+[[ -f $VPP_TARBALL ]] || {
+  echo "no VPP source tarball at $VPP_TARBALL: set CALICO_LAB_VPP_TARBALL to the path of $VPP_TARBALL_NAME" >&2
   exit 1
 }
 mkdir -p "$VPP_DIR" "$CALICO_LAB_CACHE/stamps"
 if stamp_ok "$STAMP" "$recipe" "$STAGE/usr/bin/vpp"; then
   echo "vpp: up to date ($STAMP)"
 else
-  sum=$(sha256sum "$TARBALL" | cut -d' ' -f1)
-  [[ $sum == "$VPP_SHA256" ]] || { echo "$TARBALL: sha256 $sum, versions.json vpp.sha256 is $VPP_SHA256" >&2; exit 1; }
+  sum=$(sha256sum "$VPP_TARBALL" | cut -d' ' -f1)
+  [[ $sum == "$VPP_SHA256" ]] || { echo "$VPP_TARBALL: sha256 $sum, versions.json vpp.sha256 is $VPP_SHA256" >&2; exit 1; }
   started=$SECONDS
   rm -f "$STAMP"
   if [[ $BUILD_ON == host ]]; then
@@ -148,7 +143,7 @@ else
         { tail -n 20 "$CALICO_LAB_LOGS/apt-vpp.log" >&2; exit 1; }
     fi
     CCACHE_DIR="$VPP_DIR/ccache-$VPP_OPT" VPP_PLUGINS=$VPP_PLUGINS VPP_MARCH=$VPP_MARCH VPP_OPT=$VPP_OPT VPP_BUILD_ON=host \
-      nice -n 10 bash "$here/vpp-compile.sh" "$TARBALL" "$VPP_DIR/work" "$STAGE.new"
+      nice -n 10 bash "$here/vpp-compile.sh" "$VPP_TARBALL" "$VPP_DIR/work" "$STAGE.new"
   else
     [[ -n $(image_id "$BASE_IMAGE") ]] || { echo "no image $BASE_IMAGE: run images.sh first" >&2; exit 1; }
     if [[ $(image_label "$BUILDER_IMAGE") != "$builder_inputs" ]]; then
@@ -159,7 +154,7 @@ else
     fi
     # Same absolute paths inside as outside, so one ccache serves host and container builds.
     docker run --rm --network none --name "calico-lab-vpp-build-$$" \
-      -v "$VPP_DIR:$VPP_DIR" -v "$(realpath "$TARBALL"):/src/vpp.tar.gz:ro" -v "$(realpath "$here/vpp-compile.sh"):/vpp-compile.sh:ro" \
+      -v "$VPP_DIR:$VPP_DIR" -v "$(realpath "$VPP_TARBALL"):/src/vpp.tar.gz:ro" -v "$(realpath "$here/vpp-compile.sh"):/vpp-compile.sh:ro" \
       -e CCACHE_DIR="$VPP_DIR/ccache-$VPP_OPT" -e VPP_PLUGINS="$VPP_PLUGINS" -e VPP_MARCH="$VPP_MARCH" -e VPP_OPT="$VPP_OPT" -e JOBS="$(nproc)" \
       -e VPP_BUILD_ON="container:$(image_id "$BUILDER_IMAGE" | cut -c8-19)" \
       "$BUILDER_IMAGE" nice -n 10 bash /vpp-compile.sh /src/vpp.tar.gz "$VPP_DIR/work" "$STAGE.new"

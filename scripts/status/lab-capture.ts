@@ -1,5 +1,5 @@
 /**
- * npm run lab:capture -- [--stack S] <node> <interface> [seconds] [--out FILE] [--filter EXPR]: a pcap of
+ * npm run lab:capture -- [--stack NAME] <node> <interface> [seconds] [--out FILE] [--filter EXPR]: a pcap of
  * one interface of a node (`any`: all of them), for Wireshark, written to FILE (default
  * <node>-<interface>-<time>.pcap where npm was run). The capture always ends: after `seconds` (default
  * 10, at most 300). It runs through the node's transport (its `access` in the stack's outputs): for a
@@ -8,23 +8,19 @@
  */
 import { spawnSync } from "node:child_process";
 import { openSync, closeSync, readFileSync, statSync } from "node:fs";
-import { parseArgs } from "node:util";
 import versions from "../../versions.json";
 import { captureSeconds, INTERFACES_SCRIPT, parseInterfaces, TIMED_OUT, tcpdumpArgv } from "../../core/capture";
 import { unknownInterfaceMessage } from "../../core/lab-messages";
 import { parsePcap } from "../../core/parsers/pcap";
 import { netnsToolFor } from "../../core/transports/access";
+import { parseLabArgs } from "./lab-args";
 import { findNode, LabError, readLab, runCommand, runInNode, userPath } from "./lab-outputs";
 
 const USAGE = "usage: npm run lab:capture -- [--stack <stack>] <node> <interface> [seconds] [--out <file>] [--filter <tcpdump expression>]";
 
 function main(argv: string[]): number {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { stack: { type: "string" }, out: { type: "string" }, outputs: { type: "string" }, filter: { type: "string" } },
-  });
-  const [nodeName, iface, secondsText, ...extra] = positionals;
+  const { stack, values, words } = parseLabArgs(argv, { command: "lab:capture", values: { out: "FILE", filter: "EXPR" } });
+  const [nodeName, iface, secondsText, ...extra] = words;
   if (!nodeName || !iface || extra.length > 0) throw new LabError(USAGE, 2);
   let seconds: number;
   try {
@@ -32,7 +28,6 @@ function main(argv: string[]): number {
   } catch (error) {
     throw new LabError((error as Error).message, 2);
   }
-  const stack = values.stack ?? "bird";
   const node = findNode(readLab(stack, values.outputs), stack, nodeName);
   const listed = runInNode(node.access, INTERFACES_SCRIPT);
   if (listed.status !== 0) throw new LabError(`node ${nodeName} cannot be read: ${(listed.stderr || `exit ${listed.status}`).trim()}`, 1);

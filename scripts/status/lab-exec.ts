@@ -1,5 +1,5 @@
 /**
- * npm run lab:exec -- [--stack S] <node> <command...>: runs a command in a lab node through the transport
+ * npm run lab:exec -- [--stack NAME] [--outputs FILE] <node> <command...>: runs a command in a lab node through the transport
  * the lab itself uses (the node's `access` in the stack's outputs). calicoctl there reaches the lab's
  * datastore: its environment is set as the lab's own steps set it. Exit code: the command's. Its stdin is /dev/null:
  * the node's shell reads the script from its own stdin, and vppctl sends VPP whatever its stdin holds (at the end of
@@ -10,24 +10,18 @@ import { etcdDatastoreEnv } from "../../core/scenarios/bird";
 import { shellJoin, shellQuote } from "../../core/shell";
 import { KDD_NODE_KUBECONFIG } from "../../core/scenarios/kdd/paths";
 import { shellFor } from "../../core/transports/access";
+import { parseLabArgs } from "./lab-args";
 import { findNode, readLab, runCommand } from "./lab-outputs";
 
 function main(argv: string[]): number {
   // Options come before the node: everything after it is the command's own.
-  const args = [...argv];
-  const options: Record<string, string | undefined> = {};
-  while ((args[0] === "--stack" || args[0] === "--outputs") && args.length >= 2) {
-    const [name, value] = args.splice(0, 2);
-    options[name ?? ""] = value;
-  }
-  const stack = options["--stack"] ?? "bird";
-  const outputsFile = options["--outputs"];
-  const [nodeName, ...command] = args;
+  const { stack, values, words } = parseLabArgs(argv, { command: "lab:exec", restAfter: 1 });
+  const [nodeName, ...command] = words;
   if (!nodeName || command.length === 0) {
     console.error("usage: npm run lab:exec -- [--stack <stack>] [--outputs <file>] <node> <command...>");
     return 2;
   }
-  const outputs = readLab(stack, outputsFile);
+  const outputs = readLab(stack, values.outputs);
   const node = findNode(outputs, stack, nodeName);
   const env: Record<string, string> =
     outputs.scenario === "kdd"

@@ -1,23 +1,20 @@
 /**
- * npm run lab:graph [-- stack] [--out FILE] [--outputs FILE]: a picture of the lab as it is now (read from
+ * npm run lab:graph -- [--stack NAME] [--out FILE] [--dot] [--outputs FILE] (or the stack alone: lab:graph -- NAME): a picture of the lab as it is now (read from
  * its nodes as lab:status reads them): FILE.svg and FILE.png (default lab-<stack> where npm was run).
  * The graph is DOT (core/graph.ts), laid out by Graphviz compiled to WebAssembly (@viz-js/viz) and
  * rasterized by resvg (@resvg/resvg-js): nothing beyond npm ci. Exit codes as lab:status's.
  */
 import { writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { topologyDot } from "../../core/graph";
 import { STATUS_EXIT } from "../../core/status";
+import { parseLabArgs } from "./lab-args";
 import { readLab, readLiveStatus, runCommand, userPath } from "./lab-outputs";
 import { renderGraph } from "./render-graph";
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { out: { type: "string" }, outputs: { type: "string" }, dot: { type: "boolean" } },
-  });
-  const stack = positionals[0] ?? "bird";
+  const args = parseLabArgs(argv, { command: "lab:graph", values: { out: "FILE" }, flags: ["dot"], stackWord: true });
+  const { stack, values } = args;
+  const withDot = args.flags.has("dot");
   const started = Date.now();
   const lab = readLab(stack, values.outputs);
   const status = readLiveStatus(lab);
@@ -32,10 +29,10 @@ async function main(argv: string[]): Promise<number> {
   const { svg, png } = await renderGraph(dot);
   writeFileSync(`${base}.svg`, svg);
   writeFileSync(`${base}.png`, png);
-  if (values.dot) writeFileSync(`${base}.dot`, dot);
+  if (withDot) writeFileSync(`${base}.dot`, dot);
   const done = Date.now();
   console.log(
-    `wrote ${base}.svg and ${base}.png${values.dot ? ` and ${base}.dot` : ""}: ${status.nodes.length} nodes, ${status.sessions.length} sessions, ${
+    `wrote ${base}.svg and ${base}.png${withDot ? ` and ${base}.dot` : ""}: ${status.nodes.length} nodes, ${status.sessions.length} sessions, ${
       status.matches ? "the lab matches its settings" : `${status.problems.length} difference(s): ${status.problems.join("; ")}`
     } (read ${((read - started) / 1000).toFixed(1)} s, drawn ${((done - read) / 1000).toFixed(1)} s)`,
   );

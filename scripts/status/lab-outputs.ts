@@ -14,6 +14,7 @@ import type { NodeReadings } from "../../core/observed";
 import { VPP_FIB_SCRIPT, VPP_INTERFACES_SCRIPT } from "../../core/scenarios/vpp-forwarding";
 import { liveStatus, STATUS_EXIT, type LiveStatus, type VppReading } from "../../core/status";
 import { shellFor, type NodeAccess } from "../../core/transports/access";
+import { LabArgsError } from "./lab-args";
 
 /** What the commands read of the stack's outputs (StackOutputs, the one contract): any of it may be missing. */
 export type LabOutputs = Partial<Pick<StackOutputs, "scenario" | "nodes" | "etcd" | "bgpTopology" | "ipPools">>;
@@ -127,7 +128,7 @@ export function userPath(path: string): string {
   return isAbsolute(path) ? path : resolve(process.env.INIT_CWD ?? process.cwd(), path);
 }
 
-/** Runs a command's main: a LabError is its message on stderr and its exit code. */
+/** Runs a command's main: a LabError (or bad arguments) is its message on stderr and its exit code. */
 export function runCommand(main: () => number | Promise<number>): void {
   Promise.resolve()
     .then(main)
@@ -136,7 +137,7 @@ export function runCommand(main: () => number | Promise<number>): void {
         process.exitCode = code;
       },
       (error: unknown) => {
-        if (!(error instanceof LabError)) throw error;
+        if (!(error instanceof LabError || error instanceof LabArgsError)) throw error;
         console.error(error.message);
         process.exitCode = error.exitCode;
       },

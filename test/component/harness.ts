@@ -137,47 +137,66 @@ export function installMocks(
   );
 }
 
-/** A transformation to pass as the lab's `transformations` option: it only sees children if every component passes options down. */
-export function captureGraph(): { registered: Registered[]; pending: Promise<void>[]; capture: pulumi.ResourceTransformation } {
-  const registered: Registered[] = [];
+/** What every captured resource records of its links to others, by name. */
+interface Links {
+  parent?: string;
+  deletedWith?: string;
+  provider?: string;
+  dependsOn: string[];
+}
+
+/**
+ * A transformation to pass as the lab's `transformations` option (it only sees children if every component passes
+ * options down): an entry per resource made by `entryOf`, filled in by `fill` once the resource's URN exists, then
+ * with its links (parent, deletedWith, provider, dependsOn) by name.
+ */
+export function captureRegistrations<T extends Links>(
+  entryOf: (args: pulumi.ResourceTransformationArgs) => T,
+  fill: (entry: T, args: pulumi.ResourceTransformationArgs) => Promise<void>,
+): { entries: T[]; pending: Promise<void>[]; transformation: pulumi.ResourceTransformation } {
+  const entries: T[] = [];
   const pending: Promise<void>[] = [];
-  const capture: pulumi.ResourceTransformation = (args) => {
+  const transformation: pulumi.ResourceTransformation = (args) => {
     const dependsOn = ([] as pulumi.Resource[]).concat((args.opts.dependsOn as pulumi.Resource[] | pulumi.Resource | undefined) ?? []);
-    const entry: Registered & {
-      inputs: Record<string, unknown>;
-      parent?: string;
-      protect?: boolean;
-      deletedWith?: string;
-      provider?: string;
-      providerRef?: string;
-    } = {
-      deleteBeforeReplace: (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true,
-      type: args.type,
-      name: args.name,
-      inputs: {},
-      dependsOn: [],
-    };
-    registered.push(entry);
+    const entry = entryOf(args);
+    entries.push(entry);
     pending.push(
       (async () => {
         await new Promise((resolve) => setImmediate(resolve)); // the resource's urn exists once its constructor returns
-        await nameOf(args.resource);
-        entry.inputs = resolved.get(args.name) ?? {};
-        entry.protect = (args.resource as unknown as { __protect?: boolean }).__protect;
+        await fill(entry, args);
         const parent = await nameOf(args.opts.parent);
         if (parent) entry.parent = parent;
         const deletedWith = await nameOf(args.opts.deletedWith);
         if (deletedWith) entry.deletedWith = deletedWith;
         const provider = await nameOf((args.opts as pulumi.CustomResourceOptions).provider);
         if (provider) entry.provider = provider;
-        const providerRef = providerRefs.get(args.name);
-        if (providerRef) entry.providerRef = providerRef;
         for (const d of dependsOn) entry.dependsOn.push((await nameOf(d)) ?? "?");
       })(),
     );
     return undefined;
   };
-  return { registered, pending, capture };
+  return { entries, pending, transformation };
+}
+
+/** The lab's resources as the mocks saw them: inputs, protect, links and the provider reference each was given. */
+export function captureGraph(): { registered: Registered[]; pending: Promise<void>[]; capture: pulumi.ResourceTransformation } {
+  const graph = captureRegistrations(
+    (args): Registered & Links & { inputs: Record<string, unknown>; protect?: boolean; providerRef?: string } => ({
+      deleteBeforeReplace: (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true,
+      type: args.type,
+      name: args.name,
+      inputs: {},
+      dependsOn: [],
+    }),
+    async (entry, args) => {
+      await nameOf(args.resource);
+      entry.inputs = resolved.get(args.name) ?? {};
+      entry.protect = (args.resource as unknown as { __protect?: boolean }).__protect;
+      const providerRef = providerRefs.get(args.name);
+      if (providerRef) entry.providerRef = providerRef;
+    },
+  );
+  return { registered: graph.entries, pending: graph.pending, capture: graph.transformation };
 }
 
 /** The etcd.tls settings the TLS labs under mocks are built with, and the certificates that go with them. */

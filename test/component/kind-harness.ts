@@ -3,7 +3,7 @@ import { expect } from "vitest";
 import versions from "../../versions.json";
 import type { LabConfig } from "../../core/config/types";
 import type { KindPreflight } from "../../components/substrates/kind/preflight";
-import { HOST_COMMAND_TYPE, online, valueOf } from "./harness";
+import { captureRegistrations, HOST_COMMAND_TYPE, online, valueOf } from "./harness";
 
 /* The kind platform under Pulumi mocks: what the kind component tests build labs with and read back. */
 
@@ -102,35 +102,16 @@ pulumi.runtime.setMocks(
   false,
 );
 
+/** The kind lab's resources as the mocks saw them: inputs, URN and links. */
 export function capture(): { seen: Seen[]; pending: Promise<void>[]; transformation: pulumi.ResourceTransformation } {
-  const seen: Seen[] = [];
-  const pending: Promise<void>[] = [];
-  const nameOf = (resource: pulumi.Resource | undefined) =>
-    resource
-      ? new Promise<string>((resolve) => resource.urn.apply((urn) => resolve(urn.split("::").pop() ?? "?")))
-      : Promise.resolve(undefined);
-  const transformation: pulumi.ResourceTransformation = (args) => {
-    const entry: Seen = { type: args.type, name: args.name, inputs: {}, dependsOn: [] };
-    seen.push(entry);
-    const dependsOn = ([] as pulumi.Resource[]).concat((args.opts.dependsOn as pulumi.Resource[] | pulumi.Resource | undefined) ?? []);
-    const provider = (args.opts as pulumi.CustomResourceOptions).provider;
-    pending.push(
-      (async () => {
-        await new Promise((resolve) => setImmediate(resolve));
-        entry.urn = await new Promise<string>((resolve) => args.resource.urn.apply(resolve));
-        entry.inputs = inputsByName.get(args.name) ?? {};
-        const deletedWith = await nameOf(args.opts.deletedWith);
-        if (deletedWith) entry.deletedWith = deletedWith;
-        const parent = await nameOf(args.opts.parent);
-        if (parent) entry.parent = parent;
-        const providerName = await nameOf(provider);
-        if (providerName) entry.provider = providerName;
-        for (const d of dependsOn) entry.dependsOn.push((await nameOf(d)) ?? "?");
-      })(),
-    );
-    return undefined;
-  };
-  return { seen, pending, transformation };
+  const graph = captureRegistrations(
+    (args): Seen => ({ type: args.type, name: args.name, inputs: {}, dependsOn: [] }),
+    async (entry, args) => {
+      entry.urn = await new Promise<string>((resolve) => args.resource.urn.apply(resolve));
+      entry.inputs = inputsByName.get(args.name) ?? {};
+    },
+  );
+  return { seen: graph.entries, pending: graph.pending, transformation: graph.transformation };
 }
 
 /** A lab on the kind platform, as the program makes one. */

@@ -1,20 +1,11 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { cniConfigForVpp, OFFLINE_CALICO_VPP_IMAGES, renderCalicoManifestForVpp } from "../../core/substrates/kind/calico-vpp-offline";
 import { parseManifest, renderVppManifest } from "../../core/substrates/kind/render";
 import versions from "../../versions.json";
+import { fixture, VPP_VALUES as VALUES } from "../support/fixtures";
 
-const upstream = readFileSync(join(__dirname, "..", "fixtures", "kind", "calico-manifest-vpp-mini.yaml"), "utf8");
-const VALUES = {
-  version: "v3.28.0",
-  uplinkInterface: "eth0",
-  driver: "af_packet",
-  hugepages: 0,
-  serviceSubnet: "10.96.0.0/12",
-  dnsServer: "172.18.0.1",
-};
+const upstream = fixture("kind", "calico-manifest-vpp-mini.yaml");
 
 interface Pod {
   containers: Array<{ name: string; image: string; imagePullPolicy: string }>;

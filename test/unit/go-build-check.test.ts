@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   compareGoBuild,
@@ -10,10 +8,11 @@ import {
 } from "../../core/go-build-check";
 import { parseGoVersionM, type GoBuildInfo } from "../../core/parsers/go-version-m";
 import versions from "../../versions.json";
+import { fixture as readFixture } from "../support/fixtures";
 
 // `go version -m` of six binaries of the offline build as they are in the cache (calico-node,
 // kubectl, cnitool, the bridge plugin, the Pulumi CLI and the Node.js language host).
-const fixture = readFileSync(join(__dirname, "..", "fixtures", "go-version-m.txt"), "utf8");
+const fixture = readFixture("go-version-m.txt");
 const infos = parseGoVersionM(fixture);
 const info = (file: string): GoBuildInfo => {
   const found = infos.find((i) => i.file === file);

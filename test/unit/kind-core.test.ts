@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULTS } from "../../core/config/defaults";
 import { loadLabConfig } from "../../core/config/load";
@@ -28,8 +26,8 @@ import { expectedTopology } from "../../core/topology";
 import { vppReleaseFor } from "../../core/vpp-releases";
 import versions from "../../versions.json";
 import { messages } from "../support/config-messages";
+import { fixture } from "../support/fixtures";
 
-const fixture = (name: string) => readFileSync(join(__dirname, "..", "fixtures", name), "utf8");
 const ok = (stdout: string): CommandResult => ({ found: true, code: 0, stdout, stderr: "" });
 const IMAGE = DEFAULTS.kind.nodeImage;
 const want = { kindVersion: "v0.29.0", nodeImage: IMAGE, probeImage: IMAGE, nodes: 2, hugepagesPerNode: 0 };

@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEFAULTS } from "../../core/config/defaults";
@@ -18,20 +17,11 @@ import {
   renderVppStartupConfig,
   tigeraOperatorManifestUrl,
   type KubeObject,
-  type VppManifestValues,
 } from "../../core/substrates/kind/render";
 import { kindConfigFields, ManifestValidator, schemaIndex } from "../schemas/validate";
+import { fixture, VPP_VALUES as VPP } from "../support/fixtures";
 
-const fixtures = join(__dirname, "..", "fixtures");
 const IMAGE = DEFAULTS.kind.nodeImage;
-const VPP: VppManifestValues = {
-  version: "v3.28.0",
-  uplinkInterface: "eth0",
-  driver: "af_packet",
-  hugepages: 0,
-  serviceSubnet: "10.96.0.0/12",
-  dnsServer: "172.18.0.1",
-};
 const pool = DEFAULTS.ipPools[0]!;
 const pools = [
   { ...pool, name: "kdd-pool", cidr: "10.244.0.0/16", vxlanMode: "CrossSubnet" as const },
@@ -217,7 +207,7 @@ describe("kind templates render to their exact text", () => {
   });
 
   it("the VPP manifest without hugepages is exactly the reviewed text", () => {
-    expect(renderVppManifest(VPP)).toBe(readFileSync(join(fixtures, "kind", "calico-vpp.expected.txt"), "utf8"));
+    expect(renderVppManifest(VPP)).toBe(fixture("kind", "calico-vpp.expected.txt"));
   });
 
   it("hugepages become a hugepages-2Mi limit on the VPP container (2 MiB each) and nothing else changes", () => {

@@ -121,3 +121,28 @@ describe("lib.sh apt_install: an index update that failed is named when the inst
     expect(r.stderr).toContain("Temporary failure resolving");
   });
 });
+
+describe("lib.sh vpp_settings: the VPP pins and settings of the vpp and calico-vpp parts", () => {
+  const vpp = (JSON.parse(readFileSync(join(repo, "versions.json"), "utf8")) as { vpp: Record<string, string> }).vpp;
+  const show =
+    'vpp_settings && printf "%s\\n" "$BUILDER_IMAGE" "$VPP_VERSION" "$VPP_TARBALL_NAME" "$VPP_SHA256" "$VPP_MARCH" "$VPP_TARBALL" "$VPP_OPT"';
+
+  it("pins from versions.json; the vendored tarball next to the repo and a release build unless set", () => {
+    const r = bash(`unset CALICO_LAB_VPP_TARBALL CALICO_LAB_VPP_OPT\n${show}`);
+    expect(r.stdout.split("\n")).toEqual([
+      vpp.builderImage,
+      vpp.version,
+      vpp.tarball,
+      vpp.sha256,
+      vpp.march,
+      `${repo}/../shared/vendor/${vpp.tarball}`,
+      "release",
+      "",
+    ]);
+  });
+
+  it("CALICO_LAB_VPP_TARBALL and CALICO_LAB_VPP_OPT choose the tarball and the build type", () => {
+    const r = bash(`CALICO_LAB_VPP_TARBALL=/src/vpp.tar.gz CALICO_LAB_VPP_OPT=quick\n${show}`);
+    expect(r.stdout.split("\n").slice(5)).toEqual(["/src/vpp.tar.gz", "quick", ""]);
+  });
+});

@@ -1,11 +1,8 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseBirdProtocols, peerFromProtocolName } from "../../core/parsers/birdc-protocols";
 import { CniResultError, parseCnitoolAdd } from "../../core/parsers/cnitool-result";
 import { parseIpRoutes } from "../../core/parsers/ip-route";
-
-const fixture = (name: string) => readFileSync(join(__dirname, "..", "fixtures", name), "utf8");
+import { fixture } from "../support/fixtures";
 
 describe("birdcl show protocols", () => {
   it("reads every protocol with its state and info", () => {

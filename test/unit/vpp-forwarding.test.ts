@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -18,6 +18,7 @@ import {
   vppWorkloadAddScript,
 } from "../../core/scenarios/vpp-forwarding";
 import { observeVppNodes, type VppNodeFacts } from "../../core/scenarios/vpp-forwarding-status";
+import { fixture as readFixture } from "../support/fixtures";
 
 const underlay = parseCidr("172.31.200.0/24")!;
 
@@ -69,7 +70,7 @@ describe("VPP forwarding lab: node-side scripts", () => {
 });
 
 // Seen output of the node-vpp image's VPP (vpp-smoke.sh --keep, node1 after the ping): test/fixtures/vpp/.
-const fixture = (name: string) => readFileSync(join(__dirname, "..", "fixtures", "vpp", name), "utf8");
+const fixture = (name: string) => readFixture("vpp", name);
 
 describe("VPP forwarding lab: parsers of VPP's CLI", () => {
   it("parses show interface with its counters", () => {

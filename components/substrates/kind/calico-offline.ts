@@ -1,7 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import versions from "../../../versions.json";
-import { readArtifact } from "../../../core/config/artifacts";
 import type { LabConfig } from "../../../core/config/types";
 import { offlineCalicoImageList, readOfflineCalicoManifest, type CalicoManifest } from "../../../core/substrates/kind/calico-manifest";
 import {
@@ -10,6 +9,7 @@ import {
   renderCalicoManifestForVpp,
 } from "../../../core/substrates/kind/calico-vpp-offline";
 import { onEngine, type KindEngine } from "../../../core/substrates/kind/engine";
+import { requireArtifact } from "../../../core/substrates/kind/offline-artifact";
 import { copyImagesScript, kindLoadImagesScript } from "../../../core/substrates/kind/scripts";
 import { hostStep } from "../../lab/node-step";
 import { CalicoManifestInstall } from "../../scenarios/kind/calico-manifest-install";
@@ -24,29 +24,24 @@ export interface OfflineCalico {
   readonly vpp: boolean;
 }
 
-function missing(manifestPath: string, artifact: string, want: string, found: string | undefined, build: string): pulumi.RunError {
-  return new pulumi.RunError(
-    `the offline build has no ${want} for kind (${artifact} in ${manifestPath}: ${found === undefined ? "missing" : `version ${found || "none"}`}): ` +
-      `run bash scripts/offline/build.sh ${build}`,
-  );
-}
-
 /** Calico's manifest from the offline build (scripts/offline/kind-calico.sh); for calico-vpp, its Calico/VPP part too. */
 export function offlineCalico(config: LabConfig, manifestPath: string): OfflineCalico {
   const vpp = config.scenario === "calico-vpp";
   const build = vpp ? "--kind --calico-vpp" : "--kind";
-  let manifest: CalicoManifest;
+  const manifest = asRunError(() => readOfflineCalicoManifest(manifestPath, build));
+  if (!vpp) return { manifest, vpp };
+  const { version, commit } = versions.calicoVpp;
+  asRunError(() => requireArtifact(manifestPath, { artifact: CALICO_VPP_ARTIFACT, what: `Calico/VPP ${version}`, version, commit }, build));
+  return { manifest: renderCalicoManifestForVpp(manifest), vpp };
+}
+
+/** A missing build part stops the program with its message alone, as Pulumi shows a RunError (no stack). */
+function asRunError<T>(read: () => T): T {
   try {
-    manifest = readOfflineCalicoManifest(manifestPath, build);
+    return read();
   } catch (error) {
     throw new pulumi.RunError(error instanceof Error ? error.message : String(error));
   }
-  if (!vpp) return { manifest, vpp };
-  const cvpp = readArtifact(manifestPath, CALICO_VPP_ARTIFACT);
-  if (cvpp?.version !== versions.calicoVpp.version || cvpp.commit !== versions.calicoVpp.commit) {
-    throw missing(manifestPath, CALICO_VPP_ARTIFACT, `Calico/VPP ${versions.calicoVpp.version}`, cvpp && (cvpp.version ?? ""), build);
-  }
-  return { manifest: renderCalicoManifestForVpp(manifest), vpp };
 }
 
 export interface ManifestInstallInputs {

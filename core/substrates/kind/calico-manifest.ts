@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseAllDocuments, stringify } from "yaml";
 import versions from "../../../versions.json";
-import { readArtifact } from "../../config/artifacts";
+import { requireArtifact } from "./offline-artifact";
 
 /** The images Calico's manifest names (docker.io/calico/<name>:<version>) and the lab's own builds of them. */
 export interface CalicoImages {
@@ -105,12 +105,12 @@ export const KIND_ARTIFACT = "calico-manifest";
  * what an offline kind lab applies. Throws, saying what to build, when the build has no manifest of the pinned Calico.
  */
 export function readOfflineCalicoManifest(manifestPath: string, build = "--kind"): CalicoManifest {
-  const entry = readArtifact(manifestPath, KIND_ARTIFACT);
-  if (!entry?.path || entry.version !== versions.calico.version) {
-    throw new Error(
-      `the offline build has no Calico manifest ${versions.calico.version} for kind (${KIND_ARTIFACT} in ${manifestPath}: ` +
-        `${entry ? `version ${entry.version ?? "none"}` : "missing"}): run bash scripts/offline/build.sh ${build}`,
-    );
-  }
-  return renderCalicoManifest(readFileSync(entry.path, "utf8"), { version: versions.calico.version, images: OFFLINE_CALICO_IMAGES });
+  const want = {
+    artifact: KIND_ARTIFACT,
+    what: `Calico manifest ${versions.calico.version}`,
+    version: versions.calico.version,
+    withPath: true,
+  };
+  const entry = requireArtifact(manifestPath, want, build);
+  return renderCalicoManifest(readFileSync(entry.path!, "utf8"), { version: versions.calico.version, images: OFFLINE_CALICO_IMAGES });
 }
