@@ -16,12 +16,26 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 
+usage="usage: $0 up|down|preview|refresh|outputs|rm [stack | --stack NAME]"
 action=${1:-up}
-stack=${2:-bird}
 case "$action" in
   up | down | preview | refresh | outputs | rm) ;;
-  *) echo "usage: $0 up|down|preview|refresh|outputs|rm [stack]" >&2; exit 2 ;;
+  *) echo "$usage" >&2; exit 2 ;;
 esac
+# The stack alone or as --stack NAME (--stack=NAME), as the other lab commands take it (scripts/status/lab-args.ts).
+stack=""
+shift $(($# > 0 ? 1 : 0))
+while (($# > 0)); do
+  case "$1" in
+    --stack) [[ $# -ge 2 ]] || { echo "$0: --stack needs a stack name; $usage" >&2; exit 2; }; given=$2; shift 2 ;;
+    --stack=*) given=${1#--stack=}; shift ;;
+    -*) echo "$0: unknown option $1; it takes --stack NAME; $usage" >&2; exit 2 ;;
+    *) given=$1; shift ;;
+  esac
+  [[ -z $stack ]] || { echo "$0: the stack is given twice ($stack, $given); $usage" >&2; exit 2; }
+  stack=$given
+done
+stack=${stack:-bird}
 
 : "${CALICO_LAB_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}"
 export CALICO_LAB_CACHE

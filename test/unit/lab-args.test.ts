@@ -1,3 +1,7 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { allowedOptions, LabArgsError, parseLabArgs, type LabCommandSpec } from "../../scripts/status/lab-args";
 
@@ -75,5 +79,43 @@ describe("the lab commands' arguments", () => {
     expect(message(["kdd", "--stack", "bird"], GRAPH)).toBe("lab:graph: the stack is given twice: kdd and --stack bird");
     expect(message(["kdd", "calico1"], STATUS)).toBe("lab:status: unexpected calico1: it takes the stack alone (--stack NAME or NAME)");
     expect(message(["--stack="], CAPTURE)).toBe("lab:capture: --stack takes a stack's name, got an empty one");
+  });
+});
+
+describe("scripts/lab.sh takes the stack the same ways", () => {
+  /** lab.sh with a cache of its own and a stand-in `pulumi` that is never reached: the stack is checked first. */
+  const labSh = (...args: string[]) => {
+    const cache = mkdtempSync(join(tmpdir(), "calico-lab-labsh-args-"));
+    try {
+      mkdirSync(join(cache, "bin"));
+      writeFileSync(join(cache, "bin", "pulumi"), "#!/bin/sh\nexit 99\n", { mode: 0o755 });
+      return spawnSync("bash", [join(__dirname, "..", "..", "scripts", "lab.sh"), ...args], {
+        encoding: "utf8",
+        env: {
+          ...process.env,
+          CALICO_LAB_CACHE: cache,
+          PULUMI_CONFIG_PASSPHRASE: "x",
+          PATH: `${join(cache, "bin")}:${process.env.PATH ?? ""}`,
+        },
+      });
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  };
+
+  it("alone, as --stack NAME or as --stack=NAME", () => {
+    for (const args of [["nosuch"], ["--stack", "nosuch"], ["--stack=nosuch"]]) {
+      const run = labSh("outputs", ...args);
+      expect(run.status, args.join(" ")).toBe(2);
+      expect(run.stderr).toContain("no stack config");
+      expect(run.stderr).toContain("Pulumi.nosuch.yaml");
+    }
+  });
+
+  it("refuses an unknown option, a missing name and a second stack, saying what it takes", () => {
+    expect(labSh("outputs", "--stak", "x").stderr).toContain("unknown option --stak; it takes --stack NAME");
+    expect(labSh("outputs", "--stack").stderr).toContain("--stack needs a stack name");
+    expect(labSh("outputs", "a", "b").stderr).toContain("the stack is given twice (a, b)");
+    expect(labSh("outputs", "--stak", "x").status).toBe(2);
   });
 });
