@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { homedir } from "node:os";
+import { availableParallelism, homedir } from "node:os";
 import * as pulumi from "@pulumi/pulumi";
 import { CalicoLab } from "./components/lab/calico-lab";
 import { localCalicoBuild } from "./components/lab/calico-build";
@@ -10,6 +10,7 @@ import { labPreflight } from "./components/lab/preflight";
 import { LAB_SCENARIOS, LAB_SUBSTRATES } from "./components/lab/registry";
 import { calicoOutput, stackOutputs } from "./components/lab/stack-outputs";
 import { resolveImageMode } from "./core/config/image-mode";
+import { resolveStartWave } from "./core/config/start-wave";
 import { hasArtifact } from "./core/config/artifacts";
 import { KIND_ARTIFACT } from "./core/substrates/kind/calico-manifest";
 import { CALICO_VPP_ARTIFACT } from "./core/substrates/kind/calico-vpp-offline";
@@ -18,8 +19,8 @@ import type { LabConfig } from "./core/config/types";
 
 /**
  * The program, once index.ts has declared the provider of the lab's steps: the settings resolved on this machine
- * (image mode, a local Calico build), the lab (a scenario on a substrate, or a kind cluster) with every step on
- * that provider, and the stack's outputs.
+ * (image mode, the Calico nodes' start wave from its cores, a local Calico build), the lab (a scenario on a
+ * substrate, or a kind cluster) with every step on that provider, and the stack's outputs.
  */
 export async function runProgram(loaded: LabConfig, steps: pulumi.ProviderResource): Promise<Record<string, unknown>> {
   const machine: Machine = { cacheDir: defaultCacheDir(process.env, homedir()), home: homedir(), labName: labNameFor(pulumi.getStack()) };
@@ -29,7 +30,11 @@ export async function runProgram(loaded: LabConfig, steps: pulumi.ProviderResour
     kindBuildPresent: hasArtifact(pinnedManifestPath, KIND_ARTIFACT),
     calicoVppBuildPresent: hasArtifact(pinnedManifestPath, CALICO_VPP_ARTIFACT),
   };
-  const resolved = { ...loaded, imageMode: resolveImageMode(loaded, facts) };
+  const resolved = {
+    ...loaded,
+    imageMode: resolveImageMode(loaded, facts),
+    calico: { ...loaded.calico, startWave: resolveStartWave(loaded.calico.startWave, availableParallelism()) },
+  };
   const build = localCalicoBuild(
     {
       setting: resolved.substrate === "kind" ? "" : resolved.artifacts.calicoSource,
