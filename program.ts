@@ -12,7 +12,7 @@ import type { LabConfig } from "./core/config/types";
 
 /**
  * The program, once index.ts has declared the provider of the lab's steps: the settings resolved on this machine
- * (image mode, a local Calico build), the lab (a scenario on a substrate, or a kind cluster) with every step on
+ * (image mode, the Calico nodes' start wave from its cores, a local Calico build), the lab (a scenario on a substrate, or a kind cluster) with every step on
  * that provider, and the stack's outputs.
  */
 export async function runProgram(loaded: LabConfig, steps: pulumi.ProviderResource): Promise<Record<string, unknown>> {

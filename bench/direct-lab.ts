@@ -15,6 +15,7 @@ import {
 import { renderBgpConfiguration, renderCniConflist, renderIpPools, renderNetworkProfile, renderRouteReflectorPeer } from "../core/render";
 import { birdNodeRuntime, etcdDatastoreEnv, etcdEndpoint, etcdRuntime } from "../core/scenarios/bird";
 import { calicoNodeReadySeconds, everyNodeHolds } from "../core/settle";
+import { inWaves, startWaves } from "../core/start-waves";
 import { dockerNetworkCreateArgv, dockerRunArgv } from "../core/substrates/docker/argv";
 import { allowIntraBridgeScript, removeIntraBridgeScript } from "../core/substrates/docker/bridge-forwarding";
 import { containerSpecFor } from "../core/substrates/docker/container-spec";
@@ -29,7 +30,8 @@ import { pollInside } from "../components/lab/process";
  * verification, etcd, BGP settings, route reflectors with the configured cluster ID, pools and profile,
  * CNI conf, workloads), no Pulumi, each step started as soon as what it really needs is done: the
  * datastore settings run next to etcd while the Calico nodes start, and each node's chain (start, wait,
- * tools, conf, workload) runs on its own. Down leaves the same end state as Pulumi's destroy: containers,
+ * tools, conf, workload) runs on its own; the nodes start in the same waves as the lab's (calico.startWave,
+ * route reflectors first). Down leaves the same end state as Pulumi's destroy: containers,
  * the forwarding rule and the network gone.
  */
 export interface DirectLab {
@@ -63,6 +65,8 @@ export function directLab(input: {
   routeReflectors: string[];
   cacheDir: string;
   manifestPath: string;
+  /** How many Calico nodes start at once (calico.startWave, resolved), route reflectors first, as the lab starts them. */
+  startWave: number;
 }): DirectLab {
   const plan = planUnderlay(parseCidr(input.underlay)!, input.nodes);
   const names = Array.from({ length: input.nodes }, (_, i) => `calico${i + 1}`);
@@ -113,8 +117,9 @@ export function directLab(input: {
         readyTimeoutSeconds: calicoNodeReadySeconds(input.nodes),
       }),
     );
-    // Each node's start and readiness, on its own.
-    const ready = runtimes.map(async (runtime, i) => {
+    // Each node's start and readiness, on its own, in the lab's start waves: a wave starts once the one before is ready.
+    const ready = inWaves(startWaves(names, input.routeReflectors, input.startWave), async (i) => {
+      const runtime = runtimes[i]!;
       const container = containers[i + 1]!;
       await run(dockerRunArgv(containerSpecFor(runtime, { containerName: container, network, labels: labels("calico-node") })));
       const { command, timeoutSeconds } = runtime.readiness;

@@ -8,6 +8,8 @@
  *   npm run bench -- 2 8                only these mesh sizes
  *   npm run bench -- 16rr 64rr --runs 1 route-reflector cases (2 reflectors), one run each
  *   npm run bench -- 2 --timeline       also when each of Pulumi's steps ran, per up
+ *   npm run bench -- 64rr --start-wave 16  Calico nodes started 16 at a time on both sides (calico.startWave;
+ *                                       default: what the lab derives from this machine's cores)
  *   npm run bench -- --qemu             the tutorial lab (etcd and 2 Calico nodes) on qemu VMs next to the same
  *                                       lab on Docker, both through Pulumi, with the VMs' accelerator (KVM or TCG)
  *   npm run bench -- --kdd 3            scenarios side by side: a mesh of 3 as bird (etcd) and as kdd (bare
@@ -18,9 +20,11 @@
 import { execFile } from "node:child_process";
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
+import { availableParallelism } from "node:os";
 import { promisify } from "node:util";
 import { labNameFor } from "../core/config/keys";
 import { loadLabConfig } from "../core/config/load";
+import { resolveStartWave } from "../core/config/start-wave";
 import { underlayPlanFor } from "../core/config/plan";
 import { vmLabName, vmSshTarget } from "../core/substrates/qemu/scripts";
 import { machineNodeShell } from "../core/substrates/ssh/runner";
@@ -53,6 +57,21 @@ interface Case {
 const REFLECTORS = ["calico1", "calico2"];
 /** --timeline: print when each of Pulumi's steps ran in every up. */
 const timeline = process.argv.includes("--timeline");
+/**
+ * --start-wave N: how many Calico nodes start at once, on both sides alike (calico.startWave, checked as the lab
+ * checks it); without it, what the lab derives from this machine's cores.
+ */
+function startWaveOf(argv: readonly string[]): number {
+  const at = argv.indexOf("--start-wave");
+  return resolveStartWave(at < 0 ? 0 : checkedStartWave(argv[at + 1] ?? ""), availableParallelism());
+}
+
+/** --start-wave's value checked as the lab checks calico.startWave: a number when it reads as one, else the text as given. */
+function checkedStartWave(given: string): number {
+  const value = given.trim() !== "" && !Number.isNaN(Number(given)) ? Number(given) : given;
+  return loadLabConfig({ calico: { startWave: value } }).calico.startWave;
+}
+
 /** The Calico nodes of a case and the sessions each has once the lab has converged. */
 const sessionsOf = (c: Case): NodeSessions[] =>
   nodeSessions(
@@ -95,7 +114,11 @@ function qemuProbe(stackName: string, underlay: string, c: Case): Probe {
 async function viaPulumi(
   c: Case,
   id: string,
-  { substrate = "docker", scenario = "bird" }: { substrate?: "docker" | "qemu"; scenario?: "bird" | "kdd" } = {},
+  {
+    substrate = "docker",
+    scenario = "bird",
+    startWave = 0,
+  }: { substrate?: "docker" | "qemu"; scenario?: "bird" | "kdd"; startWave?: number } = {},
 ): Promise<Figures> {
   const stackName = `bench-${id}`;
   const underlay = freeUnderlay();
@@ -103,7 +126,7 @@ async function viaPulumi(
     scenario,
     imageMode: "offline",
     underlay: { cidr: underlay, internal: true },
-    calico: { nodes: c.nodes },
+    calico: { nodes: c.nodes, startWave },
     ...(c.routeReflectors.length > 0 ? { bgp: { mode: "routeReflectors", routeReflectors: c.routeReflectors } } : {}),
     ...(substrate === "qemu" ? { substrate, bgp: { convergeTimeoutSeconds: 600 } } : {}),
   };
@@ -111,13 +134,14 @@ async function viaPulumi(
   return throughPulumi(stackName, settings, probe, sessionsOf(c), { timeline });
 }
 
-async function direct(c: Case, id: string): Promise<Figures> {
+async function direct(c: Case, id: string, startWave: number): Promise<Figures> {
   const name = `direct-${id}`;
   const lab = directLab({
     name,
     underlay: freeUnderlay(),
     nodes: c.nodes,
     routeReflectors: c.routeReflectors,
+    startWave,
     cacheDir,
     manifestPath: join(cacheDir, "artifacts", "manifest.json"),
   });
@@ -134,20 +158,25 @@ async function direct(c: Case, id: string): Promise<Figures> {
   }
 }
 
-function parseArgs(argv: string[]): { cases: Case[]; runs: number } {
+function parseArgs(argv: string[]): { cases: Case[]; runs: number; startWave: number } {
   let runs = 3;
   const picked: Case[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--runs") runs = Number(argv[++i]);
-    else if (arg !== "--timeline") {
+    else if (arg === "--start-wave") {
+      i++; // its value is read by startWaveOf
+    } else if (arg !== "--timeline") {
       const match = /^(\d+)(rr)?$/.exec(arg);
-      if (!match) throw new Error(`bench: ${arg} is neither a mesh size (8), a route-reflector case (16rr) nor --runs N or --timeline`);
+      if (!match)
+        throw new Error(
+          `bench: ${arg} is neither a mesh size (8), a route-reflector case (16rr) nor --runs N, --start-wave N or --timeline`,
+        );
       picked.push({ nodes: Number(match[1]), routeReflectors: match[2] ? REFLECTORS : [] });
     }
   }
   if (!(runs >= 1)) throw new Error("bench: --runs takes a whole number of runs, 1 or more");
-  return { cases: picked.length > 0 ? picked : ALL, runs };
+  return { cases: picked.length > 0 ? picked : ALL, runs, startWave: startWaveOf(argv) };
 }
 
 /** The tutorial lab on qemu VMs next to the same lab on Docker, both through Pulumi. */
@@ -204,12 +233,14 @@ async function main(): Promise<void> {
     throw new Error(`bench: --kdd takes a node count, got ${process.argv[kdd + 1]}`);
   const qemu = process.argv.includes("--qemu");
   const kind = process.argv.includes("--kind");
-  const { cases, runs } = qemu || kdd >= 0 ? { cases: [], runs: 1 } : parseArgs(process.argv.slice(2).filter((arg) => arg !== "--kind"));
+  const { cases, runs, startWave } =
+    qemu || kdd >= 0 ? { cases: [], runs: 1, startWave: 0 } : parseArgs(process.argv.slice(2).filter((arg) => arg !== "--kind"));
   const missing = missingPrerequisites();
   if (missing.length > 0) throw new Error(missing.join("\n"));
   if (qemu) return qemuNextToDocker(Date.now().toString(36));
   if (kdd >= 0) return scenarios(kddNodes);
   if (kind) return kindBench(runs, { timeline });
+  console.log(`bench: Calico nodes start ${startWave} at a time (calico.startWave), on both sides`);
   const benchStarted = Date.now();
   const run = Date.now().toString(36);
   const rows: string[] = [];
@@ -221,11 +252,11 @@ async function main(): Promise<void> {
       const id = `${run}-${c.nodes}${c.routeReflectors.length > 0 ? "rr" : "m"}${r}`;
       // Alternate which side goes first: the second one runs on a machine the first has just warmed (or loaded).
       if (r % 2 === 0) {
-        p.push(await viaPulumi(c, id));
-        d.push(await direct(c, id));
+        p.push(await viaPulumi(c, id, { startWave }));
+        d.push(await direct(c, id, startWave));
       } else {
-        d.push(await direct(c, id));
-        p.push(await viaPulumi(c, id));
+        d.push(await direct(c, id, startWave));
+        p.push(await viaPulumi(c, id, { startWave }));
       }
       console.log(
         `  ${label} run ${r + 1}: Pulumi ${p.at(-1)!.established.toFixed(1)} s up, ${p.at(-1)!.destroy.toFixed(1)} s destroy; direct ${d.at(-1)!.established.toFixed(1)} s up, ${d.at(-1)!.destroy.toFixed(1)} s down`,
@@ -268,7 +299,7 @@ async function main(): Promise<void> {
   console.log(`bench: ${minutes.toFixed(1)} min in all; ${sampler}`);
   const header = [
     "",
-    `## ${machine()}, ${runs} run(s) per case: median (min-max)`,
+    `## ${machine()}, ${runs} run(s) per case, Calico nodes started ${startWave} at a time: median (min-max)`,
     "",
     "| lab | up to Established, Pulumi (s) | direct (s) | ratio | destroy, Pulumi (s) | direct (s) | ratio | peak lab memory, Pulumi (MiB) | direct (MiB) | per node (MiB) | Pulumi's processes (MiB) | resources | mean step (s) |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",

@@ -22,6 +22,8 @@ export interface CalicoNodesArgs {
   readonly names?: string[];
   /** calico-node's log level: debug, info, warning or error. */
   readonly logLevel?: string;
+  /** How many Calico nodes start at once, each wave once the one before is ready, route reflectors first; 0: 16 per core of this machine. */
+  readonly startWave?: number;
 }
 
 /** BGP between the Calico nodes. */

@@ -55,7 +55,9 @@ export function nodePlatform(args: NodePlatformArgs): LabPlatform {
       substrate,
       runtimes: names.map((node, i) => scenario.calicoRuntime(context, node, plan.nodes[i] ?? "")),
       after: datastore.ready,
-      inTurn: config.artifacts.calicoSource !== "",
+      // A local build replaces the nodes one at a time; calico.startWave was resolved from the machine by the program.
+      startWave: config.artifacts.calicoSource !== "" ? 1 : config.calico.startWave,
+      startFirst: config.bgp.routeReflectors,
       ...(datastore.prepared.nodeSetup ? { setup: datastore.prepared.nodeSetup } : {}),
       ...(scenario.nodeSetup ? { ownSetups: names.map((node, i) => scenario.nodeSetup?.(context, node, plan.nodes[i] ?? "")) } : {}),
     });

@@ -1,7 +1,9 @@
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { hasArtifact } from "../../core/config/artifacts";
 import { resolveImageMode } from "../../core/config/image-mode";
 import { manifestPathFor } from "../../core/config/keys";
+import { resolveStartWave } from "../../core/config/start-wave";
 import type { LabConfig } from "../../core/config/types";
 import { KIND_ARTIFACT } from "../../core/substrates/kind/calico-manifest";
 import { CALICO_VPP_ARTIFACT } from "../../core/substrates/kind/calico-vpp-offline";
@@ -20,8 +22,8 @@ export interface ResolvedLab {
 }
 
 /**
- * Checked settings resolved on this machine: `imageMode: auto` from what the offline build holds, and a local
- * Calico tree built (its node image and calico tools replace the offline build's; everything else stays).
+ * Checked settings resolved on this machine: `imageMode: auto` from what the offline build holds, `calico.startWave:
+ * 0` from its cores, and a local Calico tree built (its node image and calico tools replace the offline build's; everything else stays).
  */
 export function resolveOnMachine(loaded: LabConfig, machine: Machine): ResolvedLab {
   const pinnedManifestPath = manifestPathFor(loaded.artifacts.manifest, process.env, machine.cacheDir);
@@ -30,7 +32,11 @@ export function resolveOnMachine(loaded: LabConfig, machine: Machine): ResolvedL
     kindBuildPresent: hasArtifact(pinnedManifestPath, KIND_ARTIFACT),
     calicoVppBuildPresent: hasArtifact(pinnedManifestPath, CALICO_VPP_ARTIFACT),
   };
-  const resolved = { ...loaded, imageMode: resolveImageMode(loaded, facts) };
+  const resolved = {
+    ...loaded,
+    imageMode: resolveImageMode(loaded, facts),
+    calico: { ...loaded.calico, startWave: resolveStartWave(loaded.calico.startWave, availableParallelism()) },
+  };
   const build = localCalicoBuild(
     {
       setting: resolved.substrate === "kind" ? "" : resolved.artifacts.calicoSource,

@@ -78,7 +78,8 @@ export const DEFAULTS: LabConfig = {
   substrate: "docker",
   imageMode: "auto",
   underlay: { cidr: "192.168.4.0/24", internal: true },
-  calico: { nodes: 2, namePrefix: "calico", names: [], logLevel: "info" },
+  // startWave 0: derived from the cores of the machine running Pulumi (core/config/start-wave.ts).
+  calico: { nodes: 2, namePrefix: "calico", names: [], logLevel: "info", startWave: 0 },
   bgp: {
     asNumber: 64512,
     mode: "mesh",

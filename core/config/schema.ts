@@ -12,11 +12,15 @@ import {
   VPP_DRIVERS,
 } from "./types";
 import { IP_POOL_DEFAULTS, SSH_HOST_DEFAULTS } from "./defaults";
+import { START_WAVE_PER_CORE } from "./start-wave";
 import { isDnsName, isIpv4 } from "../pki";
 
 /** Each schema's error text says what is allowed; the loader adds the setting and the value. */
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: () => `allowed values are ${values.join(", ")}` });
+
+/** The most Calico nodes a lab may have. */
+export const MAX_CALICO_NODES = 250;
 
 const integer = (min: number, max: number) =>
   z
@@ -25,6 +29,7 @@ const integer = (min: number, max: number) =>
     .min(min, { error: () => `allowed is an integer from ${min} to ${max}` })
     .max(max, { error: () => `allowed is an integer from ${min} to ${max}` });
 
+const START_WAVE_ALLOWED = `allowed is 0 (derived from this machine's cores: ${START_WAVE_PER_CORE} per core) or an integer from 1 to ${MAX_CALICO_NODES}`;
 const MTU_ALLOWED = "allowed is 0 (derived from the underlay and the pools' encapsulation) or an integer from 576 to 9000";
 /**
  * An image reference, Docker's grammar: [registry (with a dot, a port or localhost)/]path[:tag][@sha256:digest], path components in lower case.
@@ -140,10 +145,13 @@ export const labConfigSchema = settings({
   imageMode: oneOf(IMAGE_MODES),
   underlay: settings({ cidr: text("a CIDR such as 192.168.4.0/24"), internal: flag }),
   calico: settings({
-    nodes: integer(1, 250),
+    nodes: integer(1, MAX_CALICO_NODES),
     namePrefix: nodeName,
     names: list(nodeName),
     logLevel: oneOf(["debug", "info", "warning", "error"] as const),
+    startWave: z
+      .number({ error: () => START_WAVE_ALLOWED })
+      .refine((size) => Number.isInteger(size) && size >= 0 && size <= MAX_CALICO_NODES, { error: () => START_WAVE_ALLOWED }),
   }),
   bgp: settings({
     asNumber: integer(1, 4294967295),

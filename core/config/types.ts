@@ -32,6 +32,12 @@ export interface CalicoSettings {
   /** Explicit node names; when non-empty it must hold exactly `nodes` names. */
   readonly names: readonly string[];
   readonly logLevel: string;
+  /**
+   * How many Calico nodes start at once: the nodes of one wave start only once every node of the wave before
+   * is ready, so the datastore answers each of them. 0: derived from the cores of the machine running Pulumi
+   * (resolveStartWave), which program.ts does before the lab is built.
+   */
+  readonly startWave: number;
 }
 
 export interface BgpSettings {

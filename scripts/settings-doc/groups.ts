@@ -22,7 +22,7 @@ export const SETTING_GROUPS: Record<string, [type: string, description: string]>
   ],
   calico: [
     "object",
-    "Calico nodes: nodes (how many), namePrefix (names are prefix1..N), names (explicit names instead, exactly `nodes` of them) and logLevel.",
+    "Calico nodes: nodes (how many), namePrefix (names are prefix1..N), names (explicit names instead, exactly `nodes` of them), logLevel and startWave (how many start at once, each wave after the one before is ready, route reflectors first; 0: 16 per core of the machine running Pulumi).",
   ],
   bgp: [
     "object",

@@ -17,6 +17,8 @@ export const SETTING_NOTES: Record<string, string> = {
   "calico.namePrefix": "nodes are `calico1`..`calicoN`",
   "calico.names": "explicit unique node names, exactly `calico.nodes` of them",
   "calico.logLevel": "",
+  "calico.startWave":
+    "how many Calico nodes start at once: the nodes of a wave start once every node of the wave before is ready (BIRD answers), route reflectors in the first wave, so the datastore answers every node of a large lab; `0` derives it from the machine running Pulumi, 16 per core (`os.availableParallelism()`): labs of up to 32 nodes on 2 cores start all at once. A local Calico build (`artifacts.calicoSource`) starts its nodes one at a time whatever this says. Not used on kind (kind makes its nodes itself). See [Usage](usage.md#large-labs-start-in-waves)",
   "bgp.asNumber": "",
   "bgp.mode": "`mesh` (node-to-node full mesh), `routeReflectors` (mesh off; reflectors peer with everyone, clients only with reflectors)",
   "bgp.routeReflectors":

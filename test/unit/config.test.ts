@@ -207,7 +207,7 @@ describe("validation names the setting, the value and what is allowed", () => {
 
   it("unknown keys and wrong types", () => {
     expect(messages({ calico: { node: 3 } })).toEqual([
-      "calico.node = 3: unknown setting; allowed keys here are nodes, namePrefix, names, logLevel",
+      "calico.node = 3: unknown setting; allowed keys here are nodes, namePrefix, names, logLevel, startWave",
     ]);
     expect(messages({ calico: { nodes: "two" } })).toEqual(['calico.nodes = "two": allowed is an integer from 1 to 250']);
     expect(messages({ underlay: { internal: "yes" } })).toEqual(['underlay.internal = "yes": allowed values are true, false']);

@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { NodeRuntime } from "../../../core/node-runtime";
+import { startWaves } from "../../../core/start-waves";
 import type { HostCommand } from "../host-command";
 import { nodeStep } from "../node-step";
 import type { LabNode, SubstrateNodes } from "../../substrates/substrate";
@@ -13,8 +14,13 @@ export interface CalicoNodesInputs {
   readonly runtimes: readonly NodeRuntime[];
   /** What every Calico node waits for (the datastore). */
   readonly after: readonly pulumi.Resource[];
-  /** Each node waits for the one before it. */
-  readonly inTurn: boolean;
+  /**
+   * How many nodes start at once (calico.startWave, resolved): each wave's nodes wait for every node of the wave
+   * before, so at most one wave is starting at a time; 0 starts them all at once.
+   */
+  readonly startWave: number;
+  /** The nodes of the first wave, before the others (route reflectors: the nodes the others peer with). */
+  readonly startFirst: readonly string[];
   /** A node-side script each node runs first (kdd: its kubeconfig), a secret in the state. */
   readonly setup?: pulumi.Output<string>;
   /** Per node (same order), a script of its own it runs after `setup` (vpp-forwarding: VPP's uplink). */
@@ -31,20 +37,34 @@ export interface CalicoNodes {
 }
 
 /**
- * The Calico nodes, once the datastore is ready. From a local Calico tree they come up in turn (`inTurn`): a
- * new build then replaces them one at a time, the others keeping their sessions, not all at once.
+ * The Calico nodes, once the datastore is ready, in waves of `startWave` (startWaves): every node starting at once
+ * starves the datastore that each node's startup reads and writes, and nodes of a late wave then never get ready.
+ * A node counts as started once it is ready (its readiness check, and its setup where it has one: kdd and etcd
+ * over TLS wait for BIRD there), so a wave waits for the whole wave before it. The order only adds dependencies:
+ * resource names stay the same and nothing is replaced. From a local Calico tree the program asks for waves of 1:
+ * a new build then replaces the nodes one at a time, the others keeping their sessions, not all at once.
  */
 export function makeCalicoNodes(inputs: CalicoNodesInputs): CalicoNodes {
-  const nodes: LabNode[] = [];
-  for (const runtime of inputs.runtimes) {
-    const previous = inputs.inTurn ? nodes.at(-1)?.resource : undefined;
-    nodes.push(inputs.substrate.node(runtime, previous ? [...inputs.after, previous] : inputs.after));
+  const made = new Map<number, { node: LabNode; setup: HostCommand | undefined; ready: pulumi.Resource[] }>();
+  let previous: pulumi.Resource[] = [];
+  for (const wave of startWaves(
+    inputs.runtimes.map((runtime) => runtime.node),
+    inputs.startFirst,
+    inputs.startWave,
+  )) {
+    const after = [...inputs.after, ...previous];
+    for (const i of wave) {
+      const node = inputs.substrate.node(inputs.runtimes[i]!, after);
+      const setup = setupStep(inputs, node, inputs.ownSetups?.[i]);
+      made.set(i, { node, setup, ready: [node.resource, ...(setup ? [setup] : [])] });
+    }
+    previous = wave.flatMap((i) => made.get(i)!.ready);
   }
+  const all = inputs.runtimes.map((_, i) => made.get(i)!);
+  const nodes = all.map((one) => one.node);
   const first = nodes[0];
   if (!first) throw new Error("calico.nodes was not validated");
-  const setups = nodes.map((node, i) => setupStep(inputs, node, inputs.ownSetups?.[i]));
-  const ready = nodes.map((node, i) => [node.resource, ...(setups[i] ? [setups[i]] : [])]);
-  return { nodes, first, setups, ready };
+  return { nodes, first, setups: all.map((one) => one.setup), ready: all.map((one) => one.ready) };
 }
 
 /** The setup script may carry credentials (kdd: the kubeconfig): the script is kept in the state as a secret. */
