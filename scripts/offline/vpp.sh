@@ -23,7 +23,7 @@
 #                    plugin list against vpp.plugins; changes nothing
 #   vpp.sh --cached  as `vpp.sh`, with the compile settings (opt, on) of the VPP build in the cache,
 #                    so that only what changed since (the node image's scripts) is rebuilt; without a
-#                    VPP build in the cache it says so and builds nothing (CI: a cold compile does not fit)
+#                    VPP build in the cache, as `vpp.sh` (CI on a new machine: the cold compile fits)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 check=0
@@ -43,8 +43,9 @@ VPP_PLUGINS=$(pin vpp.plugins)
 VPP_DIR="$CALICO_LAB_CACHE/vpp"
 STAGE="$VPP_DIR/stage"
 STAMP="$CALICO_LAB_CACHE/stamps/vpp.stamp"
-if ((cached)); then
-  [[ -f $STAMP ]] || { echo "no VPP build in the cache ($STAMP): nothing to bring up to date" && exit 0; }
+if ((cached)) && [[ ! -f $STAMP ]]; then
+  echo "no VPP build in the cache ($STAMP): building one with the default settings"
+elif ((cached)); then
   # The stamp's own words: `opt=quick on=container ...`.
   CALICO_LAB_VPP_OPT=$(tr ' ' '\n' <"$STAMP" | sed -n 's/^opt=//p')
   CALICO_LAB_VPP_BUILD_ON=$(tr ' ' '\n' <"$STAMP" | sed -n 's/^on=//p')
