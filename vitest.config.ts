@@ -1,7 +1,10 @@
 import { defineConfig } from "vitest/config";
 
-/** The suites that run qemu VMs: TCG on 2 cores, so they run alone, one at a time, after the Docker suites. */
-const VM_SUITES = ["test/e2e/*-qemu.test.ts", "test/e2e/bird-ssh-hosts.test.ts"];
+/**
+ * The suites that run qemu VMs (TCG on 2 cores), and the kubernetes substrate's (a three-node kind cluster with a lab
+ * of Pods in it): they run alone, one at a time, after the Docker suites.
+ */
+const VM_SUITES = ["test/e2e/*-qemu.test.ts", "test/e2e/bird-ssh-hosts.test.ts", "test/e2e/kubernetes-substrate.test.ts"];
 /**
  * Unit and component tests: a test's or a hook's time is never an assertion (speed lives in the benchmarks), so
  * both get the same generous limit: a component file's first hook loads Pulumi's runtime, which takes over

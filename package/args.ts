@@ -154,6 +154,18 @@ export interface SshArgs {
   readonly etcdHost?: string;
 }
 
+/** The kubernetes substrate: the lab's nodes as Pods of a cluster the user already has. */
+export interface KubernetesArgs {
+  /** A kubeconfig file's path on this machine; empty: $KUBECONFIG, else ~/.kube/config. */
+  readonly kubeconfig?: string;
+  /** The kubeconfig's context; empty: its current one. */
+  readonly context?: string;
+  /** The lab's namespace, made and deleted by the lab; empty: the lab's name. */
+  readonly namespace?: string;
+  /** host[:port][/path] the cluster pulls the lab's offline images from; empty: the images as built, on the cluster's nodes. */
+  readonly imageRegistry?: string;
+}
+
 /** A Calico lab: the same settings a stack of this repository's program takes (docs/settings.md). */
 export interface CalicoLabArgs {
   /**
@@ -163,7 +175,7 @@ export interface CalicoLabArgs {
   readonly labName?: string;
   /** What Calico runs: bird, kdd, vpp-forwarding or calico-vpp. */
   readonly scenario?: string;
-  /** Where the nodes live: docker, qemu, ssh or kind. */
+  /** Where the nodes live: docker, qemu, ssh, kubernetes or kind. */
   readonly substrate?: string;
   /** auto, online (pinned official images) or offline (the offline build's). */
   readonly imageMode?: string;
@@ -180,4 +192,5 @@ export interface CalicoLabArgs {
   readonly vpp?: VppArgs;
   readonly qemu?: QemuArgs;
   readonly ssh?: SshArgs;
+  readonly kubernetes?: KubernetesArgs;
 }

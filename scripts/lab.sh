@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Brings a lab up or down on Pulumi's local file backend: no Pulumi Cloud account, no prompt.
 #   scripts/lab.sh up [stack]       (stack: bird, bird-offline, kdd, calico-vpp, vpp-forwarding or any stacks/Pulumi.<name>.yaml; default bird;
-#                                   a kdd or kind stack gets the Kubernetes provider plugin, a qemu stack the VM base image, built first)
+#                                   a kdd, kind or kubernetes stack gets the Kubernetes provider plugin, a qemu stack the VM base image, built first)
 #   scripts/lab.sh down [stack]     destroys the lab; the stack's state stays for the next up
 #   scripts/lab.sh preview [stack]  what up would do; fails on a bad setting before anything exists
 #   scripts/lab.sh refresh|outputs [stack]
@@ -79,10 +79,10 @@ if [ ! -f "$committed" ]; then
   exit 2
 fi
 
-# A kdd stack, and any kind stack, manages Kubernetes objects with the Kubernetes provider plugin, which the
+# A kdd stack, and any kind or kubernetes stack, manages Kubernetes objects with the Kubernetes provider plugin, which the
 # offline build makes only when asked (a long build; checked quickly once it is there).
 if { [ "$action" = up ] || [ "$action" = preview ]; } &&
-  grep -Eq '^[[:space:]]*calico-lab:(scenario:[[:space:]]*"?kdd|substrate:[[:space:]]*"?kind)' "$committed"; then
+  grep -Eq '^[[:space:]]*calico-lab:(scenario:[[:space:]]*"?kdd|substrate:[[:space:]]*"?(kind|kubernetes))' "$committed"; then
   if ! bash scripts/offline/kubernetes-provider.sh --check >/dev/null 2>&1; then
     echo "==> stack $stack needs the Kubernetes provider plugin: building it first (scripts/offline/kubernetes-provider.sh)" >&2
     bash scripts/offline/kubernetes-provider.sh >&2

@@ -62,7 +62,7 @@ function checkVppNodeImage(config: LabConfig): void {
  * engine may not download plugins (the offline toolchain), it must be installed already: say how.
  */
 function checkKubernetesPlugin(config: LabConfig, home: string): void {
-  if (config.scenario !== "kdd" && config.substrate !== "kind") return;
+  if (config.scenario !== "kdd" && config.substrate !== "kind" && config.substrate !== "kubernetes") return;
   if (!/^(1|true)$/i.test(process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION ?? "")) return;
   const version = (JSON.parse(readFileSync(require.resolve("@pulumi/kubernetes/package.json"), "utf8")) as { version: string }).version;
   const plugin = join(
@@ -73,7 +73,7 @@ function checkKubernetesPlugin(config: LabConfig, home: string): void {
   );
   if (!existsSync(plugin)) {
     throw new pulumi.RunError(
-      `scenario ${config.scenario} on ${config.substrate} manages its Kubernetes objects with the Kubernetes provider plugin ${version}, which is not installed at ${plugin} (and plugin downloads are off): run bash scripts/offline/kubernetes-provider.sh (npm run lab:up does it for kdd and kind stacks)`,
+      `scenario ${config.scenario} on ${config.substrate} manages its Kubernetes objects with the Kubernetes provider plugin ${version}, which is not installed at ${plugin} (and plugin downloads are off): run bash scripts/offline/kubernetes-provider.sh (npm run lab:up does it for kdd, kind and kubernetes stacks)`,
     );
   }
 }

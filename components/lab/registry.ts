@@ -3,11 +3,13 @@ import type { LabConfig, Scenario as ScenarioName, Substrate as SubstrateName } 
 import type { Scenario } from "../scenarios/scenario";
 import { dockerSubstrate } from "../substrates/docker";
 import { dockerPreflight } from "../substrates/docker/preflight";
+import { kubectlFor, kubernetesPreflight } from "../substrates/kubernetes/preflight";
 import { qemuSubstrate } from "../substrates/qemu";
 import { qemuPreflight } from "../substrates/qemu/preflight";
 import { sshSubstrate } from "../substrates/ssh";
 import { sshPreflight } from "../substrates/ssh/preflight";
 import type { Substrate } from "../substrates/substrate";
+import { kubeconfigPath } from "../../core/substrates/kubernetes/cluster";
 import type { Machine } from "./machine";
 
 /** What a substrate may read of the lab's settings and this machine when it is made. */
@@ -35,6 +37,17 @@ export const LAB_SUBSTRATES: Partial<Record<SubstrateName, (options: SubstrateOp
   docker: () => dockerSubstrate,
   qemu: ({ config, cacheDir }) => qemuSubstrate({ qemu: config.qemu, cacheDir }),
   ssh: ({ config, home, cacheDir }) => sshSubstrate({ ssh: config.ssh, ipPools: config.ipPools, home, cacheDir }),
+  kubernetes: ({ config, home, cacheDir }) => {
+    // Pulumi's Kubernetes SDK is loaded only for this substrate, as kdd's scenario module is.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { kubernetesSubstrate } = require("../substrates/kubernetes") as typeof import("../substrates/kubernetes");
+    return kubernetesSubstrate({
+      kubernetes: config.kubernetes,
+      kubeconfig: kubeconfigPath(config.kubernetes.kubeconfig, process.env, home),
+      kubectl: kubectlFor(config, cacheDir) ?? "kubectl",
+      nodeImage: config.artifacts.offline.node,
+    });
+  },
 };
 
 /**
@@ -45,4 +58,5 @@ export const LAB_PREFLIGHTS: Partial<Record<SubstrateName, (config: LabConfig, m
   docker: (config, machine) => dockerPreflight(config, machine),
   qemu: (_config, machine) => qemuPreflight(machine),
   ssh: (config, machine) => sshPreflight(config.ssh, machine),
+  kubernetes: (config, machine) => kubernetesPreflight(config, machine),
 };

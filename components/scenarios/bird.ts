@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LabConfig } from "../../core/config/types";
-import { workloadMtu } from "../../core/mtu";
+import { underlayMtuFor, workloadMtu } from "../../core/mtu";
 import { waitUntilScript } from "../../core/node-scripts";
 import { certificateFacts, pemBlocks } from "../../core/pki";
 import { renderCniConflist } from "../../core/render";
@@ -62,7 +62,7 @@ export const birdScenario: Scenario = {
   datastoreEnv: (context) => etcdDatastoreEnv(endpointOf(context), clientFilesOf(context.config) || undefined),
   conflist: (context) =>
     renderCniConflist(
-      { ...context.config.cni, mtu: workloadMtu(context.config.cni.mtu, context.config.ipPools) },
+      { ...context.config.cni, mtu: workloadMtu(context.config.cni.mtu, context.config.ipPools, underlayMtuFor(context.config.substrate)) },
       endpointOf(context),
       clientFilesOf(context.config),
     ),

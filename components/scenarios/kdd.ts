@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { workloadMtu } from "../../core/mtu";
+import { underlayMtuFor, workloadMtu } from "../../core/mtu";
 import { waitUntilScript } from "../../core/node-scripts";
 import { CALICO_NODE_READINESS, etcdEndpoint, etcdRuntime } from "../../core/scenarios/bird";
 import {
@@ -66,7 +66,8 @@ export const kddScenario: Scenario = {
   calicoRuntime: ({ config, images }, nodeName, address) =>
     calicoNodeKddRuntime({ nodeName, image: images.node, address, asNumber: config.bgp.asNumber, logLevel: config.calico.logLevel }),
   datastoreEnv: () => ({ DATASTORE_TYPE: "kubernetes", KUBECONFIG: KDD_NODE_KUBECONFIG }),
-  conflist: ({ config }) => renderKddCniConflist({ ...config.cni, mtu: workloadMtu(config.cni.mtu, config.ipPools) }),
+  conflist: ({ config }) =>
+    renderKddCniConflist({ ...config.cni, mtu: workloadMtu(config.cni.mtu, config.ipPools, underlayMtuFor(config.substrate)) }),
   prepare(context, datastore, parent, reach) {
     const [etcd, apiserver] = datastore;
     if (!etcd || !apiserver) throw new Error("kdd: the etcd and kube-apiserver nodes were not made");

@@ -115,6 +115,7 @@ export const DEFAULTS: LabConfig = {
   // What scripts/vm/smoke.sh runs calico-node in: 2 vCPUs and 1 GiB per VM, room above what the guest uses.
   qemu: { cpus: 2, memoryMiB: 1024 },
   ssh: { hosts: [], etcdHost: "" },
+  kubernetes: { kubeconfig: "", context: "", namespace: "", imageRegistry: "" },
 };
 
 /** What an entry of ipPools holds when it leaves a field out: the defaults of Calico's IPPool resource. */

@@ -17,6 +17,7 @@ export const SETTING_KEYS: readonly (keyof LabConfig)[] = [
   "vpp",
   "qemu",
   "ssh",
+  "kubernetes",
 ];
 
 /** Docker and Pulumi names for a lab: lowercase letters, digits and dashes. */

@@ -134,6 +134,26 @@ export const sshHostSchema = settings({
     .default(SSH_HOST_DEFAULTS.privateKey),
 });
 
+const KUBECONFIG_ALLOWED =
+  "allowed is the path of a kubeconfig file on this machine (absolute, or ~/...), or empty for $KUBECONFIG or ~/.kube/config";
+const NAMESPACE_ALLOWED = "allowed is a Kubernetes namespace name (a lowercase DNS label, a-z, 0-9, -), or empty for the lab's name";
+
+export const kubernetesSchema = settings({
+  kubeconfig: z
+    .string({ error: () => KUBECONFIG_ALLOWED })
+    .refine((path) => path === "" || ((path.startsWith("/") || path.startsWith("~/")) && !/[\n\0]/.test(path)), {
+      error: () => KUBECONFIG_ALLOWED,
+    }),
+  context: z.string({ error: () => "allowed is a context of the kubeconfig, or empty for its current context" }),
+  namespace: z
+    .string({ error: () => NAMESPACE_ALLOWED })
+    .regex(/^(?:[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)?$/, { error: NAMESPACE_ALLOWED }),
+  imageRegistry: mirrorSetting(
+    (value) => registryMirrorProblem(value)?.replace("empty (quay.io itself)", "empty (the images as built, on the cluster's nodes)"),
+    "a registry host[:port][/path], or empty for the images as built",
+  ),
+});
+
 export const labConfigSchema = settings({
   scenario: z.enum(SCENARIOS, {
     error: (issue) =>
@@ -212,4 +232,5 @@ export const labConfigSchema = settings({
     hosts: list(sshHostSchema),
     etcdHost: z.string({ error: () => "allowed is the name of one of ssh.hosts (empty when the substrate is not ssh)" }),
   }),
+  kubernetes: kubernetesSchema,
 });

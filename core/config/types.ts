@@ -7,7 +7,7 @@
 export const SCENARIOS = ["bird", "kdd", "vpp-forwarding", "calico-vpp"] as const;
 /** The scenario name that meant calico-vpp before the seed's VPP forwarding lab had a name of its own. */
 export const RENAMED_SCENARIO = "vpp";
-export const SUBSTRATES = ["docker", "kind", "qemu", "ssh"] as const;
+export const SUBSTRATES = ["docker", "kind", "qemu", "ssh", "kubernetes"] as const;
 export const IMAGE_MODES = ["auto", "online", "offline"] as const;
 export const BGP_MODES = ["mesh", "routeReflectors"] as const;
 export const ENCAPSULATION_MODES = ["Never", "Always", "CrossSubnet"] as const;
@@ -186,6 +186,18 @@ export interface SshSettings {
   readonly etcdHost: string;
 }
 
+/** The kubernetes substrate: the lab's nodes as Pods in a namespace of a cluster the user already has. */
+export interface KubernetesSettings {
+  /** Path of the kubeconfig on this machine (absolute, or ~/...); empty: $KUBECONFIG's first path, else ~/.kube/config. */
+  readonly kubeconfig: string;
+  /** The kubeconfig's context; empty: its current context. */
+  readonly context: string;
+  /** The lab's namespace, made and deleted by the lab; empty: the lab's name (calicolab-<stack>). */
+  readonly namespace: string;
+  /** host[:port][/path] the cluster pulls the lab's images from; empty: the images as built, already on the cluster's nodes. */
+  readonly imageRegistry: string;
+}
+
 export interface LabConfig {
   readonly scenario: Scenario;
   readonly substrate: Substrate;
@@ -202,4 +214,5 @@ export interface LabConfig {
   readonly vpp: VppSettings;
   readonly qemu: QemuSettings;
   readonly ssh: SshSettings;
+  readonly kubernetes: KubernetesSettings;
 }

@@ -11,8 +11,56 @@ export function sshCalicoHosts(config: Pick<LabConfig, "ssh">): SshHost[] {
   return config.ssh.hosts.filter((host) => host.name !== config.ssh.etcdHost);
 }
 
-/** Checks of the qemu and ssh substrates; each passes when its substrate is not the one asked for. */
+/** The kubernetes substrate's settings when nothing is asked of them. */
+const KUBERNETES_UNSET = { kubeconfig: "", context: "", namespace: "", imageRegistry: "" } as const;
+
+/** Checks of the kubernetes substrate; each passes when it is not the one asked for. */
+const KUBERNETES_CHECKS: readonly CrossCheck[] = [
+  {
+    reads: ["substrate", "imageMode"],
+    run: (config, report) => {
+      if (config.substrate === "kubernetes" && config.imageMode === "online") {
+        report(
+          "imageMode",
+          config.imageMode,
+          "the kubernetes substrate's Pods run the offline images (the node image makes the lab network with ip and bridge, the tcpdump image serves lab:capture), which the cluster gets from its nodes or kubernetes.imageRegistry; allowed are offline and auto (offline on kubernetes)",
+        );
+      }
+    },
+  },
+  {
+    reads: ["substrate", "underlay.internal"],
+    run: (config, report) => {
+      if (config.substrate === "kubernetes" && !config.underlay.internal) {
+        report(
+          "underlay.internal",
+          config.underlay.internal,
+          "the kubernetes substrate's lab network is a VXLAN overlay between the lab's Pods, with no route out of it; allowed is true",
+        );
+      }
+    },
+  },
+  {
+    reads: ["substrate", "kubernetes"],
+    run: (config, report) => {
+      if (config.substrate === "kubernetes") return;
+      const asked = Object.entries(KUBERNETES_UNSET).filter(
+        ([key, unset]) => config.kubernetes[key as keyof typeof KUBERNETES_UNSET] !== unset,
+      );
+      if (asked.length > 0) {
+        report(
+          "kubernetes",
+          config.kubernetes,
+          `kubernetes.${asked.map(([key]) => key).join(", kubernetes.")} ${asked.length > 1 ? "are settings" : "is a setting"} of the kubernetes substrate, not ${config.substrate}; leave ${asked.length > 1 ? "them" : "it"} empty`,
+        );
+      }
+    },
+  },
+];
+
+/** Checks of the qemu, ssh and kubernetes substrates; each passes when its substrate is not the one asked for. */
 export const SUBSTRATE_CHECKS: readonly CrossCheck[] = [
+  ...KUBERNETES_CHECKS,
   {
     reads: ["substrate", "imageMode"],
     run: (config, report) => {

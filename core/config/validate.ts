@@ -1,5 +1,5 @@
 import { blockGeometry, overlaps, parseCidr, underlayNodeCapacity, type Network } from "../addressing";
-import { encapsulationOverhead, UNDERLAY_MTU } from "../mtu";
+import { encapsulationOverhead, underlayMtuFor } from "../mtu";
 import { kindRoles } from "../substrates/kind/names";
 import { DEFAULT_ARTIFACTS } from "./defaults";
 import { imagesOf, OFFICIAL_REGISTRY, OFFICIAL_RELEASE_SITE, registryOf, urlsOf } from "./mirrors";
@@ -12,7 +12,7 @@ import { ETCD_NODE, RESERVED_ETCD } from "./reserved";
 import { SUBSTRATE_CHECKS, sshCalicoHosts } from "./validate-substrates";
 
 export const SUBSTRATES_FOR: Record<LabConfig["scenario"], readonly LabConfig["substrate"][]> = {
-  bird: ["docker", "qemu", "ssh"],
+  bird: ["docker", "qemu", "ssh", "kubernetes"],
   kdd: ["docker", "qemu", "kind"],
   "vpp-forwarding": ["docker"],
   "calico-vpp": ["kind"],
@@ -215,14 +215,15 @@ const CHECKS: readonly CrossCheck[] = [
     },
   },
   {
-    reads: ["ipPools", "cni.mtu"],
+    reads: ["ipPools", "cni.mtu", "substrate"],
     run: (config, report) => {
       const overhead = encapsulationOverhead(config.ipPools);
-      if (config.cni.mtu !== 0 && config.cni.mtu > UNDERLAY_MTU - overhead) {
+      const underlayMtu = underlayMtuFor(config.substrate);
+      if (config.cni.mtu !== 0 && config.cni.mtu > underlayMtu - overhead) {
         report(
           "cni.mtu",
           config.cni.mtu,
-          `the underlay's MTU is ${UNDERLAY_MTU} and the pools' encapsulation adds ${overhead} bytes, so full-size packets would be dropped; allowed is 0 (derive it: ${UNDERLAY_MTU - overhead}) or at most ${UNDERLAY_MTU - overhead}`,
+          `the underlay's MTU is ${underlayMtu} and the pools' encapsulation adds ${overhead} bytes, so full-size packets would be dropped; allowed is 0 (derive it: ${underlayMtu - overhead}) or at most ${underlayMtu - overhead}`,
         );
       }
     },

@@ -1,4 +1,5 @@
 import { dockerNetnsTool, dockerShell } from "./docker";
+import { kubernetesNetnsTool, kubernetesShell, NODE_CONTAINER, type KubernetesTarget } from "./kubernetes";
 import type { NodeShell } from "./node-shell";
 import { sshMachineTool, sshShell, type SshTarget } from "./ssh";
 
@@ -10,10 +11,17 @@ import { sshMachineTool, sshShell, type SshTarget } from "./ssh";
  *   substrate): the machine's address, port, user and the private key's **path** on this machine (never
  *   the key itself; empty: the ssh agent), the lab's known_hosts and connection settings, then
  *   `docker exec` into `container` there.
+ * - kubernetes: `container` of a Pod, through the cluster's API (kubectl exec), with the kubeconfig's **path**.
  */
 export type NodeAccess =
   | { readonly transport: "docker"; readonly container: string; readonly dockerHost?: string }
-  | ({ readonly transport: "ssh"; readonly container: string } & Readonly<SshTarget>);
+  | ({ readonly transport: "ssh"; readonly container: string } & Readonly<SshTarget>)
+  | ({ readonly transport: "kubernetes"; readonly container: string } & KubernetesTarget);
+
+/** The kubernetes access of a lab Pod's node container. */
+export function kubernetesAccess(target: KubernetesTarget): NodeAccess {
+  return { transport: "kubernetes", container: NODE_CONTAINER, ...target };
+}
 
 /** The ssh access of a container on a machine that `target` reaches. */
 export function sshAccess(target: SshTarget, container: string): NodeAccess {
@@ -27,6 +35,8 @@ export function shellFor(access: NodeAccess): NodeShell {
       return dockerShell(access.container, access.dockerHost);
     case "ssh":
       return sshShell(access, dockerShell(access.container));
+    case "kubernetes":
+      return kubernetesShell(access);
   }
 }
 
@@ -40,7 +50,7 @@ export interface NetworkTool {
  * Host-side bash that runs a network tool (`argv`, e.g. tcpdump under `timeout`) where it sees the node's
  * interfaces, its stdout the tool's: for a container, beside it in its network namespace from the tool's
  * image (the node image need not carry it); for a node reached over ssh (host-networked on its machine),
- * on that machine, which must have the tool.
+ * on that machine, which must have the tool; for a Pod, in its tcpdump container.
  */
 export function netnsToolFor(access: NodeAccess, tool: NetworkTool, argv: readonly string[]): string {
   switch (access.transport) {
@@ -48,5 +58,7 @@ export function netnsToolFor(access: NodeAccess, tool: NetworkTool, argv: readon
       return dockerNetnsTool(access.container, tool.image, argv, access.dockerHost);
     case "ssh":
       return sshMachineTool(access, tool.command, argv);
+    case "kubernetes":
+      return kubernetesNetnsTool(access, argv);
   }
 }

@@ -10,7 +10,7 @@ export const SETTING_GROUPS: Record<string, [type: string, description: string]>
   ],
   substrate: [
     "string",
-    "Where the nodes live: docker (containers on a lab network; bird, kdd), qemu (a VM per node, made by the lab; bird, kdd), ssh (hosts you already have; bird) or kind (kdd, calico-vpp); vpp-forwarding runs on docker only.",
+    "Where the nodes live: docker (containers on a lab network; bird, kdd), qemu (a VM per node, made by the lab; bird, kdd), ssh (hosts you already have; bird), kubernetes (Pods in a namespace of a cluster you already have; bird) or kind (kdd, calico-vpp); vpp-forwarding runs on docker only.",
   ],
   imageMode: [
     "string",
@@ -54,5 +54,9 @@ export const SETTING_GROUPS: Record<string, [type: string, description: string]>
   ssh: [
     "object",
     "ssh substrate: hosts (name, address inside underlay.cidr, user (root), port (22), privateKey: a key file's path, empty for the ssh agent) and etcdHost (the host that runs etcd; every other host is a Calico node named after it).",
+  ],
+  kubernetes: [
+    "object",
+    "kubernetes substrate (bird): kubeconfig (a file's path; empty: $KUBECONFIG, else ~/.kube/config), context (empty: the kubeconfig's current one), namespace (made and deleted by the lab; empty: the lab's name) and imageRegistry (host[:port][/path] the cluster pulls the lab's offline images from; empty: the images as built, loaded onto the cluster's nodes).",
   ],
 };

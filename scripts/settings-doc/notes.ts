@@ -8,11 +8,12 @@
 export const SETTING_NOTES: Record<string, string> = {
   scenario: "what Calico runs; see [Scenarios](scenarios.md)",
   substrate:
-    "`docker` (bird, kdd, vpp-forwarding), `qemu` (bird, kdd), `ssh` (bird), `kind` (kdd, calico-vpp); see [Substrates](substrates.md)",
+    "`docker` (bird, kdd, vpp-forwarding), `qemu` (bird, kdd), `ssh` (bird), `kubernetes` (bird), `kind` (kdd, calico-vpp); see [Substrates](substrates.md)",
   imageMode:
     "`auto` (offline when this machine holds the airgapped build's manifest, online otherwise; online on kind), `online` (official images, release binaries, or their mirrors: `artifacts.registryMirror`, `artifacts.releaseMirror`), `offline` (built from package registries; see [Offline build](offline.md))",
   "underlay.cidr": "an IPv4 network; the bridge is .1, etcd .4, Calico nodes .5 onwards",
-  "underlay.internal": "`true`: Docker `--internal`, no route out of the machine",
+  "underlay.internal":
+    "`true`: Docker `--internal`, no route out of the machine; must be `true` on qemu and kubernetes (their lab networks have no route out)",
   "calico.nodes": "no more than the underlay can address",
   "calico.namePrefix": "nodes are `calico1`..`calicoN`",
   "calico.names": "explicit unique node names, exactly `calico.nodes` of them",
@@ -44,7 +45,7 @@ export const SETTING_NOTES: Record<string, string> = {
   "cni.cniVersion": "the calico plugins refuse 1.1.0",
   "cni.networkName": "the network name `cnitool add` uses",
   "cni.mtu":
-    "0 derives the workloads' MTU from the underlay (1500) and the pools' encapsulation (VXLAN 1450, IPIP 1480, none 1500); otherwise no more than that derived value",
+    "0 derives the workloads' MTU from the underlay (1500; 1450 on kubernetes, a VXLAN overlay between Pods) and the pools' encapsulation (VXLAN 1450, IPIP 1480, none 1500); otherwise no more than that derived value",
   "cni.logLevel": "",
   "workloads.perNode": "no more than a node's fair share of the pool's blocks can hold",
   "artifacts.versions.*":
@@ -85,4 +86,10 @@ export const SETTING_NOTES: Record<string, string> = {
   "ssh.hosts[].privateKey": "",
   "ssh.etcdHost":
     "the name of the host in `ssh.hosts` that runs etcd; every other host is a Calico node named after its entry, so `calico.nodes` must count them and `calico.names` stay empty",
+  "kubernetes.kubeconfig":
+    "read on this machine by Pulumi's Kubernetes provider and by kubectl (the lab's steps, `lab:exec`); its path, never its contents, is kept in the stack",
+  "kubernetes.context": "",
+  "kubernetes.namespace": "made by `up` (an existing namespace is refused, never taken over) and deleted by `down`, with everything in it",
+  "kubernetes.imageRegistry":
+    "the lab's Pods run the offline images (`calico-lab/node`, `calico-lab/etcd`, `calico-lab/tcpdump`): empty when the cluster's nodes hold them (`kind load docker-image`), else the registry they were pushed to; see [Substrates](substrates.md#kubernetes)",
 };

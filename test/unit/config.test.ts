@@ -172,7 +172,7 @@ describe("validation names the setting, the value and what is allowed", () => {
 
   it("an unknown scenario, substrate or image mode", () => {
     expect(messages({ scenario: "cilium" })).toEqual(['scenario = "cilium": allowed values are bird, kdd, vpp-forwarding, calico-vpp']);
-    expect(messages({ substrate: "vagrant" })).toEqual(['substrate = "vagrant": allowed values are docker, kind, qemu, ssh']);
+    expect(messages({ substrate: "vagrant" })).toEqual(['substrate = "vagrant": allowed values are docker, kind, qemu, ssh, kubernetes']);
     expect(messages({ imageMode: "airgap" })).toEqual(['imageMode = "airgap": allowed values are auto, online, offline']);
     expect(messages({ scenario: "calico-vpp" })).toEqual(['substrate = "docker": scenario calico-vpp runs on kind']);
     expect(messages({ scenario: "kdd", imageMode: "online" })).toEqual([

@@ -1,0 +1,72 @@
+import { shellQuote } from "../../shell";
+
+/**
+ * The lab network on the kubernetes substrate: a VXLAN device (`lab0`) in every lab Pod, carrying the
+ * lab's own underlay addresses over the Pod network. The cluster sees only UDP between Pod addresses, so
+ * the lab's plan (etcd .4, Calico nodes .5 onwards), BGP over those addresses and every pool mode work as
+ * on the other substrates. Each Pod floods to the others, found through a headless Service; replies are
+ * learned. This is how network emulators on Kubernetes link their nodes (KNE's meshnet: VXLAN between Pods).
+ */
+export const LAB_NET = {
+  device: "lab0",
+  /** VNI and port of the lab network's VXLAN; Calico's own VXLAN (VNI 4096, port 4789) runs inside it. */
+  vni: 4242,
+  port: 8472,
+  /** The headless Service whose DNS name lists every lab Pod's address. */
+  service: "lab-net",
+  overhead: 50,
+} as const;
+
+export interface LabNetAddress {
+  readonly address: string;
+  readonly prefixLength: number;
+}
+
+/** Makes /proc/sys/net of this container writable: Felix and the CNI plugin write per-interface sysctls there. */
+const WRITABLE_NET_SYSCTLS = "mount --bind /proc/sys/net /proc/sys/net && mount -o remount,bind,rw /proc/sys/net";
+
+/** What Calico's dataplane expects from the start, set in the Pod's network namespace (the docker substrate's --sysctl). */
+const DATAPLANE_SYSCTLS = ["ipv4/ip_forward=1", "ipv4/conf/all/rp_filter=0", "ipv4/conf/default/rp_filter=0"];
+
+/**
+ * The init container's script: `lab0` on the Pod's eth0 (its MTU the Pod network's less VXLAN's), with the
+ * node's underlay address; for a Calico node, the dataplane's sysctls. $POD_IP is the Pod's own address.
+ */
+export function labNetUpScript(node: LabNetAddress, dataplane: boolean): string {
+  const { device, vni, port, overhead } = LAB_NET;
+  return [
+    "set -eu",
+    `mtu=$(( $(cat /sys/class/net/eth0/mtu) - ${overhead} ))`,
+    `ip link del ${device} 2>/dev/null || true`,
+    `ip link add ${device} type vxlan id ${vni} dstport ${port} local "$POD_IP" dev eth0`,
+    `ip link set ${device} mtu "$mtu"`,
+    `ip address add ${shellQuote(`${node.address}/${node.prefixLength}`)} dev ${device}`,
+    `ip link set ${device} up`,
+    ...(dataplane
+      ? [WRITABLE_NET_SYSCTLS, ...DATAPLANE_SYSCTLS.map((s) => `echo ${s.split("=")[1]} > /proc/sys/net/${s.split("=")[0]}`)]
+      : []),
+  ].join("\n");
+}
+
+/**
+ * The sidecar's loop: every second, the flood list of `lab0` made equal to the lab Pods' addresses (the
+ * Service's DNS answer, without its own): a Pod made anew, with a new address, is reached again, and a Pod gone
+ * is no longer flooded to.
+ */
+export function labNetSyncScript(): string {
+  const { device, service } = LAB_NET;
+  return [
+    "trap 'exit 0' TERM INT",
+    "zero=00:00:00:00:00:00",
+    "while :; do",
+    `  want=$(getent ahostsv4 ${service} | awk '{print $1}' | sort -u | grep -vx "$POD_IP" || true)`,
+    `  have=$(bridge fdb show dev ${device} | awk -v z="$zero" '$1 == z {print $3}' | sort -u)`,
+    `  for ip in $want; do echo "$have" | grep -qx "$ip" || bridge fdb append "$zero" dev ${device} dst "$ip"; done`,
+    `  for ip in $have; do echo "$want" | grep -qx "$ip" || bridge fdb del "$zero" dev ${device} dst "$ip"; done`,
+    "  sleep 1",
+    "done",
+  ].join("\n");
+}
+
+/** A container that only waits, and goes at once when its Pod does. */
+export const IDLE_SCRIPT = "trap 'exit 0' TERM INT\nwhile :; do sleep 1; done";
