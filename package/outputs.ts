@@ -52,7 +52,7 @@ export interface CalicoInfo {
   readonly calicoNodeSha256?: string;
 }
 
-/** How the lab commands reach a node: docker (container, dockerHost) or ssh (and the ssh target). */
+/** How the lab commands reach a node: docker (container, dockerHost), ssh (and the ssh target) or kubernetes (kubectl exec into a Pod). */
 export interface NodeAccessInfo {
   readonly transport: string;
   readonly container: string;
@@ -63,6 +63,12 @@ export interface NodeAccessInfo {
   readonly user?: string;
   readonly port?: number;
   readonly keyPath?: string;
+  /** kubernetes: the kubectl binary, the kubeconfig's path on this machine, its context, the lab's namespace and the node's Pod. */
+  readonly kubectl?: string;
+  readonly kubeconfig?: string;
+  readonly context?: string;
+  readonly namespace?: string;
+  readonly pod?: string;
 }
 
 export interface WorkloadInfo {

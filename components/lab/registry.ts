@@ -3,6 +3,7 @@ import type { LabConfig, Scenario as ScenarioName, Substrate as SubstrateName } 
 import type { Scenario } from "../scenarios/scenario";
 import { dockerSubstrate } from "../substrates/docker";
 import { dockerPreflight } from "../substrates/docker/preflight";
+import { kubernetesSubstrate } from "../substrates/kubernetes";
 import { kubectlFor, kubernetesPreflight } from "../substrates/kubernetes/preflight";
 import { qemuSubstrate } from "../substrates/qemu";
 import { qemuPreflight } from "../substrates/qemu/preflight";
@@ -37,17 +38,13 @@ export const LAB_SUBSTRATES: Partial<Record<SubstrateName, (options: SubstrateOp
   docker: () => dockerSubstrate,
   qemu: ({ config, cacheDir }) => qemuSubstrate({ qemu: config.qemu, cacheDir }),
   ssh: ({ config, home, cacheDir }) => sshSubstrate({ ssh: config.ssh, ipPools: config.ipPools, home, cacheDir }),
-  kubernetes: ({ config, home, cacheDir }) => {
-    // Pulumi's Kubernetes SDK is loaded only for this substrate, as kdd's scenario module is.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { kubernetesSubstrate } = require("../substrates/kubernetes") as typeof import("../substrates/kubernetes");
-    return kubernetesSubstrate({
+  kubernetes: ({ config, home, cacheDir }) =>
+    kubernetesSubstrate({
       kubernetes: config.kubernetes,
       kubeconfig: kubeconfigPath(config.kubernetes.kubeconfig, process.env, home),
       kubectl: kubectlFor(config, cacheDir) ?? "kubectl",
       nodeImage: config.artifacts.offline.node,
-    });
-  },
+    }),
 };
 
 /**

@@ -9,7 +9,6 @@ import { labNameFor } from "../../core/config/keys";
 import { KIND_ARTIFACT } from "../../core/substrates/kind/calico-manifest";
 import { onEngine, ownEngine } from "../../core/substrates/kind/engine";
 import { copyImagesScript, kindLoadImagesScript } from "../../core/substrates/kind/scripts";
-import { shellFor } from "../../core/transports/access";
 import type { LabNodeOutput } from "../../components/lab/outputs";
 import {
   captureDuring,
@@ -21,7 +20,7 @@ import {
   workloadPingArgv,
   type LabOutputs,
 } from "./lab-expectations";
-import { cacheDir, missingPrerequisites, repoRoot, sh } from "./live";
+import { cacheDir, missingPrerequisites, nodeExec, repoRoot, sh } from "./live";
 import { labSuite } from "./suite";
 
 // The kubernetes substrate, live: a kind cluster of a control plane and two workers (the kind platform's, Calico as
@@ -127,7 +126,7 @@ describe.skipIf(!built).sequential("the kubernetes substrate: a bird lab as Pods
     const from = calicoNodes[0]!;
     const to = calicoNodes.find((n) => byMachine(n) !== byMachine(from))!;
     expect(to, "a Calico node on another machine").toBeDefined();
-    const ping = (a: LabNodeOutput, b: LabNodeOutput) => sh(["bash", "-c", shellFor(a.access!).run(workloadPingArgv(a, b).join(" "))]);
+    const ping = (a: LabNodeOutput, b: LabNodeOutput) => nodeExec(a, ...workloadPingArgv(a, b));
     expect(ping(from, to)).toMatch(/3 received/);
     expect(ping(to, from)).toMatch(/3 received/);
     const dir = mkdtempSync(join(tmpdir(), "calico-lab-capture-"));

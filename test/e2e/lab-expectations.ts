@@ -12,7 +12,7 @@ import { IPPROTO_IPIP, ipv4Packets, parsePcap } from "../../core/parsers/pcap";
 import type { LabNodeOutput, StackOutputs } from "../../components/lab/outputs";
 import type { LiveStatus } from "../../core/status";
 import { etcdDatastoreEnv } from "../../core/scenarios/bird";
-import { dockerExec, labDown, leftovers, sh } from "./live";
+import { dockerExec, labDown, leftovers, nodeExec, sh } from "./live";
 
 export const POOL = "10.1.0.0/16";
 /** What the bird suites read of the stack's outputs (StackOutputs, the one contract). */
@@ -28,13 +28,21 @@ export function liveSessions(nodes: LabNodeOutput[]): Map<string, Map<string, st
   return new Map(
     nodes.map((node) => {
       const peers = new Map<string, string>();
-      for (const p of parseBirdProtocols(dockerExec(node.container, "birdcl", "-s", "/var/run/calico/bird.ctl", "show", "protocols"))) {
+      for (const p of parseBirdProtocols(nodeExec(node, "birdcl", "-s", "/var/run/calico/bird.ctl", "show", "protocols"))) {
         const peer = p.protocol === "BGP" ? peerFromProtocolName(p.name) : undefined;
         if (peer) peers.set(byAddress.get(peer.address) ?? peer.address, p.info);
       }
       return [node.name, peers];
     }),
   );
+}
+
+/** The node's address on the lab network: its container's on this engine, else the lab network device's (kubernetes: lab0). */
+function underlayAddresses(node: LabNodeOutput): string[] {
+  if (node.access?.transport === "kubernetes") {
+    return [...nodeExec(node, "ip", "-4", "-o", "address", "show", "dev", "lab0").matchAll(/inet (\S+)\//g)].map((m) => m[1]!);
+  }
+  return [sh(["docker", "inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", node.container]).trim()];
 }
 
 export function expectLiveLab(outputs: LabOutputs, sessionPairs: Array<[string, string]>, perNode = 1): void {
@@ -49,14 +57,7 @@ export function expectLiveLab(outputs: LabOutputs, sessionPairs: Array<[string, 
 
   const pool = parseCidr(POOL)!;
   for (const node of nodes) {
-    const container = sh([
-      "docker",
-      "inspect",
-      "--format",
-      "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
-      node.container,
-    ]).trim();
-    expect(container, `${node.name} underlay address`).toBe(node.underlayIp);
+    expect(underlayAddresses(node), `${node.name} underlay address`).toContain(node.underlayIp);
     expect(node.workloads).toHaveLength(perNode);
     expect(node.blocks.length, `${node.name} owns a block`).toBeGreaterThan(0);
     for (const w of node.workloads) {
@@ -67,7 +68,7 @@ export function expectLiveLab(outputs: LabOutputs, sessionPairs: Array<[string, 
       ).toBe(true);
     }
     for (const w of node.workloads) expect(contains(pool, w.ip.split("/")[0]!), `${w.name} ${w.ip} in ${POOL}`).toBe(true);
-    const routes = parseIpRoutes(dockerExec(node.container, "ip", "-4", "route", "show", "proto", "bird"));
+    const routes = parseIpRoutes(nodeExec(node, "ip", "-4", "route", "show", "proto", "bird"));
     for (const other of nodes.filter((n) => n !== node)) {
       for (const w of other.workloads) {
         const ip = w.ip.split("/")[0]!;

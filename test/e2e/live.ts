@@ -12,7 +12,10 @@ import {
   type EngineEvent,
   type Stack,
 } from "@pulumi/pulumi/automation";
+import type { LabNodeOutput } from "../../components/lab/outputs";
 import { defaultCacheDir, labNameFor } from "../../core/config/keys";
+import { shellJoin } from "../../core/shell";
+import { shellFor } from "../../core/transports/access";
 import { INTRA_BRIDGE_CHAINS } from "../../core/substrates/docker/bridge-forwarding";
 import { labNodeOptions } from "../support/node-options";
 
@@ -35,6 +38,12 @@ export async function shAsync(argv: string[]): Promise<string> {
 
 export function dockerExec(container: string, ...argv: string[]): string {
   return sh(["docker", "exec", container, ...argv]);
+}
+
+/** `argv` inside a lab node, through its transport (`docker exec` for a container on this engine, else the node's access). */
+export function nodeExec(node: Pick<LabNodeOutput, "container" | "access">, ...argv: string[]): string {
+  if (!node.access || (node.access.transport === "docker" && !node.access.dockerHost)) return dockerExec(node.container, ...argv);
+  return sh(["bash", "-c", shellFor(node.access).run(shellJoin(argv))]);
 }
 
 /** Everything Docker still holds that carries this stack's label, and host firewall rules naming its lab. */

@@ -92,7 +92,7 @@ export function kubernetesSubstrate(options: KubernetesSubstrateOptions): Substr
               }),
             ),
           ),
-          { ...made, dependsOn: [network, ...dependsOn], deletedWith: ns, customTimeouts: { create: POD_CREATE_TIMEOUT } },
+          { ...made, dependsOn: [...new Set([network, ...dependsOn])], deletedWith: ns, customTimeouts: { create: POD_CREATE_TIMEOUT } },
         );
         const access = kubernetesAccess(target(runtime.node));
         const parts = { instanceId: pod.metadata.uid, deletedWith: pod };
