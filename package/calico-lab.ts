@@ -4,15 +4,14 @@ import { KIND_LAB_ALIASES, labPlatformFor, type LabModules } from "../components
 import type { Machine } from "../components/lab/machine";
 import { labOutputs } from "../components/lab/phases/outputs";
 import { resolveOnMachine } from "../components/lab/resolve";
+import { checkedLabConfig } from "../components/lab/settings";
 import { birdScenario } from "../components/scenarios/bird";
 import { kddScenario } from "../components/scenarios/kdd";
 import type { Scenario } from "../components/scenarios/scenario";
 import { vppForwardingScenario } from "../components/scenarios/vpp-forwarding";
 import { kindPlatform } from "../components/substrates/kind/kind-platform";
 import { runKindPreflight } from "../components/substrates/kind/preflight";
-import { ConfigError } from "../core/config/errors";
 import { defaultCacheDir } from "../core/config/keys";
-import { loadLabConfig } from "../core/config/load";
 import type { LabConfig } from "../core/config/types";
 import type { CalicoLabArgs } from "./args";
 import { calicoInfo, etcdInfo, nodeInfo, plain } from "./expose";
@@ -44,12 +43,7 @@ function labNameOf(name: string, args: CalicoLabArgs): string {
 function checkedSettings(args: CalicoLabArgs): LabConfig {
   const settings: Record<string, unknown> = { ...args };
   delete settings.labName;
-  try {
-    return loadLabConfig(settings);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
-    throw error;
-  }
+  return checkedLabConfig(settings);
 }
 
 function modulesFor(config: LabConfig): LabModules {
