@@ -1,6 +1,6 @@
 import { homedir } from "node:os";
 import * as pulumi from "@pulumi/pulumi";
-import { KIND_LAB_ALIASES, labPlatformFor, type LabModules } from "../components/lab/lab-platform";
+import { labPlatformFor, type LabModules } from "../components/lab/lab-platform";
 import type { Machine } from "../components/lab/machine";
 import { labOutputs } from "../components/lab/phases/outputs";
 import { resolveOnMachine } from "../components/lab/resolve";
@@ -80,8 +80,7 @@ export class CalicoLab extends pulumi.ComponentResource {
   constructor(name: string, args: CalicoLabArgs, opts?: pulumi.ComponentResourceOptions) {
     const lab = labNameOf(name, args);
     const loaded = checkedSettings(args);
-    const aliases = loaded.substrate === "kind" ? KIND_LAB_ALIASES : [];
-    super("calicolab:index:CalicoLab", name, {}, pulumi.mergeOptions(opts, { aliases }));
+    super("calicolab:index:CalicoLab", name, {}, opts);
     const machine: Machine = { cacheDir: defaultCacheDir(process.env, homedir()), home: homedir(), labName: lab };
     const { config, manifestPath, calico } = resolveOnMachine(loaded, machine);
     const place = { lab, stack: pulumi.getStack(), machine, manifestPath };
