@@ -5,6 +5,7 @@ import type { Machine } from "../components/lab/machine";
 import { labOutputs } from "../components/lab/phases/outputs";
 import { resolveOnMachine } from "../components/lab/resolve";
 import { checkedLabConfig } from "../components/lab/settings";
+import { stackOutputs } from "../components/lab/stack-outputs";
 import { birdScenario } from "../components/scenarios/bird";
 import { kddScenario } from "../components/scenarios/kdd";
 import type { Scenario } from "../components/scenarios/scenario";
@@ -14,7 +15,7 @@ import { runKindPreflight } from "../components/substrates/kind/preflight";
 import { defaultCacheDir } from "../core/config/keys";
 import type { LabConfig } from "../core/config/types";
 import type { CalicoLabArgs } from "./args";
-import { calicoInfo, etcdInfo, nodeInfo, plain } from "./expose";
+import { packageOutputs } from "./expose";
 import type { BgpTopologyInfo, CalicoInfo, CniConfigInfo, EtcdInfo, IpPoolsInfo, NodeInfo } from "./outputs";
 
 /** The node platform's scenarios, loaded with the package: a package's process serves whichever lab it is asked for. */
@@ -84,28 +85,19 @@ export class CalicoLab extends pulumi.ComponentResource {
     const machine: Machine = { cacheDir: defaultCacheDir(process.env, homedir()), home: homedir(), labName: lab };
     const { config, manifestPath, calico } = resolveOnMachine(loaded, machine);
     const place = { lab, stack: pulumi.getStack(), machine, manifestPath };
-    const outputs = labOutputs(labPlatformFor(config, place, modulesFor(config))({ lab, parent: this }));
-    this.scenario = pulumi.output(config.scenario);
-    this.imageMode = pulumi.output(config.imageMode);
-    this.etcd = outputs.etcd.apply(etcdInfo);
-    this.calico = pulumi.output(calicoInfo(calico));
-    this.nodes = outputs.nodes.apply((nodes) => nodes.map((node) => nodeInfo(node, calico)));
-    this.ipPools = outputs.ipPools.apply(plain);
+    const outputs = packageOutputs(
+      stackOutputs(config, labOutputs(labPlatformFor(config, place, modulesFor(config))({ lab, parent: this })), calico),
+    );
+    this.scenario = outputs.scenario;
+    this.imageMode = outputs.imageMode;
+    this.etcd = outputs.etcd;
+    this.calico = outputs.calico;
+    this.nodes = outputs.nodes;
+    this.ipPools = outputs.ipPools;
     this.cniConfig = outputs.cniConfig;
-    this.bgpTopology = outputs.bgpTopology.apply(plain);
+    this.bgpTopology = outputs.bgpTopology;
     this.diagram = outputs.diagram;
     if (outputs.kubeconfig) this.kubeconfig = outputs.kubeconfig;
-    this.registerOutputs({
-      scenario: this.scenario,
-      imageMode: this.imageMode,
-      etcd: this.etcd,
-      calico: this.calico,
-      nodes: this.nodes,
-      ipPools: this.ipPools,
-      cniConfig: this.cniConfig,
-      bgpTopology: this.bgpTopology,
-      diagram: this.diagram,
-      ...(this.kubeconfig ? { kubeconfig: this.kubeconfig } : {}),
-    });
+    this.registerOutputs(outputs);
   }
 }
