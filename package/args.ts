@@ -1,6 +1,6 @@
 /**
- * The package's inputs: the lab's settings (docs/settings.md) as plain interfaces, which the component provider
- * host turns into the package's schema. Every field is optional and plain: left out, it takes the settings'
+ * The package's inputs: the lab's settings (docs/settings.md) as plain interfaces, which Pulumi's component
+ * provider analyzer turns into the package's schema (npm run gen:package-schema). Every field is optional and plain: left out, it takes the settings'
  * default; given, it is checked as a stack's setting is, and a bad one is refused before anything is made.
  */
 

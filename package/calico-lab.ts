@@ -1,21 +1,21 @@
 import { homedir } from "node:os";
 import * as pulumi from "@pulumi/pulumi";
-import { KIND_LAB_ALIASES, labPlatformFor, type LabModules } from "../components/lab/lab-platform";
+import { labPlatformFor, type LabModules } from "../components/lab/lab-platform";
 import type { Machine } from "../components/lab/machine";
 import { labOutputs } from "../components/lab/phases/outputs";
 import { resolveOnMachine } from "../components/lab/resolve";
+import { checkedLabConfig } from "../components/lab/settings";
+import { stackOutputs } from "../components/lab/stack-outputs";
 import { birdScenario } from "../components/scenarios/bird";
 import { kddScenario } from "../components/scenarios/kdd";
 import type { Scenario } from "../components/scenarios/scenario";
 import { vppForwardingScenario } from "../components/scenarios/vpp-forwarding";
 import { kindPlatform } from "../components/substrates/kind/kind-platform";
 import { runKindPreflight } from "../components/substrates/kind/preflight";
-import { ConfigError } from "../core/config/errors";
 import { defaultCacheDir } from "../core/config/keys";
-import { loadLabConfig } from "../core/config/load";
 import type { LabConfig } from "../core/config/types";
 import type { CalicoLabArgs } from "./args";
-import { calicoInfo, etcdInfo, nodeInfo, plain } from "./expose";
+import { packageOutputs } from "./expose";
 import type { BgpTopologyInfo, CalicoInfo, CniConfigInfo, EtcdInfo, IpPoolsInfo, NodeInfo } from "./outputs";
 
 /** The node platform's scenarios, loaded with the package: a package's process serves whichever lab it is asked for. */
@@ -44,12 +44,7 @@ function labNameOf(name: string, args: CalicoLabArgs): string {
 function checkedSettings(args: CalicoLabArgs): LabConfig {
   const settings: Record<string, unknown> = { ...args };
   delete settings.labName;
-  try {
-    return loadLabConfig(settings);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
-    throw error;
-  }
+  return checkedLabConfig(settings);
 }
 
 function modulesFor(config: LabConfig): LabModules {
@@ -86,33 +81,23 @@ export class CalicoLab extends pulumi.ComponentResource {
   constructor(name: string, args: CalicoLabArgs, opts?: pulumi.ComponentResourceOptions) {
     const lab = labNameOf(name, args);
     const loaded = checkedSettings(args);
-    const aliases = loaded.substrate === "kind" ? KIND_LAB_ALIASES : [];
-    super("calicolab:index:CalicoLab", name, {}, pulumi.mergeOptions(opts, { aliases }));
+    super("calicolab:index:CalicoLab", name, {}, opts);
     const machine: Machine = { cacheDir: defaultCacheDir(process.env, homedir()), home: homedir(), labName: lab };
     const { config, manifestPath, calico } = resolveOnMachine(loaded, machine);
     const place = { lab, stack: pulumi.getStack(), machine, manifestPath };
-    const outputs = labOutputs(labPlatformFor(config, place, modulesFor(config))({ lab, parent: this }));
-    this.scenario = pulumi.output(config.scenario);
-    this.imageMode = pulumi.output(config.imageMode);
-    this.etcd = outputs.etcd.apply(etcdInfo);
-    this.calico = pulumi.output(calicoInfo(calico));
-    this.nodes = outputs.nodes.apply((nodes) => nodes.map((node) => nodeInfo(node, calico)));
-    this.ipPools = outputs.ipPools.apply(plain);
+    const outputs = packageOutputs(
+      stackOutputs(config, labOutputs(labPlatformFor(config, place, modulesFor(config))({ lab, parent: this })), calico),
+    );
+    this.scenario = outputs.scenario;
+    this.imageMode = outputs.imageMode;
+    this.etcd = outputs.etcd;
+    this.calico = outputs.calico;
+    this.nodes = outputs.nodes;
+    this.ipPools = outputs.ipPools;
     this.cniConfig = outputs.cniConfig;
-    this.bgpTopology = outputs.bgpTopology.apply(plain);
+    this.bgpTopology = outputs.bgpTopology;
     this.diagram = outputs.diagram;
     if (outputs.kubeconfig) this.kubeconfig = outputs.kubeconfig;
-    this.registerOutputs({
-      scenario: this.scenario,
-      imageMode: this.imageMode,
-      etcd: this.etcd,
-      calico: this.calico,
-      nodes: this.nodes,
-      ipPools: this.ipPools,
-      cniConfig: this.cniConfig,
-      bgpTopology: this.bgpTopology,
-      diagram: this.diagram,
-      ...(this.kubeconfig ? { kubeconfig: this.kubeconfig } : {}),
-    });
+    this.registerOutputs(outputs);
   }
 }

@@ -1,4 +1,6 @@
-import type { CalicoOutput, EtcdOutput, LabNodeOutput } from "../components/lab/outputs";
+import * as pulumi from "@pulumi/pulumi";
+import type { CalicoOutput, EtcdOutput, StackOutputs } from "../components/lab/outputs";
+import type { StackOutputValues } from "../components/lab/stack-outputs";
 import type { CalicoInfo, EtcdInfo, NodeInfo } from "./outputs";
 
 /** The same value with every readonly taken off: what the package's interfaces declare, so TypeScript checks the match. */
@@ -22,6 +24,20 @@ export function calicoInfo(calico: CalicoOutput): CalicoInfo {
   return withoutNulls(calico);
 }
 
-export function nodeInfo(node: LabNodeOutput, calico: CalicoOutput): NodeInfo {
-  return { ...plain(withoutNulls(node)), calico: calicoInfo(calico) };
+export function nodeInfo(node: StackOutputs["nodes"][number]): NodeInfo {
+  return { ...plain(withoutNulls(node)), calico: calicoInfo(node.calico) };
+}
+
+/** The stack outputs contract as the package reports it: every output the program exports, in the package's types. */
+export function packageOutputs(outputs: StackOutputValues) {
+  return {
+    ...outputs,
+    scenario: pulumi.output(outputs.scenario),
+    imageMode: pulumi.output(outputs.imageMode),
+    etcd: outputs.etcd.apply(etcdInfo),
+    calico: pulumi.output(calicoInfo(outputs.calico)),
+    nodes: outputs.nodes.apply((nodes) => nodes.map(nodeInfo)),
+    ipPools: outputs.ipPools.apply(plain),
+    bgpTopology: outputs.bgpTopology.apply(plain),
+  };
 }

@@ -1,6 +1,6 @@
 /**
- * The package's outputs: the stack outputs contract (components/lab/outputs.ts, docs/outputs.md) as interfaces the
- * component provider host can describe, with a field left out where the contract says null.
+ * The package's outputs: the stack outputs contract (components/lab/outputs.ts, docs/outputs.md) as interfaces
+ * Pulumi's component provider analyzer can describe, with a field left out where the contract says null.
  */
 
 export interface CertificateInfo {

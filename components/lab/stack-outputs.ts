@@ -20,9 +20,12 @@ export function calicoOutput(build: CalicoBuild | undefined, config: LabConfig):
     : { source: "release", commit: versions.calico.commit, dirty: false, version: versions.calico.version, image: imageSetOf(config).node };
 }
 
-/** The stack's outputs: the lab's outputs contract, with the scenario, the image mode and the Calico it runs. */
-export function stackOutputs(config: LabConfig, lab: LabOutputs, calico: CalicoOutput): Record<string, unknown> {
-  const outputs: { [K in keyof StackOutputs]: pulumi.Input<StackOutputs[K]> } = {
+/**
+ * The stack outputs contract's values: what the program exports, and what the package's CalicoLab reports (in the
+ * package's types, package/expose.ts), so an output added here is both.
+ */
+export function stackOutputs(config: LabConfig, lab: LabOutputs, calico: CalicoOutput) {
+  return {
     scenario: config.scenario,
     imageMode: config.imageMode,
     etcd: lab.etcd,
@@ -35,6 +38,8 @@ export function stackOutputs(config: LabConfig, lab: LabOutputs, calico: CalicoO
     // kdd and kind: the admin kubeconfig of the lab's apiserver (a secret: `pulumi stack output kubeconfig
     // --show-secrets`). Absent on bird rather than undefined, which Pulumi warns of on every up and preview.
     ...(lab.kubeconfig ? { kubeconfig: lab.kubeconfig } : {}),
-  };
-  return outputs;
+  } satisfies { [K in keyof StackOutputs]: pulumi.Input<StackOutputs[K]> };
 }
+
+/** The stack outputs contract's values as stackOutputs gives them. */
+export type StackOutputValues = ReturnType<typeof stackOutputs>;

@@ -1,26 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installMocks, valueOf } from "./harness";
+import { describe, expect, it } from "vitest";
+import { valueOf } from "./harness";
+import { mockPackageLab } from "./package-mocks";
 
 // The package's CalicoLab makes the lab from its inputs on this machine: here one without an offline build, so
 // `auto` is online, as in the recorded bird-on-docker lab it must equal.
-const ADDRESS: Record<string, string> = { calico1: "192_168_4_5", calico2: "192_168_4_6" };
-installMocks((node) =>
-  Object.keys(ADDRESS)
-    .filter((n) => n !== node)
-    .map((n) => `Mesh_${ADDRESS[n]}`),
-);
-
-const previousCache = process.env.CALICO_LAB_CACHE;
-beforeAll(() => {
-  process.env.CALICO_LAB_CACHE = "/nonexistent/calico-lab-cache";
-});
-afterAll(() => {
-  if (previousCache === undefined) delete process.env.CALICO_LAB_CACHE;
-  else process.env.CALICO_LAB_CACHE = previousCache;
-});
+mockPackageLab("192.168.4");
 
 async function urnsOf(make: (capture: pulumi.ResourceTransformation) => pulumi.ComponentResource): Promise<string[]> {
   const urns: Promise<string>[] = [];
