@@ -138,6 +138,22 @@ describe.skipIf(!built).sequential("the kubernetes substrate: a bird lab as Pods
     }
   });
 
+  it("a node's Pod deleted by hand comes back on the next up, on a new Pod address: the others reach it again", async () => {
+    const before = kubectl("get", "pod", "calico2", "-n", namespace, "-o", "jsonpath={.status.podIP}");
+    kubectl("delete", "pod", "calico2", "-n", namespace, "--wait=true");
+    await lab.stack.refresh({ onOutput: () => undefined });
+    outputs = outputsOf(await lab.stack.up({ onOutput: () => undefined }));
+    const after = kubectl("get", "pod", "calico2", "-n", namespace, "-o", "jsonpath={.status.podIP}");
+    expect(after, "calico2's new Pod address").not.toBe(before);
+    expectLiveLab(outputs, [
+      ["calico1", "calico2"],
+      ["calico1", "calico3"],
+      ["calico2", "calico3"],
+    ]);
+    const [calico1, calico2] = outputs.nodes as [LabNodeOutput, LabNodeOutput];
+    expect(nodeExec(calico1, ...workloadPingArgv(calico1, calico2))).toMatch(/3 received/);
+  });
+
   it("lab:status reads every node through the API and finds the lab as its settings say", async () => {
     const seen = await labStatus(outputs);
     expect(seen.code, seen.text).toBe(0);
