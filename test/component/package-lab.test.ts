@@ -7,7 +7,7 @@ import { mockPackageLab } from "./package-mocks";
 
 // The package's CalicoLab makes the lab from its inputs on this machine: here one without an offline build, so
 // `auto` is online, as in the recorded bird-on-docker lab it must equal.
-mockPackageLab("192.168.4");
+mockPackageLab("192.168.252");
 
 async function urnsOf(make: (capture: pulumi.ResourceTransformation) => pulumi.ComponentResource): Promise<string[]> {
   const urns: Promise<string>[] = [];
