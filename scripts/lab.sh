@@ -89,17 +89,21 @@ if { [ "$action" = up ] || [ "$action" = preview ]; } &&
   fi
 fi
 
-# The lab's steps run on the calicolab-steps provider plugin (providers/steps, in Go; scripts/offline/steps-provider.sh):
-# built and installed when missing or when its source changed, which up and preview check (a stamp, a fraction of a
-# second); the other actions only need one to be installed.
+# The lab's steps run on the calicolab-steps provider plugin (providers/steps, in Go; scripts/offline/steps-provider.sh,
+# a part of the offline build). With the offline build's Pulumi, up and preview build and install it when it is
+# missing or its source changed (a stamp check, a fraction of a second); the other actions only need one
+# installed. With a Pulumi of your own, a missing plugin is named with the command that installs it.
 steps_plugin="${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-calicolab-steps-v$(tr -d '[:space:]' <providers/steps/VERSION)/pulumi-resource-calicolab-steps"
-if [ "$action" = up ] || [ "$action" = preview ] || { [ "$action" != rm ] && [ "$action" != outputs ] && [ ! -x "$steps_plugin" ]; }; then
-  if ! built=$(PULUMI_HOME="${PULUMI_HOME:-$HOME/.pulumi}" bash scripts/offline/steps-provider.sh 2>&1); then
+if [ -x "$CALICO_LAB_CACHE/bin/pulumi" ] && [ "$action" != rm ] && [ "$action" != outputs ] &&
+  { [ "$action" = up ] || [ "$action" = preview ] || [ ! -x "$steps_plugin" ]; }; then
+  if ! built=$(bash scripts/offline/steps-provider.sh 2>&1); then
     printf '%s\n' "$built" >&2
     echo "the provider of the lab's steps could not be built: scripts/offline/steps-provider.sh (logs in $CALICO_LAB_CACHE/logs)" >&2
     exit 1
   fi
   printf '%s\n' "$built" | grep -F ' ... ok' >&2 || true
+elif [ ! -x "$steps_plugin" ] && [ "$action" != rm ] && [ "$action" != outputs ]; then
+  echo "note: no calicolab-steps plugin in $steps_plugin: install it with PULUMI_HOME=${PULUMI_HOME:-$HOME/.pulumi} bash scripts/offline/steps-provider.sh" >&2
 fi
 
 # A kind stack runs kdd offline on the offline build's own engine (kind needs --privileged, which Debian's

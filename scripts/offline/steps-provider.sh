@@ -8,6 +8,7 @@
 #   steps-provider.sh           build and install what is missing or changed
 #   steps-provider.sh --check   print what is installed; non-zero when the plugin is missing, at the wrong
 #                               version, not the bytes built here, or built from other sources
+#   steps-provider.sh --test    run the provider's Go tests (npm run test:go), offline
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 SRC="$CALICO_LAB_REPO/providers/steps"
@@ -22,10 +23,12 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 mkdir -p "$STAMPS" "$PULUMI_HOME" "$(dirname "$OUT")"
 
 check=false
+test=false
 for arg in "$@"; do
   case $arg in
     --check) check=true ;;
-    *) echo "usage: $0 [--check]" >&2; exit 2 ;;
+    --test) test=true ;;
+    *) echo "usage: $0 [--check | --test]" >&2; exit 2 ;;
   esac
 done
 
@@ -68,6 +71,10 @@ run_check() {
   fi
   return "$bad"
 }
+
+if $test; then
+  cd "$SRC" && GOPROXY=off GOFLAGS=-mod=readonly exec go test ./...
+fi
 
 if $check; then
   export GOPROXY=off

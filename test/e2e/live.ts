@@ -15,6 +15,7 @@ import {
 import { defaultCacheDir, labNameFor } from "../../core/config/keys";
 import { INTRA_BRIDGE_CHAINS } from "../../core/substrates/docker/bridge-forwarding";
 import { labNodeOptions } from "../support/node-options";
+import { STEPS_PACKAGE, STEPS_PROVIDER_VERSION } from "../../components/lab/step-provider";
 
 const execFileAsync = promisify(execFile);
 
@@ -55,6 +56,9 @@ export function leftovers(stack: string): string[] {
 export function missingPrerequisites(): string[] {
   const missing: string[] = [];
   if (!existsSync(join(cacheDir, "bin", "pulumi"))) missing.push(`no Pulumi CLI at ${cacheDir}/bin/pulumi: run npm run offline:build`);
+  const stepsPlugin = join(cacheDir, "pulumi-home", "plugins", `resource-${STEPS_PACKAGE}-v${STEPS_PROVIDER_VERSION}`);
+  if (!existsSync(stepsPlugin))
+    missing.push(`no provider of the lab's steps in ${stepsPlugin}: run bash scripts/offline/steps-provider.sh`);
   try {
     sh(["docker", "info", "--format", "{{.ServerVersion}}"]);
   } catch {
