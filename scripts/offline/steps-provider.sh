@@ -39,7 +39,7 @@ LDFLAGS="-s -w -X main.version=$STEPS_VERSION"
 sources_sum() {
   (cd "$SRC" && ls go.mod go.sum VERSION *.go | grep -v '_test\.go$' | xargs sha256sum | sha256sum | cut -c1-16)
 }
-RECIPE="calico-lab/providers/steps sources=$(sources_sum) ldflags=$LDFLAGS cgo=0 go=$GO_VERSION"
+RECIPE="calico-lab/providers/steps sources=$(sources_sum) ldflags=$LDFLAGS goflags=-mod=readonly,-buildvcs=false cgo=0 go=$GO_VERSION"
 PLUGIN_DIR="$PULUMI_HOME/plugins/resource-calicolab-steps-v$STEPS_VERSION"
 
 # The plugin the engine would load is the one built here.
@@ -47,7 +47,7 @@ installed() { [[ -f $OUT ]] && cmp -s "$OUT" "$PLUGIN_DIR/pulumi-resource-calico
 
 build() {
   # -mod=readonly: go.sum is the repository's, complete; a build never edits the source tree.
-  (cd "$SRC" && GOFLAGS=-mod=readonly go build -trimpath -ldflags "$LDFLAGS" -o "$OUT.tmp" .) && mv -f "$OUT.tmp" "$OUT"
+  (cd "$SRC" && GOFLAGS="-mod=readonly -buildvcs=false" go build -trimpath -ldflags "$LDFLAGS" -o "$OUT.tmp" .) && mv -f "$OUT.tmp" "$OUT"
 }
 
 # The toolchain's CLI, else the one on PATH (a machine with a Pulumi CLI of its own).
@@ -73,7 +73,7 @@ run_check() {
 }
 
 if $test; then
-  cd "$SRC" && GOPROXY=off GOFLAGS=-mod=readonly exec go test ./...
+  cd "$SRC" && GOPROXY=off GOFLAGS="-mod=readonly -buildvcs=false" exec go test ./...
 fi
 
 if $check; then
