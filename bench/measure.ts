@@ -15,7 +15,7 @@ import { everyNodeHoldsNow, pollSecondsFor, untilPasses } from "../core/settle";
 import { dockerCommand, dockerShell } from "../core/transports/docker";
 import type { NodeShell } from "../core/transports/node-shell";
 import { expectedTopology, sessionCountOf } from "../core/topology";
-import { labDown, labDownByCli, openStack } from "../test/e2e/live";
+import { labDown, labDownByCli, openStack, type OtherProgram } from "../test/e2e/live";
 
 const exec = promisify(execFile);
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -248,11 +248,11 @@ export async function throughPulumi(
   settings: Record<string, unknown>,
   probe: Probe,
   nodes: readonly NodeSessions[],
-  options: { timeline: boolean },
+  options: { timeline: boolean; program?: OtherProgram },
 ): Promise<Figures> {
   const backend = mkdtempSync(join(tmpdir(), "calico-lab-bench-"));
   try {
-    const stack = await openStack(stackName, backend, settings);
+    const stack = await openStack(stackName, backend, settings, options.program ? { program: options.program } : {});
     try {
       return await upAndDestroy(stack, probe, nodes, options);
     } finally {

@@ -16,6 +16,8 @@
  *                                       kube-apiserver), both through Pulumi; up to Established, up returned,
  *                                       destroy, peak memory, and the ratio kdd/bird
  *   npm run bench -- --kind [--runs N]  the kdd lab on kind through Pulumi next to the same cluster by hand (bench/kind.ts)
+ *   npm run bench -- 2 8 --against DIR  also the Pulumi side with the program of another checkout (DIR: e.g. a worktree
+ *                                       of main), interleaved with this one's and the direct script in every run
  */
 import { execFile } from "node:child_process";
 import { appendFileSync } from "node:fs";
@@ -28,7 +30,7 @@ import { resolveStartWave } from "../core/config/start-wave";
 import { underlayPlanFor } from "../core/config/plan";
 import { vmLabName, vmSshTarget } from "../core/substrates/qemu/scripts";
 import { machineNodeShell } from "../core/substrates/ssh/runner";
-import { cacheDir, freeUnderlay, missingPrerequisites, repoRoot, sh } from "../test/e2e/live";
+import { cacheDir, freeUnderlay, missingPrerequisites, repoRoot, sh, type OtherProgram } from "../test/e2e/live";
 import { directLab } from "./direct-lab";
 import { kindBench } from "./kind";
 import {
@@ -57,6 +59,12 @@ interface Case {
 const REFLECTORS = ["calico1", "calico2"];
 /** --timeline: print when each of Pulumi's steps ran in every up. */
 const timeline = process.argv.includes("--timeline");
+/** --against DIR: another checkout's program, run as a third side next to this one's and the direct script. */
+const againstAt = process.argv.indexOf("--against");
+const against: OtherProgram | undefined =
+  againstAt < 0
+    ? undefined
+    : { workDir: process.argv[againstAt + 1] ?? "", namespace: "calico-lab", pulumiHome: join(cacheDir, "pulumi-home") };
 /**
  * --start-wave N: how many Calico nodes start at once, on both sides alike (calico.startWave, checked as the lab
  * checks it); without it, what the lab derives from this machine's cores.
@@ -118,7 +126,8 @@ async function viaPulumi(
     substrate = "docker",
     scenario = "bird",
     startWave = 0,
-  }: { substrate?: "docker" | "qemu"; scenario?: "bird" | "kdd"; startWave?: number } = {},
+    program,
+  }: { substrate?: "docker" | "qemu"; scenario?: "bird" | "kdd"; startWave?: number; program?: OtherProgram } = {},
 ): Promise<Figures> {
   const stackName = `bench-${id}`;
   const underlay = freeUnderlay();
@@ -131,7 +140,7 @@ async function viaPulumi(
     ...(substrate === "qemu" ? { substrate, bgp: { convergeTimeoutSeconds: 600 } } : {}),
   };
   const probe = substrate === "qemu" ? qemuProbe(stackName, underlay, c) : dockerProbe(`calicolab-${stackName}`);
-  return throughPulumi(stackName, settings, probe, sessionsOf(c), { timeline });
+  return throughPulumi(stackName, settings, probe, sessionsOf(c), { timeline, ...(program ? { program } : {}) });
 }
 
 async function direct(c: Case, id: string, startWave: number): Promise<Figures> {
@@ -164,8 +173,8 @@ function parseArgs(argv: string[]): { cases: Case[]; runs: number; startWave: nu
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--runs") runs = Number(argv[++i]);
-    else if (arg === "--start-wave") {
-      i++; // its value is read by startWaveOf
+    else if (arg === "--start-wave" || arg === "--against") {
+      i++; // its value is read by startWaveOf, or into `against`
     } else if (arg !== "--timeline") {
       const match = /^(\d+)(rr)?$/.exec(arg);
       if (!match)
@@ -248,18 +257,19 @@ async function main(): Promise<void> {
     const label = `${c.nodes} nodes, ${c.routeReflectors.length > 0 ? `${c.routeReflectors.length} reflectors` : "mesh"}`;
     const p: Figures[] = [];
     const d: Figures[] = [];
+    const o: Figures[] = [];
     for (let r = 0; r < runs; r++) {
       const id = `${run}-${c.nodes}${c.routeReflectors.length > 0 ? "rr" : "m"}${r}`;
-      // Alternate which side goes first: the second one runs on a machine the first has just warmed (or loaded).
-      if (r % 2 === 0) {
-        p.push(await viaPulumi(c, id, { startWave }));
-        d.push(await direct(c, id, startWave));
-      } else {
-        d.push(await direct(c, id, startWave));
-        p.push(await viaPulumi(c, id, { startWave }));
-      }
+      // Rotate which side goes first: a later one runs on a machine the earlier ones have just warmed (or loaded).
+      const sides = [
+        async () => p.push(await viaPulumi(c, id, { startWave })),
+        async () => d.push(await direct(c, id, startWave)),
+        ...(against ? [async () => o.push(await viaPulumi(c, `${id}o`, { startWave, program: against }))] : []),
+      ];
+      for (let s = 0; s < sides.length; s++) await sides[(s + r) % sides.length]!();
+      const other = against ? `; against ${o.at(-1)!.established.toFixed(1)} s up, ${o.at(-1)!.destroy.toFixed(1)} s destroy` : "";
       console.log(
-        `  ${label} run ${r + 1}: Pulumi ${p.at(-1)!.established.toFixed(1)} s up, ${p.at(-1)!.destroy.toFixed(1)} s destroy; direct ${d.at(-1)!.established.toFixed(1)} s up, ${d.at(-1)!.destroy.toFixed(1)} s down`,
+        `  ${label} run ${r + 1}: Pulumi ${p.at(-1)!.established.toFixed(1)} s up, ${p.at(-1)!.destroy.toFixed(1)} s destroy; direct ${d.at(-1)!.established.toFixed(1)} s up, ${d.at(-1)!.destroy.toFixed(1)} s down${other}`,
       );
     }
     const ratios = (a: Figures[], b: Figures[], key: "established" | "destroy") => a.map((x, i) => x[key] / b[i]![key]);
@@ -293,6 +303,19 @@ async function main(): Promise<void> {
     ];
     console.log(`| ${row.join(" | ")} |`);
     rows.push(`| ${row.join(" | ")} |`);
+    if (against) {
+      const otherRow = [
+        `${label}, ${against.workDir}`,
+        fig(o.map((x) => x.established)),
+        fig(d.map((x) => x.established)),
+        fig(ratios(o, d, "established"), 2),
+        fig(o.map((x) => x.destroy)),
+        fig(d.map((x) => x.destroy)),
+        fig(ratios(o, d, "destroy"), 2),
+      ];
+      console.log(`| ${otherRow.join(" | ")} |`);
+      rows.push(`| ${otherRow.join(" | ")} | | | | | | |`);
+    }
   }
   const minutes = (Date.now() - benchStarted) / 60000;
   const sampler = samplerSummary();

@@ -89,6 +89,23 @@ if { [ "$action" = up ] || [ "$action" = preview ]; } &&
   fi
 fi
 
+# The lab's steps run on the calicolab-steps provider plugin (providers/steps, in Go; scripts/offline/steps-provider.sh,
+# a part of the offline build). With the offline build's Pulumi, up and preview build and install it when it is
+# missing or its source changed (a stamp check, a fraction of a second); the other actions only need one
+# installed. With a Pulumi of your own, a missing plugin is named with the command that installs it.
+steps_plugin="${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-calicolab-steps-v$(tr -d '[:space:]' <providers/steps/VERSION)/pulumi-resource-calicolab-steps"
+if [ -x "$CALICO_LAB_CACHE/bin/pulumi" ] && [ "$action" != rm ] && [ "$action" != outputs ] &&
+  { [ "$action" = up ] || [ "$action" = preview ] || [ ! -x "$steps_plugin" ]; }; then
+  if ! built=$(bash scripts/offline/steps-provider.sh 2>&1); then
+    printf '%s\n' "$built" >&2
+    echo "the provider of the lab's steps could not be built: scripts/offline/steps-provider.sh (logs in $CALICO_LAB_CACHE/logs)" >&2
+    exit 1
+  fi
+  printf '%s\n' "$built" | grep -F ' ... ok' >&2 || true
+elif [ ! -x "$steps_plugin" ] && [ "$action" != rm ] && [ "$action" != outputs ]; then
+  echo "note: no calicolab-steps plugin in $steps_plugin: install it with PULUMI_HOME=${PULUMI_HOME:-$HOME/.pulumi} bash scripts/offline/steps-provider.sh" >&2
+fi
+
 # A kind stack runs kdd offline on the offline build's own engine (kind needs --privileged, which Debian's
 # engine refuses here; scripts/offline/docker-v28.sh): built first when neither it nor a kind of the user's
 # is here, and started for every action (kind delete needs it too). With a kind of the user's and no kind

@@ -1,5 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { runScript } from "./process";
+import { hostStepProvider, STEPS_PACKAGE, STEPS_PROVIDER_VERSION } from "./step-provider";
+
+/** The type of the lab's steps: the one resource of the calicolab-steps provider (providers/steps). */
+export const HOST_COMMAND_TYPE = `${STEPS_PACKAGE}:index:HostCommand`;
+/** What the type was while the steps ran on Pulumi's Node.js dynamic provider: an alias, so those steps are kept. */
+export const DYNAMIC_HOST_COMMAND_TYPE = "pulumi-nodejs:dynamic/calicolab:HostCommand";
 
 /** A step without a wait of its own (downloads, builds, image copies) that runs longer than this is wedged. */
 export const HOST_STEP_DEADLINE_SECONDS = 3600;
@@ -37,13 +43,12 @@ async function bash(script: string, step: string, timeoutSeconds: number | null 
 }
 
 /**
- * A bash script run on the machine running Pulumi when the resource is created, and another when it is
- * deleted: the shape of command.local.Command, as a dynamic provider, so the bird lab needs no provider
- * plugin beyond Pulumi's own Node.js host (the command plugin cannot be built from the registries we
- * have; see README, Airgapped mode). Any change of its scripts or triggers replaces it, deleting first,
- * unless it has an `update` script: then only its triggers replace it, and a changed script runs `update`.
- * An optional `read` script is its refresh: exit 0 keeps it, any other exit drops it from the state (a
- * VM killed by hand), so the next up creates it again; without one, refresh keeps it as it is.
+ * The semantics of a HostCommand, run in this process: what the Go provider (providers/steps) does for the engine,
+ * here for the tests that run the lab's steps for real under mocks. A bash script is run when the resource is
+ * created and another when it is deleted (command.local.Command's shape). Any change of its scripts or triggers
+ * replaces it, deleting first, unless it has an `update` script: then only its triggers replace it, and a changed
+ * script runs `update`. An optional `read` script is its refresh: exit 0 keeps it, any other exit drops it from
+ * the state (a VM killed by hand), so the next up creates it again; without one, refresh keeps it as it is.
  */
 export const hostCommandProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: HostCommandState) {
@@ -93,12 +98,18 @@ export interface HostCommandArgs {
   readonly timeoutSeconds?: number;
 }
 
-export class HostCommand extends pulumi.dynamic.Resource {
+/**
+ * A step of the lab: bash scripts on the machine running Pulumi (see hostCommandProvider for what runs when), served
+ * by the calicolab-steps provider (providers/steps, built by scripts/offline/steps-provider.sh): a Go binary, so the
+ * engine has it serving within milliseconds, where Node.js's dynamic provider first loads Node.js and Pulumi's SDK.
+ * It runs on the program's HostStepProvider (index.ts declares it before the program loads) unless given another.
+ */
+export class HostCommand extends pulumi.CustomResource {
   declare public readonly stdout: pulumi.Output<string>;
 
   constructor(name: string, args: HostCommandArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      hostCommandProvider,
+      HOST_COMMAND_TYPE,
       name,
       {
         create: args.create,
@@ -109,9 +120,10 @@ export class HostCommand extends pulumi.dynamic.Resource {
         stdout: undefined,
         ...(args.timeoutSeconds !== undefined ? { timeoutSeconds: args.timeoutSeconds } : {}),
       },
-      opts,
-      "calicolab",
-      "HostCommand",
+      pulumi.mergeOptions(
+        { provider: hostStepProvider(), version: STEPS_PROVIDER_VERSION, aliases: [{ type: DYNAMIC_HOST_COMMAND_TYPE }] },
+        opts,
+      ),
     );
   }
 }

@@ -2,7 +2,7 @@
 # The one command of the offline (airgapped) build: Docker engine, Calico binaries and
 # CNI tools, kube-apiserver and kubectl with Calico's CRDs (the kdd scenario), Calico's BIRD, lab
 # images, and the Pulumi toolchain (when scripts/offline/pulumi-toolchain.sh
-# exists), each as a timed step with its log in $CALICO_LAB_CACHE/logs/. Everything is
+# exists) with the provider of the lab's steps (steps-provider.sh: providers/steps, in Go), each as a timed step with its log in $CALICO_LAB_CACHE/logs/. Everything is
 # cached under $CALICO_LAB_CACHE; a second run skips finished work.
 #   build.sh           build what is missing
 #   build.sh --check   each part checks what was really built and changes nothing: `go version
@@ -38,7 +38,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 here="$(dirname "${BASH_SOURCE[0]}")"
 parts=(docker-engine calico-binaries kube-binaries calico-bird images)
-[[ -f $here/pulumi-toolchain.sh ]] && parts+=(pulumi-toolchain)
+[[ -f $here/pulumi-toolchain.sh ]] && parts+=(pulumi-toolchain steps-provider)
 check=0
 smoke=1
 for a in "$@"; do

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the calicolab package's provider plugin (package/) into Pulumi's plugin folder ($PULUMI_HOME,
+# Installs the calicolab package's provider plugin (package/), and the plugin of the lab's steps it uses
+# (calicolab-steps, scripts/offline/steps-provider.sh), into Pulumi's plugin folder ($PULUMI_HOME,
 # the offline build's when its env.sh is there), so that any Pulumi program on this machine, in any
 # language, can use calicolab:index:CalicoLab. The plugin installed is a launcher of this checkout's
 # package/pulumi-resource-calicolab: run this again after moving the checkout.
@@ -22,3 +23,5 @@ chmod 0755 "$launcher_dir/pulumi-resource-calicolab"
 pulumi plugin rm resource calicolab "$version" --yes >/dev/null 2>&1 || true
 pulumi plugin install resource calicolab "$version" --file "$launcher_dir/pulumi-resource-calicolab"
 echo "calicolab $version: installed for PULUMI_HOME=${PULUMI_HOME:-~/.pulumi}, running $repo/package"
+# The lab's steps run on the calicolab-steps provider plugin (Go, providers/steps): built if needed, installed there too.
+PULUMI_HOME="${PULUMI_HOME:-$HOME/.pulumi}" bash "$repo/scripts/offline/steps-provider.sh"

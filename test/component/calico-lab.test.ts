@@ -344,16 +344,25 @@ describe("CalicoLab, mesh of three", () => {
   });
 });
 
-describe("CalicoLab on the program's step provider", () => {
-  it("runs every step on the provider it is given (index.ts declares it before loading the program), none on the engine's default", async () => {
+describe("CalicoLab on the program's step providers", () => {
+  it("runs every step on the providers it is given (index.ts declares them before loading the program), none on the engine's default", async () => {
     reflectors = [];
     nodeCount = 2;
-    const { StepProvider } = await import("../../components/lab/step-provider");
+    const { declareHostStepProvider, StepProvider, hostStepProvider } = await import("../../components/lab/step-provider");
     const steps = new StepProvider("sp-steps");
+    const hostSteps = declareHostStepProvider("sp-host-steps");
+    expect(hostStepProvider()).toBe(hostSteps);
     const { registered } = await buildLab("sp", { imageMode: "offline", calico: { nodes: 2 } }, undefined, { providers: [steps] });
-    const dynamic = registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic"));
-    expect(dynamic.length).toBeGreaterThan(20);
-    expect(dynamic.filter((r) => !r.providerRef?.includes("::pulumi:providers:pulumi-nodejs::sp-steps::")).map((r) => r.name)).toEqual([]);
+    const onProvider = (type: (t: string) => boolean, provider: string) => {
+      const of = registered.filter((r) => type(r.type));
+      return { count: of.length, elsewhere: of.filter((r) => !r.providerRef?.includes(provider)).map((r) => r.name) };
+    };
+    const commands = onProvider((t) => t === HOST_COMMAND_TYPE, "::pulumi:providers:calicolab-steps::sp-host-steps::");
+    expect(commands.count).toBeGreaterThan(10);
+    expect(commands.elsewhere).toEqual([]);
+    const dynamic = onProvider((t) => t.startsWith("pulumi-nodejs:dynamic"), "::pulumi:providers:pulumi-nodejs::sp-steps::");
+    expect(dynamic.count).toBeGreaterThan(2);
+    expect(dynamic.elsewhere).toEqual([]);
   });
 });
 

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { HOST_COMMAND_TYPE } from "../../components/lab/host-command";
 import { resolveImageMode } from "../../core/config/image-mode";
 import { loadLabConfig, type RawSettings } from "../../core/config/load";
 import type { LabConfig } from "../../core/config/types";
@@ -59,8 +60,8 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply(resolve));
 }
 
-/** The type the engine gives our HostCommand dynamic resources. */
-export const HOST_COMMAND_TYPE = "pulumi-nodejs:dynamic/calicolab:HostCommand";
+/** The type of the lab's steps (the calicolab-steps provider's HostCommand). */
+export { HOST_COMMAND_TYPE };
 
 /** What kdd's kubeconfig step prints under mocks: `${HEAD}<step's name>\n${CLUSTER}` (the apiserver at its lab address). */
 export const TEST_KUBECONFIG_HEAD = "apiVersion: v1\nkind: Config # ";

@@ -18,6 +18,7 @@ import { shellJoin } from "../../core/shell";
 import { shellFor } from "../../core/transports/access";
 import { INTRA_BRIDGE_CHAINS } from "../../core/substrates/docker/bridge-forwarding";
 import { labNodeOptions } from "../support/node-options";
+import { STEPS_PACKAGE, STEPS_PROVIDER_VERSION } from "../../components/lab/step-provider";
 
 const execFileAsync = promisify(execFile);
 
@@ -64,6 +65,9 @@ export function leftovers(stack: string): string[] {
 export function missingPrerequisites(): string[] {
   const missing: string[] = [];
   if (!existsSync(join(cacheDir, "bin", "pulumi"))) missing.push(`no Pulumi CLI at ${cacheDir}/bin/pulumi: run npm run offline:build`);
+  const stepsPlugin = join(cacheDir, "pulumi-home", "plugins", `resource-${STEPS_PACKAGE}-v${STEPS_PROVIDER_VERSION}`);
+  if (!existsSync(stepsPlugin))
+    missing.push(`no provider of the lab's steps in ${stepsPlugin}: run bash scripts/offline/steps-provider.sh`);
   try {
     sh(["docker", "info", "--format", "{{.ServerVersion}}"]);
   } catch {
