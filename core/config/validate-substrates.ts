@@ -1,5 +1,6 @@
 import { addressAt, contains, parseCidr } from "../addressing";
 import type { LabConfig, SshHost } from "./types";
+import { DEFAULTS } from "./defaults";
 import { ETCD_NODE, RESERVED_ETCD } from "./reserved";
 import type { CrossCheck } from "./check";
 
@@ -10,9 +11,6 @@ export const QEMU_UNDERLAY_PREFIXES = { min: 8, max: 29 } as const;
 export function sshCalicoHosts(config: Pick<LabConfig, "ssh">): SshHost[] {
   return config.ssh.hosts.filter((host) => host.name !== config.ssh.etcdHost);
 }
-
-/** The kubernetes substrate's settings when nothing is asked of them. */
-const KUBERNETES_UNSET = { kubeconfig: "", context: "", namespace: "", imageRegistry: "" } as const;
 
 /** Checks of the kubernetes substrate; each passes when it is not the one asked for. */
 const KUBERNETES_CHECKS: readonly CrossCheck[] = [
@@ -44,9 +42,8 @@ const KUBERNETES_CHECKS: readonly CrossCheck[] = [
     reads: ["substrate", "kubernetes"],
     run: (config, report) => {
       if (config.substrate === "kubernetes") return;
-      const asked = Object.entries(KUBERNETES_UNSET).filter(
-        ([key, unset]) => config.kubernetes[key as keyof typeof KUBERNETES_UNSET] !== unset,
-      );
+      const unset = DEFAULTS.kubernetes;
+      const asked = Object.entries(unset).filter(([key, value]) => config.kubernetes[key as keyof typeof unset] !== value);
       if (asked.length > 0) {
         report(
           "kubernetes",

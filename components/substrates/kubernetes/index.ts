@@ -7,7 +7,7 @@ import { labLabels, LABEL_PREFIX, type NodeRuntime } from "../../../core/node-ru
 import { shellJoin } from "../../../core/shell";
 import { labNamespace } from "../../../core/substrates/kubernetes/cluster";
 import { imageFrom, labNamespaceManifest, labNetServiceManifest, labPodManifest } from "../../../core/substrates/kubernetes/pod";
-import { kubernetesAccess } from "../../../core/transports/access";
+import { kubernetesAccess, shellFor } from "../../../core/transports/access";
 import type { KubernetesTarget } from "../../../core/transports/kubernetes";
 import { nodeStep } from "../../lab/node-step";
 import { pollInside } from "../../lab/process";
@@ -99,7 +99,7 @@ export function kubernetesSubstrate(options: KubernetesSubstrateOptions): Substr
         const { command, timeoutSeconds } = runtime.readiness;
         const ready = nodeStep(
           `${name}-ready`,
-          { shell: labNode(runtime, access, { ...parts, handle: pulumi.output(""), resource: pod }).shell, ...parts },
+          { shell: shellFor(access), ...parts },
           {
             create: `${shellJoin(pollInside(command, timeoutSeconds))} || { echo "calico-lab: ${name} was not ready within ${timeoutSeconds}s (${command.join(" ")} kept failing)" >&2; exit 1; }`,
           },

@@ -1,4 +1,5 @@
 import { shellQuote } from "../../shell";
+import { CALICO_NODE_SYSCTLS, NET_SYSCTLS_WRITABLE } from "../docker/container-spec";
 
 /**
  * The lab network on the kubernetes substrate: a VXLAN device (`lab0`) in every lab Pod, carrying the
@@ -22,11 +23,9 @@ export interface LabNetAddress {
   readonly prefixLength: number;
 }
 
-/** Makes /proc/sys/net of this container writable: Felix and the CNI plugin write per-interface sysctls there. */
-const WRITABLE_NET_SYSCTLS = "mount --bind /proc/sys/net /proc/sys/net && mount -o remount,bind,rw /proc/sys/net";
-
-/** What Calico's dataplane expects from the start, set in the Pod's network namespace (the docker substrate's --sysctl). */
-const DATAPLANE_SYSCTLS = ["ipv4/ip_forward=1", "ipv4/conf/all/rp_filter=0", "ipv4/conf/default/rp_filter=0"];
+/** What Calico's dataplane expects from the start (the docker substrate's --sysctl), written in the Pod's network namespace. */
+const dataplaneSysctls = () =>
+  Object.entries(CALICO_NODE_SYSCTLS).map(([key, value]) => `echo ${value} > /proc/sys/${key.replaceAll(".", "/")}`);
 
 /**
  * The init container's script: `lab0` on the Pod's eth0 (its MTU the Pod network's less VXLAN's), with the
@@ -42,9 +41,7 @@ export function labNetUpScript(node: LabNetAddress, dataplane: boolean): string 
     `ip link set ${device} mtu "$mtu"`,
     `ip address add ${shellQuote(`${node.address}/${node.prefixLength}`)} dev ${device}`,
     `ip link set ${device} up`,
-    ...(dataplane
-      ? [WRITABLE_NET_SYSCTLS, ...DATAPLANE_SYSCTLS.map((s) => `echo ${s.split("=")[1]} > /proc/sys/net/${s.split("=")[0]}`)]
-      : []),
+    ...(dataplane ? [NET_SYSCTLS_WRITABLE, ...dataplaneSysctls()] : []),
   ].join("\n");
 }
 
