@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { labSettings } from "./components/lab/settings";
-import { declareHostStepProvider, StepProvider } from "./components/lab/step-provider";
+import { HostStepProvider } from "./components/lab/step-provider";
 import { labNameFor } from "./core/config/keys";
 
 /** Long enough for the provider's registration to leave this process before the program's synchronous loading starts. */
@@ -20,16 +20,14 @@ function withoutFrames(error: pulumi.RunError): pulumi.RunError {
 
 /**
  * The program's entry: the settings are checked first (a bad one is refused before anything is declared), then
- * the providers of the lab's steps (HostCommand's Go provider, and Node.js's dynamic provider for the substrate's
- * dynamic resources) are declared and their registrations let go out, and only then is the rest of
- * the program loaded (program.ts), so that the engine starts the provider's process while the program's modules
- * load instead of after them. The stack's outputs are what program.ts returns.
+ * the provider of the lab's own resources (the Go provider of providers/steps) is declared and its registration
+ * let go out, and only then is the rest of the program loaded (program.ts), so that the engine starts the
+ * provider's process while the program's modules load instead of after them. The stack's outputs are what program.ts returns.
  */
 export = async (): Promise<Record<string, unknown>> => {
   try {
     const settings = labSettings();
-    const steps = new StepProvider(`${labNameFor(pulumi.getStack())}-steps`);
-    declareHostStepProvider(`${labNameFor(pulumi.getStack())}-host-steps`);
+    const steps = new HostStepProvider(`${labNameFor(pulumi.getStack())}-host-steps`);
     await new Promise((resolve) => setTimeout(resolve, REGISTRATION_HEAD_START_MS));
     const { runProgram } = await import("./program");
     return await runProgram(settings, steps);

@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { runScript } from "./process";
-import { hostStepProvider, STEPS_PACKAGE, STEPS_PROVIDER_VERSION } from "./step-provider";
+import { dynamicType, stepsResourceOptions, stepsType } from "./step-provider";
 
 /** The type of the lab's steps: the one resource of the calicolab-steps provider (providers/steps). */
-export const HOST_COMMAND_TYPE = `${STEPS_PACKAGE}:index:HostCommand`;
+export const HOST_COMMAND_TYPE = stepsType("HostCommand");
 /** What the type was while the steps ran on Pulumi's Node.js dynamic provider: an alias, so those steps are kept. */
-export const DYNAMIC_HOST_COMMAND_TYPE = "pulumi-nodejs:dynamic/calicolab:HostCommand";
+export const DYNAMIC_HOST_COMMAND_TYPE = dynamicType("HostCommand");
 
 /** A step without a wait of its own (downloads, builds, image copies) that runs longer than this is wedged. */
 export const HOST_STEP_DEADLINE_SECONDS = 3600;
@@ -102,7 +102,7 @@ export interface HostCommandArgs {
  * A step of the lab: bash scripts on the machine running Pulumi (see hostCommandProvider for what runs when), served
  * by the calicolab-steps provider (providers/steps, built by scripts/offline/steps-provider.sh): a Go binary, so the
  * engine has it serving within milliseconds, where Node.js's dynamic provider first loads Node.js and Pulumi's SDK.
- * It runs on the program's HostStepProvider (index.ts declares it before the program loads) unless given another.
+ * It runs on the calicolab-steps provider its parents were given (index.ts declares the program's), else the engine's default.
  */
 export class HostCommand extends pulumi.CustomResource {
   declare public readonly stdout: pulumi.Output<string>;
@@ -120,10 +120,7 @@ export class HostCommand extends pulumi.CustomResource {
         stdout: undefined,
         ...(args.timeoutSeconds !== undefined ? { timeoutSeconds: args.timeoutSeconds } : {}),
       },
-      pulumi.mergeOptions(
-        { provider: hostStepProvider(), version: STEPS_PROVIDER_VERSION, aliases: [{ type: DYNAMIC_HOST_COMMAND_TYPE }] },
-        opts,
-      ),
+      stepsResourceOptions("HostCommand", opts),
     );
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Runs the docker CLI for the dynamic providers. These functions are serialized into the provider
- * plugin process with the providers, so they may use only Node built-ins, loaded inside the call.
+ * Runs commands on the machine running Pulumi, for the program's own checks and for hostCommandProvider (the
+ * steps' semantics, run in-process under mocks). They load Node built-ins inside the call, as they had to while
+ * they were serialized into Node.js's dynamic provider: the modules that import them stay cheap to load.
  */
 export interface RunResult {
   readonly code: number;

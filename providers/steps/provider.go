@@ -2,12 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"fmt"
-	"math/big"
-	"strconv"
+	"sort"
 	"strings"
-	"time"
 
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc/codes"
@@ -17,22 +13,26 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
-// commandType is the one resource this provider serves (components/lab/host-command.ts).
-const commandType = "calicolab-steps:index:HostCommand"
+// resource is one type this provider serves: what a change of its inputs does, and its life on this machine.
+type resource interface {
+	diff(olds, news *structpb.Struct) *pulumirpc.DiffResponse
+	create(news *structpb.Struct) (id string, outs *structpb.Struct, err error)
+	// read returns the resource's state as it is now, or nil when it is gone (the next up makes it again).
+	read(id string, props *structpb.Struct) (*structpb.Struct, error)
+	update(olds, news *structpb.Struct) (*structpb.Struct, error)
+	// delete gets the state and the inputs it was made with (the inputs carry what the lab derived from them).
+	delete(id string, props, inputs *structpb.Struct) error
+}
 
-// hostStepDeadline: a step without a wait of its own (downloads, builds, image copies) that runs longer is wedged.
-const hostStepDeadline = 3600 * time.Second
+// resources: the lab's steps, the docker substrate's containers and network, and the probes reading the live lab.
+var resources = map[string]resource{
+	commandType:   hostCommand{},
+	containerType: dockerContainer{},
+	networkType:   dockerNetwork{},
+	probeType:     liveProbe{},
+}
 
-var (
-	// replaceOn: any change of these replaces the command (delete first, then create).
-	replaceOn = []string{"create", "delete", "triggers"}
-	// replaceOnWithUpdate: with an `update` script, only the triggers replace; a changed script runs in place.
-	replaceOnWithUpdate = []string{"triggers"}
-	scripts             = []string{"create", "delete", "update"}
-)
-
-// stepsProvider serves HostCommand: a bash script run when it is created, another when it is deleted, an
-// optional one in place of a replacement (`update`) and one on refresh (`read`).
+// stepsProvider serves the types in resources.
 type stepsProvider struct {
 	pulumirpc.UnimplementedResourceProviderServer
 	version string
@@ -50,8 +50,18 @@ func (p *stepsProvider) CheckConfig(_ context.Context, req *pulumirpc.CheckReque
 	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
 }
 
-func (p *stepsProvider) DiffConfig(context.Context, *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
+// DiffConfig: the provider has no settings, only its version. A new version is an update, never a replacement (which
+// would replace every resource on it): the engine then configures the plugin at the new version, where a provider
+// found unchanged would go on running on the plugin at the version in the state.
+func (p *stepsProvider) DiffConfig(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
+	olds := req.GetOldInputs()
+	if olds == nil {
+		olds = req.GetOlds()
+	}
+	if proto.Equal(field(olds, "version"), field(req.GetNews(), "version")) {
+		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
+	}
+	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_SOME, Diffs: []string{"version"}}, nil
 }
 
 // Configure: secrets come as plain values (the engine marks outputs secret again where their inputs were).
@@ -64,189 +74,84 @@ func (p *stepsProvider) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty,
 }
 
 func (p *stepsProvider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	if err := served(req.GetUrn()); err != nil {
+	if _, err := served(req.GetUrn()); err != nil {
 		return nil, err
 	}
 	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
 }
 
 func (p *stepsProvider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	return diff(req.GetOlds(), req.GetNews()), nil
-}
-
-// diff: with an `update` script only the triggers replace, else any of create, delete and triggers; a change of
-// any script or of `read` is a change (an update); nothing else is (timeoutSeconds alone changes nothing).
-func diff(olds, news *structpb.Struct) *pulumirpc.DiffResponse {
-	changed := func(key string) bool { return !proto.Equal(field(olds, key), field(news, key)) }
-	on := replaceOn
-	if truthy(field(news, "update")) {
-		on = replaceOnWithUpdate
+	r, err := served(req.GetUrn())
+	if err != nil {
+		return nil, err
 	}
-	replaces := []string{}
-	for _, key := range on {
-		if changed(key) {
-			replaces = append(replaces, key)
-		}
-	}
-	diffs := []string{}
-	for _, key := range []string{"create", "delete", "update", "read", "triggers"} {
-		if changed(key) {
-			diffs = append(diffs, key)
-		}
-	}
-	changes := pulumirpc.DiffResponse_DIFF_NONE
-	if len(replaces) > 0 || changed("read") || anyChanged(scripts, changed) {
-		changes = pulumirpc.DiffResponse_DIFF_SOME
-	}
-	return &pulumirpc.DiffResponse{Changes: changes, Replaces: replaces, Diffs: diffs, DeleteBeforeReplace: true}
+	return r.diff(req.GetOlds(), req.GetNews()), nil
 }
 
 func (p *stepsProvider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
-	if err := served(req.GetUrn()); err != nil {
-		return nil, err
-	}
-	props := req.GetProperties()
-	stdout, err := bash(text(props, "create"), "create", props)
+	r, err := served(req.GetUrn())
 	if err != nil {
 		return nil, err
 	}
-	return &pulumirpc.CreateResponse{Id: newID(), Properties: withStdout(props, stdout)}, nil
+	id, outs, err := r.create(req.GetProperties())
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.CreateResponse{Id: id, Properties: outs}, nil
 }
 
-// Read: without a `read` script the command stays as it is; with one, exit 0 keeps it and any other exit drops
-// it from the state (it is gone: the next up creates it again).
 func (p *stepsProvider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
-	props := req.GetProperties()
-	keep := &pulumirpc.ReadResponse{Id: req.GetId(), Properties: props, Inputs: req.GetInputs()}
-	read := text(props, "read")
-	if read == "" {
-		return keep, nil
-	}
-	result, err := runScript(read, deadlineOf(props), "read")
+	r, err := served(req.GetUrn())
 	if err != nil {
 		return nil, err
 	}
-	if result.code != 0 {
-		return &pulumirpc.ReadResponse{}, nil
+	outs, err := r.read(req.GetId(), req.GetProperties())
+	if err != nil || outs == nil {
+		return &pulumirpc.ReadResponse{}, err
 	}
-	return keep, nil
+	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: outs, Inputs: req.GetInputs()}, nil
 }
 
-// Update runs the `update` script when a script changed (its stdout is the new `stdout`), else keeps `stdout`.
 func (p *stepsProvider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
-	olds, news := req.GetOlds(), req.GetNews()
-	stdout := text(olds, "stdout")
-	scriptsChanged := anyChanged(scripts, func(key string) bool { return !proto.Equal(field(olds, key), field(news, key)) })
-	if update := text(news, "update"); update != "" && scriptsChanged {
-		out, err := bash(update, "update", news)
-		if err != nil {
-			return nil, err
-		}
-		stdout = out
+	r, err := served(req.GetUrn())
+	if err != nil {
+		return nil, err
 	}
-	return &pulumirpc.UpdateResponse{Properties: withStdout(news, stdout)}, nil
+	outs, err := r.update(req.GetOlds(), req.GetNews())
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.UpdateResponse{Properties: outs}, nil
 }
 
 func (p *stepsProvider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
-	props := req.GetProperties()
-	if script := text(props, "delete"); script != "" {
-		if _, err := bash(script, "delete", props); err != nil {
-			return nil, err
-		}
+	r, err := served(req.GetUrn())
+	if err != nil {
+		return nil, err
+	}
+	if err := r.delete(req.GetId(), req.GetProperties(), req.GetOldInputs()); err != nil {
+		return nil, err
 	}
 	return &emptypb.Empty{}, nil
 }
 
-// bash runs one of the command's scripts; a non-zero exit fails the step with the last lines it said.
-func bash(script, step string, props *structpb.Struct) (string, error) {
-	result, err := runScript(script, deadlineOf(props), step)
-	if err != nil {
-		return "", err
-	}
-	if result.code != 0 {
-		said := strings.TrimSpace(result.stderr)
-		if said == "" {
-			said = strings.TrimSpace(result.stdout)
-		}
-		lines := strings.Split(said, "\n")
-		if len(lines) > 20 {
-			lines = lines[len(lines)-20:]
-		}
-		return "", fmt.Errorf("%s failed (exit %d):\n%s", step, result.code, strings.Join(lines, "\n"))
-	}
-	return result.stdout, nil
-}
-
-// deadlineOf: a step's own wait (timeoutSeconds) plus a margin of as long again, at most a minute; without a
-// wait of its own, hostStepDeadline.
-func deadlineOf(props *structpb.Struct) time.Duration {
-	seconds := field(props, "timeoutSeconds").GetNumberValue()
-	if seconds <= 0 {
-		return hostStepDeadline
-	}
-	return time.Duration((seconds + min(seconds, 60)) * float64(time.Second))
-}
-
-func served(urn string) error {
+// served is the resource a URN's type names (after the last `$`, past its parents' types).
+func served(urn string) (resource, error) {
 	parts := strings.Split(urn, "::")
-	typ := parts[len(parts)-2]
+	typ := ""
+	if len(parts) >= 2 {
+		typ = parts[len(parts)-2]
+	}
 	if i := strings.LastIndex(typ, "$"); i >= 0 {
 		typ = typ[i+1:]
 	}
-	if typ != commandType {
-		return status.Errorf(codes.InvalidArgument, "calicolab-steps serves only %s, not %s", commandType, typ)
+	if r, ok := resources[typ]; ok {
+		return r, nil
 	}
-	return nil
-}
-
-// field is a property's value, null when absent.
-func field(props *structpb.Struct, key string) *structpb.Value {
-	if value, ok := props.GetFields()[key]; ok && value != nil {
-		return value
+	types := make([]string, 0, len(resources))
+	for known := range resources {
+		types = append(types, known)
 	}
-	return structpb.NewNullValue()
-}
-
-func text(props *structpb.Struct, key string) string { return field(props, key).GetStringValue() }
-
-func truthy(value *structpb.Value) bool {
-	switch v := value.GetKind().(type) {
-	case *structpb.Value_StringValue:
-		return v.StringValue != ""
-	case *structpb.Value_NullValue, nil:
-		return false
-	case *structpb.Value_BoolValue:
-		return v.BoolValue
-	case *structpb.Value_NumberValue:
-		return v.NumberValue != 0
-	}
-	return true
-}
-
-func anyChanged(keys []string, changed func(string) bool) bool {
-	for _, key := range keys {
-		if changed(key) {
-			return true
-		}
-	}
-	return false
-}
-
-func withStdout(props *structpb.Struct, stdout string) *structpb.Struct {
-	out := &structpb.Struct{Fields: map[string]*structpb.Value{}}
-	for key, value := range props.GetFields() {
-		out.Fields[key] = value
-	}
-	out.Fields["stdout"] = structpb.NewStringValue(stdout)
-	return out
-}
-
-// newID: cmd-<milliseconds, base 36>-<6 random base-36 digits>, the form the dynamic provider gave its commands.
-func newID() string {
-	n, err := rand.Int(rand.Reader, big.NewInt(36*36*36*36*36*36))
-	if err != nil {
-		n = big.NewInt(time.Now().UnixNano() % (36 * 36 * 36 * 36 * 36 * 36))
-	}
-	suffix := strconv.FormatInt(n.Int64(), 36)
-	return fmt.Sprintf("cmd-%s-%s%s", strconv.FormatInt(time.Now().UnixMilli(), 36), strings.Repeat("0", 6-len(suffix)), suffix)
+	sort.Strings(types)
+	return nil, status.Errorf(codes.InvalidArgument, "calicolab-steps serves %s, not %s", strings.Join(types, ", "), typ)
 }

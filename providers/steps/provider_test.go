@@ -24,16 +24,16 @@ func props(t *testing.T, fields map[string]any) *structpb.Struct {
 
 func TestDiffReplacesOnScriptsAndTriggers(t *testing.T) {
 	olds := map[string]any{"create": "a", "delete": "b", "update": nil, "read": nil, "triggers": []any{"x"}, "stdout": "out"}
-	same := diff(props(t, olds), props(t, map[string]any{"create": "a", "delete": "b", "triggers": []any{"x"}}))
+	same := hostCommand{}.diff(props(t, olds), props(t, map[string]any{"create": "a", "delete": "b", "triggers": []any{"x"}}))
 	if same.Changes != pulumirpc.DiffResponse_DIFF_NONE || len(same.Replaces) != 0 {
 		t.Fatalf("absent and null are the same, stdout is no input: %v", same)
 	}
-	changed := diff(props(t, olds), props(t, map[string]any{"create": "a2", "delete": "b", "triggers": []any{"y"}}))
+	changed := hostCommand{}.diff(props(t, olds), props(t, map[string]any{"create": "a2", "delete": "b", "triggers": []any{"y"}}))
 	if changed.Changes != pulumirpc.DiffResponse_DIFF_SOME || strings.Join(changed.Replaces, ",") != "create,triggers" ||
 		!changed.DeleteBeforeReplace {
 		t.Fatalf("create and triggers replace, deleting first: %v", changed)
 	}
-	timeout := diff(props(t, olds), props(t, map[string]any{"create": "a", "delete": "b", "triggers": []any{"x"}, "timeoutSeconds": 5}))
+	timeout := hostCommand{}.diff(props(t, olds), props(t, map[string]any{"create": "a", "delete": "b", "triggers": []any{"x"}, "timeoutSeconds": 5}))
 	if timeout.Changes != pulumirpc.DiffResponse_DIFF_NONE {
 		t.Fatalf("timeoutSeconds alone changes nothing: %v", timeout)
 	}
@@ -41,11 +41,11 @@ func TestDiffReplacesOnScriptsAndTriggers(t *testing.T) {
 
 func TestDiffWithUpdateReplacesOnlyOnTriggers(t *testing.T) {
 	olds := props(t, map[string]any{"create": "a", "update": "u", "triggers": []any{"x"}})
-	inPlace := diff(olds, props(t, map[string]any{"create": "a2", "update": "u", "triggers": []any{"x"}}))
+	inPlace := hostCommand{}.diff(olds, props(t, map[string]any{"create": "a2", "update": "u", "triggers": []any{"x"}}))
 	if inPlace.Changes != pulumirpc.DiffResponse_DIFF_SOME || len(inPlace.Replaces) != 0 {
 		t.Fatalf("a changed script with an update script is an update: %v", inPlace)
 	}
-	read := diff(olds, props(t, map[string]any{"create": "a", "update": "u", "read": "r", "triggers": []any{"x"}}))
+	read := hostCommand{}.diff(olds, props(t, map[string]any{"create": "a", "update": "u", "read": "r", "triggers": []any{"x"}}))
 	if read.Changes != pulumirpc.DiffResponse_DIFF_SOME || len(read.Replaces) != 0 {
 		t.Fatalf("a new read script is an update: %v", read)
 	}
@@ -120,10 +120,26 @@ func TestDeadlineKillsTheTree(t *testing.T) {
 	}
 }
 
-func TestOnlyHostCommand(t *testing.T) {
+func TestOnlyItsOwnTypes(t *testing.T) {
 	p := &stepsProvider{}
 	_, err := p.Check(context.Background(), &pulumirpc.CheckRequest{Urn: "urn:pulumi:dev::p::calicolab-steps:index:Other::x"})
 	if err == nil {
 		t.Fatal("another type was accepted")
+	}
+}
+
+func TestANewVersionOfTheProviderIsAnUpdate(t *testing.T) {
+	p := &stepsProvider{}
+	same, _ := p.DiffConfig(context.Background(), &pulumirpc.DiffRequest{
+		OldInputs: props(t, map[string]any{"version": "0.2.0"}), News: props(t, map[string]any{"version": "0.2.0"}),
+	})
+	if same.Changes != pulumirpc.DiffResponse_DIFF_NONE {
+		t.Fatalf("same version: %v", same)
+	}
+	newer, _ := p.DiffConfig(context.Background(), &pulumirpc.DiffRequest{
+		OldInputs: props(t, map[string]any{"version": "0.1.0"}), News: props(t, map[string]any{"version": "0.2.0"}),
+	})
+	if newer.Changes != pulumirpc.DiffResponse_DIFF_SOME || len(newer.Replaces) != 0 {
+		t.Fatalf("a new version is an update, no replacement: %v", newer)
 	}
 }

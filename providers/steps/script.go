@@ -31,19 +31,40 @@ func runScript(script string, deadline time.Duration, what string) (runResult, e
 		return runResult{}, err
 	}
 	cmd := exec.Command(hostBashScript[0], hostBashScript[1:]...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr, cmd.ExtraFiles = &stdout, &stderr, []*os.File{reader}
-	if err := cmd.Start(); err != nil {
+	cmd.ExtraFiles = []*os.File{reader}
+	feed := func() {
+		reader.Close()
+		go func() {
+			// A script that exits before reading its input closes the pipe: that is not our error.
+			_, _ = writer.WriteString("exec 3<&-\n" + script)
+			writer.Close()
+		}()
+	}
+	result, err := runCommand(cmd, deadline, what, feed)
+	if err != nil {
 		reader.Close()
 		writer.Close()
+	}
+	return result, err
+}
+
+// runArgv runs a command (no shell), stdin empty, with runScript's deadline.
+func runArgv(argv []string, deadline time.Duration, what string) (runResult, error) {
+	if len(argv) == 0 {
+		return runResult{}, fmt.Errorf("%s: empty command", what)
+	}
+	return runCommand(exec.Command(argv[0], argv[1:]...), deadline, what, func() {})
+}
+
+// runCommand starts cmd, calls started once it runs, and waits for it until the deadline; past it, the
+// command and every process below it are killed and the run fails, naming what was still running.
+func runCommand(cmd *exec.Cmd, deadline time.Duration, what string, started func()) (runResult, error) {
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
 		return runResult{}, err
 	}
-	reader.Close()
-	go func() {
-		// A script that exits before reading its input closes the pipe: that is not our error.
-		_, _ = writer.WriteString("exec 3<&-\n" + script)
-		writer.Close()
-	}()
+	started()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	timer := time.NewTimer(deadline)

@@ -40,8 +40,8 @@ describe("kind, kdd", () => {
     expect(find("kdd-bgp-status")).toMatchObject({ type: "calicolab:calico:BgpStatus", parent: "kdd" });
     for (const i of [1, 2, 3])
       expect(find(`kdd-node-status-${i}`)).toMatchObject({ type: "kubernetes:crd.projectcalico.org/v1:CalicoNodeStatus", parent: "kdd" });
-    expect(find("kdd-bgp-status-probe").type).toBe("pulumi-nodejs:dynamic/calicolab:LiveProbe");
-    expect(find("kdd-cni").type).toBe("pulumi-nodejs:dynamic/calicolab:LiveProbe");
+    expect(find("kdd-bgp-status-probe").type).toBe("calicolab-steps:index:LiveProbe");
+    expect(find("kdd-cni").type).toBe("calicolab-steps:index:LiveProbe");
     expect(find("kdd-workloads")).toMatchObject({ type: "calicolab:kind:KindPods", parent: "kdd" });
     for (const i of [1, 2, 3]) {
       expect(find(`kdd-workloads-${i}`)).toMatchObject({ type: "kubernetes:core/v1:Pod", parent: "kdd-workloads" });

@@ -25,8 +25,8 @@ function yamlProgram(backend: string): OtherProgram {
   copyFileSync(join(repoRoot, "examples", "yaml", "Pulumi.yaml"), join(workDir, "Pulumi.yaml"));
   const env = { ...process.env, PULUMI_HOME: pulumiHome, PATH: `${join(cacheDir, "bin")}:${process.env.PATH ?? ""}` };
   execFileSync("bash", [join(repoRoot, "scripts", "package", "install.sh")], { env, stdio: ["ignore", "pipe", "pipe"] });
-  // Outside this checkout, Node.js finds the lab's steps' provider (@pulumi/pulumi's dynamic provider) through NODE_PATH: docs/package.md.
-  return { workDir, namespace: "calico-lab-yaml-example", pulumiHome, env: { NODE_PATH: join(repoRoot, "node_modules") } };
+  // No NODE_PATH: every resource of the lab's own runs in the calicolab-steps Go plugin, none in Node.js's dynamic provider.
+  return { workDir, namespace: "calico-lab-yaml-example", pulumiHome, env: {} };
 }
 
 describe.sequential("the calicolab package from Pulumi YAML (examples/yaml)", () => {

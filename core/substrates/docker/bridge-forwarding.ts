@@ -23,9 +23,14 @@ export function bridgeInterface(networkId: string): string {
   return `br-${networkId.slice(0, 12)}`;
 }
 
-/** The rule's iptables arguments in each chain, the chain first. */
-export function intraBridgeRules(networkId: string, networkName: string): string[][] {
-  const bridge = bridgeInterface(networkId);
+/**
+ * Stands for the bridge in rules given before the network exists: its bridge is named from its id. The lab
+ * network's provider (providers/steps/network.go) puts the bridge in its place.
+ */
+export const BRIDGE_MARKER = "{bridge}";
+
+/** The rule's iptables arguments in each chain, the chain first, for this bridge (or BRIDGE_MARKER). */
+export function intraBridgeRules(bridge: string, networkName: string): string[][] {
   return INTRA_BRIDGE_CHAINS.map((chain) => [
     chain,
     "-i",
@@ -45,7 +50,7 @@ export function allowIntraBridgeScript(networkId: string, networkName: string): 
   return [
     "set -euo pipefail",
     `command -v iptables >/dev/null || { echo "calico-lab: iptables not found on this machine; an internal lab network needs it to let routed workload traffic cross its bridge" >&2; exit 1; }`,
-    ...intraBridgeRules(networkId, networkName).map(
+    ...intraBridgeRules(bridgeInterface(networkId), networkName).map(
       (rule) => `${shellJoin(["iptables", "-C", ...rule])} 2>/dev/null || ${shellJoin(["iptables", "-I", ...rule])}`,
     ),
   ].join("\n");
@@ -53,7 +58,9 @@ export function allowIntraBridgeScript(networkId: string, networkName: string): 
 
 export function removeIntraBridgeScript(networkId: string, networkName: string): string {
   return [
-    ...intraBridgeRules(networkId, networkName).map((rule) => `while ${shellJoin(["iptables", "-D", ...rule])} 2>/dev/null; do :; done`),
+    ...intraBridgeRules(bridgeInterface(networkId), networkName).map(
+      (rule) => `while ${shellJoin(["iptables", "-D", ...rule])} 2>/dev/null; do :; done`,
+    ),
     "true",
   ].join("; ");
 }
