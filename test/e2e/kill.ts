@@ -13,7 +13,7 @@ export function processTree(...roots: number[]): number[] {
   return pids;
 }
 
-/** Every process of one `pulumi` run (the CLI, its language host, the program, the dynamic providers, their commands): the CLI by its --stack, then its descendants. */
+/** Every process of one `pulumi` run (the CLI, its language host, the program, the providers, their commands): the CLI by its --stack, then its descendants. */
 export function pulumiProcessTree(stackName: string): number[] {
   return processTree(...pgrep("-f", "--", `--stack ${stackName}`)).filter((pid) => pid !== process.pid);
 }
