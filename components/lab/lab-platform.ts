@@ -7,7 +7,7 @@ import type { Machine } from "./machine";
 import { nodePlatform } from "./node-platform";
 import type { LabPlatform } from "./platform";
 import { labPreflight } from "./preflight";
-import { LAB_SUBSTRATES } from "./registry";
+import { LAB_SUBSTRATES, substrateOptionsFor } from "./registry";
 
 /** A kind lab was a component of its own (KindLab): its stacks keep their resources through this alias. */
 export const KIND_LAB_ALIASES: pulumi.Alias[] = [{ type: "calicolab:index:KindLab" }];
@@ -43,11 +43,12 @@ export function labPlatformFor(config: LabConfig, place: LabPlace, modules: LabM
     const { kindPlatform, runKindPreflight } = modules.kind;
     return kindPlatform({ config, lab: place.lab, cacheDir: machine.cacheDir, manifestPath, preflight: runKindPreflight });
   }
-  labPreflight(config, machine, manifestPath);
+  const options = substrateOptionsFor(config, machine);
+  labPreflight(options, machine, manifestPath);
   const makeSubstrate = LAB_SUBSTRATES[config.substrate];
   if (!modules.scenario || !makeSubstrate) {
     throw new pulumi.RunError(`scenario ${config.scenario} on substrate ${config.substrate} is not built yet`);
   }
-  const substrate = makeSubstrate({ config, cacheDir: machine.cacheDir, home: machine.home });
+  const substrate = makeSubstrate(options);
   return nodePlatform({ config, stack: place.stack, cacheDir: machine.cacheDir, manifestPath, scenario: modules.scenario, substrate });
 }

@@ -8,20 +8,21 @@ import type { LabConfig } from "../../core/config/types";
 import { toolchainIssues } from "../../core/tools";
 import versions from "../../versions.json";
 import { onPath, type Machine } from "./machine";
-import { LAB_PREFLIGHTS } from "./registry";
+import { LAB_PREFLIGHTS, type SubstrateOptions } from "./registry";
 
 /**
  * The checks before a scenario on a machine substrate is declared: the images the settings resolved to, the
  * Kubernetes provider plugin, then the substrate's own machine check and the toolchain of tools fetched here.
  * Every problem found is said at once, as a RunError.
  */
-export function labPreflight(config: LabConfig, machine: Machine, manifestPath: string): void {
+export function labPreflight(options: SubstrateOptions, machine: Machine, manifestPath: string): void {
+  const { config } = options;
   checkResolvedImages(config, manifestPath);
   checkVppNodeImage(config);
   checkKubernetesPlugin(config, machine.home);
   // Tools fetched here need their toolchain, whatever the substrate.
   const issues = [
-    ...(LAB_PREFLIGHTS[config.substrate]?.(config, machine) ?? []),
+    ...(LAB_PREFLIGHTS[config.substrate]?.(options, machine) ?? []),
     ...toolchainIssues(imageSetOf(config).tools, `artifacts.${config.imageMode}.tools`, { go: onPath("go") }),
   ];
   if (issues.length > 0) throw new pulumi.RunError(new ConfigError(issues).message);

@@ -20,6 +20,21 @@ export interface SubstrateOptions {
   readonly cacheDir: string;
   /** This machine's home folder. */
   readonly home: string;
+  /** kubectl on this machine (kubectlFor: the offline build's, else the one on PATH; undefined when there is none). */
+  readonly kubectl?: string;
+}
+
+/**
+ * What a substrate reads of this machine beyond the settings, read once: its machine check and its factory both
+ * use it (kubectl's path comes from the artifact manifest).
+ */
+const MACHINE_READS: Partial<Record<SubstrateName, (config: LabConfig, machine: Machine) => Partial<SubstrateOptions>>> = {
+  kubernetes: (config, machine) => ({ kubectl: kubectlFor(config, machine.cacheDir) }),
+};
+
+/** The options a substrate's check and factory get on this machine. */
+export function substrateOptionsFor(config: LabConfig, machine: Machine): SubstrateOptions {
+  return { config, cacheDir: machine.cacheDir, home: machine.home, ...MACHINE_READS[config.substrate]?.(config, machine) };
 }
 
 /**
@@ -38,11 +53,11 @@ export const LAB_SUBSTRATES: Partial<Record<SubstrateName, (options: SubstrateOp
   docker: () => dockerSubstrate,
   qemu: ({ config, cacheDir }) => qemuSubstrate({ qemu: config.qemu, cacheDir }),
   ssh: ({ config, home, cacheDir }) => sshSubstrate({ ssh: config.ssh, ipPools: config.ipPools, home, cacheDir }),
-  kubernetes: ({ config, home, cacheDir }) =>
+  kubernetes: ({ config, home, kubectl }) =>
     kubernetesSubstrate({
       kubernetes: config.kubernetes,
       kubeconfig: kubeconfigPath(config.kubernetes.kubeconfig, process.env, home),
-      kubectl: kubectlFor(config, cacheDir) ?? "kubectl",
+      kubectl: kubectl ?? "kubectl",
       nodeImage: config.artifacts.offline.node,
     }),
 };
@@ -51,9 +66,9 @@ export const LAB_SUBSTRATES: Partial<Record<SubstrateName, (options: SubstrateOp
  * Beside each substrate's factory, its machine check: what this machine lacks for that substrate, named
  * before anything is declared (kind checks its machine when its platform is made, before the lab registers anything).
  */
-export const LAB_PREFLIGHTS: Partial<Record<SubstrateName, (config: LabConfig, machine: Machine) => ConfigIssue[]>> = {
-  docker: (config, machine) => dockerPreflight(config, machine),
-  qemu: (_config, machine) => qemuPreflight(machine),
-  ssh: (config, machine) => sshPreflight(config.ssh, machine),
-  kubernetes: (config, machine) => kubernetesPreflight(config, machine),
+export const LAB_PREFLIGHTS: Partial<Record<SubstrateName, (options: SubstrateOptions, machine: Machine) => ConfigIssue[]>> = {
+  docker: ({ config }, machine) => dockerPreflight(config, machine),
+  qemu: (_options, machine) => qemuPreflight(machine),
+  ssh: ({ config }, machine) => sshPreflight(config.ssh, machine),
+  kubernetes: ({ config, kubectl }, machine) => kubernetesPreflight(config, machine, kubectl),
 };

@@ -200,6 +200,43 @@ export function captureGraph(): { registered: Registered[]; pending: Promise<voi
   return { registered: graph.entries, pending: graph.pending, capture: graph.transformation };
 }
 
+/** Where a node lab under mocks is built: its name, the home folder and the offline build's manifest. */
+export interface NodeLabPlace {
+  readonly name?: string;
+  readonly home?: string;
+  readonly manifestPath?: string;
+}
+
+/**
+ * A scenario on a machine substrate (settings resolved as on a machine with the airgapped build), made through the
+ * registry as the program makes it: what the mocks registered and the lab's outputs. The lab's modules are loaded
+ * here, after the test file has installed its mocks.
+ */
+export async function buildNodeLab(raw: RawSettings, place: NodeLabPlace = {}) {
+  const { name = "lab", home = "/home/me", manifestPath = "/cache/artifacts/manifest.json" } = place;
+  const mocks = captureGraph();
+  const { CalicoLab } = await import("../../components/lab/calico-lab");
+  const { nodePlatform } = await import("../../components/lab/node-platform");
+  const { LAB_SCENARIOS, LAB_SUBSTRATES } = await import("../../components/lab/registry");
+  const loaded = loadLabConfig(raw);
+  const config = { ...loaded, imageMode: resolveImageMode(loaded, { offlineBuildPresent: true }) };
+  const substrate = LAB_SUBSTRATES[config.substrate]!({ config, cacheDir: "/cache", home });
+  const scenario = await LAB_SCENARIOS[config.scenario]!();
+  const lab = new CalicoLab(
+    name,
+    { platform: nodePlatform({ config, stack: "test", cacheDir: "/cache", manifestPath, scenario, substrate }) },
+    { transformations: [mocks.capture] },
+  );
+  const outputs = {
+    etcd: await valueOf(lab.etcd),
+    nodes: await valueOf(lab.nodes),
+    bgpTopology: await valueOf(lab.bgpTopology),
+    kubeconfig: lab.kubeconfig && (await valueOf(lab.kubeconfig)),
+  };
+  await Promise.all(mocks.pending);
+  return { registered: mocks.registered, outputs };
+}
+
 /** The etcd.tls settings the TLS labs under mocks are built with, and the certificates that go with them. */
 export const TEST_ETCD_TLS = { days: 30, extraSans: ["etcd.lab.example"] };
 

@@ -1,39 +1,23 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { resolveImageMode } from "../../core/config/image-mode";
-import { loadLabConfig } from "../../core/config/load";
-import { captureGraph, HOST_COMMAND_TYPE, installMocks, valueOf, type Registered } from "./harness";
+import { buildNodeLab, HOST_COMMAND_TYPE, installMocks, type Registered } from "./harness";
 
 // The bird scenario on the kubernetes substrate under mocks: the graph (types, names, parents, dependencies,
 // deletedWith, provider), the Pods' manifests and every node-side step going through kubectl exec.
 installMocks((node) => ["calico1", "calico2"].filter((n) => n !== node).map((n) => `Mesh_192_168_4_${n === "calico1" ? 5 : 6}`));
 
-async function buildLab(raw: Record<string, unknown>) {
-  const mocks = captureGraph();
-  const { CalicoLab } = await import("../../components/lab/calico-lab");
-  const { nodePlatform } = await import("../../components/lab/node-platform");
-  const { LAB_SCENARIOS, LAB_SUBSTRATES } = await import("../../components/lab/registry");
-  const loaded = loadLabConfig(raw);
-  const config = { ...loaded, imageMode: resolveImageMode(loaded, { offlineBuildPresent: true }) };
-  const substrate = LAB_SUBSTRATES[config.substrate]!({ config, cacheDir: "/cache", home: "/home/me" });
-  const scenario = await LAB_SCENARIOS[config.scenario]!();
-  const manifestPath = "/cache/artifacts/manifest.json";
-  const platform = nodePlatform({ config, stack: "test", cacheDir: "/cache", manifestPath, scenario, substrate });
-  const lab = new CalicoLab("lab", { platform }, { transformations: [mocks.capture] });
-  const nodes = await valueOf(lab.nodes);
-  await Promise.all(mocks.pending);
-  return { registered: mocks.registered, nodes };
-}
-
 describe("bird on the kubernetes substrate", () => {
   let registered: Registered[];
-  let nodes: Awaited<ReturnType<typeof buildLab>>["nodes"];
+  let nodes: Awaited<ReturnType<typeof buildNodeLab>>["outputs"]["nodes"];
   const byName = (name: string) => {
     const found = registered.find((r) => r.name === name);
     if (!found) throw new Error(`no resource named ${name}; have ${registered.map((r) => r.name).join(", ")}`);
     return found;
   };
   beforeAll(async () => {
-    ({ registered, nodes } = await buildLab({
+    ({
+      registered,
+      outputs: { nodes },
+    } = await buildNodeLab({
       substrate: "kubernetes",
       imageMode: "offline",
       kubernetes: { kubeconfig: "~/kube/lab.yaml", context: "kind-x" },

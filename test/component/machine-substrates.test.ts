@@ -1,13 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { resolveImageMode } from "../../core/config/image-mode";
-import { loadLabConfig } from "../../core/config/load";
 import { shellFor } from "../../core/transports/access";
 import { vmForward } from "../../core/substrates/qemu/scripts";
 import { controlPathFor } from "../../core/transports/ssh";
 import { hostStateRestoreScript, hostStateRunScript, hostStateSaveScript } from "../../core/substrates/ssh/host-state";
 import { shellQuote } from "../../core/shell";
 import {
-  captureGraph,
+  buildNodeLab,
   etcdTlsStdout,
   HOST_COMMAND_TYPE,
   installMocks,
@@ -15,7 +13,6 @@ import {
   TEST_ETCD_TLS,
   TEST_KUBECONFIG_CLUSTER,
   TEST_KUBECONFIG_HEAD,
-  valueOf,
   withTestCrdManifest,
   type Registered,
 } from "./harness";
@@ -35,30 +32,6 @@ installMocks(
   etcdTlsStdout(PKI),
 );
 
-async function buildLab(name: string, raw: Record<string, unknown>, home = "/home/me", manifestPath = "/cache/artifacts/manifest.json") {
-  const mocks = captureGraph();
-  const { CalicoLab } = await import("../../components/lab/calico-lab");
-  const { nodePlatform } = await import("../../components/lab/node-platform");
-  const { LAB_SCENARIOS, LAB_SUBSTRATES } = await import("../../components/lab/registry");
-  const loaded = loadLabConfig(raw);
-  const config = { ...loaded, imageMode: resolveImageMode(loaded, { offlineBuildPresent: true }) };
-  const substrate = LAB_SUBSTRATES[config.substrate]!({ config, cacheDir: "/cache", home });
-  const scenario = await LAB_SCENARIOS[config.scenario]!();
-  const lab = new CalicoLab(
-    name,
-    { platform: nodePlatform({ config, stack: "test", cacheDir: "/cache", manifestPath, scenario, substrate }) },
-    { transformations: [mocks.capture] },
-  );
-  const outputs = {
-    etcd: await valueOf(lab.etcd),
-    nodes: await valueOf(lab.nodes),
-    bgpTopology: await valueOf(lab.bgpTopology),
-    kubeconfig: lab.kubeconfig && (await valueOf(lab.kubeconfig)),
-  };
-  await Promise.all(mocks.pending);
-  return { registered: mocks.registered, outputs };
-}
-
 function finder(registered: Registered[]) {
   return (name: string) => {
     const found = registered.find((r) => r.name === name);
@@ -77,10 +50,10 @@ const SSH_TO = (address: string) =>
   `${CONTROL_FOLDER("calicolab-lab")} ip netns exec calicolab-lab ssh -i /cache/vm/labs/lab/id_ed25519 -p 22 -o BatchMode=yes -o "UserKnownHostsFile=\${CALICO_LAB_CACHE:-\${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}/ssh/lab/known_hosts" -o StrictHostKeyChecking=no -o IdentitiesOnly=yes -o ConnectTimeout=10 -o LogLevel=ERROR ${MUX("calicolab-lab")} root@${address}`;
 
 describe("bird on the qemu substrate", () => {
-  let built: Awaited<ReturnType<typeof buildLab>>;
+  let built: Awaited<ReturnType<typeof buildNodeLab>>;
   let byName: ReturnType<typeof finder>;
   beforeAll(async () => {
-    built = await buildLab("lab", { substrate: "qemu", imageMode: "offline", qemu: { cpus: 1, memoryMiB: 768 } });
+    built = await buildNodeLab({ substrate: "qemu", imageMode: "offline", qemu: { cpus: 1, memoryMiB: 768 } });
     byName = finder(built.registered);
   });
 
@@ -225,10 +198,10 @@ describe("bird on the qemu substrate", () => {
 });
 
 describe("bird on the ssh substrate", () => {
-  let built: Awaited<ReturnType<typeof buildLab>>;
+  let built: Awaited<ReturnType<typeof buildNodeLab>>;
   let byName: ReturnType<typeof finder>;
   beforeAll(async () => {
-    built = await buildLab("lab", {
+    built = await buildNodeLab({
       substrate: "ssh",
       ipPools: [
         { name: "p", cidr: "10.1.0.0/16", blockSize: 26, ipipMode: "Always", vxlanMode: "Never", natOutgoing: true, disabled: false },
@@ -325,9 +298,9 @@ describe("bird on the ssh substrate", () => {
 
 describe("bird with etcd over TLS on the qemu substrate: the same scenario code, through ssh", () => {
   let byName: ReturnType<typeof finder>;
-  let built: Awaited<ReturnType<typeof buildLab>>;
+  let built: Awaited<ReturnType<typeof buildNodeLab>>;
   beforeAll(async () => {
-    built = await buildLab("lab", {
+    built = await buildNodeLab({
       substrate: "qemu",
       imageMode: "offline",
       etcd: { tls: true, certValidityDays: TEST_ETCD_TLS.days, extraSans: TEST_ETCD_TLS.extraSans },
@@ -359,11 +332,11 @@ describe("bird with etcd over TLS on the qemu substrate: the same scenario code,
 
 describe("kdd on the qemu substrate: a VM per datastore node, the Kubernetes provider through the lab's forwarder", () => {
   let byName: ReturnType<typeof finder>;
-  let built: Awaited<ReturnType<typeof buildLab>>;
+  let built: Awaited<ReturnType<typeof buildNodeLab>>;
   const port = vmForward("lab", "apiserver", 6443).localPort;
   beforeAll(async () => {
     built = await withTestCrdManifest((manifest) =>
-      buildLab("lab", { scenario: "kdd", substrate: "qemu", imageMode: "offline" }, "/home/me", manifest),
+      buildNodeLab({ scenario: "kdd", substrate: "qemu", imageMode: "offline" }, { manifestPath: manifest }),
     );
     byName = finder(built.registered);
   });

@@ -12,11 +12,11 @@ export function kubectlFor(config: LabConfig, cacheDir: string): string | undefi
   return onPath("kubectl") ? "kubectl" : undefined;
 }
 
-/** What this machine lacks for the kubernetes substrate: the kubeconfig, kubectl. */
-export function kubernetesPreflight(config: LabConfig, machine: Machine): ConfigIssue[] {
+/** What this machine lacks for the kubernetes substrate: the kubeconfig, kubectl (as kubectlFor found it). */
+export function kubernetesPreflight(config: LabConfig, machine: Machine, kubectl: string | undefined): ConfigIssue[] {
   return kubernetesLocalIssues(config.kubernetes, {
     kubeconfig: kubeconfigPath(config.kubernetes.kubeconfig, process.env, machine.home),
     readable,
-    kubectl: kubectlFor(config, machine.cacheDir),
+    kubectl,
   });
 }
