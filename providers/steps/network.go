@@ -77,14 +77,21 @@ func (dockerNetwork) read(id string, props *structpb.Struct) (*structpb.Struct, 
 
 func (dockerNetwork) update(_, news *structpb.Struct) (*structpb.Struct, error) { return news, nil }
 
-// delete: this stack's containers on the network go first (the lab's nodes, deletedWith the network, and any an
-// interrupted up started but never recorded), then the bridge's forwarding rules, then the network.
+// delete: this stack's containers on the network (the lab's nodes, deletedWith the network, and any an interrupted
+// up started but never recorded) and the bridge's forwarding rules go side by side (neither needs the other: the
+// rules only let traffic cross the bridge), then the network.
 func (dockerNetwork) delete(id string, props, inputs *structpb.Struct) error {
 	name := text(props, "name")
-	if err := removeOwnContainers(name, textMap(props, "labels")); err != nil {
+	rulesGone := make(chan struct{})
+	go func() {
+		defer close(rulesGone)
+		removeForwardingRules(id, forwardingRules(props, inputs))
+	}()
+	err := removeOwnContainers(name, textMap(props, "labels"))
+	<-rulesGone
+	if err != nil {
 		return err
 	}
-	removeForwardingRules(id, forwardingRules(props, inputs))
 	lastSaid := ""
 	for attempt := 1; attempt <= networkRemoveAttempts; attempt++ {
 		removed, err := docker("network", "rm", name)
