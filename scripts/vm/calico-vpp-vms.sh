@@ -202,7 +202,7 @@ payload() {
   vm_scripts "$p"
   local mb
   mb=$(($(du -sm "$p" | cut -f1) + 64))
-  mke2fs -q -F -t ext4 -L calico-vpp -E root_owner=0:0 -d "$p" "$W/disk.img" "${mb}M"
+  mke2fs -q -F -t ext4 -L calico-vpp -E root_owner=0:0 -d "$p" "$W/disk.img" "${mb}M" >/dev/null
   rm -rf "$p"
   say "second disk: $W/disk.img (${mb} MB)"
 }
@@ -249,6 +249,10 @@ mkdir -p /etc/vpp /var/run/vpp /var/lib/vpp /var/run/calico /var/lib/calico/feli
 ln -sf /opt/cvpp/cni/calico /opt/cvpp/cni/calico-ipam /opt/cni/bin/
 # What calico-node's startup writes and the CNI plugin looks for.
 echo "$NODENAME" >/var/lib/calico/nodename
+# udev's default MACAddressPolicy=persistent gives a new tap a MAC of its own: when udev comes after
+# vpp-manager, the host's tap no longer has the uplink's MAC that VPP sends the host's frames to (seen).
+printf '[Match]\nDriver=tun\n\n[Link]\nNamePolicy=keep kernel\nMACAddressPolicy=none\n' >/run/systemd/network/10-calico-vpp-lab-tun.link
+udevadm control --reload
 modprobe vhost_net
 modprobe tun
 ip link set eth1 up
