@@ -72,7 +72,7 @@ first_file() { # what paths...: the first that exists
 inputs() {
   local cv k8s calico
   calico=$(pin calico.version)
-  k8s=$(pin kubernetes.version 2>/dev/null || echo v1.29.15)
+  k8s=$(pin kubernetes.version)
   cv="$CALICO_LAB_CACHE/calico-vpp"
   VPP_STAGE="$cv/vpp-stage"
   [[ -x $VPP_STAGE/usr/bin/vpp ]] || die "no staged VPP in $VPP_STAGE: run bash scripts/offline/build.sh --calico-vpp"
@@ -88,7 +88,7 @@ inputs() {
   [[ -d $CRDS ]] || die "no Calico CRDs in $CRDS: run bash scripts/offline/build.sh"
   APISERVER_BIN=$(first_file "kube-apiserver (bash scripts/offline/build.sh)" "$ART/kubernetes/$k8s/kube-apiserver" "$ART/kind/kubernetes/$k8s/kube-apiserver")
   KUBECTL=$(first_file "kubectl (bash scripts/offline/build.sh --kind)" "$ART/kubernetes/$k8s/kubectl" "$ART/kind/kubernetes/$k8s/kubectl")
-  ETCD=$(first_file "etcd (bash scripts/offline/build.sh --kind)" "$ART"/kind/etcd/*/etcd)
+  ETCD=$(first_file "etcd (bash scripts/offline/build.sh --kind)" "$ART/kind/etcd/$(pin kind.etcdVersion)/etcd")
   [[ -f $CALICO_LAB_CACHE/vm/base/base.qcow2 ]] || die "no VM base image: run bash scripts/offline/vm-image.sh"
   command -v mke2fs >/dev/null || die "mke2fs is missing (Debian package e2fsprogs)"
   command -v openssl >/dev/null || die "openssl is missing (Debian package openssl)"
@@ -301,7 +301,6 @@ EOF
 
 # ---------------------------------------------------------------- up
 start_vms() {
-  local vm
   bash "$LAB_VM" net-up "$LAB" "$MGMT_CIDR" >/dev/null
   mkdir -p "$W" && chmod 700 "$W"
 }
@@ -374,7 +373,7 @@ cmd_up() {
 # ---------------------------------------------------------------- check
 cmd_check() {
   inputs
-  local bad=0 vm other via fib ip1 ip2
+  local bad=0 vm other via fib trace ip1 ip2
   for vm in "${VMS[@]}"; do
     vpp_up "$vm" && echo "ok   $vm: VPP runs, host-eth1 (af_packet on eth1) up" || { echo "FAIL $vm: VPP or its uplink" && bad=1; }
     agent_started "$vm" && echo "ok   $vm: the agent started" || { echo "FAIL $vm: the agent" && bad=1; }
@@ -394,13 +393,15 @@ cmd_check() {
       echo "FAIL $vm: VPP has no route to $other via the other node" && bad=1
     fi
   done
-  vm vm2 'vppctl clear interfaces </dev/null; vppctl clear trace </dev/null; vppctl trace add af-packet-input 50 </dev/null'
+  vm vm2 'vppctl clear interfaces </dev/null; vppctl clear trace </dev/null; vppctl trace add af-packet-input 200 </dev/null'
   if vm vm1 ip netns exec pod-1 ping -c 3 -i 0.5 -W 5 "$ip2"; then echo "ok   pod-1 ($ip1, vm1) pings pod-2 ($ip2, vm2)"; else
     echo "FAIL pod-1 -> pod-2" && bad=1
   fi
   if vm vm2 ip netns exec pod-2 ping -c 3 -i 0.5 -W 5 "$ip1"; then echo "ok   pod-2 pings pod-1"; else echo "FAIL pod-2 -> pod-1" && bad=1; fi
-  if vm vm2 'vppctl show trace </dev/null' | grep -q "ICMP: $ip1 -> $ip2"; then
-    echo "ok   vm2's VPP traced ICMP $ip1 -> $ip2 arriving on its uplink (af-packet-input)"
+  # Read whole first: grep -q ending the pipe early fails it under pipefail (SIGPIPE), whatever grep found.
+  trace=$(vm vm2 'vppctl show trace </dev/null')
+  if grep -q "ICMP: $ip1 -> $ip2" <<<"$trace" && grep -Eq "^[0-9:]+: tun[0-9]+-tx" <<<"$trace"; then
+    echo "ok   vm2's VPP traced ICMP $ip1 -> $ip2 from its uplink (af-packet-input) to the pod's tun"
   else
     echo "FAIL vm2's VPP trace shows no ICMP $ip1 -> $ip2" && bad=1
   fi
