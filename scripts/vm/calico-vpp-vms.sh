@@ -10,7 +10,10 @@
 #     staged VPP of scripts/offline/calico-vpp.sh, Calico's CNI plugins and calico-node from the offline build;
 #   - pods: a Pod object per pod (nodeName set; nothing runs it) and a network namespace in the VM, wired
 #     by a CNI ADD through Calico's CNI plugin whose dataplane_options hand the interface to the agent's
-#     CNI server (a tap of VPP's in the pod's namespace);
+#     CNI server (a tun interface of VPP's, tun v2 over vhost-net, in the pod's namespace);
+#   - what calico-node's startup and the operator would make is made here: the ClusterInformation, the
+#     Nodes, /var/lib/calico/nodename; the agents' ServiceAccount is bound to cluster-admin (a lab's
+#     shortcut for the manifest's ClusterRole);
 #   - routes: the agents' BGP (GoBGP, node-to-node mesh) between the VMs' uplink addresses; the pool is
 #     unencapsulated, so each VPP routes the other node's block via the other VPP's uplink.
 #
@@ -281,7 +284,7 @@ EOF
 set -eu
 . /etc/calico-vpp-lab/node.env
 cmd=$1 pod=$2
-[ "$cmd" = add ] && { ip netns list | grep -qw "$pod" || ip netns add "$pod"; }
+[ "$cmd" = add ] && { ip netns list | grep -w "$pod" >/dev/null || ip netns add "$pod"; }
 id=$(echo -n "$pod" | md5sum | cut -c1-32)
 CNI_COMMAND=$(echo "$cmd" | tr a-z A-Z) CNI_CONTAINERID=$id CNI_NETNS=/var/run/netns/$pod CNI_IFNAME=eth0 \
   CNI_PATH=/opt/cni/bin CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=$pod;K8S_POD_INFRA_CONTAINER_ID=$id" \
@@ -334,17 +337,18 @@ mountpoint -q /opt/cvpp || mount -o ro /dev/vdb /opt/cvpp
 /opt/cvpp/etc/node-up.sh
 EOF
 }
-vpp_up() { vm "$1" 'vppctl show interface </dev/null | grep -q "host-eth1 *[0-9]* *up"'; }
-agent_started() { vm "$1" 'journalctl -u cvpp-agent --no-pager | grep -q "Agent started"'; }
+vpp_up() { vm "$1" 'vppctl show interface </dev/null | grep "host-eth1 *[0-9]* *up" >/dev/null'; }
+agent_started() { vm "$1" 'journalctl -u cvpp-agent --no-pager | grep "Agent started" >/dev/null'; }
 bgp_established() { # vm: an established session on port 179 to the other node's uplink
   local other=vm1
   [[ $1 == vm1 ]] && other=vm2
-  vm "$1" "ss -tn state established '( sport = :179 or dport = :179 )' | grep -qF '${UPLINK[$other]}:'"
+  vm "$1" "ss -tn state established '( sport = :179 or dport = :179 )' | grep -F '${UPLINK[$other]}:' >/dev/null"
 }
 pod_ip() { kc get pod "$1" -o jsonpath='{.metadata.annotations.cni\.projectcalico\.org/podIP}' | cut -d/ -f1; }
 
 cmd_up() {
   inputs
+  [[ ! -d $W ]] || die "lab $LAB is up already (or half up): run calico-vpp-vms.sh down first"
   start_vms
   pki
   say "lab namespace $NS, PKI"
