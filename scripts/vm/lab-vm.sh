@@ -27,7 +27,10 @@
 # (tcg, tcg:CPU or kvm:CPU to skip the probe; tcg:max gives the guest SSE4.2, which VPP's
 # corei7 build needs, where QEMU's default CPU model has none), LAB_VM_TCG_TB_MIB (TCG translation cache, default
 # 256; empty for QEMU's 1 GiB: a smaller cache keeps a VM running calico-node far smaller in
-# memory, at no cost we could measure).
+# memory, at no cost we could measure), LAB_VM_DRIVE (a raw disk image given to the VM read-only
+# as /dev/vdb, e.g. made by `mke2fs -d`; read at start only), LAB_VM_UPLINK=1 (a second NIC, eth1,
+# on its own tap in the lab's bridge, with no address: for a dataplane that takes an interface
+# over, such as VPP, while eth0 keeps the VM's SSH).
 set -euo pipefail
 
 : "${CALICO_LAB_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/calico-lab}"
@@ -249,6 +252,22 @@ cmd_start() {
   ip -n "$ns" link show "$tap" >/dev/null 2>&1 || ip -n "$ns" tuntap add dev "$tap" mode tap
   ip -n "$ns" link set "$tap" master "$BRIDGE" up
   mac=$(printf '52:54:00:%02x:%02x:%02x' $(((a >> 16) & 255)) $(((a >> 8) & 255)) $((a & 255)))
+  local extra=()
+  if [[ -n ${LAB_VM_DRIVE:-} ]]; then
+    [[ -f $LAB_VM_DRIVE ]] || die "LAB_VM_DRIVE '$LAB_VM_DRIVE': no such file (a raw disk image)"
+    extra+=(-drive "file=$LAB_VM_DRIVE,if=virtio,format=raw,readonly=on")
+  fi
+  if [[ ${LAB_VM_UPLINK:-} == 1 ]]; then
+    local tap2
+    tap2=$(printf 'vu%08x' "$a")
+    echo "$tap2" >"$vdir/tap2"
+    ip -n "$ns" link show "$tap2" >/dev/null 2>&1 || ip -n "$ns" tuntap add dev "$tap2" mode tap
+    ip -n "$ns" link set "$tap2" master "$BRIDGE" up
+    extra+=(-netdev "tap,id=n1,ifname=$tap2,script=no,downscript=no"
+      -device "virtio-net-pci,netdev=n1,mac=$(printf '52:54:01:%02x:%02x:%02x' $(((a >> 16) & 255)) $(((a >> 8) & 255)) $((a & 255)))")
+  elif [[ -n ${LAB_VM_UPLINK:-} ]]; then
+    die "LAB_VM_UPLINK '$LAB_VM_UPLINK': allowed are 1 (a second NIC) or empty"
+  fi
   key=$(base64 -w0 <"$dir/id_ed25519.pub")
   rm -f "$vdir/serial.log"
   date +%s.%N >"$vdir/started"
@@ -260,7 +279,7 @@ cmd_start() {
     -append "root=/dev/vda rw console=ttyS0 quiet cryptomgr.notests net.ifnames=0 mitigations=off apparmor=0 systemd.machine_id=$(echo -n "$lab/$vm" | md5sum | cut -c1-32) calicolab.hostname=$vm calicolab.ip=$address/$prefix calicolab.gw=$gw calicolab.key=$key" \
     -drive "file=$vdir/disk.qcow2,if=virtio,format=qcow2,cache=unsafe" \
     -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device "virtio-net-pci,netdev=n0,mac=$mac" \
-    -device virtio-rng-pci -pidfile "$vdir/pid" -daemonize
+    -device virtio-rng-pci "${extra[@]}" -pidfile "$vdir/pid" -daemonize
   echo "VM $vm: started (pid $(cat "$vdir/pid"), $address, $acc, ${MEMORY} MiB, $CPUS vCPUs, serial log $vdir/serial.log)"
 }
 
@@ -300,7 +319,7 @@ cmd_ssh() {
 
 cmd_stop() {
   (($# == 2)) || usage
-  local lab=$1 vm=$2 vdir ns
+  local lab=$1 vm=$2 vdir ns f
   check_lab "$lab"
   check_vm "$vm"
   vdir="$(lab_dir "$lab")/vms/$vm"
@@ -310,7 +329,9 @@ cmd_stop() {
     return
   }
   if qemu_alive "$vdir/pid"; then kill_pid "$(cat "$vdir/pid")"; fi
-  if [[ -f $vdir/tap ]] && ns_exists "$ns"; then ip -n "$ns" link del "$(cat "$vdir/tap")" 2>/dev/null || true; fi
+  for f in tap tap2; do
+    if [[ -f $vdir/$f ]] && ns_exists "$ns"; then ip -n "$ns" link del "$(cat "$vdir/$f")" 2>/dev/null || true; fi
+  done
   if [[ -f $vdir/address && -f $(known_hosts_of "$lab") ]]; then
     ssh-keygen -q -R "$(cat "$vdir/address")" -f "$(known_hosts_of "$lab")" >/dev/null 2>&1 || true
     rm -f "$(known_hosts_of "$lab").old"
