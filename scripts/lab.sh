@@ -165,8 +165,9 @@ fi
 
 . scripts/lib/sweep.sh
 
-# Pulumi's dynamic provider (the lab's steps) and language host start without loading modules they never use
-# (TypeScript's compiler in the provider, npm's Arborist in both): scripts/node/pulumi-lazy-modules.cjs, which
+# Pulumi's language host (and Node.js's dynamic provider, which a state made before the lab's resources moved to
+# the Go provider still starts once) start without loading modules they never use (TypeScript's compiler in the
+# provider, npm's Arborist in both): scripts/node/pulumi-lazy-modules.cjs, which
 # scripts/node/pulumi-node-options.sh puts in front of your own NODE_OPTIONS.
 NODE_OPTIONS=$(bash scripts/node/pulumi-node-options.sh)
 export NODE_OPTIONS
@@ -181,7 +182,7 @@ case "$action" in
   # outputs say what the lab is doing now, not what it did at the last up.
   up) pulumi up --stack "$stack" --config-file "$config" --yes --skip-preview --refresh ;;
   # PULUMI_SKIP_CHECKPOINTS: the state is written once, when the destroy ends, not after every step. With the
-  # file backend each step rewrote the whole state (1.8 MB at 16 nodes, most of it the dynamic providers' code),
+  # file backend each step rewrote the whole state (1.8 MB at 16 nodes while most of it was the dynamic providers' code),
   # which was half of a 16-node destroy. Every delete here is idempotent, so a destroy killed before it could
   # write leaves a state that the next lab:down simply deletes again.
   down) PULUMI_SKIP_CHECKPOINTS=true pulumi destroy --stack "$stack" --config-file "$config" --yes --skip-preview && lab_sweep "$stack" ;;
