@@ -102,20 +102,6 @@ export function runScript(script: string, options: Omit<RunOptions, "script"> = 
   return run(HOST_BASH_SCRIPT, undefined, { ...options, script: `exec 3<&-\n${script}` });
 }
 
-/** Runs argv and returns its stdout; a failure names `what` (the step and its object) and what the command said. */
-export async function mustRun(argv: readonly string[], input?: string, what?: string): Promise<string> {
-  const result = await run(argv, input);
-  if (result.code !== 0) {
-    const step = what ?? argv.join(" ");
-    throw new Error(`${step} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
-  }
-  return result.stdout;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /**
  * argv that polls `command` inside a node (after `docker exec NODE`) every quarter second until it exits 0,
  * or exits 1 after `timeoutSeconds`: one exec per node instead of one a second, and four times the
@@ -130,14 +116,4 @@ export function pollInside(command: readonly string[], timeoutSeconds: number): 
     "done",
   ].join("\n");
   return ["sh", "-c", script, "sh", ...command];
-}
-
-/** Polls a command until it exits 0; returns false when the deadline passes first. */
-export async function waitFor(argv: readonly string[], timeoutSeconds: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  for (;;) {
-    if ((await run(argv, undefined, { deadlineSeconds: timeoutSeconds + 60 })).code === 0) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(1000);
-  }
 }
