@@ -46,7 +46,9 @@ pidfile=/var/run/docker.pid
 if [[ -f $pidfile ]] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
   rm -f "$pidfile"
 fi
-if ! pgrep -x dockerd >/dev/null 2>&1; then
+# The machine's engine is the dockerd that holds /var/run/docker.pid; the kind parts' engine
+# (docker-engine-v28.sh), another dockerd with a pidfile of its own, is not it.
+if [[ ! -f $pidfile ]]; then
   echo "starting $DOCKERD in the background (log: $log)"
   # setsid: the daemon outlives this script and the shell that ran it.
   setsid nohup "$DOCKERD" >>"$log" 2>&1 </dev/null &
