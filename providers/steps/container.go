@@ -60,17 +60,8 @@ func (dockerContainer) create(news *structpb.Struct) (string, *structpb.Struct, 
 // up); a container that never gets ready is removed, and the error quotes its last log lines.
 func awaitReady(name string, readiness *structpb.Struct, readyArgv []string) error {
 	timeout := field(readiness, "timeoutSeconds").GetNumberValue()
-	deadline := time.Now().Add(time.Duration(timeout * float64(time.Second)))
-	wait := time.Duration((timeout + 60) * float64(time.Second))
-	for {
-		result, err := runArgv(readyArgv, wait, "waiting for container "+name)
-		if err == nil && result.code == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(time.Second)
+	if ready, _ := poll(readyArgv, timeout, time.Second, "waiting for container "+name); ready {
+		return nil
 	}
 	logs, _ := docker("logs", "--tail", "40", name)
 	_, _ = docker("rm", "--force", "--volumes", name)

@@ -54,20 +54,9 @@ func (liveProbe) delete(string, *structpb.Struct, *structpb.Struct) error { retu
 // the diagnostics when a failure is given, and goes on to the readings when not.
 func awaitSettled(ready *structpb.Struct) error {
 	timeout := field(ready, "timeoutSeconds").GetNumberValue()
-	deadline := time.Now().Add(time.Duration(timeout * float64(time.Second)))
-	wait := time.Duration((timeout + 60) * float64(time.Second))
-	for {
-		result, err := runArgv(texts(ready, "command"), wait, "waiting for the lab to settle")
-		if err != nil {
-			return err
-		}
-		if result.code == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(probePollInterval)
+	settled, err := poll(texts(ready, "command"), timeout, probePollInterval, "waiting for the lab to settle")
+	if settled || err != nil {
+		return err
 	}
 	if failure := field(ready, "failure").GetStructValue(); failure != nil {
 		return fmt.Errorf("%s", diagnose(failure, timeout))

@@ -48,6 +48,23 @@ func runScript(script string, deadline time.Duration, what string) (runResult, e
 	return result, err
 }
 
+// poll runs argv until it exits 0 (true) or timeoutSeconds have passed (false), interval apart; each try may take
+// the timeout and a minute more. A try that cannot run, or runs past that, ends the wait with its error.
+func poll(argv []string, timeoutSeconds float64, interval time.Duration, what string) (bool, error) {
+	deadline := time.Now().Add(time.Duration(timeoutSeconds * float64(time.Second)))
+	wait := time.Duration((timeoutSeconds + 60) * float64(time.Second))
+	for {
+		result, err := runArgv(argv, wait, what)
+		if err != nil || result.code == 0 {
+			return err == nil, err
+		}
+		if time.Now().After(deadline) {
+			return false, nil
+		}
+		time.Sleep(interval)
+	}
+}
+
 // runArgv runs a command (no shell), stdin empty, with runScript's deadline.
 func runArgv(argv []string, deadline time.Duration, what string) (runResult, error) {
 	if len(argv) == 0 {
